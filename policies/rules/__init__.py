@@ -1,0 +1,26 @@
+"""All rules of the pack, grouped by concern. Only relative imports here: this package is imported both as
+`rules` (by policies/__main__.py, which the CLI runs from policies/) and as `policies.rules` (in-process)."""
+
+from pulumi_policy import Policy
+
+from . import ec2, ecs, encryption, iam, kms, network, protection, rds, rds_stack, ssm, tls
+from ._base import RuleInfo
+
+ALL_POLICIES: list[Policy] = [
+    *rds.POLICIES,
+    *tls.POLICIES,
+    *rds_stack.POLICIES,
+    *kms.POLICIES,
+    *ssm.POLICIES,
+    *encryption.POLICIES,
+    *ec2.POLICIES,
+    *network.POLICIES,
+    *ecs.POLICIES,
+    *iam.POLICIES,
+    *protection.POLICIES,
+]
+
+# name -> metadata (controls, default level, resource types, config schema) for docs and tests.
+RULES: dict[str, RuleInfo] = {p.info.name: p.info for p in ALL_POLICIES}  # type: ignore[attr-defined]
+
+__all__ = ["ALL_POLICIES", "RULES", "RuleInfo"]

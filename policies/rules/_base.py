@@ -1,0 +1,184 @@
+"""Building blocks shared by every rule module: the two rule classes and small, unknown-safe property helpers.
+
+A rule is a plain function that yields violation messages; the classes below wrap it in the SDK's
+ResourceValidationPolicy / StackValidationPolicy so the SDK's own machinery (config, enforcement levels,
+unknown values during preview) applies unchanged, and carry the control ids so docs and tests can list them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+MANDATORY = EnforcementLevel.MANDATORY
+ADVISORY = EnforcementLevel.ADVISORY
+
+# Control ids are written "<framework> <id>"; "aurora-platform" marks a control no public tool implements.
+OURS = "aurora-platform"
+
+ResourceCheck = Callable[[Mapping[str, Any], ResourceValidationArgs], Iterable[str]]
+StackCheck = Callable[[list[PolicyResource], StackValidationArgs], Iterable[tuple[str, str | None]]]
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What docs and tests need to know about a rule without running it."""
+
+    name: str
+    summary: str
+    controls: tuple[str, ...]
+    level: EnforcementLevel
+    kind: str  # "resource" or "stack"
+    resource_types: tuple[str, ...]
+    config: Mapping[str, Any]
+
+
+def describe(summary: str, controls: Sequence[str]) -> str:
+    """One sentence: the requirement, then the controls it implements in parentheses."""
+    return f"{summary.rstrip('.')} ({', '.join(controls)})."
+
+
+def _schema(config: Mapping[str, Any] | None) -> PolicyConfigSchema | None:
+    return PolicyConfigSchema(properties=dict(config)) if config else None
+
+
+class ResourceRule(ResourceValidationPolicy):
+    """A resource policy limited to some type tokens; `check` yields one message per violated condition."""
+
+    def __init__(self, name: str, summary: str, controls: Sequence[str], level: EnforcementLevel,
+                 types: Sequence[str], check: ResourceCheck, config: Mapping[str, Any] | None = None) -> None:
+        self.info = RuleInfo(name, summary, tuple(controls), level, "resource", tuple(types), dict(config or {}))
+        self._check = check
+        super().__init__(name=name, description=describe(summary, controls), validate=self._validate,
+                         enforcement_level=level, config_schema=_schema(config), tags=list(controls))
+
+    def _validate(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
+        # Filter by type token; other resources are silently out of scope (as AWSGuard's validateResourceOfType).
+        if args.resource_type not in self.info.resource_types:
+            return
+        for message in self._check(args.props, args):
+            report(message, None)
+
+
+class StackRule(StackValidationPolicy):
+    """A stack policy; `check` yields (message, urn) pairs. Stack rules see resource outputs in the real engine."""
+
+    def __init__(self, name: str, summary: str, controls: Sequence[str], level: EnforcementLevel,
+                 types: Sequence[str], check: StackCheck, config: Mapping[str, Any] | None = None) -> None:
+        self.info = RuleInfo(name, summary, tuple(controls), level, "stack", tuple(types), dict(config or {}))
+        self._check = check
+        super().__init__(name=name, description=describe(summary, controls), validate=self._validate,
+                         enforcement_level=level, config_schema=_schema(config), tags=list(controls))
+
+    def _validate(self, args: StackValidationArgs, report: ReportViolation) -> None:
+        for message, urn in self._check(args.resources, args):
+            report(message, urn)
+
+
+# --- property helpers -------------------------------------------------------------------------------------------
+# Props are the SDK's proxies: reading an unknown value raises UnknownValueError, which the SDK turns into an
+# advisory "can't run policy during preview". `key in props` would read the value (Mapping.__contains__), so
+# presence checks iterate the keys instead.
+
+
+def has(props: Mapping[str, Any], key: str) -> bool:
+    """True if the program set `key` to anything but null.
+
+    An unknown value counts as set: it is a value the program computed from another resource (a key ARN during
+    preview), so "kmsKeyId must be set" holds; rules that need the value itself read it and let the SDK report
+    that they cannot run during preview.
+    """
+    if not any(k == key for k in props):
+        return False
+    try:
+        return props[key] is not None
+    except UnknownValueError:
+        return True
+
+
+def flag(props: Mapping[str, Any], key: str) -> bool | None:
+    """A boolean input: True/False as set, None when the program left it unset."""
+    if not any(k == key for k in props):
+        return None
+    value = props[key]
+    if isinstance(value, str):  # config-driven values sometimes arrive as strings
+        return value.strip().lower() == "true"
+    return None if value is None else bool(value)
+
+
+def number(value: Any) -> float | None:
+    """Numbers cross the wire as floats (protobuf Struct); tolerate ints, floats and numeric strings."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def fmt(value: Any) -> str:
+    """Render 7.0 as 7 in messages."""
+    n = number(value)
+    if n is not None and n.is_integer():
+        return str(int(n))
+    return str(value)
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, Mapping)):
+        return [value]
+    if isinstance(value, Sequence):
+        return list(value)
+    return [value]
+
+
+def tags(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Program-set tags only (`tags`); `tagsAll` is filled by the provider and unknown offline."""
+    value = props.get("tags") if any(k == "tags" for k in props) else None
+    return value if isinstance(value, Mapping) else {}
+
+
+def config_value(args: Any, key: str, default: Any) -> Any:
+    """A policy config property; the engine fills schema defaults, the fallback covers a bare SDK call."""
+    value = args.get_config().get(key)
+    return default if value is None else value
+
+
+def engine_family(engine: Any) -> str | None:
+    """'mysql' or 'postgres' for RDS/Aurora engine names, None when unknown or absent."""
+    if not isinstance(engine, str):
+        return None
+    engine = engine.lower()
+    if engine in ("aurora", "aurora-mysql", "mysql", "mariadb"):
+        return "mysql"
+    if "postgres" in engine:
+        return "postgres"
+    return None
+
+
+def label(resource: PolicyResource) -> str:
+    return f"{resource.resource_type.split(':')[-1]} '{resource.name}'"
+
+
+def depends_on(resource: PolicyResource, prop: str, target: PolicyResource) -> bool:
+    """True if `resource`'s property `prop` was computed from `target` (a recorded property dependency)."""
+    return any(dep.urn == target.urn for dep in resource.property_dependencies.get(prop, []))
+
+
+def has_dependency(resource: PolicyResource, prop: str) -> bool:
+    return bool(resource.property_dependencies.get(prop))

@@ -1,0 +1,43 @@
+"""Secrets at rest in SSM Parameter Store and Secrets Manager: SecureString, under a customer-managed key."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ._base import MANDATORY, ResourceRule, has
+
+PARAMETER = "aws:ssm/parameter:Parameter"
+SECRET = "aws:secretsmanager/secret:Secret"
+
+# The analyzer receives secret inputs already unwrapped (the SDK drops the secret marker), so a parameter
+# "holds a secret" by its name or by being declared SecureString.
+SECRET_NAME = re.compile(r"pass(word|wd)?|secret|token|credential|private[-_]?key|api[-_]?key", re.IGNORECASE)
+
+
+def _parameter(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    kind = str(props.get("type"))
+    name = props.get("name")
+    if kind != "SecureString":
+        if isinstance(name, str) and SECRET_NAME.search(name):
+            yield f"parameter {name} looks like a secret and must be type SecureString, not {kind}."
+        return
+    if not has(props, "keyId"):
+        yield "SecureString parameters must set keyId to a customer-managed KMS key, not the AWS-managed aws/ssm key."
+
+
+def _secret(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    if not has(props, "kmsKeyId"):
+        yield "kmsKeyId must name a customer-managed KMS key, not the AWS-managed aws/secretsmanager key."
+
+
+POLICIES = [
+    ResourceRule(
+        "ssm-secret-parameter-secure-cmk",
+        "SSM parameters holding secrets must be SecureString encrypted with a customer-managed KMS key",
+        ("Checkov CKV2_AWS_34", "Checkov CKV_AWS_337"), MANDATORY, (PARAMETER,), _parameter),
+    ResourceRule(
+        "secretsmanager-secret-cmk", "Secrets Manager secrets must be encrypted with a customer-managed KMS key",
+        ("Checkov CKV_AWS_149",), MANDATORY, (SECRET,), _secret),
+]

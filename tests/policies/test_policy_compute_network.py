@@ -1,0 +1,266 @@
+"""EC2 (bastion), security groups, VPC stack rules and ECS rules (one change per test)."""
+
+import json
+
+import pytest
+from pulumi_policy import Secret
+
+from .policy_helpers import changed, check, check_stack, resource, urn
+
+INSTANCE = "aws:ec2/instance:Instance"
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+VOLUME = "aws:ebs/volume:Volume"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+VPC = "aws:ec2/vpc:Vpc"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+SERVICE = "aws:ecs/service:Service"
+
+GOOD_BASTION = {
+    "ami": "ami-123", "instanceType": "t4g.nano", "subnetId": "subnet-1",
+    "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled", "httpPutResponseHopLimit": 1.0},
+    "rootBlockDevice": {"encrypted": True, "volumeSize": 8.0},
+}
+GOOD_LT = {"imageId": "ami-123", "metadataOptions": {"httpTokens": "required"},
+           "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": True}}]}
+
+
+def test_bastion_passes_host_rules():
+    assert check("ec2-imdsv2-required", INSTANCE, GOOD_BASTION) == []
+    assert check("ec2-ebs-encrypted", INSTANCE, GOOD_BASTION) == []
+
+
+def test_imds_tokens_optional():
+    props = changed(GOOD_BASTION, metadataOptions={"httpTokens": "optional"})
+    assert check("ec2-imdsv2-required", INSTANCE, props) == [
+        "metadataOptions.httpTokens is optional; set it to required."]
+
+
+def test_imds_options_unset():
+    assert check("ec2-imdsv2-required", INSTANCE, changed(GOOD_BASTION, metadataOptions=None)) == [
+        "metadataOptions.httpTokens is not set, so IMDSv1 stays available; set it to required."]
+
+
+def test_imds_tokens_unset():
+    props = changed(GOOD_BASTION, metadataOptions={"httpEndpoint": "enabled"})
+    assert check("ec2-imdsv2-required", INSTANCE, props) == [
+        "metadataOptions.httpTokens is not set, so IMDSv1 stays available; set it to required."]
+
+
+def test_imds_disabled_altogether_passes():
+    props = changed(GOOD_BASTION, metadataOptions={"httpEndpoint": "disabled"})
+    assert check("ec2-imdsv2-required", INSTANCE, props) == []
+
+
+def test_launch_template_imds_optional():
+    assert check("ec2-imdsv2-required", LT, changed(GOOD_LT, metadataOptions={"httpTokens": "optional"})) == [
+        "metadataOptions.httpTokens is optional; set it to required."]
+
+
+def test_root_volume_unencrypted():
+    props = changed(GOOD_BASTION, rootBlockDevice={"encrypted": False})
+    assert check("ec2-ebs-encrypted", INSTANCE, props) == ["rootBlockDevice.encrypted must be true."]
+
+
+def test_root_volume_unset():
+    assert check("ec2-ebs-encrypted", INSTANCE, changed(GOOD_BASTION, rootBlockDevice=None)) == [
+        "rootBlockDevice.encrypted must be true."]
+
+
+def test_extra_volume_unencrypted():
+    props = changed(GOOD_BASTION, ebsBlockDevices=[{"deviceName": "/dev/sdf", "volumeSize": 10.0}])
+    assert check("ec2-ebs-encrypted", INSTANCE, props) == ["ebsBlockDevices[0].encrypted must be true."]
+
+
+def test_launch_template_volume_unencrypted():
+    props = changed(GOOD_LT, blockDeviceMappings=[{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 8.0}}])
+    assert check("ec2-ebs-encrypted", LT, props) == ["blockDeviceMappings[0].ebs.encrypted must be true."]
+
+
+def test_standalone_volume_unencrypted():
+    assert check("ec2-ebs-encrypted", VOLUME, {"availabilityZone": "eu-west-1a", "size": 10.0}) == [
+        "encrypted must be true."]
+
+
+# --- no-world-admin-ingress ---------------------------------------------------------------------------------------
+
+SSH_FROM_OFFICE = {"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlocks": ["203.0.113.0/24"]}
+
+
+def test_ssh_from_a_listed_cidr_passes():
+    assert check("no-world-admin-ingress", SG, {"vpcId": "vpc-1", "ingress": [SSH_FROM_OFFICE]}) == []
+
+
+def test_inline_ssh_from_the_world():
+    rule = changed(SSH_FROM_OFFICE, cidrBlocks=["0.0.0.0/0"])
+    assert check("no-world-admin-ingress", SG, {"ingress": [SSH_FROM_OFFICE, rule]}) == [
+        "ingress[1] opens port(s) 22 to 0.0.0.0/0."]
+
+
+def test_inline_postgres_from_the_ipv6_world():
+    rule = changed(SSH_FROM_OFFICE, fromPort=5432.0, toPort=5432.0, cidrBlocks=None, ipv6CidrBlocks=["::/0"])
+    assert check("no-world-admin-ingress", SG, {"ingress": [rule]}) == ["ingress[0] opens port(s) 5432 to ::/0."]
+
+
+def test_https_from_the_world_passes():
+    rule = changed(SSH_FROM_OFFICE, fromPort=443.0, toPort=443.0, cidrBlocks=["0.0.0.0/0"])
+    assert check("no-world-admin-ingress", SG, {"ingress": [rule]}) == []
+
+
+def test_all_protocols_from_the_world_open_every_listed_port():
+    props = {"type": "ingress", "protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"],
+             "securityGroupId": "sg-1"}
+    assert check("no-world-admin-ingress", SG_RULE, props, {"no-world-admin-ingress": {"ports": [22, 3389]}}) == [
+        "the rule opens port(s) 22, 3389 to 0.0.0.0/0."]
+
+
+def test_rule_resource_port_range_from_the_world():
+    props = {"type": "ingress", "protocol": "tcp", "fromPort": 3300.0, "toPort": 3400.0, "cidrBlocks": ["0.0.0.0/0"],
+             "securityGroupId": "sg-1"}
+    assert check("no-world-admin-ingress", SG_RULE, props) == ["the rule opens port(s) 3306, 3389 to 0.0.0.0/0."]
+
+
+def test_egress_rule_resource_is_not_ingress():
+    props = {"type": "egress", "protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlocks": ["0.0.0.0/0"]}
+    assert check("no-world-admin-ingress", SG_RULE, props) == []
+
+
+GOOD_INGRESS = {"securityGroupId": "sg-db", "ipProtocol": "tcp", "fromPort": 5432.0, "toPort": 5432.0,
+                "referencedSecurityGroupId": "sg-app"}
+
+
+def test_vpc_ingress_rule_from_a_security_group_passes():
+    assert check("no-world-admin-ingress", INGRESS, GOOD_INGRESS) == []
+
+
+def test_vpc_ingress_rule_from_the_world():
+    props = changed(GOOD_INGRESS, referencedSecurityGroupId=None, cidrIpv4="0.0.0.0/0")
+    assert check("no-world-admin-ingress", INGRESS, props) == ["the rule opens port(s) 5432 to 0.0.0.0/0."]
+
+
+def test_ports_from_config():
+    props = changed(GOOD_INGRESS, referencedSecurityGroupId=None, cidrIpv6="::/0", fromPort=443.0, toPort=443.0)
+    assert check("no-world-admin-ingress", INGRESS, props, {"no-world-admin-ingress": {"ports": [443]}}) == [
+        "the rule opens port(s) 443 to ::/0."]
+
+
+# --- vpc-flow-logs, default-security-group-closed -----------------------------------------------------------------
+
+VPC_URN = urn(VPC, "net")
+VPC_RES = resource(VPC, "net", {"cidrBlock": "10.0.0.0/16", "id": "vpc-1"})
+
+
+def linked(type_, name, props, vpc_urn=VPC_URN):
+    return resource(type_, name, props, property_dependencies={"vpcId": [vpc_urn]})
+
+
+FLOW = linked(FLOW_LOG, "net-flow", {"vpcId": "vpc-1", "trafficType": "ALL", "logDestination": "arn:logs"})
+CLOSED = linked(DEFAULT_SG, "net-default", {"vpcId": "vpc-1"})
+
+
+def test_vpc_with_flow_log_passes():
+    assert check_stack("vpc-flow-logs", [VPC_RES, FLOW]) == []
+
+
+def test_vpc_without_flow_log():
+    assert check_stack("vpc-flow-logs", [VPC_RES]) == ["Vpc 'net' has no flow log."]
+
+
+def test_flow_log_of_another_vpc_does_not_count():
+    other = resource(VPC, "other", {"cidrBlock": "10.1.0.0/16", "id": "vpc-2"})
+    flow = linked(FLOW_LOG, "other-flow", {"vpcId": "vpc-2"}, other.urn)
+    assert check_stack("vpc-flow-logs", [VPC_RES, other, flow]) == ["Vpc 'net' has no flow log."]
+
+
+def test_flow_log_matched_by_vpc_id_without_dependency():
+    assert check_stack("vpc-flow-logs", [VPC_RES, resource(FLOW_LOG, "f", {"vpcId": "vpc-1"})]) == []
+
+
+def test_default_security_group_adopted_and_closed_passes():
+    assert check_stack("default-security-group-closed", [VPC_RES, CLOSED]) == []
+
+
+def test_default_security_group_not_adopted():
+    assert check_stack("default-security-group-closed", [VPC_RES]) == [
+        "Vpc 'net' does not adopt its default security group; add an aws.ec2.DefaultSecurityGroup with no rules."]
+
+
+def test_default_security_group_with_ingress():
+    group = linked(DEFAULT_SG, "net-default", {"vpcId": "vpc-1", "ingress": [
+        {"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "self": True}]})
+    assert check_stack("default-security-group-closed", [VPC_RES, group]) == [
+        "DefaultSecurityGroup 'net-default' of Vpc 'net' has 1 ingress rule(s); it must have none."]
+
+
+def test_default_security_group_with_egress():
+    group = linked(DEFAULT_SG, "net-default", {"vpcId": "vpc-1", "egress": [
+        {"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}]})
+    assert check_stack("default-security-group-closed", [VPC_RES, group]) == [
+        "DefaultSecurityGroup 'net-default' of Vpc 'net' has 1 egress rule(s); it must have none."]
+
+
+# --- ECS ----------------------------------------------------------------------------------------------------------
+
+PARAM_ARN = "arn:aws:ssm:eu-west-1:123456789012:parameter/aurora/dev/master-password"
+GOOD_CONTAINER = {
+    "name": "app", "image": "public.ecr.aws/docker/library/postgres:16",
+    "environment": [{"name": "PGHOST", "value": "db.cluster"}, {"name": "PGSSLMODE", "value": "verify-full"}],
+    "secrets": [{"name": "PGPASSWORD", "valueFrom": PARAM_ARN}],
+    "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "app"}},
+}
+
+
+def task(*containers):
+    return {"family": "app", "networkMode": "awsvpc", "containerDefinitions": json.dumps(list(containers))}
+
+
+def test_task_definition_passes_ecs_rules():
+    assert check("ecs-secrets-not-in-environment", TASK, task(GOOD_CONTAINER)) == []
+    assert check("ecs-logging-configured", TASK, task(GOOD_CONTAINER)) == []
+
+
+def test_password_in_the_environment():
+    container = changed(GOOD_CONTAINER, secrets=None,
+                        environment=GOOD_CONTAINER["environment"] + [{"name": "PGPASSWORD", "value": "x"}])
+    assert check("ecs-secrets-not-in-environment", TASK, task(container)) == [
+        "container app passes PGPASSWORD as an environment variable; pass it through secrets (valueFrom) instead."]
+
+
+def test_password_in_a_secret_container_definition_is_still_seen():
+    # A password makes the whole container definition a Pulumi secret; the analyzer still reads it in plaintext.
+    container = changed(GOOD_CONTAINER, environment=[{"name": "DB_PASSWORD", "value": "x"}])
+    props = changed(task(container), containerDefinitions=Secret(task(container)["containerDefinitions"]))
+    assert check("ecs-secrets-not-in-environment", TASK, props) == [
+        "container app passes DB_PASSWORD as an environment variable; pass it through secrets (valueFrom) instead."]
+
+
+def test_secret_name_pattern_from_config():
+    container = changed(GOOD_CONTAINER, environment=[{"name": "PGHOST", "value": "db"}])
+    config = {"ecs-secrets-not-in-environment": {"secretNamePattern": "^PGHOST$"}}
+    assert check("ecs-secrets-not-in-environment", TASK, task(container), config) == [
+        "container app passes PGHOST as an environment variable; pass it through secrets (valueFrom) instead."]
+
+
+@pytest.mark.parametrize("log_configuration", [None, {"options": {}}])
+def test_container_without_log_driver(log_configuration):
+    container = changed(GOOD_CONTAINER, logConfiguration=log_configuration)
+    assert check("ecs-logging-configured", TASK, task(GOOD_CONTAINER, changed(container, name="sidecar"))) == [
+        "container sidecar has no logConfiguration.logDriver."]
+
+
+GOOD_SERVICE = {"cluster": "arn:ecs", "taskDefinition": "arn:task", "launchType": "FARGATE",
+                "networkConfiguration": {"subnets": ["subnet-1"], "securityGroups": ["sg-app"],
+                                         "assignPublicIp": False}}
+
+
+def test_service_without_public_ip_passes():
+    assert check("ecs-no-public-ip", SERVICE, GOOD_SERVICE) == []
+
+
+def test_service_with_public_ip():
+    props = changed(GOOD_SERVICE, networkConfiguration=changed(GOOD_SERVICE["networkConfiguration"],
+                                                               assignPublicIp=True))
+    assert check("ecs-no-public-ip", SERVICE, props) == ["networkConfiguration.assignPublicIp must not be true."]

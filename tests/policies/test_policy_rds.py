@@ -1,0 +1,230 @@
+"""Aurora cluster and instance rules: one happy resource, then one changed property per test (AWSGuard style)."""
+
+import pytest
+
+from preflight.policy_eval import UNKNOWN, PolicyConfigError
+
+from .policy_helpers import analyzer, changed, check, resource
+
+CLUSTER = "aws:rds/cluster:Cluster"
+INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+GLOBAL = "aws:rds/globalCluster:GlobalCluster"
+PROXY = "aws:rds/proxy:Proxy"
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e"
+
+# Numbers as the wire delivers them: floats.
+GOOD_CLUSTER = {
+    "engine": "aurora-postgresql",
+    "engineVersion": "16.4",
+    "storageEncrypted": True,
+    "kmsKeyId": KEY_ARN,
+    "backupRetentionPeriod": 7.0,
+    "deletionProtection": True,
+    "iamDatabaseAuthenticationEnabled": True,
+    "copyTagsToSnapshot": True,
+    "enabledCloudwatchLogsExports": ["postgresql"],
+    "performanceInsightsEnabled": True,
+    "performanceInsightsKmsKeyId": KEY_ARN,
+    "skipFinalSnapshot": False,
+    "finalSnapshotIdentifier": "db-final",
+    "dbClusterParameterGroupName": "db-tls",
+    "tags": {"Environment": "development"},
+}
+GOOD_INSTANCE = {
+    "clusterIdentifier": "db",
+    "instanceClass": "db.r6g.large",
+    "engine": "aurora-postgresql",
+    "monitoringInterval": 60.0,
+    "monitoringRoleArn": "arn:aws:iam::123456789012:role/monitoring",
+    "performanceInsightsEnabled": True,
+    "performanceInsightsKmsKeyId": KEY_ARN,
+    "availabilityZone": "eu-west-1a",
+}
+
+
+def test_good_cluster_and_instance_pass_every_resource_rule():
+    a = analyzer()
+    cluster = a.analyze(resource(CLUSTER, "db", GOOD_CLUSTER))
+    instance = a.analyze(resource(INSTANCE, "db-1", GOOD_INSTANCE))
+    assert cluster.violations == []
+    assert instance.violations == []
+
+
+# --- aurora-storage-encrypted -------------------------------------------------------------------------------------
+
+def test_storage_encrypted_false():
+    assert check("aurora-storage-encrypted", CLUSTER, changed(GOOD_CLUSTER, storageEncrypted=False)) == [
+        "storageEncrypted must be true."]
+
+
+def test_storage_encrypted_unset():
+    assert check("aurora-storage-encrypted", CLUSTER, changed(GOOD_CLUSTER, storageEncrypted=None)) == [
+        "storageEncrypted must be true."]
+
+
+def test_storage_without_cmk():
+    assert check("aurora-storage-encrypted", CLUSTER, changed(GOOD_CLUSTER, kmsKeyId=None)) == [
+        "kmsKeyId must name a customer-managed KMS key; without it RDS uses the AWS-managed aws/rds key."]
+
+
+def test_storage_cmk_unknown_during_preview_counts_as_set():
+    assert check("aurora-storage-encrypted", CLUSTER, changed(GOOD_CLUSTER, kmsKeyId=UNKNOWN)) == []
+
+
+def test_global_cluster_unencrypted():
+    assert check("aurora-storage-encrypted", GLOBAL, {"engine": "aurora-postgresql"}) == [
+        "storageEncrypted must be true."]
+
+
+def test_global_cluster_from_source_inherits_encryption():
+    assert check("aurora-storage-encrypted", GLOBAL, {"sourceDbClusterIdentifier": "arn:db"}) == []
+
+
+# --- aurora-backup-retention --------------------------------------------------------------------------------------
+
+def test_retention_below_default_minimum():
+    assert check("aurora-backup-retention", CLUSTER, changed(GOOD_CLUSTER, backupRetentionPeriod=1.0)) == [
+        "backupRetentionPeriod is 1 days; the minimum for this stack is 7 days."]
+
+
+def test_retention_unset():
+    assert check("aurora-backup-retention", CLUSTER, changed(GOOD_CLUSTER, backupRetentionPeriod=None)) == [
+        "backupRetentionPeriod is not set (RDS keeps 1 day); the minimum for this stack is 7 days."]
+
+
+def test_retention_minimum_from_config():
+    config = {"aurora-backup-retention": {"minimumRetentionDays": 14}}
+    assert check("aurora-backup-retention", CLUSTER, GOOD_CLUSTER, config) == [
+        "backupRetentionPeriod is 7 days; the minimum for this stack is 14 days."]
+
+
+def test_retention_lower_minimum_from_config_passes():
+    config = {"aurora-backup-retention": {"minimumRetentionDays": 1}}
+    assert check("aurora-backup-retention", CLUSTER, changed(GOOD_CLUSTER, backupRetentionPeriod=1), config) == []
+
+
+def test_retention_minimum_outside_schema_is_a_config_error():
+    with pytest.raises(PolicyConfigError) as error:
+        analyzer({"aurora-backup-retention": {"minimumRetentionDays": 0}})
+    assert error.value.errors == ["aurora-backup-retention: minimumRetentionDays: 0 is less than the minimum of 1"]
+
+
+# --- simple cluster flags -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("policy", "prop", "message"), [
+    ("aurora-deletion-protection", "deletionProtection", "deletionProtection must be true."),
+    ("aurora-iam-auth", "iamDatabaseAuthenticationEnabled", "iamDatabaseAuthenticationEnabled must be true."),
+    ("aurora-copy-tags-to-snapshot", "copyTagsToSnapshot", "copyTagsToSnapshot must be true."),
+])
+@pytest.mark.parametrize("value", [False, None])
+def test_cluster_flag_off_or_unset(policy, prop, message, value):
+    assert check(policy, CLUSTER, changed(GOOD_CLUSTER, **{prop: value})) == [message]
+
+
+def test_deletion_protection_is_advisory_by_default_and_mandatory_by_config():
+    props = changed(GOOD_CLUSTER, deletionProtection=False)
+    default = analyzer().analyze(resource(CLUSTER, "db", props)).violations
+    prod = analyzer({"aurora-deletion-protection": "mandatory"}).analyze(resource(CLUSTER, "db", props)).violations
+    assert [(v.policy, v.enforcement_level) for v in default] == [("aurora-deletion-protection", "advisory")]
+    assert [(v.policy, v.enforcement_level) for v in prod] == [("aurora-deletion-protection", "mandatory")]
+
+
+# --- aurora-log-exports -------------------------------------------------------------------------------------------
+
+def test_postgres_without_postgresql_log():
+    assert check("aurora-log-exports", CLUSTER, changed(GOOD_CLUSTER, enabledCloudwatchLogsExports=None)) == [
+        "enabledCloudwatchLogsExports must include 'postgresql' for engine aurora-postgresql."]
+
+
+def test_mysql_without_audit_log():
+    props = changed(GOOD_CLUSTER, engine="aurora-mysql", enabledCloudwatchLogsExports=["error", "slowquery"])
+    assert check("aurora-log-exports", CLUSTER, props) == [
+        "enabledCloudwatchLogsExports must include 'audit' for engine aurora-mysql."]
+
+
+def test_mysql_with_audit_log_passes():
+    props = changed(GOOD_CLUSTER, engine="aurora-mysql", enabledCloudwatchLogsExports=["audit", "error"])
+    assert check("aurora-log-exports", CLUSTER, props) == []
+
+
+# --- instances ----------------------------------------------------------------------------------------------------
+
+def test_instance_publicly_accessible():
+    assert check("rds-not-publicly-accessible", INSTANCE, changed(GOOD_INSTANCE, publiclyAccessible=True)) == [
+        "publiclyAccessible must not be true."]
+
+
+def test_cluster_publicly_accessible():
+    assert check("rds-not-publicly-accessible", CLUSTER, changed(GOOD_CLUSTER, publiclyAccessible=True)) == [
+        "publiclyAccessible must not be true."]
+
+
+def test_auto_minor_upgrade_off():
+    props = changed(GOOD_INSTANCE, autoMinorVersionUpgrade=False)
+    assert check("rds-auto-minor-version-upgrade", INSTANCE, props) == ["autoMinorVersionUpgrade must not be false."]
+
+
+def test_enhanced_monitoring_off():
+    assert check("rds-enhanced-monitoring", INSTANCE, changed(GOOD_INSTANCE, monitoringInterval=0.0)) == [
+        "monitoringInterval must be one of 1, 5, 10, 15, 30, 60 (0 or unset turns enhanced monitoring off)."]
+
+
+def test_enhanced_monitoring_unset():
+    assert check("rds-enhanced-monitoring", INSTANCE, changed(GOOD_INSTANCE, monitoringInterval=None)) == [
+        "monitoringInterval must be one of 1, 5, 10, 15, 30, 60 (0 or unset turns enhanced monitoring off)."]
+
+
+def test_enhanced_monitoring_without_role():
+    assert check("rds-enhanced-monitoring", INSTANCE, changed(GOOD_INSTANCE, monitoringRoleArn=None)) == [
+        "monitoringRoleArn must be set when monitoringInterval is non-zero."]
+
+
+@pytest.mark.parametrize(("type_", "base"), [(CLUSTER, GOOD_CLUSTER), (INSTANCE, GOOD_INSTANCE)])
+def test_performance_insights_without_cmk(type_, base):
+    assert check("rds-performance-insights-cmk", type_, changed(base, performanceInsightsKmsKeyId=None)) == [
+        "performanceInsightsKmsKeyId must name a customer-managed KMS key when Performance Insights is on."]
+
+
+def test_performance_insights_off_needs_no_key():
+    props = changed(GOOD_INSTANCE, performanceInsightsEnabled=False, performanceInsightsKmsKeyId=None)
+    assert check("rds-performance-insights-cmk", INSTANCE, props) == []
+
+
+# --- backtrack, final snapshot --------------------------------------------------------------------------------------
+
+def test_backtrack_on_postgres():
+    assert check("aurora-backtrack-mysql-only", CLUSTER, changed(GOOD_CLUSTER, backtrackWindow=3600.0)) == [
+        "backtrackWindow is 3600 but backtrack exists only on Aurora MySQL; engine is aurora-postgresql."]
+
+
+def test_backtrack_on_mysql_passes():
+    props = changed(GOOD_CLUSTER, engine="aurora-mysql", backtrackWindow=3600.0)
+    assert check("aurora-backtrack-mysql-only", CLUSTER, props) == []
+
+
+def test_backtrack_zero_on_postgres_passes():
+    assert check("aurora-backtrack-mysql-only", CLUSTER, changed(GOOD_CLUSTER, backtrackWindow=0.0)) == []
+
+
+def test_final_snapshot_skipped():
+    assert check("aurora-final-snapshot", CLUSTER, changed(GOOD_CLUSTER, skipFinalSnapshot=True)) == [
+        "skipFinalSnapshot must not be true."]
+
+
+def test_final_snapshot_without_identifier():
+    assert check("aurora-final-snapshot", CLUSTER, changed(GOOD_CLUSTER, finalSnapshotIdentifier=None)) == [
+        "finalSnapshotIdentifier must be set; without it deleting the cluster fails."]
+
+
+# --- rds-proxy-require-tls ----------------------------------------------------------------------------------------
+
+GOOD_PROXY = {"engineFamily": "POSTGRESQL", "requireTls": True, "roleArn": "arn:role", "vpcSubnetIds": ["s-1"]}
+
+
+def test_proxy_with_tls_passes():
+    assert check("rds-proxy-require-tls", PROXY, GOOD_PROXY) == []
+
+
+@pytest.mark.parametrize("value", [False, None])
+def test_proxy_without_tls(value):
+    assert check("rds-proxy-require-tls", PROXY, changed(GOOD_PROXY, requireTls=value)) == ["requireTls must be true."]

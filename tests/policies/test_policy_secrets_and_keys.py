@@ -1,0 +1,131 @@
+"""KMS, SSM, Secrets Manager, log group, SNS and IAM rules (one change per test)."""
+
+import json
+
+import pytest
+
+from .policy_helpers import changed, check
+
+KEY = "aws:kms/key:Key"
+PARAM = "aws:ssm/parameter:Parameter"
+SECRET = "aws:secretsmanager/secret:Secret"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+TOPIC = "aws:sns/topic:Topic"
+POLICY = "aws:iam/policy:Policy"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE = "aws:iam/role:Role"
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e"
+
+GOOD_KEY = {"description": "aurora", "enableKeyRotation": True, "deletionWindowInDays": 30.0}
+
+
+def test_key_with_rotation_passes():
+    assert check("kms-key-rotation", KEY, GOOD_KEY) == []
+
+
+@pytest.mark.parametrize("value", [False, None])
+def test_key_without_rotation(value):
+    assert check("kms-key-rotation", KEY, changed(GOOD_KEY, enableKeyRotation=value)) == [
+        "enableKeyRotation must be true."]
+
+
+def test_asymmetric_key_cannot_rotate_and_is_out_of_scope():
+    props = changed(GOOD_KEY, enableKeyRotation=False, customerMasterKeySpec="RSA_2048", keyUsage="SIGN_VERIFY")
+    assert check("kms-key-rotation", KEY, props) == []
+
+
+GOOD_PARAM = {"name": "/aurora/dev/master-password", "type": "SecureString", "value": "s3cret", "keyId": KEY_ARN}
+
+
+def test_secure_string_with_cmk_passes():
+    assert check("ssm-secret-parameter-secure-cmk", PARAM, GOOD_PARAM) == []
+
+
+def test_secure_string_with_aws_managed_key():
+    assert check("ssm-secret-parameter-secure-cmk", PARAM, changed(GOOD_PARAM, keyId=None)) == [
+        "SecureString parameters must set keyId to a customer-managed KMS key, not the AWS-managed aws/ssm key."]
+
+
+def test_password_in_a_plain_string():
+    assert check("ssm-secret-parameter-secure-cmk", PARAM, changed(GOOD_PARAM, type="String", keyId=None)) == [
+        "parameter /aurora/dev/master-password looks like a secret and must be type SecureString, not String."]
+
+
+def test_plain_string_that_is_not_a_secret_passes():
+    props = changed(GOOD_PARAM, name="/aurora/dev/endpoint", type="String", keyId=None)
+    assert check("ssm-secret-parameter-secure-cmk", PARAM, props) == []
+
+
+def test_secrets_manager_secret_with_cmk_passes():
+    assert check("secretsmanager-secret-cmk", SECRET, {"name": "db", "kmsKeyId": KEY_ARN}) == []
+
+
+def test_secrets_manager_secret_without_cmk():
+    assert check("secretsmanager-secret-cmk", SECRET, {"name": "db"}) == [
+        "kmsKeyId must name a customer-managed KMS key, not the AWS-managed aws/secretsmanager key."]
+
+
+def test_log_group_encrypted_passes():
+    assert check("log-group-encrypted", LOG_GROUP, {"retentionInDays": 30.0, "kmsKeyId": KEY_ARN}) == []
+
+
+def test_log_group_without_key():
+    assert check("log-group-encrypted", LOG_GROUP, {"retentionInDays": 30.0}) == [
+        "kmsKeyId must name a customer-managed KMS key."]
+
+
+def test_topic_encrypted_passes():
+    assert check("sns-topic-encrypted", TOPIC, {"kmsMasterKeyId": KEY_ARN}) == []
+
+
+def test_topic_without_key():
+    assert check("sns-topic-encrypted", TOPIC, {"name": "alarms"}) == ["kmsMasterKeyId must name a KMS key."]
+
+
+# --- iam-no-wildcard-ssm-kms --------------------------------------------------------------------------------------
+
+def doc(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+SCOPED = {"Effect": "Allow", "Action": ["ssm:GetParameters", "kms:Decrypt"],
+          "Resource": ["arn:aws:ssm:eu-west-1:123456789012:parameter/aurora/dev/master-password", KEY_ARN]}
+
+
+def test_scoped_policy_passes():
+    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(SCOPED)}) == []
+
+
+def test_ssm_action_on_every_resource():
+    statement = changed(SCOPED, Action="ssm:GetParameter", Resource="*")
+    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(SCOPED, statement)}) == [
+        'Statement[1] allows ssm:GetParameter on Resource "*"; scope it to the parameter or key ARN.']
+
+
+def test_kms_wildcard_action_on_every_resource_in_a_role_policy():
+    statement = changed(SCOPED, Action=["kms:*"], Resource=["*"])
+    assert check("iam-no-wildcard-ssm-kms", ROLE_POLICY, {"role": "r", "policy": doc(statement)}) == [
+        'Statement[0] allows kms:* on Resource "*"; scope it to the parameter or key ARN.']
+
+
+def test_star_action_on_every_resource_in_an_inline_role_policy():
+    statement = changed(SCOPED, Action="*", Resource="*")
+    props = {"assumeRolePolicy": doc(), "inlinePolicies": [{"name": "all", "policy": doc(statement)}]}
+    assert check("iam-no-wildcard-ssm-kms", ROLE, props) == [
+        'inlinePolicies[0] Statement[0] allows * on Resource "*"; scope it to the parameter or key ARN.']
+
+
+def test_describe_actions_on_every_resource_pass():
+    statement = changed(SCOPED, Action=["ssm:DescribeParameters", "kms:ListAliases"], Resource="*")
+    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == []
+
+
+def test_deny_on_every_resource_passes():
+    statement = changed(SCOPED, Effect="Deny", Action="kms:*", Resource="*")
+    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == []
+
+
+def test_policy_given_as_an_object_is_read_too():
+    statement = changed(SCOPED, Action="ssm:PutParameter", Resource="*")
+    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": {"Statement": statement}}) == [
+        'Statement[0] allows ssm:PutParameter on Resource "*"; scope it to the parameter or key ARN.']
