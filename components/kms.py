@@ -1,0 +1,94 @@
+"""A customer-managed KMS key with rotation on, an alias, and a key policy that names the services allowed to use it.
+
+The account root keeps administration (the AWS default, so IAM policies can grant use of the key); each AWS service
+that encrypts on our behalf (CloudWatch Logs, SNS publishers, RDS events...) is named explicitly, and Logs is bound to
+this account's log groups through the encryption context, as the CloudWatch Logs documentation prescribes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+# Service principals that only need to produce and read data keys (publishing to an encrypted SNS topic, etc.).
+DATA_KEY_ACTIONS = ["kms:GenerateDataKey*", "kms:Decrypt"]
+LOGS_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+
+
+@dataclass
+class EncryptionKeyArgs:
+    description: str
+    alias: str
+    tags: Mapping[str, str]
+    # Allow CloudWatch Logs in this account and region to encrypt log groups with the key.
+    allow_cloudwatch_logs: bool = False
+    # Service principals (e.g. "events.rds.amazonaws.com") allowed DATA_KEY_ACTIONS, for encrypted SNS topics.
+    allow_services: Sequence[str] = field(default_factory=list)
+    deletion_window_days: int = 30
+    protect: bool = False
+
+
+class EncryptionKey(pulumi.ComponentResource):
+    key: aws.kms.Key
+    arn: pulumi.Output[str]
+    key_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("aurora-platform:security:EncryptionKey", name, None, opts)
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
+
+        policy = pulumi.Output.all(identity.account_id, region.region, partition.partition).apply(
+            lambda values: key_policy(*values, args))
+        self.key = aws.kms.Key(
+            name,
+            description=args.description,
+            enable_key_rotation=True,
+            deletion_window_in_days=args.deletion_window_days,
+            policy=policy,
+            tags={**args.tags, "Name": args.alias},
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        self.alias = aws.kms.Alias(
+            name, name=f"alias/{args.alias}", target_key_id=self.key.key_id,
+            opts=pulumi.ResourceOptions(parent=self))
+        self.arn = self.key.arn
+        self.key_id = self.key.key_id
+        self.register_outputs({"arn": self.arn, "keyId": self.key_id, "alias": self.alias.name})
+
+
+def key_policy(account_id: str, region: str, partition: str, args: EncryptionKeyArgs) -> str:
+    import json
+
+    root = f"arn:{partition}:iam::{account_id}:root"
+    statements: list[dict] = [{
+        "Sid": "AccountAdministration",
+        "Effect": "Allow",
+        "Principal": {"AWS": root},
+        "Action": "kms:*",
+        "Resource": "*",
+    }]
+    if args.allow_cloudwatch_logs:
+        statements.append({
+            "Sid": "CloudWatchLogsInThisAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": LOGS_ACTIONS,
+            "Resource": "*",
+            "Condition": {"ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"}},
+        })
+    if args.allow_services:
+        statements.append({
+            "Sid": "ServicesPublishingEncryptedData",
+            "Effect": "Allow",
+            "Principal": {"Service": sorted(args.allow_services)},
+            "Action": DATA_KEY_ACTIONS,
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        })
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})

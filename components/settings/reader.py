@@ -1,0 +1,258 @@
+"""Reading structured stack config and collecting every problem before anything is created.
+
+A section (e.g. ``aurora-platform:network``) is read through a ``Section``: each accessor returns the value or its
+default and, when the value is wrong, records a problem naming the full config key, the value given and what is
+allowed, instead of raising. ``Problems.raise_if_any`` then reports all of them in one ``SettingsError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pulumi
+
+_MISSING = object()
+
+
+class SettingsError(pulumi.RunError):
+    """Invalid stack settings. A ``pulumi.RunError`` so the Pulumi CLI prints the message without a traceback."""
+
+    def __init__(self, stack: str, problems: list[str]):
+        self.stack = stack
+        self.problems = list(problems)
+        count = len(problems)
+        lines = [f"Stack settings for '{stack}' have {count} problem{'s' if count != 1 else ''} (Pulumi.{stack}.yaml):"]
+        lines += [f"  - {problem}" for problem in problems]
+        super().__init__("\n".join(lines))
+
+
+def show(value: Any) -> str:
+    """How a given value is quoted in an error: JSON, so strings keep their quotes and lists look like the YAML."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+class Problems:
+    def __init__(self, stack: str):
+        self.stack = stack
+        self.items: list[str] = []
+
+    def add(self, key: str, given: Any, allowed: str) -> None:
+        self.items.append(f"{key}: got {show(given)}; allowed: {allowed}")
+
+    def add_text(self, key: str, text: str) -> None:
+        self.items.append(f"{key}: {text}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise SettingsError(self.stack, self.items)
+
+
+class Section:
+    """One structured config object. Unknown keys are problems too: a typo must not silently become a default."""
+
+    def __init__(self, problems: Problems, key: str, raw: Any):
+        self.problems = problems
+        self.key = key
+        self.used: set[str] = set()
+        if raw is None:
+            raw = {}
+        if isinstance(raw, str):
+            # `pulumi config set aurora-platform:network '{...}'` stores a string; accept JSON text.
+            with contextlib.suppress(json.JSONDecodeError):
+                raw = json.loads(raw) if raw.strip() else {}
+        if not isinstance(raw, Mapping):
+            problems.add(key, raw, "an object (a YAML mapping of settings)")
+            raw = {}
+        self.raw: Mapping[str, Any] = raw
+
+    def _key(self, name: str) -> str:
+        return f"{self.key}.{name}"
+
+    def _get(self, name: str) -> Any:
+        self.used.add(name)
+        value = self.raw.get(name, _MISSING)
+        return _MISSING if value is None else value
+
+    def has(self, name: str) -> bool:
+        return self.raw.get(name) is not None
+
+    def string(
+        self,
+        name: str,
+        default: str | None,
+        *,
+        choices: Iterable[str] | None = None,
+        pattern: str | None = None,
+        allowed: str | None = None,
+        check: Callable[[str], bool] | None = None,
+    ) -> str | None:
+        value = self._get(name)
+        if value is _MISSING:
+            return default
+        choices = list(choices) if choices is not None else None
+        description = allowed or (", ".join(choices) if choices else "a string")
+        if not isinstance(value, str):
+            self.problems.add(self._key(name), value, description)
+            return default
+        if choices is not None and value not in choices:
+            self.problems.add(self._key(name), value, description)
+            return default
+        if pattern is not None and not re.fullmatch(pattern, value):
+            self.problems.add(self._key(name), value, description)
+            return default
+        if check is not None and not check(value):
+            self.problems.add(self._key(name), value, description)
+            return default
+        return value
+
+    def integer(self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None,
+                one_of: Iterable[int] | None = None, allowed: str | None = None) -> int:
+        value = self._get(name)
+        if value is _MISSING:
+            return default
+        description = allowed or _range_text(minimum, maximum)
+        number = _as_int(value)
+        one_of = set(one_of) if one_of is not None else None
+        if (number is None or (minimum is not None and number < minimum) or (maximum is not None and number > maximum)
+                or (one_of is not None and number not in one_of)):
+            self.problems.add(self._key(name), value, description)
+            return default
+        return number
+
+    def number(self, name: str, default: float, *, minimum: float | None = None, maximum: float | None = None,
+               step: float | None = None, allowed: str | None = None) -> float:
+        value = self._get(name)
+        if value is _MISSING:
+            return default
+        description = allowed or _range_text(minimum, maximum, "a number")
+        number = _as_float(value)
+        bad = number is None
+        bad = bad or (minimum is not None and number < minimum) or (maximum is not None and number > maximum)
+        bad = bad or (step is not None and abs(number / step - round(number / step)) > 1e-9)
+        if bad:
+            self.problems.add(self._key(name), value, description)
+            return default
+        return number
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self._get(name)
+        if value is _MISSING:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            # `pulumi config set --path` stores plain strings.
+            return value.lower() == "true"
+        self.problems.add(self._key(name), value, "true or false")
+        return default
+
+    def string_list(self, name: str, default: list[str], *, item_allowed: str = "a string",
+                    check: Callable[[str], str | None] | None = None) -> list[str]:
+        """A list of strings; ``check`` returns None when an item is fine, else what is allowed for it."""
+        value = self._get(name)
+        if value is _MISSING:
+            return list(default)
+        if not isinstance(value, list):
+            self.problems.add(self._key(name), value, f"a list, each item {item_allowed}")
+            return list(default)
+        good: list[str] = []
+        for index, item in enumerate(value):
+            item_key = f"{self._key(name)}[{index}]"
+            if not isinstance(item, str):
+                self.problems.add(item_key, item, item_allowed)
+                continue
+            complaint = check(item) if check else None
+            if complaint:
+                self.problems.add(item_key, item, complaint)
+                continue
+            good.append(item)
+        return good
+
+    def string_map(self, name: str, *, item_allowed: str = "a string",
+                   key_pattern: str | None = None, key_allowed: str = "a name",
+                   check: Callable[[str], str | None] | None = None) -> dict[str, str]:
+        value = self._get(name)
+        if value is _MISSING:
+            return {}
+        if not isinstance(value, Mapping):
+            self.problems.add(self._key(name), value, f"a mapping of {key_allowed} to {item_allowed}")
+            return {}
+        good: dict[str, str] = {}
+        for key, item in value.items():
+            item_key = f"{self._key(name)}.{key}"
+            if key_pattern is not None and not re.fullmatch(key_pattern, str(key)):
+                self.problems.add_text(item_key, f"the name {show(key)} is not allowed; allowed: {key_allowed}")
+                continue
+            if not isinstance(item, str):
+                self.problems.add(item_key, item, item_allowed)
+                continue
+            complaint = check(item) if check else None
+            if complaint:
+                self.problems.add(item_key, item, complaint)
+                continue
+            good[str(key)] = item
+        return good
+
+    def raw_value(self, name: str) -> Any:
+        """A value handed on as it is (e.g. a free-form parameter map); None when absent."""
+        value = self._get(name)
+        return None if value is _MISSING else value
+
+    def section(self, name: str) -> Section:
+        value = self._get(name)
+        return Section(self.problems, self._key(name), None if value is _MISSING else value)
+
+    def finish(self) -> None:
+        """Report keys nobody read: almost always a typo of a real setting."""
+        unknown = sorted(set(self.raw) - self.used)
+        for name in unknown:
+            known = ", ".join(sorted(self.used)) or "none"
+            self.problems.add_text(self._key(name), f"unknown setting; known settings here: {known}")
+
+
+def _range_text(minimum: Any, maximum: Any, kind: str = "a whole number") -> str:
+    if minimum is not None and maximum is not None:
+        return f"{kind} from {_num(minimum)} to {_num(maximum)}"
+    if minimum is not None:
+        return f"{kind} of at least {_num(minimum)}"
+    if maximum is not None:
+        return f"{kind} of at most {_num(maximum)}"
+    return kind
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value)
+    return None
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,373 @@
+"""A plausible, deterministic fake of what AWS and the providers return: computed outputs and invoke results.
+
+Everything is derived from the resource's URN (a stable hash), so two runs of the same program give the same ids,
+names and ARNs. That is what lets `preflight diff` compare two reports, and tests assert exact values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import string
+from collections.abc import Callable
+from typing import Any
+
+ACCOUNT_ID = "123456789012"
+
+# The parts of a token: "aws:rds/cluster:Cluster" -> package "aws", module "rds", type "Cluster".
+
+
+def stable_hex(seed: str, length: int = 17) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:length]
+
+
+def autoname(logical_name: str, urn: str) -> str:
+    """What the engine's auto-naming does: the logical name plus a random 7-character suffix (here: stable)."""
+    return f"{logical_name}-{stable_hex(urn, 7)}"
+
+
+def _service(token: str) -> str:
+    package, module = token.split(":")[0], token.split(":")[1].split("/")[0]
+    return module if package == "aws" else package
+
+
+class MockCloud:
+    def __init__(self, region: str):
+        self.region = region
+
+    # ---- resources -------------------------------------------------------------------------------------------
+    def new_resource(self, token: str, name: str, urn: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        outputs = dict(inputs)
+        handler = _RESOURCE_OUTPUTS.get(token)
+        if token.startswith("random:"):
+            return self._random(token, urn, outputs)
+        resource_id = self._id(token, name, urn, outputs)
+        outputs.setdefault("arn", self._arn(token, name, urn, outputs, resource_id))
+        if handler is not None:
+            handler(self, name, urn, outputs, resource_id)
+        return resource_id, outputs
+
+    def _id(self, token: str, name: str, urn: str, outputs: dict[str, Any]) -> str:
+        prefix = _ID_PREFIXES.get(token)
+        if prefix:
+            return f"{prefix}-{stable_hex(urn)}"
+        for key in ("name", "identifier", "clusterIdentifier", "family"):
+            if isinstance(outputs.get(key), str):
+                return outputs[key]
+        return autoname(name, urn)
+
+    def _arn(self, token: str, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> str:
+        service = _service(token)
+        kind = token.split(":")[-1]
+        kind = kind[0].lower() + kind[1:]
+        if service == "iam":
+            return f"arn:aws:iam::{ACCOUNT_ID}:{kind.lower()}/{outputs.get('name') or resource_id}"
+        return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{kind}/{resource_id}"
+
+    def _random(self, token: str, urn: str, outputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        rng = random.Random(stable_hex(urn, 32))
+        if token == "random:index/randomPassword:RandomPassword":
+            outputs["result"] = generate_password(outputs, rng)
+            outputs["bcryptHash"] = "$2a$10$" + stable_hex(urn, 53)
+        elif token == "random:index/randomString:RandomString":
+            outputs["result"] = generate_password(outputs, rng)
+        elif token == "random:index/randomId:RandomId":
+            hex_value = stable_hex(urn, int(outputs.get("byteLength", 8)) * 2)
+            outputs.update(hex=hex_value, dec=str(int(hex_value, 16)), b64Url=hex_value, b64Std=hex_value)
+        elif token == "random:index/randomPet:RandomPet":
+            outputs["id"] = f"mock-{stable_hex(urn, 6)}"
+        # The random provider's id for passwords is literally "none"; the others use their result.
+        return ("none" if token.endswith("RandomPassword") else stable_hex(urn, 12)), outputs
+
+    # ---- invokes ---------------------------------------------------------------------------------------------
+    def call(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        handler = _INVOKES.get(token)
+        if handler is None:
+            raise UnmockedInvokeError(
+                f"the offline engine has no fake for the invoke '{token}'; add one to preflight/mock_cloud.py")
+        return handler(self, args)
+
+
+class UnmockedInvokeError(Exception):
+    pass
+
+
+def generate_password(inputs: dict[str, Any], rng: random.Random) -> str:
+    """Honour the RandomPassword inputs the way the provider does, so tests can check the character set."""
+    length = int(inputs.get("length", 16))
+    pools: list[tuple[str, int]] = []
+    if inputs.get("upper", True):
+        pools.append((string.ascii_uppercase, int(inputs.get("minUpper", 0))))
+    if inputs.get("lower", True):
+        pools.append((string.ascii_lowercase, int(inputs.get("minLower", 0))))
+    if inputs.get("numeric", inputs.get("number", True)):
+        pools.append((string.digits, int(inputs.get("minNumeric", 0))))
+    if inputs.get("special", True):
+        specials = inputs.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?"
+        pools.append((specials, int(inputs.get("minSpecial", 0))))
+    alphabet = "".join(pool for pool, _ in pools)
+    chars = [rng.choice(pool) for pool, minimum in pools for _ in range(minimum)]
+    chars += [rng.choice(alphabet) for _ in range(max(0, length - len(chars)))]
+    rng.shuffle(chars)
+    return "".join(chars)
+
+
+# ---- per-type computed outputs --------------------------------------------------------------------------------
+_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/route:Route": "r",
+    "aws:ec2/instance:Instance": "i",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:ec2/securityGroupRule:SecurityGroupRule": "sgrule",
+}
+
+Handler = Callable[[MockCloud, str, str, dict[str, Any], str], None]
+
+
+def _named(field: str = "name") -> Handler:
+    def handler(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+        outputs.setdefault(field, resource_id)
+    return handler
+
+
+def _vpc(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    outputs.update(defaultSecurityGroupId=f"sg-{stable_hex(urn + 'default-sg')}",
+                   mainRouteTableId=f"rtb-{stable_hex(urn + 'main-rtb')}",
+                   defaultNetworkAclId=f"acl-{stable_hex(urn + 'acl')}")
+
+
+def _kms_key(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    key_id = "-".join((stable_hex(urn, 8), stable_hex(urn + "1", 4), stable_hex(urn + "2", 4),
+                       stable_hex(urn + "3", 4), stable_hex(urn + "4", 12)))
+    outputs.update(keyId=key_id, arn=f"arn:aws:kms:{cloud.region}:{ACCOUNT_ID}:key/{key_id}")
+
+
+def _kms_alias(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    alias = outputs.get("name") or f"alias/{autoname(name, urn)}"
+    outputs.update(name=alias, arn=f"arn:aws:kms:{cloud.region}:{ACCOUNT_ID}:{alias}")
+
+
+def _log_group(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    group = outputs.setdefault("name", resource_id)
+    outputs["arn"] = f"arn:aws:logs:{cloud.region}:{ACCOUNT_ID}:log-group:{group}"
+
+
+def _ssm_parameter(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    parameter = outputs.setdefault("name", resource_id)
+    path = parameter if parameter.startswith("/") else f"/{parameter}"
+    outputs.update(arn=f"arn:aws:ssm:{cloud.region}:{ACCOUNT_ID}:parameter{path}", version=1)
+
+
+def _sns_topic(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    topic = outputs.setdefault("name", resource_id)
+    outputs["arn"] = f"arn:aws:sns:{cloud.region}:{ACCOUNT_ID}:{topic}"
+
+
+def _rds_cluster(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    identifier = outputs.setdefault("clusterIdentifier", resource_id)
+    suffix = stable_hex(urn, 12)
+    outputs.update(
+        arn=f"arn:aws:rds:{cloud.region}:{ACCOUNT_ID}:cluster:{identifier}",
+        endpoint=f"{identifier}.cluster-{suffix}.{cloud.region}.rds.amazonaws.com",
+        readerEndpoint=f"{identifier}.cluster-ro-{suffix}.{cloud.region}.rds.amazonaws.com",
+        clusterResourceId=f"cluster-{stable_hex(urn, 26).upper()}",
+        hostedZoneId="Z2R2ITUGPM61AM",
+    )
+    outputs.setdefault("port", 3306 if str(outputs.get("engine", "")).startswith("aurora-mysql") else 5432)
+    if outputs.get("manageMasterUserPassword"):
+        outputs["masterUserSecrets"] = [{
+            "secretArn": f"arn:aws:secretsmanager:{cloud.region}:{ACCOUNT_ID}:secret:rds!cluster-{stable_hex(urn)}",
+            "kmsKeyId": outputs.get("masterUserSecretKmsKeyId"), "secretStatus": "active"}]
+
+
+def _rds_instance(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    identifier = outputs.setdefault("identifier", resource_id)
+    outputs.update(arn=f"arn:aws:rds:{cloud.region}:{ACCOUNT_ID}:db:{identifier}",
+                   endpoint=f"{identifier}.{stable_hex(urn, 12)}.{cloud.region}.rds.amazonaws.com",
+                   dbiResourceId=f"db-{stable_hex(urn, 26).upper()}")
+    outputs.setdefault("availabilityZone", f"{cloud.region}a")
+
+
+def _rds_group(kind: str) -> Handler:
+    def handler(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+        group = outputs.setdefault("name", resource_id)
+        outputs["arn"] = f"arn:aws:rds:{cloud.region}:{ACCOUNT_ID}:{kind}:{group}"
+    return handler
+
+
+def _rds_proxy(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    proxy = outputs.setdefault("name", resource_id)
+    outputs.update(arn=f"arn:aws:rds:{cloud.region}:{ACCOUNT_ID}:db-proxy:prx-{stable_hex(urn)}",
+                   endpoint=f"{proxy}.proxy-{stable_hex(urn, 12)}.{cloud.region}.rds.amazonaws.com")
+
+
+def _rds_proxy_endpoint(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    endpoint = outputs.get("dbProxyEndpointName") or resource_id
+    outputs["endpoint"] = f"{endpoint}.endpoint.proxy-{stable_hex(urn, 12)}.{cloud.region}.rds.amazonaws.com"
+
+
+def _global_cluster(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    identifier = outputs.setdefault("globalClusterIdentifier", resource_id)
+    outputs.update(arn=f"arn:aws:rds::{ACCOUNT_ID}:global-cluster:{identifier}",
+                   globalClusterResourceId=f"cluster-{stable_hex(urn, 20)}")
+
+
+def _ecs_task_definition(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    family = outputs.get("family") or resource_id
+    outputs.update(revision=1, arn=f"arn:aws:ecs:{cloud.region}:{ACCOUNT_ID}:task-definition/{family}:1",
+                   arnWithoutRevision=f"arn:aws:ecs:{cloud.region}:{ACCOUNT_ID}:task-definition/{family}")
+
+
+def _secret(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    secret = outputs.setdefault("name", resource_id)
+    outputs["arn"] = f"arn:aws:secretsmanager:{cloud.region}:{ACCOUNT_ID}:secret:{secret}-{stable_hex(urn, 6)}"
+
+
+def _instance(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    outputs.update(privateIp="10.0.32.10", privateDns=f"ip-10-0-32-10.{cloud.region}.compute.internal",
+                   arn=f"arn:aws:ec2:{cloud.region}:{ACCOUNT_ID}:instance/{resource_id}")
+
+
+def _nat(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    outputs["publicIp"] = "203.0.113.10"
+
+
+def _eip(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    outputs.update(publicIp="203.0.113.10", allocationId=resource_id)
+
+
+def _iam_role(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    role = outputs.setdefault("name", resource_id)
+    outputs.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role}", uniqueId=f"AROA{stable_hex(urn, 17).upper()}")
+
+
+def _iam_instance_profile(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    profile = outputs.setdefault("name", resource_id)
+    outputs["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/{profile}"
+
+
+def _iam_policy(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    policy = outputs.setdefault("name", resource_id)
+    outputs["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:policy/{policy}"
+
+
+def _ecs_cluster(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    cluster = outputs.setdefault("name", resource_id)
+    outputs["arn"] = f"arn:aws:ecs:{cloud.region}:{ACCOUNT_ID}:cluster/{cluster}"
+
+
+def _ecs_service(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    service = outputs.setdefault("name", resource_id)
+    outputs["arn"] = f"arn:aws:ecs:{cloud.region}:{ACCOUNT_ID}:service/{service}"
+
+
+def _alarm(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    alarm = outputs.setdefault("name", resource_id)
+    outputs["arn"] = f"arn:aws:cloudwatch:{cloud.region}:{ACCOUNT_ID}:alarm:{alarm}"
+
+
+def _event_subscription(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    subscription = outputs.setdefault("name", resource_id)
+    outputs["arn"] = f"arn:aws:rds:{cloud.region}:{ACCOUNT_ID}:es:{subscription}"
+
+
+_RESOURCE_OUTPUTS: dict[str, Handler] = {
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:ec2/instance:Instance": _instance,
+    "aws:ec2/natGateway:NatGateway": _nat,
+    "aws:ec2/eip:Eip": _eip,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _kms_alias,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:ssm/parameter:Parameter": _ssm_parameter,
+    "aws:sns/topic:Topic": _sns_topic,
+    "aws:rds/cluster:Cluster": _rds_cluster,
+    "aws:rds/clusterInstance:ClusterInstance": _rds_instance,
+    "aws:rds/subnetGroup:SubnetGroup": _rds_group("subgrp"),
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": _rds_group("cluster-pg"),
+    "aws:rds/parameterGroup:ParameterGroup": _rds_group("pg"),
+    "aws:rds/eventSubscription:EventSubscription": _event_subscription,
+    "aws:rds/proxy:Proxy": _rds_proxy,
+    "aws:rds/proxyEndpoint:ProxyEndpoint": _rds_proxy_endpoint,
+    "aws:rds/globalCluster:GlobalCluster": _global_cluster,
+    "aws:ecs/taskDefinition:TaskDefinition": _ecs_task_definition,
+    "aws:ecs/cluster:Cluster": _ecs_cluster,
+    "aws:ecs/service:Service": _ecs_service,
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:iam/role:Role": _iam_role,
+    "aws:iam/instanceProfile:InstanceProfile": _iam_instance_profile,
+    "aws:iam/policy:Policy": _iam_policy,
+    "aws:ec2/securityGroup:SecurityGroup": _named(),
+}
+
+
+# ---- invokes ----------------------------------------------------------------------------------------------------
+def _availability_zones(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
+    letters = "abcdef"
+    return {"id": cloud.region, "names": [f"{cloud.region}{c}" for c in letters],
+            "zoneIds": [f"use1-az{i + 1}" for i in range(len(letters))], "state": args.get("state")}
+
+
+def _caller_identity(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
+    return {"id": ACCOUNT_ID, "accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/preflight",
+            "userId": "AIDAPREFLIGHT"}
+
+
+def _region(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
+    return {"id": cloud.region, "name": cloud.region, "region": cloud.region,
+            "endpoint": f"ec2.{cloud.region}.amazonaws.com", "description": "mock region"}
+
+
+def _partition(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
+    return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws"}
+
+
+def _ssm_get_parameter(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
+    name = args.get("name", "")
+    value = f"ami-{stable_hex(name)}" if "/ami/" in name or "ami" in name else f"mock-value-of-{name}"
+    return {"id": name, "name": name, "value": value, "insecureValue": value, "type": "String", "version": 1,
+            "arn": f"arn:aws:ssm:{cloud.region}:{ACCOUNT_ID}:parameter{name}", "withDecryption": True}
+
+
+def _policy_document(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
+    """iam.get_policy_document renders statements to JSON; mirror the common fields."""
+    statements = []
+    for statement in args.get("statements") or []:
+        rendered: dict[str, Any] = {"Effect": statement.get("effect", "Allow")}
+        for source, target in (("sid", "Sid"), ("actions", "Action"), ("resources", "Resource"),
+                               ("notActions", "NotAction")):
+            if statement.get(source):
+                rendered[target] = statement[source]
+        for principal in statement.get("principals") or []:
+            rendered.setdefault("Principal", {})[principal["type"]] = principal["identifiers"]
+        for condition in statement.get("conditions") or []:
+            rendered.setdefault("Condition", {}).setdefault(condition["test"], {})[condition["variable"]] = \
+                condition["values"]
+        statements.append(rendered)
+    document = {"Version": "2012-10-17", "Statement": statements}
+    return {"id": stable_hex(json.dumps(document, sort_keys=True)), "json": json.dumps(document),
+            "minifiedJson": json.dumps(document, separators=(",", ":"))}
+
+
+_INVOKES: dict[str, Callable[[MockCloud, dict[str, Any]], dict[str, Any]]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
+    "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+    "aws:index/getRegion:getRegion": _region,
+    "aws:index/getPartition:getPartition": _partition,
+    "aws:ssm/getParameter:getParameter": _ssm_get_parameter,
+    "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
+}
