@@ -24,6 +24,12 @@ platform_key = EncryptionKey("platform", EncryptionKeyArgs(
 
 network = Network("network", NetworkArgs(settings=settings.network, log_key_arn=platform_key.arn, tags=tags))
 
+# --- database (issue 3): the AuroraCluster, before everything that connects to it ---
+
+# --- bastion (issue 4) ---
+
+# --- app (issue 5) ---
+
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
 pulumi.export("vpcId", network.vpc_id)

@@ -30,6 +30,10 @@ class StackSettings:
     region: str
     environment: str
     network: NetworkSettings
+    # Filled by their own modules (components/settings/database.py, bastion.py, app.py).
+    database: Any = None
+    bastion: Any = None
+    app: Any = None
     # Sections not yet modelled are kept raw so their future parsers see exactly what the user wrote.
     raw_sections: Mapping[str, Any] = field(default_factory=dict)
 
@@ -56,10 +60,14 @@ def load_settings(values: Mapping[str, Any], stack: str, region: str | None = No
         environment = "development"
 
     network = parse_network(Section(problems, f"{PROJECT}:network", values.get("network")), problems, region)
+    database = None  # section: database
+    bastion = None  # section: bastion
+    app = None  # section: app
 
     problems.raise_if_any()
     return StackSettings(project=PROJECT, stack=stack, region=region or "us-east-1", environment=environment,
-                         network=network, raw_sections={k: values.get(k) for k in SECTIONS if k != "network"})
+                         network=network, database=database, bastion=bastion, app=app,
+                         raw_sections={k: values.get(k) for k in SECTIONS if k != "network"})
 
 
 def load_from_pulumi_config() -> StackSettings:
