@@ -1,71 +1,104 @@
-"""`python -m preflight`: evaluate a stack offline and print what it would create."""
+"""`python -m preflight`: the offline policy gate.
+
+    python -m preflight --stack STACK [--program DIR] [--format text|json|markdown] [--policy-config FILE]
+    python -m preflight --state FILE [--format ...] [--policy-config FILE]
+
+Runs the program for STACK under the project's mock engine (or reads a `pulumi stack export` file), evaluates every
+resource and stack policy of the pack through the policy SDK, and prints the plan, the violations and the exports.
+Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage, config or program error.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from .engine import REPO_ROOT, ProgramError, StackRun, mask_secrets, run_stack
+import yaml
+
+from .engine import REPO_ROOT, ProgramError
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+CONFIG_DIR = Path("policies") / "config"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m preflight",
-                                     description="Evaluate a Pulumi stack offline under the mock engine.")
-    parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
-    parser.add_argument("--program", type=Path, default=REPO_ROOT, help="program directory (default: this repository)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser = argparse.ArgumentParser(
+        prog="python -m preflight",
+        description="Evaluate a Pulumi stack offline against the aurora-platform policy pack.",
+        epilog="exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage, config or program error")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--stack", help="stack name: runs the program with Pulumi.<stack>.yaml")
+    target.add_argument("--state", type=Path, metavar="FILE",
+                        help="audit a deployed stack from `pulumi stack export` output (version 3) instead")
+    parser.add_argument("--program", type=Path, default=REPO_ROOT, metavar="DIR",
+                        help="Pulumi program directory (default: this repository)")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    parser.add_argument("--policy-config", type=Path, metavar="FILE",
+                        help="policy pack config, as for `pulumi preview --policy-pack-config` (default: "
+                             "policies/config/<stack>.json under the program directory, when it exists)")
     return parser
+
+
+def _default_policy_config(program_dir: Path, stack: str) -> Path | None:
+    candidate = program_dir / CONFIG_DIR / f"{stack}.json"
+    return candidate if candidate.is_file() else None
+
+
+def _pack_version() -> str:
+    try:
+        project = yaml.safe_load((REPO_ROOT / "policies" / "PulumiPolicy.yaml").read_text())
+        return str(project.get("version", ""))
+    except (OSError, yaml.YAMLError, AttributeError):
+        return ""
+
+
+def _display(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        run = run_stack(args.stack, args.program)
-    except ProgramError as error:
+        return _run(args)
+    except (ProgramError, ValueError) as error:  # PolicyConfigError and StateError are ValueErrors
         print(f"preflight: {error}", file=sys.stderr)
-        return 2
-    print(render_json(run) if args.format == "json" else render_plan(run))
-    return 0
+        return EXIT_ERROR
 
 
-def render_plan(run: StackRun) -> str:
-    lines = [f"Stack {run.project}/{run.stack} ({run.region}) would create {len(run.resources)} resources:", ""]
-    for token, count in run.counts_by_type().items():
-        lines.append(f"  {count:>3}  {token}")
-    lines += ["", "Component tree:"]
-    lines += _tree(run)
-    lines += ["", "Exports:"]
-    for key, value in sorted(mask_secrets(run.exports).items()):
-        lines.append(f"  {key}: {json.dumps(value)}")
-    return "\n".join(lines)
+def _run(args: argparse.Namespace) -> int:
+    # Heavy imports happen here, after argparse: `--help` and usage errors stay instant.
+    from .engine import run_stack
+    from .policy_eval import Analyzer, load_policy_config
+    from .report import RENDERERS, Report
+    from .state import load_state
 
+    program_dir = args.program.resolve()
+    deployed = load_state(args.state) if args.state is not None else None
+    stack = deployed.stack if deployed is not None else args.stack
 
-def _tree(run: StackRun) -> list[str]:
-    components = [r for r in run.resources if not r.custom]
-    known = {r.urn for r in components}
-    lines: list[str] = []
+    # Config before the program runs: a bad config file is reported without evaluating anything.
+    config_path = args.policy_config or _default_policy_config(program_dir, stack)
+    analyzer = Analyzer(load_policy_config(config_path) if config_path else None)
 
-    def walk(resource, depth: int) -> None:
-        children = run.children(resource.urn)
-        custom = len([c for c in children if c.custom])
-        lines.append(f"  {'  ' * depth}{resource.name} ({resource.type}): {custom} resources")
-        for child in children:
-            if not child.custom:
-                walk(child, depth + 1)
+    if deployed is not None:
+        project, resources, exports, source = deployed.project, deployed.resources, deployed.exports, "state"
+    else:
+        run = run_stack(stack, program_dir)
+        project, resources, exports, source = run.project, run.resources, run.exports, "program"
 
-    for component in components:
-        if component.parent not in known:
-            walk(component, 0)
-    return lines
-
-
-def render_json(run: StackRun) -> str:
-    return json.dumps({
-        "stack": run.stack,
-        "project": run.project,
-        "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "protect": r.protect,
-                       "inputs": mask_secrets(r.inputs)} for r in run.resources],
-        "exports": mask_secrets(run.exports),
-    }, indent=2, sort_keys=True)
+    # Resource policies see inputs; stack policies see outputs. For a preview, the mock engine's outputs are the
+    # inputs plus plausible computed values, as the engine's would be after a successful create.
+    evaluation = analyzer.evaluate(resources, stack_use_outputs=True)
+    warnings = [f"policy config names {name}, which is not a policy of this pack (ignored, as the engine does)"
+                for name in analyzer.unknown_policies]
+    report = Report(stack=stack, project=project, source=source, resources=resources, exports=exports,
+                    evaluation=evaluation, policy_config=_display(config_path), pack_version=_pack_version(),
+                    policy_count=len(analyzer.policies), warnings=warnings)
+    print(RENDERERS[args.format](report))
+    return report.exit_code

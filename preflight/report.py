@@ -1,0 +1,173 @@
+"""The gate's report: what the stack holds or would create, the policy verdicts and the exports, in three formats.
+
+The JSON form is a stable interface (documented in docs/preflight.md, `formatVersion` 1): later tools diff two
+reports and draw the resource graph from it, so keys are only ever added, never renamed or removed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .engine import mask_secrets
+from .policy_eval import PACK_NAME, Evaluation, Violation
+
+FORMAT_VERSION = 1
+LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
+
+
+@dataclass
+class Report:
+    stack: str
+    project: str
+    source: str  # "program" (a preview under the mock engine) or "state" (a `pulumi stack export` file)
+    resources: Sequence[Any]  # RecordedResource-shaped: urn, type, name, custom, parent, protect, inputs, ...
+    exports: Mapping[str, Any]
+    evaluation: Evaluation
+    policy_config: str | None = None  # the --policy-pack-config file used, if any
+    pack_version: str = ""
+    policy_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[Violation]:
+        # Mandatory first; otherwise the engine's order (resources in registration order, then stack policies).
+        return sorted(self.evaluation.violations, key=lambda v: LEVEL_ORDER.get(v.enforcement_level, 9))
+
+    def count(self, level: str) -> int:
+        return sum(1 for v in self.evaluation.violations if v.enforcement_level == level)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.count("mandatory") else 0
+
+    def counts_by_type(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.resources:
+            counts[r.type] = counts.get(r.type, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+# --- JSON -----------------------------------------------------------------------------------------------------------
+
+def to_json(report: Report) -> dict[str, Any]:
+    return {
+        "formatVersion": FORMAT_VERSION,
+        "stack": report.stack,
+        "project": report.project,
+        "source": report.source,
+        "policyPack": {"name": PACK_NAME, "version": report.pack_version, "config": report.policy_config},
+        "summary": {
+            "resources": len(report.resources),
+            "byType": report.counts_by_type(),
+            "violations": {"mandatory": report.count("mandatory"), "advisory": report.count("advisory")},
+            "exitCode": report.exit_code,
+        },
+        "resources": [{
+            "urn": r.urn, "type": r.type, "name": r.name, "custom": bool(r.custom), "parent": r.parent,
+            "protect": bool(r.protect), "dependencies": list(r.dependencies or []),
+            "inputs": mask_secrets(r.inputs),
+        } for r in report.resources],
+        "violations": [v.as_json() for v in report.violations],
+        "exports": mask_secrets(dict(report.exports)),
+        "warnings": list(report.warnings),
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(to_json(report), indent=2, sort_keys=True, default=str)
+
+
+# --- text -----------------------------------------------------------------------------------------------------------
+
+def _tree(report: Report) -> list[tuple[int, Any, int]]:
+    """(depth, component, number of custom resources directly under it), depth-first in registration order."""
+    children: dict[str | None, list[Any]] = {}
+    for r in report.resources:
+        children.setdefault(r.parent, []).append(r)
+    components = {r.urn for r in report.resources if not r.custom}
+    rows: list[tuple[int, Any, int]] = []
+
+    def walk(component: Any, depth: int) -> None:
+        mine = children.get(component.urn, [])
+        rows.append((depth, component, sum(1 for c in mine if c.custom)))
+        for child in mine:
+            if not child.custom:
+                walk(child, depth + 1)
+
+    for r in report.resources:
+        if not r.custom and r.parent not in components:
+            walk(r, 0)
+    return rows
+
+
+def _headline(report: Report) -> str:
+    verb = "would create" if report.source == "program" else "has in state"
+    return f"Stack {report.project}/{report.stack} {verb} {len(report.resources)} resources."
+
+
+def _verdict(report: Report) -> str:
+    mandatory, advisory = report.count("mandatory"), report.count("advisory")
+    outcome = "FAIL" if mandatory else "PASS"
+    return f"{outcome}: {mandatory} mandatory, {advisory} advisory policy violation(s)."
+
+
+def _config_line(report: Report) -> str:
+    config = report.policy_config or "none (pack defaults)"
+    return f"Policy pack {PACK_NAME} {report.pack_version} ({report.policy_count} policies), config: {config}"
+
+
+def render_text(report: Report) -> str:
+    lines = [_headline(report), "", "Resources by type:"]
+    lines += [f"  {count:>4}  {token}" for token, count in report.counts_by_type().items()]
+    lines += ["", "Component tree:"]
+    rows = _tree(report)
+    lines += [f"  {'  ' * depth}{c.name} ({c.type}): {n} resources" for depth, c, n in rows] or ["  (no components)"]
+    lines += ["", _config_line(report)]
+    violations = report.violations
+    if not violations:
+        lines.append("  no violations")
+    for v in violations:
+        lines.append(f"  [{v.enforcement_level}] {v.policy}")
+        lines.append(f"      {v.urn or '(stack)'}")
+        lines += [f"      {line}" for line in v.message.splitlines()]
+    for warning in report.warnings:
+        lines.append(f"  warning: {warning}")
+    lines += ["", "Exports:"]
+    exports = mask_secrets(dict(report.exports))
+    lines += [f"  {key}: {json.dumps(value, default=str)}" for key, value in sorted(exports.items())] or ["  (none)"]
+    lines += ["", _verdict(report)]
+    return "\n".join(lines)
+
+
+# --- markdown (a pull-request comment) ----------------------------------------------------------------------------
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def render_markdown(report: Report) -> str:
+    mark = ":x:" if report.exit_code else ":white_check_mark:"
+    lines = [f"### {mark} preflight `{report.project}/{report.stack}`", "", f"{_headline(report)} {_verdict(report)}",
+             "", f"{_config_line(report)}", ""]
+    if report.violations:
+        lines += ["| level | policy | resource | message |", "| --- | --- | --- | --- |"]
+        for v in report.violations:
+            resource = v.urn.rsplit("::", 1)[-1] if v.urn else "(stack)"
+            lines.append(f"| {v.enforcement_level} | `{v.policy}` | `{_cell(resource)}` | {_cell(v.detail)} |")
+        lines.append("")
+    lines += ["<details><summary>Resources by type</summary>", "", "| count | type |", "| ---: | --- |"]
+    lines += [f"| {count} | `{token}` |" for token, count in report.counts_by_type().items()]
+    lines += ["", "</details>", "", "<details><summary>Component tree</summary>", "", "```"]
+    lines += [f"{'  ' * depth}{c.name} ({c.type}): {n} resources" for depth, c, n in _tree(report)]
+    lines += ["```", "", "</details>", "", "<details><summary>Exports</summary>", "", "| export | value |",
+              "| --- | --- |"]
+    exports = mask_secrets(dict(report.exports))
+    lines += [f"| `{key}` | `{_cell(json.dumps(value, default=str))}` |" for key, value in sorted(exports.items())]
+    lines += ["", "</details>"]
+    return "\n".join(lines)
+
+
+RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}

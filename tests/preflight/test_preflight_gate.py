@@ -1,0 +1,127 @@
+"""`python -m preflight --stack`: the real stacks pass, deliberately weak programs fail naming the right rule,
+and every error is one clear message with exit code 2."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .gate_helpers import gate_json, mandatory, run_gate, write_program
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_real_stacks_have_no_mandatory_violation(stack):
+    code, report = gate_json("--stack", stack)
+    assert (code, mandatory(report)) == (0, [])
+    assert report["policyPack"]["config"].endswith(f"policies/config/{stack}.json")
+
+
+def test_the_small_safe_program_passes_clean(tmp_path):
+    code, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path)))
+    assert (code, report["violations"]) == (0, [])
+
+
+@pytest.mark.parametrize(("knobs", "expected"), [
+    ({"storage_encrypted": False}, [("aurora-storage-encrypted", "db")]),
+    ({"force_ssl": "0"}, [("aurora-tls-forced", "db")]),
+    ({"extra_environment": '[{"name": "PGPASSWORD", "value": "hunter2"}]'},
+     [("ecs-secrets-not-in-environment", "app")]),
+    ({"ssh_cidr": "0.0.0.0/0"}, [("no-world-admin-ingress", "bastion")]),
+    ({"retention": 1}, [("aurora-backup-retention", "db")]),
+    ({"environment": "production"}, [("production-protect", "key"), ("production-protect", "db")]),
+], ids=["unencrypted-cluster", "parameter-group-without-tls", "password-in-task-environment", "ssh-open-to-world",
+        "retention-1", "production-unprotected"])
+def test_weak_program_fails_naming_the_rule(tmp_path, knobs, expected):
+    code, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path, **knobs)))
+    assert (code, mandatory(report)) == (1, expected)
+
+
+def test_production_program_that_protects_its_state_passes(tmp_path):
+    program = write_program(tmp_path, environment="production", protect=True)
+    assert gate_json("--stack", "test", "--program", str(program))[0] == 0
+
+
+def test_text_report_names_rule_urn_and_message(tmp_path):
+    code, out, _ = run_gate("--stack", "test", "--program", str(write_program(tmp_path, ssh_cidr="0.0.0.0/0")))
+    assert code == 1
+    assert "  [mandatory] no-world-admin-ingress\n" in out
+    assert "      urn:pulumi:test::gate-test::aws:ec2/securityGroup:SecurityGroup::bastion\n" in out
+    assert "      ingress[0] opens port(s) 22 to 0.0.0.0/0.\n" in out
+    assert out.rstrip().endswith("FAIL: 1 mandatory, 0 advisory policy violation(s).")
+
+
+def test_markdown_report_has_a_violation_table(tmp_path):
+    code, out, _ = run_gate("--stack", "test", "--program", str(write_program(tmp_path, retention=1)),
+                            "--format", "markdown")
+    assert code == 1
+    assert out.startswith("### :x: preflight `gate-test/test`")
+    assert ("| mandatory | `aurora-backup-retention` | `db` | backupRetentionPeriod is 1 days; "
+            "the minimum for this stack is 7 days. |") in out
+
+
+def test_policy_config_sets_levels_and_thresholds(tmp_path):
+    program = write_program(tmp_path / "p", retention=1)
+    config = tmp_path / "lenient.json"
+    config.write_text(json.dumps({"aurora-backup-retention": {"minimumRetentionDays": 1}}))
+    assert gate_json("--stack", "test", "--program", str(program), "--policy-config", str(config))[0] == 0
+    config.write_text(json.dumps({"aurora-backup-retention": "advisory"}))
+    code, report = gate_json("--stack", "test", "--program", str(program), "--policy-config", str(config))
+    assert code == 0
+    assert [(v["policy"], v["enforcementLevel"]) for v in report["violations"]] == [
+        ("aurora-backup-retention", "advisory")]
+
+
+def test_stack_policy_config_is_picked_up_from_the_program(tmp_path):
+    program = write_program(tmp_path, retention=1)
+    (program / "policies" / "config").mkdir(parents=True)
+    (program / "policies" / "config" / "test.json").write_text('{"aurora-backup-retention": "disabled"}')
+    code, report = gate_json("--stack", "test", "--program", str(program))
+    assert (code, report["violations"]) == (0, [])
+
+
+# --- exit code 2: one clear message ---------------------------------------------------------------------------------
+
+def test_stack_without_its_settings_file(tmp_path):
+    code, out, err = run_gate("--stack", "staging", "--program", str(write_program(tmp_path)))
+    assert (code, out) == (2, "")
+    assert err == f"preflight: stack 'staging' has no Pulumi.staging.yaml in {tmp_path} (stacks here: test)\n"
+
+
+def test_program_that_raises(tmp_path):
+    write_program(tmp_path, body="import pulumi\nraise ValueError('boom')\n")
+    code, out, err = run_gate("--stack", "test", "--program", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err == "preflight: ValueError: boom (at __main__.py:2)\n"
+
+
+def test_settings_error_from_the_program(tmp_path):
+    write_program(tmp_path, body="import pulumi\nraise pulumi.RunError('network.cidrBlock: got \"x\"')\n")
+    code, _, err = run_gate("--stack", "test", "--program", str(tmp_path))
+    assert (code, err) == (2, 'preflight: network.cidrBlock: got "x"\n')
+
+
+def test_invalid_policy_config(tmp_path):
+    config = tmp_path / "bad.json"
+    config.write_text('{"aurora-backup-retention": {"minimumRetentionDays": 90}}')
+    code, out, err = run_gate("--stack", "dev", "--policy-config", str(config))
+    assert (code, out) == (2, "")
+    assert err == ("preflight: invalid policy pack config: aurora-backup-retention: minimumRetentionDays: "
+                   "90 is greater than the maximum of 35\n")
+
+
+def test_usage_error_exits_2():
+    with pytest.raises(SystemExit) as exit_:
+        run_gate("--format", "json")
+    assert exit_.value.code == 2
+
+
+def test_as_a_real_process_with_exit_code(tmp_path):
+    program = write_program(tmp_path, storage_encrypted=False)
+    done = subprocess.run([sys.executable, "-m", "preflight", "--stack", "test", "--program", str(program)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "[mandatory] aurora-storage-encrypted" in done.stdout
