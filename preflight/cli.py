@@ -45,6 +45,13 @@ def _default_policy_config(program_dir: Path, stack: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def _project_name(program_dir: Path) -> str | None:
+    try:
+        return str((yaml.safe_load((program_dir / "Pulumi.yaml").read_text()) or {}).get("name"))
+    except (OSError, yaml.YAMLError, AttributeError):
+        return None
+
+
 def _pack_version() -> str:
     try:
         project = yaml.safe_load((REPO_ROOT / "policies" / "PulumiPolicy.yaml").read_text())
@@ -82,8 +89,11 @@ def _run(args: argparse.Namespace) -> int:
     deployed = load_state(args.state) if args.state is not None else None
     stack = deployed.stack if deployed is not None else args.stack
 
-    # Config before the program runs: a bad config file is reported without evaluating anything.
-    config_path = args.policy_config or _default_policy_config(program_dir, stack)
+    # Config before the program runs: a bad config file is reported without evaluating anything. A state file
+    # picks up the program's per-stack config only when it is a stack of that same project.
+    config_path = args.policy_config
+    if config_path is None and (deployed is None or deployed.project == _project_name(program_dir)):
+        config_path = _default_policy_config(program_dir, stack)
     analyzer = Analyzer(load_policy_config(config_path) if config_path else None)
 
     if deployed is not None:
