@@ -1,0 +1,167 @@
+"""verify: a compliant stack passes; each single non-compliant setting fails, naming its check."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+ALL_CHECKS = [
+    "storage-encrypted-cmk",
+    "kms-key-rotation",
+    "tls-enforced",
+    "backup-retention",
+    "deletion-protection",
+    "iam-auth",
+    "copy-tags-to-snapshot",
+    "log-exports",
+    "no-public-instances",
+    "multi-az-instances",
+    "password-parameter-cmk",
+    "no-open-db-ingress",
+    "bastion-imdsv2",
+    "bastion-volumes-encrypted",
+]
+
+
+def statuses(run) -> dict[str, str]:
+    return {c["name"]: c["status"] for c in run.json()["checks"]}
+
+
+@pytest.mark.parametrize("engine", ["aurora-postgresql", "aurora-mysql"])
+def test_compliant_stack_passes_every_check(shared_stacks, run_ops, engine):
+    stack = shared_stacks.get(engine)
+    result = run_ops("verify", "--outputs", str(stack.outputs), "--json")
+    assert result.code == 0, result.out + result.err
+    assert statuses(result) == {name: "pass" for name in ALL_CHECKS}
+    assert result.json()["ok"] is True
+
+
+def test_text_table_names_each_check(shared_stacks, run_ops):
+    stack = shared_stacks.get()
+    result = run_ops("verify", "--outputs", str(stack.outputs))
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert lines[0] == f"cluster {stack.cluster_id} (aurora-postgresql, eu-west-1)"
+    assert lines[1].split() == ["CHECK", "STATUS", "DETAIL"]
+    for name in ALL_CHECKS:
+        assert any(line.startswith(name) and " PASS " in line for line in lines), name
+    assert lines[-1] == "14 checks: 14 passed, 0 failed, 0 skipped, 0 errors"
+
+
+VARIANTS = [
+    ({"encrypted": False}, "storage-encrypted-cmk", "not encrypted"),
+    ({"key": "aws"}, "storage-encrypted-cmk", "alias/aws/rds"),
+    ({"rotation": False}, "kms-key-rotation", "rotation is off"),
+    ({"tls": None}, "tls-enforced", "rds.force_ssl is not set"),
+    ({"tls": "0"}, "tls-enforced", "rds.force_ssl=0"),
+    ({"retention": 3}, "backup-retention", "retention 3 day(s), below the minimum of 7"),
+    ({"deletion_protection": False}, "deletion-protection", "off"),
+    ({"iam_auth": False}, "iam-auth", "off"),
+    ({"copy_tags": False}, "copy-tags-to-snapshot", "not copied"),
+    ({"logs": []}, "log-exports", "no logs exported"),
+    ({"logs": ["upgrade"]}, "log-exports", "missing log export(s): postgresql"),
+    ({"public": True}, "no-public-instances", "publicly accessible: shared-"),
+    ({"zones": ("a", "a")}, "multi-az-instances", "all 2 instance(s) in eu-west-1a"),
+    ({"zones": ("b",)}, "multi-az-instances", "all 1 instance(s) in eu-west-1b"),
+    ({"password_type": "String"}, "password-parameter-cmk", "is a String, not a SecureString"),
+    ({"password_key": "aws"}, "password-parameter-cmk", "alias/aws/ssm"),
+    ({"open_ingress": True}, "no-open-db-ingress", "allows 0.0.0.0/0 on tcp 5432-5432"),
+    ({"imds": "optional"}, "bastion-imdsv2", "HttpTokens=optional"),
+    ({"bastion_encrypted": False}, "bastion-volumes-encrypted", "unencrypted volume"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "check", "detail"), VARIANTS, ids=[f"{v[1]}:{v[0]}" for v in VARIANTS]
+)
+def test_each_violation_fails_only_its_check(shared_stacks, run_ops, change, check, detail):
+    stack = shared_stacks.get(**change)
+    result = run_ops("verify", "--outputs", str(stack.outputs), "--json")
+    assert result.code == 1, result.out + result.err
+    failed = {name for name, status in statuses(result).items() if status == "fail"}
+    assert failed == {check}
+    assert detail in next(c["detail"] for c in result.json()["checks"] if c["name"] == check)
+
+
+def test_text_table_marks_the_failed_check(shared_stacks, run_ops):
+    stack = shared_stacks.get(deletion_protection=False)
+    result = run_ops("verify", "--outputs", str(stack.outputs))
+    assert result.code == 1
+    line = next(x for x in result.out.splitlines() if x.startswith("deletion-protection"))
+    assert line.split()[1:] == ["FAIL", "deletion", "protection", "is", "off"]
+    assert result.out.splitlines()[-1] == "14 checks: 13 passed, 1 failed, 0 skipped, 0 errors"
+
+
+def test_mysql_without_tls_parameter_names_require_secure_transport(shared_stacks, run_ops):
+    stack = shared_stacks.get("aurora-mysql", tls=None)
+    result = run_ops("verify", "--outputs", str(stack.outputs), "--json")
+    assert result.code == 1
+    detail = next(c["detail"] for c in result.json()["checks"] if c["name"] == "tls-enforced")
+    assert "require_secure_transport is not set" in detail
+
+
+def test_mysql_require_secure_transport_one_is_accepted(shared_stacks, run_ops):
+    stack = shared_stacks.get("aurora-mysql", tls="1")
+    assert run_ops("verify", "--outputs", str(stack.outputs)).code == 0
+
+
+def test_min_retention_flag_raises_the_bar(shared_stacks, run_ops):
+    stack = shared_stacks.get(retention=7)
+    result = run_ops("verify", "--outputs", str(stack.outputs), "--min-retention", "14", "--json")
+    assert result.code == 1
+    assert statuses(result)["backup-retention"] == "fail"
+
+
+def test_flags_override_outputs_file(shared_stacks, run_ops):
+    good = shared_stacks.get()
+    bad = shared_stacks.get(password_type="String")
+    result = run_ops(
+        "verify", "--outputs", str(good.outputs), "--password-parameter", bad.password_parameter, "--json"
+    )
+    assert result.code == 1
+    assert statuses(result)["password-parameter-cmk"] == "fail"
+
+
+def test_cluster_flag_alone_skips_password_and_bastion(shared_stacks, run_ops):
+    stack = shared_stacks.get()
+    result = run_ops("verify", "--cluster", stack.cluster_id, "--region", "eu-west-1", "--json")
+    assert result.code == 0
+    skipped = {n for n, s in statuses(result).items() if s == "skip"}
+    assert skipped == {"password-parameter-cmk", "bastion-imdsv2", "bastion-volumes-encrypted"}
+
+
+def test_null_bastion_in_outputs_skips_bastion_checks(shared_stacks, run_ops):
+    stack = shared_stacks.get(bastion=False)
+    result = run_ops("verify", "--outputs", str(stack.outputs), "--json")
+    assert result.code == 0
+    assert statuses(result)["bastion-imdsv2"] == "skip"
+
+
+def test_missing_password_parameter_is_a_finding(shared_stacks, run_ops):
+    stack = shared_stacks.get()
+    result = run_ops(
+        "verify", "--outputs", str(stack.outputs), "--password-parameter", "/nope", "--json"
+    )
+    assert result.code == 1
+    detail = next(c["detail"] for c in result.json()["checks"] if c["name"] == "password-parameter-cmk")
+    assert detail == "parameter /nope not found"
+
+
+def test_check_that_cannot_read_reports_error_and_exit_2(shared_stacks, run_ops):
+    stack = shared_stacks.get()
+    result = run_ops(
+        "verify", "--outputs", str(stack.outputs), "--bastion-instance", "i-00000000000000000"
+    )
+    assert result.code == 2
+    line = next(x for x in result.out.splitlines() if x.startswith("bastion-imdsv2"))
+    assert "ERROR" in line and "InvalidInstanceID.NotFound" in line
+
+
+def test_unknown_cluster_is_one_line_error(moto, run_ops, tmp_path):
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"region": "eu-west-1", "clusterIdentifier": "ghost"}))
+    result = run_ops("verify", "--outputs", str(outputs))
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err == "error: DBClusterNotFoundFault: DBCluster ghost not found.\n"
