@@ -480,4 +480,5 @@ def _describe(error: BaseException, main: Path) -> str:
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(str(main.parent))
               and "/.venv/" not in f.filename]
     where = f" (at {Path(frames[-1].filename).relative_to(main.parent)}:{frames[-1].lineno})" if frames else ""
-    return f"{type(error).__name__}: {error}{where}"
+    kind = "" if type(error) is Exception else f"{type(error).__name__}: "
+    return f"{kind}{error}{where}"

@@ -103,6 +103,7 @@ def test_duplicate_urns_are_refused_as_the_engine_does(program):
     with pytest.raises(ProgramError) as caught:
         run_stack("test", program, {"enginetest:duplicate": "true"})
     assert caught.value.kind == "program"
+    assert str(caught.value).startswith("Duplicate resource URN")
     assert ("Duplicate resource URN 'urn:pulumi:test::enginetest::test:index:Box$aws:sns/topic:Topic::box-inner'"
             in str(caught.value))
 
