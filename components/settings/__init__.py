@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .bastion import BastionSettings, parse_bastion
 from .network import NetworkSettings, parse_network
 from .reader import Problems, Section, SettingsError
 
@@ -61,7 +62,8 @@ def load_settings(values: Mapping[str, Any], stack: str, region: str | None = No
 
     network = parse_network(Section(problems, f"{PROJECT}:network", values.get("network")), problems, region)
     database = None  # section: database
-    bastion = None  # section: bastion
+    bastion: BastionSettings = parse_bastion(Section(problems, f"{PROJECT}:bastion", values.get("bastion")), problems,
+                                             production=environment == "production")
     app = None  # section: app
 
     problems.raise_if_any()

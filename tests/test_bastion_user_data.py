@@ -1,0 +1,131 @@
+"""The bastion's first-boot script and its db-connect helper, rendered and then actually run with stand-in clients."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from components import bastion_user_data
+from components.bastion_user_data import (
+    CA_BUNDLE_PATH,
+    CA_BUNDLE_URL,
+    HELPER_PATH,
+    ConnectionTarget,
+    render_helper,
+    render_user_data,
+)
+
+HOST = "database.cluster-abc.us-east-1.rds.amazonaws.com"
+PASSWORD = "Xy9#k!pQ(2)z-Secret"
+BASH = shutil.which("bash")
+
+
+def target(engine="aurora-postgresql", source="ssm", reference="/aurora-platform/dev/database/master-password"):
+    return ConnectionTarget(engine=engine, host=HOST, port=5432 if engine == "aurora-postgresql" else 3306,
+                            database="app", user="dbadmin", region="us-east-1", password_source=source,
+                            password_reference=reference)
+
+
+def helper_from(user_data: str) -> str:
+    """The helper exactly as the user data writes it (between the heredoc markers)."""
+    lines = user_data.splitlines()
+    start = lines.index(f"cat > {HELPER_PATH} <<'{bastion_user_data.HEREDOC_END}'") + 1
+    end = lines.index(bastion_user_data.HEREDOC_END, start)
+    return "\n".join(lines[start:end]) + "\n"
+
+
+@pytest.mark.parametrize(("engine", "package"), [("aurora-postgresql", "postgresql16"), ("aurora-mysql", "mariadb105")])
+def test_user_data_installs_the_client_and_the_rds_ca_bundle_and_writes_the_helper(engine, package):
+    script = render_user_data(target(engine))
+    assert script.startswith("#!/bin/bash\n")
+    assert "set -euo pipefail" in script and "set -x" not in script
+    assert f"dnf install -y {package}\n" in script
+    assert f"--output {CA_BUNDLE_PATH}.tmp {CA_BUNDLE_URL}" in script and CA_BUNDLE_URL.startswith("https://")
+    assert f"chmod 0755 {HELPER_PATH}" in script
+    # the helper is written before anything that can fail for lack of a network
+    assert script.index(HELPER_PATH) < script.index("dnf install")
+    assert helper_from(script) == render_helper(target(engine))
+    if BASH:
+        subprocess.run([BASH, "-n"], input=script, text=True, check=True)
+
+
+def test_postgresql_helper_verifies_the_server_certificate_and_host_name():
+    helper = render_helper(target())
+    assert (f"'host={HOST} port=5432 dbname=app user=dbadmin sslmode=verify-full sslrootcert={CA_BUNDLE_PATH}'"
+            in helper)
+    assert ("aws ssm get-parameter --region us-east-1 --name /aurora-platform/dev/database/master-password "
+            "--with-decryption --query Parameter.Value --output text") in helper
+
+
+def test_mysql_helper_verifies_the_server_certificate_and_host_name():
+    helper = render_helper(target("aurora-mysql"))
+    assert (f"exec mariadb --host={HOST} --port=3306 --user=dbadmin --ssl --ssl-ca={CA_BUNDLE_PATH} "
+            f"--ssl-verify-server-cert --database=app") in helper
+
+
+def test_secrets_manager_passwords_are_read_from_the_managed_secret():
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-abc-Ab12Cd"
+    helper = render_helper(target(source="secretsmanager", reference=arn))
+    assert f"aws secretsmanager get-secret-value --region us-east-1 --secret-id '{arn}' --query SecretString" in helper
+    assert "aws ssm" not in helper
+
+
+@pytest.mark.parametrize("bad", [{"engine": "oracle"}, {"password_source": "vault"}])
+def test_unknown_engines_and_password_sources_are_refused(bad):
+    values = {**target().__dict__, **bad}
+    with pytest.raises(ValueError):
+        render_user_data(ConnectionTarget(**values))
+
+
+def _fake_bin(directory: Path, name: str, body: str) -> None:
+    path = directory / name
+    path.write_text(f"#!/bin/bash\n{body}\n")
+    path.chmod(0o755)
+
+
+@pytest.mark.skipif(BASH is None, reason="needs bash")
+@pytest.mark.parametrize(("engine", "source", "client", "variable"), [
+    ("aurora-postgresql", "ssm", "psql", "PGPASSWORD"),
+    ("aurora-mysql", "ssm", "mariadb", "MYSQL_PWD"),
+    ("aurora-postgresql", "secretsmanager", "psql", "PGPASSWORD"),
+])
+def test_the_helper_hands_the_password_to_the_client_by_environment_only(tmp_path, monkeypatch, engine, source,
+                                                                          client, variable):
+    bundle = tmp_path / "global-bundle.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setattr(bastion_user_data, "CA_BUNDLE_PATH", str(bundle))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    secret_json = '{"username": "dbadmin", "password": "' + PASSWORD + '"}'
+    value = PASSWORD if source == "ssm" else secret_json
+    _fake_bin(bin_dir, "aws", f"echo \"$*\" >> {tmp_path}/aws.args\nprintf '%s\\n' '{value}'")
+    _fake_bin(bin_dir, client, f'printf "%s\\n" "$@" > {tmp_path}/client.args\n'
+                               f'printf "%s" "${variable}" > {tmp_path}/client.password')
+    helper = tmp_path / "db-connect"
+    helper.write_text(render_helper(target(engine, source, "arn:x" if source == "secretsmanager" else "/p")))
+    result = subprocess.run([BASH, str(helper), "-c", "select 1"], capture_output=True, text=True,
+                            env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "client.password").read_text() == PASSWORD
+    client_args = (tmp_path / "client.args").read_text()
+    assert PASSWORD not in client_args and PASSWORD not in result.stdout + result.stderr
+    assert client_args.endswith("-c\nselect 1\n")  # extra arguments go to the client
+    assert str(bundle) in client_args
+
+
+@pytest.mark.skipif(BASH is None, reason="needs bash")
+def test_the_helper_stops_with_a_clear_message_when_the_ca_bundle_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setattr(bastion_user_data, "CA_BUNDLE_PATH", str(tmp_path / "absent.pem"))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _fake_bin(bin_dir, "psql", "exit 0")
+    _fake_bin(bin_dir, "aws", f"touch {tmp_path}/aws.called")
+    helper = tmp_path / "db-connect"
+    helper.write_text(render_helper(target()))
+    result = subprocess.run([BASH, str(helper)], capture_output=True, text=True, check=False,
+                            env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert result.returncode == 1
+    assert f"the RDS CA bundle {tmp_path / 'absent.pem'} is missing" in result.stderr
+    assert not (tmp_path / "aws.called").exists()  # no password fetched for a connection that cannot be verified
