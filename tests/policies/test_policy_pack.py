@@ -140,3 +140,9 @@ def test_policy_config_file(tmp_path):
 def test_shipped_stack_configs_are_valid(stack):
     path = ROOT / "policies" / "config" / f"{stack}.json"
     analyzer(load_policy_config(path))
+
+
+def test_schema_defaults_are_valid_against_their_schemas():
+    # The analyzer skips validation when no config is given, so the defaults themselves must be valid.
+    config = analyzer({"all": "advisory"}).config
+    assert config["no-world-admin-ingress"][1]["ports"][:3] == [20, 21, 22]

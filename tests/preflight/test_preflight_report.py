@@ -1,0 +1,37 @@
+"""The JSON report is an interface (diff and graph tools build on it): its keys are pinned here."""
+
+from .gate_helpers import gate_json, write_program
+
+
+def test_json_report_keys_are_stable(tmp_path):
+    _, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path, retention=1)))
+    assert set(report) == {"formatVersion", "stack", "project", "source", "policyPack", "summary", "resources",
+                           "violations", "exports", "warnings"}
+    assert report["formatVersion"] == 1
+    assert set(report["policyPack"]) == {"name", "version", "config"}
+    assert set(report["summary"]) == {"resources", "byType", "violations", "exitCode"}
+    assert report["summary"]["violations"] == {"mandatory": 1, "advisory": 0}
+    for resource in report["resources"]:
+        assert set(resource) == {"urn", "type", "name", "custom", "parent", "protect", "dependencies", "inputs"}
+    [violation] = report["violations"]
+    assert set(violation) == {"policy", "enforcementLevel", "urn", "message"}
+    assert violation["message"].endswith("\nbackupRetentionPeriod is 1 days; the minimum for this stack is 7 days.")
+
+
+def test_secrets_are_masked_everywhere_in_json(tmp_path):
+    _, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path)))
+    text = str(report)
+    assert "correct-horse-battery" not in text
+    cluster = next(r for r in report["resources"] if r["name"] == "db")
+    assert cluster["inputs"]["masterPassword"] == "[secret]"
+    assert report["exports"]["masterPassword"] == "[secret]"
+
+
+def test_resources_are_listed_once_with_their_parents(tmp_path):
+    _, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path)))
+    names = [r["name"] for r in report["resources"]]
+    # Registration order: resources waiting on another's outputs (the cluster waits for the key ARN) come later.
+    assert names[0] == "key" and names.index("db") > names.index("key")
+    assert sorted(names) == ["app", "bastion", "db", "db-0", "db-1", "events", "events", "key", "tls"]
+    assert report["summary"]["byType"]["aws:rds/clusterInstance:ClusterInstance"] == 2
+    assert all(r["parent"].endswith("pulumi:pulumi:Stack::gate-test-test") for r in report["resources"])
