@@ -5,6 +5,7 @@ This is the only module that knows every component; components take what they ne
 
 import pulumi
 
+from components.aurora import AuroraCluster, AuroraClusterArgs, DatabaseNetwork
 from components.kms import EncryptionKey, EncryptionKeyArgs
 from components.network import Network, NetworkArgs
 from components.settings import load_from_pulumi_config
@@ -25,6 +26,13 @@ platform_key = EncryptionKey("platform", EncryptionKeyArgs(
 network = Network("network", NetworkArgs(settings=settings.network, log_key_arn=platform_key.arn, tags=tags))
 
 # --- database (issue 3): the AuroraCluster, before everything that connects to it ---
+database = AuroraCluster("database", AuroraClusterArgs(
+    settings=settings.database,
+    network=DatabaseNetwork(vpc_id=network.vpc_id, subnet_ids=network.subnet_ids["isolated"],
+                            db_subnet_group_name=network.db_subnet_group_name,
+                            availability_zones=network.availability_zones),
+    tags=tags, project=settings.project, stack=settings.stack, protect=settings.database.protect,
+))
 
 # --- bastion (issue 4) ---
 
@@ -39,3 +47,24 @@ pulumi.export("privateSubnetIds", network.subnet_ids["private"])
 pulumi.export("isolatedSubnetIds", network.subnet_ids["isolated"])
 pulumi.export("dbSubnetGroupName", network.db_subnet_group_name)
 pulumi.export("platformKeyArn", platform_key.arn)
+# database (issue 3): what ops tools and people connecting through the bastion need; never the password itself.
+pulumi.export("engine", database.engine)
+pulumi.export("clusterIdentifier", database.cluster_identifier)
+pulumi.export("clusterArn", database.cluster_arn)
+pulumi.export("clusterResourceId", database.cluster_resource_id)
+pulumi.export("writerEndpoint", database.writer_endpoint)
+pulumi.export("readerEndpoint", database.reader_endpoint)
+pulumi.export("port", database.port)
+pulumi.export("databaseName", database.database_name)
+pulumi.export("masterUsername", database.master_username)
+pulumi.export("databaseSecurityGroupId", database.security_group_id)
+pulumi.export("passwordParameterName", database.password_parameter_name)
+pulumi.export("passwordParameterArn", database.password_parameter_arn)
+pulumi.export("kmsKeyArn", database.kms_key_arn)
+pulumi.export("snsTopicArn", database.sns_topic_arn)
+if database.global_cluster_identifier is not None:
+    pulumi.export("globalClusterIdentifier", database.global_cluster_identifier)
+if database.proxy is not None:
+    pulumi.export("proxyEndpoint", database.proxy.endpoint)
+    if database.proxy.reader_endpoint is not None:
+        pulumi.export("proxyReaderEndpoint", database.proxy.reader_endpoint)

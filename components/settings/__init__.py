@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .bastion import BastionSettings, parse_bastion
+from .database import DatabaseSettings, parse_database
 from .network import NetworkSettings, parse_network
 from .reader import Problems, Section, SettingsError
 
@@ -61,7 +62,9 @@ def load_settings(values: Mapping[str, Any], stack: str, region: str | None = No
         environment = "development"
 
     network = parse_network(Section(problems, f"{PROJECT}:network", values.get("network")), problems, region)
-    database = None  # section: database
+    database: DatabaseSettings = parse_database(Section(problems, f"{PROJECT}:database", values.get("database")),
+                                                problems, production=environment == "production", project=PROJECT,
+                                                stack=stack)
     bastion: BastionSettings = parse_bastion(Section(problems, f"{PROJECT}:bastion", values.get("bastion")), problems,
                                              production=environment == "production")
     app = None  # section: app

@@ -1,0 +1,402 @@
+"""The Aurora cluster: encrypted with its own key, TLS-only, backed up, watched, reachable only from named security
+groups.
+
+`AuroraCluster` owns the cluster, its instances, parameter groups, key, security group, password (generated, kept as a
+Pulumi secret and an SSM SecureString parameter), log groups, monitoring, and optionally a global database and an RDS
+Proxy. Callers never build ARNs: they call `allow_from`, `allow_application_from`, `grant_password_read` and
+`grant_connect`. Everything engine-specific comes from `settings.engine_spec` (components/settings/database.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from . import aurora_monitoring as monitoring
+from .aurora_proxy import AuroraProxy
+from .kms import EncryptionKey, EncryptionKeyArgs
+from .settings.database import DatabaseSettings
+
+# Characters RDS refuses in a master password are `/`, `@`, `"` and space; `'` and `\` are left out too because they
+# break shell and connection-string quoting. These are the specials the generator may use.
+PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?"
+PASSWORD_LENGTH = 32
+# Cluster parameters are always sent with this apply method: AWS reports `pending-reboot` for parameters it was not
+# asked to change and silently ignores apply-method-only changes, so any other value shows a diff on every preview
+# (pulumi/pulumi-aws#2442, #4997). The groups are attached when the cluster is created, so TLS is forced from the
+# first connection; later changes take effect at the next reboot or maintenance.
+APPLY_METHOD = "pending-reboot"
+# The RDS CA that every new instance trusts (RSA 2048, valid to 2061); clients verify against it (sslmode=verify-full).
+CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+
+
+@dataclass
+class DatabaseNetwork:
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]  # the isolated subnets (the proxy lives there too)
+    db_subnet_group_name: pulumi.Input[str]
+    availability_zones: Sequence[str]
+
+
+@dataclass
+class AuroraClusterArgs:
+    settings: DatabaseSettings
+    network: DatabaseNetwork
+    tags: Mapping[str, str]
+    project: str
+    stack: str
+    # Pulumi `protect` on the cluster, its key and the password parameter; None: settings.protect.
+    protect: bool | None = None
+
+
+def cluster_identifier(project: str, stack: str) -> str:
+    """`<project>-<stack>` as an RDS identifier: lowercase letters, digits, single hyphens, at most 63 characters."""
+    text = re.sub(r"[^a-z0-9]+", "-", f"{project}-{stack}".lower()).strip("-")
+    return text[:63].rstrip("-")
+
+
+def instance_zones(zones: Sequence[str], count: int) -> list[str]:
+    """Writer in the first zone, readers round-robin over the others first, so the first reader is never next to the
+    writer (a zone outage always leaves a reader to promote when there is one)."""
+    order = list(zones[1:]) + [zones[0]] if len(zones) > 1 else list(zones)
+    return [zones[0]] + [order[i % len(order)] for i in range(count - 1)]
+
+
+class AuroraCluster(pulumi.ComponentResource):
+    engine: str
+    port: int
+    database_name: str
+    master_username: str
+    cluster: aws.rds.Cluster
+    instances: list[aws.rds.ClusterInstance]
+    security_group: aws.ec2.SecurityGroup
+    proxy: AuroraProxy | None
+
+    def __init__(self, name: str, args: AuroraClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("aurora-platform:database:AuroraCluster", name, None, opts)
+        settings = args.settings
+        engine = settings.engine_spec
+        self._name = name
+        self._settings = settings
+        self._tags = dict(args.tags)
+        protect = settings.protect if args.protect is None else args.protect
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+
+        self.engine = settings.engine
+        self.port = settings.port
+        self.database_name = settings.database_name
+        self.master_username = settings.master_username
+        self.identifier = cluster_identifier(args.project, args.stack)
+        identity = aws.get_caller_identity_output(opts=invoke)
+        self._account_id = identity.account_id
+        self._region = aws.get_region_output(opts=invoke).region
+        self._partition = aws.get_partition_output(opts=invoke).partition
+
+        # ---- key ----------------------------------------------------------------------------------------------
+        self.key: EncryptionKey | None = None
+        if settings.kms_key_arn:
+            self.kms_key_arn: pulumi.Output[str] = pulumi.Output.from_input(settings.kms_key_arn)
+        else:
+            self.key = EncryptionKey(f"{name}-key", EncryptionKeyArgs(
+                description=f"{args.project}/{args.stack}: Aurora storage, snapshots, Performance Insights, "
+                            f"password, database logs and events",
+                alias=f"{args.project}-{args.stack}-database",
+                tags=self._tags,
+                allow_cloudwatch_logs=True,
+                # RDS event notifications and CloudWatch alarms publish to the encrypted SNS topic.
+                allow_services=["events.rds.amazonaws.com", "cloudwatch.amazonaws.com"],
+                protect=protect,
+            ), opts=child)
+            self.kms_key_arn = self.key.arn
+
+        # ---- network ------------------------------------------------------------------------------------------
+        # No rules inline: each allowed source is its own SecurityGroupIngressRule (allow_from). No egress: the
+        # database starts no connections.
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-cluster", vpc_id=args.network.vpc_id,
+            description=f"Aurora {self.identifier}: port {self.port} from named security groups only",
+            tags=self._tag(f"{self.identifier}-cluster"), opts=child)
+        self.security_group_id = self.security_group.id
+
+        # ---- parameter groups ---------------------------------------------------------------------------------
+        tls_name, tls_value = engine.tls_parameter
+        cluster_parameters = {**dict(engine.default_parameters), **settings.parameters, tls_name: tls_value}
+        self.cluster_parameter_group = aws.rds.ClusterParameterGroup(
+            f"{name}-cluster", family=settings.family,
+            description=f"{self.identifier}: TLS only ({tls_name}={tls_value})",
+            parameters=[aws.rds.ClusterParameterGroupParameterArgs(name=k, value=v, apply_method=APPLY_METHOD)
+                        for k, v in sorted(cluster_parameters.items())],
+            tags=self._tag(f"{self.identifier}-cluster"), opts=child)
+        self.instance_parameter_group = aws.rds.ParameterGroup(
+            f"{name}-instance", family=settings.family, description=f"{self.identifier}: instances",
+            parameters=[aws.rds.ParameterGroupParameterArgs(name=k, value=v, apply_method=APPLY_METHOD)
+                        for k, v in sorted(settings.instance_parameters.items())],
+            tags=self._tag(f"{self.identifier}-instance"), opts=child)
+
+        # ---- credentials --------------------------------------------------------------------------------------
+        self.password: pulumi.Output[str] | None = None
+        self.password_parameter: aws.ssm.Parameter | None = None
+        self.password_parameter_name: pulumi.Output[str] | None = None
+        self.password_parameter_arn: pulumi.Output[str] | None = None
+        if settings.generates_password:
+            generated = random.RandomPassword(
+                f"{name}-master-password", length=PASSWORD_LENGTH, special=True, override_special=PASSWORD_SPECIALS,
+                min_upper=2, min_lower=2, min_numeric=2, min_special=2,
+                # A new passwordVersion generates a new password (and sends it: master_password_wo_version).
+                keepers={"passwordVersion": str(settings.password_version)}, opts=child)
+            self.password = pulumi.Output.secret(generated.result)
+            self.password_parameter = aws.ssm.Parameter(
+                f"{name}-password", name=f"/{args.project}/{args.stack}/database/password", type="SecureString",
+                key_id=self.kms_key_arn, value_wo=self.password, value_wo_version=settings.password_version,
+                description=f"Master password of Aurora cluster {self.identifier} (user {self.master_username})",
+                tags=self._tag(f"{self.identifier}-password"),
+                opts=pulumi.ResourceOptions(parent=self, protect=protect))
+            self.password_parameter_name = self.password_parameter.name
+            self.password_parameter_arn = self.password_parameter.arn
+
+        # ---- observability created before the cluster ---------------------------------------------------------
+        self.log_groups = monitoring.log_groups(name, self.identifier, settings, self.kms_key_arn, self._tags, child)
+        self.monitoring_role = monitoring.monitoring_role(name, self._partition, self._tags, child)
+
+        # ---- global database ----------------------------------------------------------------------------------
+        self.global_cluster: aws.rds.GlobalCluster | None = None
+        self.global_cluster_identifier: pulumi.Output[str] | None = None
+        if settings.is_secondary:
+            self.global_cluster_identifier = pulumi.Output.from_input(settings.global_database.identifier)
+
+        # ---- the cluster --------------------------------------------------------------------------------------
+        self.cluster = aws.rds.Cluster(name, **self._cluster_args(args, settings), opts=pulumi.ResourceOptions(
+            parent=self, protect=protect, depends_on=list(self.log_groups),
+            # restoreFrom builds a new cluster only: once it exists, editing or removing restoreFrom must not
+            # replace it. A primary's globalClusterIdentifier is set by AWS when the global cluster adopts it.
+            ignore_changes=["snapshotIdentifier", "restoreToPointInTime"]
+            + (["globalClusterIdentifier"] if settings.global_database.enabled and not settings.is_secondary
+               else [])))
+        self.cluster_identifier = self.cluster.cluster_identifier
+        self.cluster_arn = self.cluster.arn
+        self.cluster_resource_id = self.cluster.cluster_resource_id
+        self.writer_endpoint = self.cluster.endpoint
+        self.reader_endpoint = self.cluster.reader_endpoint
+
+        if settings.global_database.enabled and not settings.is_secondary:
+            # The documented way to make an existing cluster the primary of a new global database.
+            self.global_cluster = aws.rds.GlobalCluster(
+                f"{name}-global", global_cluster_identifier=settings.global_database.identifier,
+                source_db_cluster_identifier=self.cluster.arn, force_destroy=False,
+                deletion_protection=settings.deletion_protection, tags=self._tag(settings.global_database.identifier),
+                opts=pulumi.ResourceOptions(parent=self, protect=protect))
+            self.global_cluster_identifier = self.global_cluster.global_cluster_identifier
+
+        self.instances = self._instances(name, settings, args.network.availability_zones)
+
+        # ---- alarms and events --------------------------------------------------------------------------------
+        self.topic = monitoring.events_topic(name, self.kms_key_arn, self._account_id, self._tags,
+                                             settings.alarm_email, child)
+        self.sns_topic_arn = self.topic.arn
+        self.event_subscriptions = monitoring.event_subscriptions(name, self.topic, self.cluster, self.instances,
+                                                                  self._tags, child)
+        self.alarms = monitoring.alarms(name, settings, self.cluster, self.topic, self._tags, child)
+
+        # ---- proxy --------------------------------------------------------------------------------------------
+        self.proxy = None
+        if settings.proxy.enabled:
+            self.proxy = AuroraProxy(
+                name=name, identifier=self.identifier, settings=settings, cluster=self.cluster,
+                instances=self.instances, cluster_security_group=self.security_group, network=args.network,
+                key_arn=self.kms_key_arn, password=self.password, master_secret_arn=self._master_secret_arn(),
+                region=self._region, tags=self._tags, parent=self)
+            self.allow_from("proxy", self.proxy.security_group.id, "RDS Proxy of this cluster")
+
+        self.register_outputs({
+            "clusterIdentifier": self.cluster_identifier,
+            "clusterArn": self.cluster_arn,
+            "writerEndpoint": self.writer_endpoint,
+            "readerEndpoint": self.reader_endpoint,
+            "port": self.port,
+            "securityGroupId": self.security_group_id,
+            "passwordParameterName": self.password_parameter_name,
+            "passwordParameterArn": self.password_parameter_arn,
+            "kmsKeyArn": self.kms_key_arn,
+            "snsTopicArn": self.sns_topic_arn,
+        })
+
+    # ---- construction helpers -----------------------------------------------------------------------------------
+    def _tag(self, name: str) -> dict[str, str]:
+        return {**self._tags, "Name": name}
+
+    def _cluster_args(self, args: AuroraClusterArgs, settings: DatabaseSettings) -> dict:
+        engine = settings.engine_spec
+        cluster: dict = dict(
+            cluster_identifier=self.identifier,
+            engine=settings.engine,
+            engine_version=settings.engine_version,
+            port=settings.port,
+            db_subnet_group_name=args.network.db_subnet_group_name,
+            vpc_security_group_ids=[self.security_group.id],
+            db_cluster_parameter_group_name=self.cluster_parameter_group.name,
+            # Used by RDS when a major version upgrade moves the instances to a new family.
+            db_instance_parameter_group_name=self.instance_parameter_group.name,
+            storage_encrypted=True,
+            kms_key_id=self.kms_key_arn,
+            iam_database_authentication_enabled=True,
+            backup_retention_period=settings.backup_retention_days,
+            preferred_backup_window=settings.backup_window,
+            preferred_maintenance_window=settings.maintenance_window,
+            copy_tags_to_snapshot=True,
+            skip_final_snapshot=settings.skip_final_snapshot,
+            final_snapshot_identifier=f"{self.identifier}-final",
+            deletion_protection=settings.deletion_protection,
+            enabled_cloudwatch_logs_exports=list(engine.log_exports),
+            apply_immediately=settings.apply_immediately,
+            tags=self._tag(self.identifier),
+        )
+        if settings.backtrack_hours and engine.supports_backtrack:
+            cluster["backtrack_window"] = settings.backtrack_hours * 3600
+        if settings.serverless is not None:
+            scaling = {"min_capacity": settings.serverless.min_capacity,
+                       "max_capacity": settings.serverless.max_capacity}
+            if settings.serverless.min_capacity == 0:
+                scaling["seconds_until_auto_pause"] = settings.serverless.seconds_until_auto_pause
+            cluster["serverlessv2_scaling_configuration"] = aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
+                **scaling)
+        if settings.is_secondary:
+            # A secondary takes its data, database and master user from the primary.
+            cluster["global_cluster_identifier"] = settings.global_database.identifier
+            return cluster
+        if settings.manage_master_user_password:
+            cluster.update(manage_master_user_password=True, master_user_secret_kms_key_id=self.kms_key_arn)
+        else:
+            # Write-only: the password reaches RDS but is never stored in the cluster's state.
+            cluster.update(master_password_wo=self.password, master_password_wo_version=settings.password_version)
+        restore = settings.restore_from
+        if restore is not None and restore.snapshot_identifier:
+            cluster["snapshot_identifier"] = restore.snapshot_identifier
+            return cluster
+        cluster["master_username"] = settings.master_username
+        if restore is not None:
+            cluster["restore_to_point_in_time"] = aws.rds.ClusterRestoreToPointInTimeArgs(
+                source_cluster_identifier=restore.source_cluster_identifier,
+                restore_to_time=restore.restore_to_time,
+                use_latest_restorable_time=restore.use_latest_restorable_time or None,
+                restore_type=restore.restore_type)
+        else:
+            cluster["database_name"] = settings.database_name
+        return cluster
+
+    def _instances(self, name: str, settings: DatabaseSettings,
+                   zones: Sequence[str]) -> list[aws.rds.ClusterInstance]:
+        instances = []
+        for index, zone in enumerate(instance_zones(zones, 1 + settings.readers)):
+            role = "writer" if index == 0 else f"reader-{index}"
+            pi = {}
+            if settings.performance_insights:
+                pi = dict(performance_insights_enabled=True, performance_insights_kms_key_id=self.kms_key_arn,
+                          performance_insights_retention_period=settings.performance_insights_retention_days)
+            instances.append(aws.rds.ClusterInstance(
+                f"{name}-{index + 1}",
+                identifier=f"{self.identifier}-{index + 1}",
+                cluster_identifier=self.cluster.id,
+                engine=self.cluster.engine,
+                engine_version=self.cluster.engine_version,
+                instance_class=settings.instance_class,
+                db_parameter_group_name=self.instance_parameter_group.name,
+                availability_zone=zone,
+                # Failover order: lower tiers are promoted first; the writer's successor is the first reader.
+                promotion_tier=min(index, 15),
+                publicly_accessible=False,
+                auto_minor_version_upgrade=True,
+                ca_cert_identifier=CA_CERTIFICATE,
+                monitoring_interval=settings.monitoring_interval,
+                monitoring_role_arn=self.monitoring_role.arn,
+                copy_tags_to_snapshot=True,
+                apply_immediately=settings.apply_immediately,
+                **pi,
+                tags={**self._tag(f"{self.identifier}-{index + 1}"), "Role": role},
+                opts=pulumi.ResourceOptions(parent=self)))
+        return instances
+
+    def _master_secret_arn(self) -> pulumi.Output[str] | None:
+        if not self._settings.manage_master_user_password:
+            return None
+        return self.cluster.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+
+    # ---- what other components use ------------------------------------------------------------------------------
+    @property
+    def password_value_from(self) -> pulumi.Output[str]:
+        """What an ECS container definition puts in `secrets[].valueFrom` for the master password."""
+        if self.password_parameter_arn is not None:
+            return self.password_parameter_arn
+        if self._settings.manage_master_user_password:
+            return self._master_secret_arn().apply(lambda arn: f"{arn}:password::")
+        raise ValueError(f"{self.identifier} is a global database secondary: its password lives with the primary")
+
+    @property
+    def application_endpoints(self) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """(writer host, reader host) for the application: the proxy's endpoints when there is one."""
+        if self.proxy is not None:
+            return self.proxy.endpoint, self.proxy.reader_endpoint or self.proxy.endpoint
+        return self.writer_endpoint, self.reader_endpoint
+
+    def allow_from(self, name: str, source_security_group_id: pulumi.Input[str],
+                   description: str) -> aws.vpc.SecurityGroupIngressRule:
+        """Allow the database port into the cluster's security group from that security group only."""
+        return self._ingress(self.security_group, f"{self._name}-from-{name}", source_security_group_id, description)
+
+    def allow_application_from(self, name: str, source_security_group_id: pulumi.Input[str],
+                               description: str) -> aws.vpc.SecurityGroupIngressRule:
+        """Let an application reach the database: through the proxy's security group when the proxy is on."""
+        if self.proxy is not None:
+            return self._ingress(self.proxy.security_group, f"{self._name}-proxy-from-{name}",
+                                 source_security_group_id, description)
+        return self.allow_from(name, source_security_group_id, description)
+
+    def _ingress(self, group: aws.ec2.SecurityGroup, resource_name: str, source: pulumi.Input[str],
+                 description: str) -> aws.vpc.SecurityGroupIngressRule:
+        return aws.vpc.SecurityGroupIngressRule(
+            resource_name, security_group_id=group.id, referenced_security_group_id=source, ip_protocol="tcp",
+            from_port=self.port, to_port=self.port, description=description, tags=self._tag(resource_name),
+            opts=pulumi.ResourceOptions(parent=self))
+
+    def grant_password_read(self, name: str, role: aws.iam.Role) -> aws.iam.RolePolicy:
+        """An inline policy on `role` to read exactly the master password and decrypt it with exactly its key."""
+        if self.password_parameter_arn is not None:
+            document = pulumi.Output.all(self.password_parameter_arn, self.kms_key_arn).apply(
+                lambda values: json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Sid": "ReadTheDatabasePassword", "Effect": "Allow",
+                     "Action": ["ssm:GetParameters", "ssm:GetParameter"], "Resource": values[0]},
+                    {"Sid": "DecryptTheDatabasePassword", "Effect": "Allow", "Action": "kms:Decrypt",
+                     "Resource": values[1]},
+                ]}))
+        elif self._settings.manage_master_user_password:
+            document = pulumi.Output.all(self._master_secret_arn(), self.kms_key_arn).apply(
+                lambda values: json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Sid": "ReadTheDatabasePassword", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                     "Resource": values[0]},
+                    {"Sid": "DecryptTheDatabasePassword", "Effect": "Allow", "Action": "kms:Decrypt",
+                     "Resource": values[1]},
+                ]}))
+        else:
+            raise ValueError(f"{self.identifier} is a global database secondary: its password lives with the primary")
+        return aws.iam.RolePolicy(f"{self._name}-{name}-password-read", role=role.id, policy=document,
+                                  opts=pulumi.ResourceOptions(parent=self))
+
+    def grant_connect(self, name: str, role: aws.iam.Role, db_user: str) -> aws.iam.RolePolicy:
+        """`rds-db:connect` as `db_user` (IAM database authentication) to this cluster, and to its proxy if any."""
+        ids: list[pulumi.Output[str]] = [self.cluster_resource_id]
+        if self.proxy is not None:
+            ids.append(self.proxy.resource_id)
+        document = pulumi.Output.all(self._partition, self._region, self._account_id, *ids).apply(
+            lambda values: json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Sid": "ConnectWithIamAuthentication", "Effect": "Allow", "Action": "rds-db:connect",
+                "Resource": [f"arn:{values[0]}:rds-db:{values[1]}:{values[2]}:dbuser:{resource_id}/{db_user}"
+                             for resource_id in values[3:]],
+            }]}))
+        return aws.iam.RolePolicy(f"{self._name}-{name}-connect", role=role.id, policy=document,
+                                  opts=pulumi.ResourceOptions(parent=self))

@@ -1,0 +1,128 @@
+"""RDS Proxy in front of the Aurora cluster: pools connections (protects the cluster from connection storms), fails
+over faster, and spreads read traffic over the readers through a read-only endpoint.
+
+The proxy requires TLS from clients, authenticates them with IAM (or not, per settings), and logs in to the cluster
+with credentials from a Secrets Manager secret encrypted with the database key: its own secret holding the generated
+password, or the RDS-managed master secret when `manageMasterUserPassword` is on. Its role may read exactly that
+secret and decrypt exactly with that key, through Secrets Manager only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import pulumi
+import pulumi_aws as aws
+
+from .settings.database import DatabaseSettings
+
+if TYPE_CHECKING:
+    from .aurora import DatabaseNetwork
+
+CLIENT_PASSWORD_AUTH = {"POSTGRESQL": "POSTGRES_SCRAM_SHA_256", "MYSQL": "MYSQL_CACHING_SHA2_PASSWORD"}
+
+
+class AuroraProxy:
+    """Not a component of its own: its resources are children of the AuroraCluster (one tree per database)."""
+
+    def __init__(self, *, name: str, identifier: str, settings: DatabaseSettings, cluster: aws.rds.Cluster,
+                 instances: Sequence[aws.rds.ClusterInstance], cluster_security_group: aws.ec2.SecurityGroup,
+                 network: DatabaseNetwork, key_arn: pulumi.Input[str], password: pulumi.Output[str] | None,
+                 master_secret_arn: pulumi.Output[str] | None, region: pulumi.Input[str], tags: Mapping[str, str],
+                 parent: pulumi.Resource):
+        child = pulumi.ResourceOptions(parent=parent)
+        proxy_settings = settings.proxy
+        engine = settings.engine_spec
+        proxy_name = f"{identifier}-proxy"[:63]
+
+        def tag(suffix: str) -> dict[str, str]:
+            return {**tags, "Name": f"{identifier}-{suffix}"}
+
+        # ---- credentials the proxy logs in with ---------------------------------------------------------------
+        if master_secret_arn is not None:
+            self.secret = None
+            self.secret_arn: pulumi.Output[str] = master_secret_arn
+        else:
+            if password is None:
+                raise ValueError("the proxy needs the master password or the RDS-managed secret")
+            self.secret = aws.secretsmanager.Secret(
+                f"{name}-proxy", name_prefix=f"{identifier}-proxy-", kms_key_id=key_arn,
+                description=f"Credentials RDS Proxy {proxy_name} uses to log in to {identifier}",
+                recovery_window_in_days=7, tags=tag("proxy"), opts=child)
+            aws.secretsmanager.SecretVersion(
+                f"{name}-proxy", secret_id=self.secret.id,
+                secret_string_wo=pulumi.Output.secret(pulumi.Output.json_dumps(
+                    {"username": settings.master_username, "password": password})),
+                secret_string_wo_version=settings.password_version, opts=child)
+            self.secret_arn = self.secret.arn
+
+        self.role = aws.iam.Role(f"{name}-proxy", assume_role_policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "rds.amazonaws.com"},
+                           "Action": "sts:AssumeRole"}],
+        }), description=f"RDS Proxy {proxy_name}: read its login secret", tags=tag("proxy"), opts=child)
+        aws.iam.RolePolicy(f"{name}-proxy", role=self.role.id, policy=pulumi.Output.all(
+            self.secret_arn, key_arn, region).apply(lambda values: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Sid": "ReadTheLoginSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                     "Resource": values[0]},
+                    {"Sid": "DecryptTheLoginSecret", "Effect": "Allow", "Action": "kms:Decrypt",
+                     "Resource": values[1],
+                     "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{values[2]}.amazonaws.com"}}},
+                ],
+            })), opts=child)
+
+        # ---- network: app -> proxy (allow_application_from), proxy -> cluster only ----------------------------
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-proxy", vpc_id=network.vpc_id,
+            description=f"RDS Proxy {proxy_name}: port {settings.port} from named security groups only",
+            tags=tag("proxy"), opts=child)
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-proxy-to-cluster", security_group_id=self.security_group.id,
+            referenced_security_group_id=cluster_security_group.id, ip_protocol="tcp", from_port=settings.port,
+            to_port=settings.port, description=f"RDS Proxy to Aurora {identifier}", tags=tag("proxy-to-cluster"),
+            opts=child)
+
+        # RDS Proxy writes its logs to this group name; created first, encrypted and retained.
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-proxy", name=f"/aws/rds/proxy/{proxy_name}", retention_in_days=settings.log_retention_days,
+            kms_key_id=key_arn, tags=tag("proxy"), opts=child)
+
+        self.proxy = aws.rds.Proxy(
+            f"{name}-proxy", name=proxy_name, engine_family=engine.proxy_engine_family, role_arn=self.role.arn,
+            vpc_subnet_ids=list(network.subnet_ids), vpc_security_group_ids=[self.security_group.id],
+            require_tls=True, idle_client_timeout=proxy_settings.idle_client_timeout_seconds,
+            debug_logging=proxy_settings.debug_logging,
+            auths=[aws.rds.ProxyAuthArgs(
+                auth_scheme="SECRETS", secret_arn=self.secret_arn, description="master user",
+                iam_auth="REQUIRED" if proxy_settings.iam_auth else "DISABLED",
+                client_password_auth_type=CLIENT_PASSWORD_AUTH[engine.proxy_engine_family])],
+            tags=tag("proxy"), opts=pulumi.ResourceOptions(parent=parent, depends_on=[self.log_group]))
+        self.endpoint = self.proxy.endpoint
+        # The proxy's resource id (prx-...), what rds-db:connect ARNs name for IAM authentication through the proxy.
+        self.resource_id = self.proxy.arn.apply(lambda arn: arn.split(":")[-1])
+
+        target_group = aws.rds.ProxyDefaultTargetGroup(
+            f"{name}-proxy", db_proxy_name=self.proxy.name,
+            connection_pool_config=aws.rds.ProxyDefaultTargetGroupConnectionPoolConfigArgs(
+                max_connections_percent=proxy_settings.max_connections_percent,
+                max_idle_connections_percent=min(50, proxy_settings.max_connections_percent),
+                connection_borrow_timeout=120),
+            opts=child)
+        aws.rds.ProxyTarget(
+            f"{name}-proxy", db_proxy_name=self.proxy.name, target_group_name=target_group.name,
+            db_cluster_identifier=cluster.id,
+            # The cluster must have an available instance before it can be registered.
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(instances)))
+
+        self.reader_endpoint: pulumi.Output[str] | None = None
+        if proxy_settings.reader_endpoint:
+            reader = aws.rds.ProxyEndpoint(
+                f"{name}-proxy-read-only", db_proxy_name=self.proxy.name,
+                db_proxy_endpoint_name=f"{proxy_name}-ro"[:63], vpc_subnet_ids=list(network.subnet_ids),
+                vpc_security_group_ids=[self.security_group.id], target_role="READ_ONLY", tags=tag("proxy-ro"),
+                opts=child)
+            self.reader_endpoint = reader.endpoint
