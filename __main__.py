@@ -5,6 +5,7 @@ This is the only module that knows every component; components take what they ne
 
 import pulumi
 
+from components.app import AppService, AppServiceArgs, DatabaseConnection
 from components.aurora import AuroraCluster, AuroraClusterArgs, DatabaseNetwork
 from components.kms import EncryptionKey, EncryptionKeyArgs
 from components.network import Network, NetworkArgs
@@ -37,6 +38,15 @@ database = AuroraCluster("database", AuroraClusterArgs(
 # --- bastion (issue 4) ---
 
 # --- app (issue 5) ---
+# The blog's Fargate task in the private subnets; the only application source allowed into the database.
+app = None
+if settings.app is not None:
+    app = AppService("app", AppServiceArgs(
+        settings=settings.app, family=f"{settings.project}-{settings.stack}-app", vpc_id=network.vpc_id,
+        subnet_ids=network.subnet_ids["private"], log_key_arn=platform_key.arn,
+        database=DatabaseConnection.of(database), tags=tags,
+    ))
+
 
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
@@ -68,3 +78,10 @@ if database.proxy is not None:
     pulumi.export("proxyEndpoint", database.proxy.endpoint)
     if database.proxy.reader_endpoint is not None:
         pulumi.export("proxyReaderEndpoint", database.proxy.reader_endpoint)
+# app (issue 5): where the tasks run and what they run as.
+if app is not None:
+    pulumi.export("ecsClusterName", app.cluster_name)
+    pulumi.export("taskDefinitionArn", app.task_definition_arn)
+    pulumi.export("serviceName", app.service_name)
+    pulumi.export("taskSecurityGroupId", app.task_security_group_id)
+    pulumi.export("appLogGroupName", app.log_group_name)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .app import AppSettings, parse_app
 from .bastion import BastionSettings, parse_bastion
 from .database import DatabaseSettings, parse_database
 from .network import NetworkSettings, parse_network
@@ -67,7 +68,10 @@ def load_settings(values: Mapping[str, Any], stack: str, region: str | None = No
                                                 stack=stack)
     bastion: BastionSettings = parse_bastion(Section(problems, f"{PROJECT}:bastion", values.get("bastion")), problems,
                                              production=environment == "production")
-    app = None  # section: app
+    # No `aurora-platform:app` section: a stack without an application tier (no AppService).
+    app: AppSettings | None = None if values.get("app") is None else parse_app(
+        Section(problems, f"{PROJECT}:app", values.get("app")), problems, region,
+        production=environment == "production", database=database)
 
     problems.raise_if_any()
     return StackSettings(project=PROJECT, stack=stack, region=region or "us-east-1", environment=environment,

@@ -1,0 +1,230 @@
+"""`aurora-platform:app` settings and the container-definition builder: one exact message per mistake."""
+
+import pytest
+
+from components.app_container import container_definitions
+from components.settings import SettingsError, load_settings
+from components.settings.app import FARGATE_MEMORY, AppSettings, valid_image
+
+KEY = "aurora-platform:app"
+IMAGE = "ghcr.io/aurora-platform/blog:1.0.0"
+
+
+def app(values: dict, environment: str = "development") -> AppSettings:
+    return load_settings({"environment": environment, "app": {"image": IMAGE, **values}}, "dev", "us-east-1").app
+
+
+def problems(values: dict, environment: str = "development", with_image: bool = True) -> list[str]:
+    section = {"image": IMAGE, **values} if with_image else values
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"environment": environment, "app": section}, "dev", "us-east-1")
+    return caught.value.problems
+
+
+def test_no_app_section_means_no_application_tier():
+    assert load_settings({}, "dev", "us-east-1").app is None
+
+
+def test_defaults_are_the_smallest_safe_task():
+    settings = app({})
+    assert (settings.cpu, settings.memory, settings.container_port, settings.desired_count) == (256, 512, 3000, 1)
+    assert settings.readonly_root_filesystem is True and settings.user == "1000"
+    assert settings.create_service is True and settings.enable_execute_command is False
+    assert settings.iam_database_auth is False and settings.secrets == {} and settings.environment == {}
+    assert settings.ca_bundle_path == "/etc/ssl/certs/rds-global-bundle.pem"
+
+
+def test_memory_defaults_to_the_smallest_valid_size_for_the_cpu():
+    assert app({"cpu": 1024}).memory == 2048
+    assert app({"cpu": "4096", "memory": "30720"}).memory == 30720
+
+
+def test_every_listed_fargate_pair_is_accepted_and_the_table_matches_the_aws_one():
+    assert FARGATE_MEMORY[256] == (512, 1024, 2048)
+    assert FARGATE_MEMORY[512] == (1024, 2048, 3072, 4096)
+    assert FARGATE_MEMORY[8192][0] == 16384 and FARGATE_MEMORY[8192][-1] == 61440 and len(FARGATE_MEMORY[8192]) == 12
+    assert FARGATE_MEMORY[16384][0] == 32768 and FARGATE_MEMORY[16384][-1] == 122880
+    assert app({"cpu": 16384, "memory": 122880}).memory == 122880
+
+
+@pytest.mark.parametrize("image", [
+    "ghcr.io/aurora-platform/blog:1.0.0", "123456789012.dkr.ecr.us-east-1.amazonaws.com/blog:2026-11-27",
+    "public.ecr.aws/docker/library/node:22-alpine", "localhost:5000/blog:dev", "blog:1",
+    "ghcr.io/org/blog@sha256:" + "a" * 64, "ghcr.io/org/blog:1.2@sha256:" + "0" * 64,
+])
+def test_image_references_with_a_tag_or_digest_are_accepted(image):
+    assert valid_image(image)
+    assert app({"image": image}).image == image
+
+
+def test_a_missing_image_is_named():
+    assert problems({"cpu": 256}, with_image=False) == [
+        f"{KEY}.image: is required: the container image the task runs (a container image reference with a tag or "
+        "digest, e.g. \"123456789012.dkr.ecr.us-east-1.amazonaws.com/blog:1.4.2\" or "
+        "\"ghcr.io/org/blog@sha256:<64 hex>\"); this project does not build it"]
+    assert problems({}, with_image=False)[0].startswith(f"{KEY}.image: is required")
+
+
+@pytest.mark.parametrize("image", ["", "ghcr.io/org/blog", "Blog:1.0", "ghcr.io/org/blog:", "blog:1.0 ", 42,
+                                   "ghcr.io/org/blog@sha256:abc"])
+def test_a_bad_image_reference_is_named(image):
+    [problem] = problems({"image": image})
+    assert problem.startswith(f"{KEY}.image: got ") and "allowed: a container image reference with a tag" in problem
+
+
+def test_production_refuses_latest_but_development_takes_it():
+    assert app({"image": "ghcr.io/org/blog:latest"}).image == "ghcr.io/org/blog:latest"
+    assert problems({"image": "ghcr.io/org/blog:latest"}, "production") == [
+        f'{KEY}.image: got "ghcr.io/org/blog:latest"; allowed: in production, a pinned tag or a digest ("latest" '
+        'changes under a running service, and a rollback would not bring the old image back)']
+    pinned = "ghcr.io/org/blog:latest@sha256:" + "f" * 64
+    assert app({"image": pinned}, "production").image == pinned
+
+
+def test_cpu_and_memory_must_be_a_fargate_pair():
+    assert problems({"cpu": 256, "memory": 4096}) == [
+        f"{KEY}.memory: got 4096; allowed: with cpu 256 on Fargate: 512, 1024 or 2048 (MiB)"]
+    assert problems({"cpu": 1024, "memory": 1536}) == [
+        f"{KEY}.memory: got 1536; allowed: with cpu 1024 on Fargate: 2048 to 8192 in steps of 1024 (MiB)"]
+    assert problems({"cpu": 8192, "memory": 20000}) == [
+        f"{KEY}.memory: got 20000; allowed: with cpu 8192 on Fargate: 16384 to 61440 in steps of 4096 (MiB)"]
+
+
+def test_a_bad_cpu_is_reported_once_not_again_as_a_memory_mismatch():
+    assert problems({"cpu": 300, "memory": 4096}) == [
+        f"{KEY}.cpu: got 300; allowed: one of the Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192, 16384"]
+
+
+@pytest.mark.parametrize(("port", "shown"), [(0, "0"), (70000, "70000"), ("http", '"http"')])
+def test_container_port_must_be_a_tcp_port(port, shown):
+    assert problems({"containerPort": port}) == [f"{KEY}.containerPort: got {shown}; allowed: a whole number from 1 "
+                                                 "to 65535"]
+
+
+@pytest.mark.parametrize(("count", "shown"), [(-1, "-1"), (101, "101"), (1.5, "1.5")])
+def test_desired_count_is_bounded(count, shown):
+    assert problems({"desiredCount": count}) == [f"{KEY}.desiredCount: got {shown}; allowed: a whole number from 0 "
+                                                 "to 100"]
+
+
+def test_a_secret_must_name_an_absolute_parameter():
+    assert problems({"secrets": {"DATABASE_URL": "my/param"}}) == [
+        f'{KEY}.secrets.DATABASE_URL: got "my/param"; allowed: an absolute SSM parameter name starting with "/" '
+        '(letters, digits, . _ - and / only, not under /aws or /ssm), e.g. "/blog/prod/session-key"']
+    assert len(problems({"secrets": {"A": "/aws/reserved", "B": "/ok/but space", "C": 7}})) == 3
+
+
+def test_environment_variable_names_are_checked():
+    assert problems({"environment": {"node-env": "production"}}) == [
+        f'{KEY}.environment.node-env: the name "node-env" is not allowed; allowed: an environment variable name '
+        "matching [A-Z_][A-Z0-9_]*"]
+    assert problems({"secrets": {"1KEY": "/blog/key"}}) == [
+        f'{KEY}.secrets.1KEY: the name "1KEY" is not allowed; allowed: an environment variable name matching '
+        "[A-Z_][A-Z0-9_]*"]
+
+
+@pytest.mark.parametrize("name", ["PGHOST", "PGPASSWORD", "DB_HOST", "PGSSLMODE", "PGSSLCERT", "DB_SSL_CA"])
+def test_names_the_platform_sets_are_reserved(name):
+    [env_problem] = problems({"environment": {name: "x"}})
+    assert env_problem.startswith(f'{KEY}.environment.{name}: the name "{name}" is not allowed; allowed: a name the '
+                                  "platform does not set itself (reserved: DB_HOST, DB_HOST_READER")
+    assert env_problem.endswith("and every name starting with PGSSL or DB_SSL)")
+    [secret_problem] = problems({"secrets": {name: "/blog/x"}})
+    assert secret_problem.startswith(f"{KEY}.secrets.{name}: the name")
+
+
+def test_a_secret_looking_environment_variable_is_sent_to_secrets():
+    assert problems({"environment": {"SESSION_SECRET": "hunter2"}}) == [
+        f'{KEY}.environment.SESSION_SECRET: the name "SESSION_SECRET" reads like a secret, and environment values '
+        f"are plain text in the task definition; put it under {KEY}.secrets as an SSM parameter name instead"]
+
+
+def test_a_variable_comes_from_one_place_only():
+    assert problems({"environment": {"APP_KEY_ID": "x"}, "secrets": {"APP_KEY_ID": "/blog/key-id"}}) == [
+        f'{KEY}.secrets.APP_KEY_ID: the name "APP_KEY_ID" is also set under {KEY}.environment; a variable comes '
+        "from one place only"]
+
+
+def test_the_secrets_key_must_be_a_kms_key_in_the_stack_region_and_needs_secrets():
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert app({"secrets": {"SESSION_KEY": "/blog/session"}, "secretsKmsKeyArn": key}).secrets_kms_key_arn == key
+    other_region = key.replace("us-east-1", "eu-west-1")
+    assert problems({"secrets": {"SESSION_KEY": "/blog/session"}, "secretsKmsKeyArn": other_region}) == [
+        f'{KEY}.secretsKmsKeyArn: got "{other_region}"; allowed: a KMS key ARN in us-east-1, e.g. '
+        '"arn:aws:kms:us-east-1:123456789012:key/<key id>"']
+    assert problems({"secrets": {"SESSION_KEY": "/blog/session"}, "secretsKmsKeyArn": "alias/aws/ssm"})[0].startswith(
+        f'{KEY}.secretsKmsKeyArn: got "alias/aws/ssm"; allowed: a KMS key ARN')
+    assert problems({"secretsKmsKeyArn": key}) == [
+        f"{KEY}.secretsKmsKeyArn: is set but there are no secrets; remove it or add entries under {KEY}.secrets"]
+
+
+@pytest.mark.parametrize("user", ["root", "0", "0:0", "root:staff"])
+def test_the_container_user_is_never_root(user):
+    [problem] = problems({"user": user})
+    assert problem.startswith(f'{KEY}.user: got "{user}"; allowed: a non-root user for the container')
+
+
+def test_iam_database_auth_needs_a_user_and_a_user_needs_iam_auth():
+    assert app({"iamDatabaseAuth": True, "iamDatabaseUser": "blog_app"}).iam_database_user == "blog_app"
+    assert problems({"iamDatabaseAuth": True}) == [
+        f"{KEY}.iamDatabaseUser: is required when {KEY}.iamDatabaseAuth is true: the database user the task "
+        "connects as with an IAM token (created with GRANT rds_iam / AWSAuthenticationPlugin)"]
+    assert problems({"iamDatabaseUser": "blog_app"}) == [
+        f"{KEY}.iamDatabaseUser: is only used when {KEY}.iamDatabaseAuth is true; set that too or remove it"]
+
+
+def test_writable_paths_must_be_absolute_and_distinct():
+    assert problems({"writablePaths": ["tmp"]})[0].startswith(f'{KEY}.writablePaths[0]: got "tmp"; allowed: an '
+                                                              "absolute directory path")
+    assert problems({"writablePaths": ["/a-b", "/a/b"]})[0].startswith(f'{KEY}.writablePaths: got ["/a-b", "/a/b"]; '
+                                                                       "allowed: distinct paths")
+
+
+def test_unknown_keys_and_every_problem_come_together():
+    found = problems({"cpus": 2, "cpu": 256, "memory": 4096, "desiredCount": 500}, with_image=False)
+    assert len(found) == 4
+    assert f"{KEY}.cpus: unknown setting; known settings here: " in found[-1]
+
+
+# ---- the container definition builder ------------------------------------------------------------------------
+def build(settings: AppSettings, engine: str = "aurora-postgresql", password: str | None = "arn:pw") -> dict:
+    [container] = container_definitions(
+        settings, engine=engine, writer_host="w.example", reader_host="r.example", port=5432, database_name="blog",
+        user="dbadmin", password_value_from=password, extra_secret_arns={"SESSION_KEY": "arn:session"},
+        log_group_name="/ecs/app", region="us-east-1")
+    return container
+
+
+def test_postgres_container_gets_libpq_names_and_the_password_only_as_a_secret():
+    container = build(app({"environment": {"NODE_ENV": "production"}}))
+    assert {e["name"]: e["value"] for e in container["environment"]} == {
+        "PGHOST": "w.example", "PGHOST_READER": "r.example", "PGPORT": "5432", "PGDATABASE": "blog",
+        "PGUSER": "dbadmin", "PGSSLMODE": "verify-full", "PGSSLROOTCERT": "/etc/ssl/certs/rds-global-bundle.pem",
+        "NODE_ENV": "production"}
+    assert container["secrets"] == [{"name": "PGPASSWORD", "valueFrom": "arn:pw"},
+                                    {"name": "SESSION_KEY", "valueFrom": "arn:session"}]
+    assert container["essential"] is True and container["user"] == "1000" and "privileged" not in container
+    assert container["readonlyRootFilesystem"] is True
+    assert container["mountPoints"] == [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
+    assert container["logConfiguration"]["logDriver"] == "awslogs"
+    assert container["portMappings"] == [{"containerPort": 3000, "protocol": "tcp"}]
+
+
+def test_mysql_container_gets_the_db_names_and_verify_identity():
+    container = build(app({}), engine="aurora-mysql")
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+    assert environment["DB_SSL_MODE"] == "VERIFY_IDENTITY" and environment["DB_HOST_READER"] == "r.example"
+    assert set(environment) == {"DB_HOST", "DB_HOST_READER", "DB_PORT", "DB_NAME", "DB_USER", "DB_SSL_MODE",
+                                "DB_SSL_CA"}
+    assert {"name": "DB_PASSWORD", "valueFrom": "arn:pw"} in container["secrets"]
+
+
+def test_no_password_secret_with_iam_auth_and_no_mounts_on_a_writable_root():
+    container = build(app({"readonlyRootFilesystem": False}), password=None)
+    assert [s["name"] for s in container["secrets"]] == ["SESSION_KEY"]
+    assert container["readonlyRootFilesystem"] is False and "mountPoints" not in container
+
+
+def test_an_unknown_engine_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown database engine 'aurora'"):
+        build(app({}), engine="aurora")
