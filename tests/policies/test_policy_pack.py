@@ -146,3 +146,9 @@ def test_schema_defaults_are_valid_against_their_schemas():
     # The analyzer skips validation when no config is given, so the defaults themselves must be valid.
     config = analyzer({"all": "advisory"}).config
     assert config["no-world-admin-ingress"][1]["ports"][:3] == [20, 21, 22]
+
+
+def test_docs_list_every_rule_with_its_default_level():
+    doc = (ROOT / "docs" / "policies.md").read_text()
+    for name, info in RULES.items():
+        assert re.search(rf"^\| `{name}` \| .* \| {info.level.value} \|", doc, re.MULTILINE), name
