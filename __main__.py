@@ -7,6 +7,7 @@ import pulumi
 
 from components.app import AppService, AppServiceArgs, DatabaseConnection
 from components.aurora import AuroraCluster, AuroraClusterArgs, DatabaseNetwork
+from components.bastion import Bastion, BastionArgs, DatabaseAccess
 from components.kms import EncryptionKey, EncryptionKeyArgs
 from components.network import Network, NetworkArgs
 from components.settings import load_from_pulumi_config
@@ -36,6 +37,16 @@ database = AuroraCluster("database", AuroraClusterArgs(
 ))
 
 # --- bastion (issue 4) ---
+# The administrators' way in: SSM Session Manager (no inbound rule unless SSH is listed), port forwarding to the writer.
+bastion = None
+if settings.bastion.enabled:
+    bastion = Bastion("bastion", BastionArgs(
+        settings=settings.bastion, region=settings.region, vpc_id=network.vpc_id,
+        subnet_ids=network.subnet_ids[settings.bastion.subnet_tier], has_nat=network.has_nat,
+        private_subnet_ids=network.subnet_ids["private"],
+        private_route_table_ids=[table.id for table in network.route_tables["private"]],
+        volume_key_arn=platform_key.arn, tags=tags, database=DatabaseAccess.of(database),
+    ))
 
 # --- app (issue 5) ---
 # The blog's Fargate task in the private subnets; the only application source allowed into the database.
@@ -78,6 +89,10 @@ if database.proxy is not None:
     pulumi.export("proxyEndpoint", database.proxy.endpoint)
     if database.proxy.reader_endpoint is not None:
         pulumi.export("proxyReaderEndpoint", database.proxy.reader_endpoint)
+# bastion (issue 4): null when the stack has no bastion (aurora-platform:bastion.enabled: false).
+pulumi.export("bastionInstanceId", bastion.instance_id if bastion else None)
+pulumi.export("bastionSecurityGroupId", bastion.security_group_id if bastion else None)
+pulumi.export("bastionSessionCommand", bastion.session_command if bastion else None)
 # app (issue 5): where the tasks run and what they run as.
 if app is not None:
     pulumi.export("ecsClusterName", app.cluster_name)

@@ -16,7 +16,7 @@ HELPER_PATH = "/usr/local/bin/db-connect"
 # Amazon Linux 2023 package names: the PostgreSQL 16 client (psql) and the MariaDB 10.5 client (mariadb/mysql),
 # which speaks the MySQL protocol Aurora MySQL uses. AL2023 ships no Oracle MySQL client.
 CLIENT_PACKAGES = {"aurora-postgresql": "postgresql16", "aurora-mysql": "mariadb105"}
-PASSWORD_SOURCES = ("ssm", "secretsmanager")
+PASSWORD_SOURCES = ("ssm", "secretsmanager", "prompt")
 HEREDOC_END = "DB_CONNECT_EOF"
 
 
@@ -29,10 +29,11 @@ class ConnectionTarget:
     user: str
     region: str
     password_source: str        # "ssm" (SecureString parameter) | "secretsmanager" (RDS-managed master password)
-    password_reference: str     # the parameter name, or the secret ARN
+    #                             | "prompt" (the password lives elsewhere, e.g. with a global database's primary)
+    password_reference: str     # the parameter name, or the secret ARN ("" for prompt)
 
 
-def _password_command(target: ConnectionTarget) -> str:
+def _password_command(target: ConnectionTarget) -> str | None:
     region = shlex.quote(target.region)
     reference = shlex.quote(target.password_reference)
     if target.password_source == "ssm":
@@ -43,6 +44,8 @@ def _password_command(target: ConnectionTarget) -> str:
         return (f"aws secretsmanager get-secret-value --region {region} --secret-id {reference} "
                 f"--query SecretString --output text "
                 f"| python3 -c 'import json, sys; print(json.load(sys.stdin)[\"password\"])'")
+    if target.password_source == "prompt":
+        return None
     raise ValueError(f"password_source must be one of {', '.join(PASSWORD_SOURCES)}, not {target.password_source!r}")
 
 
@@ -64,6 +67,13 @@ def render_helper(target: ConnectionTarget) -> str:
         run = f'exec mariadb {" ".join(shlex.quote(a) for a in args)} "$@"'
     else:
         raise ValueError(f"engine must be one of {', '.join(CLIENT_PACKAGES)}, not {target.engine!r}")
+    command = _password_command(target)
+    if command is None:
+        # psql prompts by itself when the server asks for a password; the MariaDB client needs --password.
+        password = []
+        run = run.replace(' "$@"', ' --password "$@"') if client == "mariadb" else run
+    else:
+        password = [f'{variable}="$({command})"', f"export {variable}"]
     return "\n".join([
         "#!/bin/bash",
         f"# {HELPER_PATH}: open a TLS session to the {target.engine} writer with certificate verification.",
@@ -77,8 +87,7 @@ def render_helper(target: ConnectionTarget) -> str:
         f'  echo "db-connect: the RDS CA bundle {CA_BUNDLE_PATH} is missing; download {CA_BUNDLE_URL} to it" >&2',
         "  exit 1",
         "fi",
-        f"{variable}=\"$({_password_command(target)})\"",
-        f"export {variable}",
+        *password,
         run,
         "",
     ])
