@@ -366,11 +366,11 @@ def _serverless(section: Section, problems: Problems, instance_class: str, engin
                         allowed=f"{AUTO_PAUSE_MIN} to {AUTO_PAUSE_MAX} seconds (only with minCapacity 0)")
     sub.finish()
     if maximum < minimum:
-        problems.add_text(f"{sub.key}.maxCapacity", f"got {show(maximum)}, less than minCapacity {show(minimum)}; "
+        problems.add_text(f"{sub.key}.maxCapacity", f"got {maximum:g}, less than minCapacity {minimum:g}; "
                                                     f"allowed: at least minCapacity")
     if sub.has("secondsUntilAutoPause") and minimum != 0:
         problems.add_text(f"{sub.key}.secondsUntilAutoPause",
-                          f"only applies when minCapacity is 0 (auto-pause); minCapacity is {show(minimum)}")
+                          f"only applies when minCapacity is 0 (auto-pause); minCapacity is {minimum:g}")
     if minimum == 0 and not engine.supports_scale_to_zero(version):
         problems.add_text(f"{sub.key}.minCapacity",
                           f"0 (auto-pause) needs Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3 or later, or Aurora MySQL "
@@ -464,7 +464,7 @@ def _restore(section: Section, problems: Problems) -> Restore | None:
         problems.add_text(sub.key, f"sets a snapshot and a point in time; allowed: {forms}")
     elif not sub.has("snapshotIdentifier") and not sub.has("sourceClusterIdentifier"):
         problems.add_text(sub.key, f"names nothing to restore from; allowed: {forms}")
-    elif source and bool(to_time) == bool(latest):
+    elif source and bool(sub.has("restoreToTime")) == bool(latest):
         problems.add_text(sub.key, f"needs exactly one of restoreToTime or useLatestRestorableTime: true with "
                                    f"sourceClusterIdentifier; allowed: {forms}")
     if not snapshot and not source:
