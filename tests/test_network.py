@@ -133,14 +133,21 @@ def test_flow_logs_capture_all_traffic_into_an_encrypted_retained_log_group(any_
     logs = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchLogsInThisAccount"][0]
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
     # the flow-log role may write only to that log group
-    [role_policy] = any_stack.of_type("aws:iam/rolePolicy:RolePolicy")[:1]
+    [role] = [any_stack.by_urn(u) for u in flow_log.property_dependencies["iamRoleArn"]]
+    [role_policy] = [p for p in any_stack.of_type("aws:iam/rolePolicy:RolePolicy")
+                     if p.property_dependencies["role"] == [role.urn]]
     statement = json.loads(role_policy.inputs["policy"])["Statement"][0]
     assert statement["Resource"] == [group.outputs["arn"], group.outputs["arn"] + ":*"]
 
 
+def flow_log_group(run: StackRun):
+    [group] = [run.by_urn(u) for u in run.one("aws:ec2/flowLog:FlowLog").property_dependencies["logDestination"]]
+    return group
+
+
 def test_retention_comes_from_the_stack(dev, prod):
-    assert dev.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 30
-    assert prod.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 365
+    assert flow_log_group(dev).inputs["retentionInDays"] == 30
+    assert flow_log_group(prod).inputs["retentionInDays"] == 365
 
 
 def test_explicit_zone_names_are_used(evaluate):
