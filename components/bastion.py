@@ -157,6 +157,8 @@ class Bastion(pulumi.ComponentResource):
             monitoring=True,
             disable_api_termination=settings.termination_protection,
             user_data=target.apply(render_user_data),
+            # cloud-init runs once: a changed helper (new endpoint, engine, password source) needs a new instance.
+            user_data_replace_on_change=True,
             tags=self._tag(name),
             # A new AL2023 release must not replace the bastion on the next `pulumi up`; roll it deliberately with
             # `pulumi up --replace <urn>` (docs/bastion.md).

@@ -96,6 +96,7 @@ def test_the_image_is_the_latest_al2023_for_the_graviton_family_and_a_new_releas
     # the offline engine answers the public SSM parameter with a value derived from the parameter's name
     assert host.inputs["ami"] == f"ami-{stable_hex(AMI_PARAMETER.format('arm64'))}"
     assert host.ignore_changes == ["ami"]
+    assert host.inputs["userDataReplaceOnChange"] is True  # cloud-init runs once: a new helper needs a new host
 
 
 def test_an_x86_instance_type_gets_the_x86_image(evaluate, dev):

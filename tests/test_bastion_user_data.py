@@ -129,3 +129,12 @@ def test_the_helper_stops_with_a_clear_message_when_the_ca_bundle_is_missing(tmp
     assert result.returncode == 1
     assert f"the RDS CA bundle {tmp_path / 'absent.pem'} is missing" in result.stderr
     assert not (tmp_path / "aws.called").exists()  # no password fetched for a connection that cannot be verified
+
+
+@pytest.mark.parametrize(("engine", "run"), [("aurora-postgresql", "exec psql '"),
+                                             ("aurora-mysql", '--password "$@"')])
+def test_without_a_password_to_read_the_client_prompts_for_it(engine, run):
+    """A global database secondary: the password lives with the primary, so nothing is fetched or granted."""
+    helper = render_helper(target(engine, source="prompt", reference=""))
+    assert "aws " not in helper and "PGPASSWORD" not in helper and "MYSQL_PWD" not in helper
+    assert run in helper
