@@ -1,5 +1,13 @@
 import sys
 
-from .cli import main
+# `diff` and `graph` are subcommands of their own (preflight/diff.py, preflight/graph.py); everything else is the gate.
+if len(sys.argv) > 1 and sys.argv[1] in {"diff", "graph"}:
+    if sys.argv[1] == "diff":
+        from .diff import main as subcommand
+    else:
+        from .graph import main as subcommand
+    sys.exit(subcommand(sys.argv[2:]))
+
+from .cli import main  # noqa: E402
 
 sys.exit(main())

@@ -1,0 +1,507 @@
+"""`python -m preflight diff BASE.json HEAD.json`: what a change does to a stack, for a pull request.
+
+    python -m preflight diff BASE.json HEAD.json [--format text|markdown] [--fail-on-replace] [--base-missing-ok]
+
+BASE and HEAD are `python -m preflight --stack S --format json` reports of the same stack (the base branch and the
+pull request's head). Resources are matched by URN:
+
+- create: only in HEAD; delete: only in BASE;
+- update: the inputs differ (compared per top-level input; old -> new shown per changed key, nested objects per
+  changed sub-key, long values truncated, secrets only ever as "[secret]");
+- replace: an update whose changed keys include one that forces replacement for that type (preflight/replacements.py,
+  each key with its source).
+
+A type or parent change changes the URN: it shows as a delete plus a create, which is what the engine does without an
+`aliases` option. Replacing or deleting the Aurora cluster or its KMS key is a data-loss risk: listed first, loud.
+Exit codes: 0 (also when there are changes), 1 with --fail-on-replace when a stateful resource (a type in the
+replacement table) is replaced or a data-holding one deleted, 2 for a usage or input error (one line, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .engine import MASK
+from .replacements import DATA_LOSS, RISK_ORDER, ForcingInput, stateful
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+MAX_VALUE = 80  # characters of one rendered value before it is truncated
+ACTION_ORDER = {"replace": 0, "delete": 1, "create": 2, "update": 3}
+SCOPE_NOTE = ("Replacements are detected for the stateful types only (preflight/replacements.py); for other types "
+              "an update may still be a replacement: `pulumi preview` is authoritative.")
+
+
+class DiffInputError(ValueError):
+    """A report that cannot be read or compared; the message is the one line the CLI prints."""
+
+
+# ---- the model ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KeyChange:
+    key: str  # the top-level input: what replacement is decided on
+    old: Any
+    new: Any
+    forcing: ForcingInput | None = None  # set when this key forces the resource to be replaced
+    path: str = ""  # where inside the input the values differ ("tags.Name", "containerDefinitions[0].image")
+
+    @property
+    def label(self) -> str:
+        return self.path or self.key
+
+    @property
+    def secret(self) -> bool:
+        return _has_mask(self.old) or _has_mask(self.new)
+
+
+@dataclass
+class ResourceChange:
+    action: str  # create | delete | update | replace
+    urn: str
+    type: str
+    name: str
+    protect: bool = False
+    changes: list[KeyChange] = field(default_factory=list)
+    # URNs of replaced or deleted resources this one depends on (it may be replaced too, through their new outputs).
+    depends_on_replaced: list[str] = field(default_factory=list)
+
+    @property
+    def risk(self) -> str | None:
+        entry = stateful(self.type)
+        if entry is None:
+            return None
+        if self.action == "replace":
+            return entry.risk
+        if self.action == "delete" and entry.risk == DATA_LOSS:
+            return DATA_LOSS
+        return None
+
+    @property
+    def data_loss(self) -> bool:
+        return self.risk == DATA_LOSS
+
+    @property
+    def consequence(self) -> str:
+        entry = stateful(self.type)
+        return entry.consequence if entry else ""
+
+
+@dataclass
+class PolicyVerdict:
+    mandatory: int
+    advisory: int
+    new: list[dict[str, str]]  # violations in HEAD not in BASE
+    resolved: list[dict[str, str]]  # violations in BASE no longer in HEAD
+    known: bool  # HEAD carried a `violations` list at all
+
+    @property
+    def passed(self) -> bool:
+        return self.mandatory == 0
+
+
+@dataclass
+class StackDiff:
+    project: str
+    stack: str
+    changes: list[ResourceChange]
+    unchanged: int
+    verdict: PolicyVerdict
+    base_missing: bool = False
+    # Unchanged stateful resources that depend on a replaced or deleted one (may be replaced through new outputs).
+    cascades: list[ResourceChange] = field(default_factory=list)
+
+    def of(self, action: str) -> list[ResourceChange]:
+        return [c for c in self.changes if c.action == action]
+
+    @property
+    def data_loss(self) -> list[ResourceChange]:
+        return [c for c in self.changes if c.data_loss]
+
+    @property
+    def stateful_replacements(self) -> list[ResourceChange]:
+        """What --fail-on-replace fails on: a stateful type replaced, or a data-holding one deleted."""
+        return [c for c in self.changes
+                if (c.action == "replace" and stateful(c.type)) or (c.action == "delete" and c.data_loss)]
+
+
+# ---- reading reports ------------------------------------------------------------------------------------------------
+def load_report(path: Path, missing_ok: bool = False) -> dict[str, Any] | None:
+    if not path.is_file():
+        if missing_ok:
+            return None
+        raise DiffInputError(f"{path}: no such file")
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as error:
+        raise DiffInputError(f"{path}: cannot read: {error}") from None
+    except json.JSONDecodeError as error:
+        raise DiffInputError(f"{path}: not JSON ({error.msg} at line {error.lineno})") from None
+    return validate_report(report, str(path))
+
+
+def validate_report(report: Any, label: str) -> dict[str, Any]:
+    hint = "expected the output of `python -m preflight --stack STACK --format json`"
+    if not isinstance(report, Mapping):
+        raise DiffInputError(f"{label}: not a preflight JSON report ({hint})")
+    if not isinstance(report.get("stack"), str) or not isinstance(report.get("resources"), list):
+        raise DiffInputError(f"{label}: not a preflight JSON report, no 'stack' or 'resources' ({hint})")
+    for index, resource in enumerate(report["resources"]):
+        if not isinstance(resource, Mapping) or not isinstance(resource.get("urn"), str) \
+                or not isinstance(resource.get("type"), str):
+            raise DiffInputError(f"{label}: resources[{index}] has no 'urn' or 'type'")
+    violations = report.get("violations")
+    if violations is not None and not isinstance(violations, list):
+        raise DiffInputError(f"{label}: 'violations' is not a list")
+    return dict(report)
+
+
+# ---- comparing ------------------------------------------------------------------------------------------------------
+def _has_mask(value: Any) -> bool:
+    if value == MASK:
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_mask(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_mask(v) for v in value)
+    return False
+
+
+def _normal(value: Any) -> Any:
+    """Numbers arrive as floats from the engine (7.0) and may be ints in hand-made reports (7): compare them alike."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _normal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normal(v) for v in value]
+    return value
+
+
+_ABSENT = object()
+
+
+MAX_PATHS = 5  # changed leaves shown per input before "... N more"
+
+
+def _parsed(value: Any) -> Any:
+    """A string holding a JSON object or array (policy documents, container definitions) as its structure."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _leaves(path: str, old: Any, new: Any, found: list[tuple[str, Any, Any]]) -> None:
+    """The paths where `old` and `new` differ, descending into objects, equal-length arrays and JSON strings."""
+    old, new = _parsed(old), _parsed(new)
+    if old == new:
+        return
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for sub in sorted(set(old) | set(new), key=str):
+            _leaves(f"{path}.{sub}", old.get(sub, _ABSENT), new.get(sub, _ABSENT), found)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            _leaves(f"{path}[{index}]", a, b, found)
+    else:
+        found.append((path, old, new))
+
+
+def key_changes(resource_type: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[KeyChange]:
+    found: list[KeyChange] = []
+    entry = stateful(resource_type)
+    for key in sorted(set(old) | set(new)):
+        before, after = _normal(old.get(key, _ABSENT)), _normal(new.get(key, _ABSENT))
+        if before == after:
+            continue
+        forcing = entry.forcing(key, dict(new)) if entry is not None else None
+        leaves: list[tuple[str, Any, Any]] = []
+        _leaves(key, before, after, leaves)
+        if not leaves:  # equal once parsed (JSON formatting only): still a change of the input's text
+            leaves = [(key, before, after)]
+        for path, a, b in leaves[:MAX_PATHS]:
+            found.append(KeyChange(key, a, b, forcing, "" if path == key else path))
+        if len(leaves) > MAX_PATHS:
+            found.append(KeyChange(key, _ABSENT, _ABSENT, forcing, f"{key}: … and {len(leaves) - MAX_PATHS} more"))
+    return found
+
+
+def _violation_key(violation: Mapping[str, Any]) -> tuple[str, str, str]:
+    return (str(violation.get("policy", "")), str(violation.get("urn", "")), str(violation.get("message", "")))
+
+
+def policy_verdict(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> PolicyVerdict:
+    head_violations = [v for v in head.get("violations") or [] if isinstance(v, Mapping)]
+    base_violations = [v for v in (base or {}).get("violations") or [] if isinstance(v, Mapping)]
+    base_keys = {_violation_key(v) for v in base_violations}
+    head_keys = {_violation_key(v) for v in head_violations}
+    levels = [str(v.get("enforcementLevel", "")) for v in head_violations]
+    return PolicyVerdict(
+        mandatory=levels.count("mandatory"), advisory=levels.count("advisory"),
+        new=[dict(v) for v in head_violations if _violation_key(v) not in base_keys],
+        resolved=[dict(v) for v in base_violations if _violation_key(v) not in head_keys],
+        known="violations" in head)
+
+
+def diff_reports(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> StackDiff:
+    """Compare two validated reports. `base` None: the stack does not exist on the base branch."""
+    if base is not None:
+        if base["stack"] != head["stack"]:
+            raise DiffInputError(f"the reports are of different stacks: base '{base['stack']}', head "
+                                 f"'{head['stack']}'")
+        if base.get("project") != head.get("project"):
+            raise DiffInputError(f"the reports are of different projects: base '{base.get('project')}', head "
+                                 f"'{head.get('project')}'")
+    old = {r["urn"]: r for r in (base or {}).get("resources", [])}
+    new = {r["urn"]: r for r in head["resources"]}
+    changes: list[ResourceChange] = []
+    unchanged = 0
+    for urn in sorted(set(old) | set(new)):
+        before, after = old.get(urn), new.get(urn)
+        if before is None:
+            changes.append(ResourceChange("create", urn, after["type"], _name(after), bool(after.get("protect"))))
+            continue
+        if after is None:
+            changes.append(ResourceChange("delete", urn, before["type"], _name(before),
+                                          bool(before.get("protect"))))
+            continue
+        found = key_changes(after["type"], before.get("inputs") or {}, after.get("inputs") or {})
+        if not found:
+            unchanged += 1
+            continue
+        action = "replace" if any(c.forcing for c in found) else "update"
+        changes.append(ResourceChange(action, urn, after["type"], _name(after),
+                                      bool(before.get("protect")), found))
+
+    # Dependants of replaced or deleted resources: the engine hands them new outputs (a new ARN, a new name), which
+    # replaces them too when such an output feeds a forcing input. The report has no outputs, so this is flagged,
+    # not decided: on changed resources, and on unchanged stateful ones (listed apart, as "may be replaced too").
+    gone = {c.urn for c in changes if c.action in ("replace", "delete")}
+    changed = {c.urn for c in changes}
+    for change in changes:
+        if change.action in ("update", "replace"):
+            deps = (new.get(change.urn) or {}).get("dependencies") or []
+            change.depends_on_replaced = sorted(d for d in deps if d in gone and d != change.urn)
+    cascades = []
+    for urn, resource in sorted(new.items()):
+        if urn in old and urn not in changed and stateful(resource["type"]):
+            deps = sorted(d for d in resource.get("dependencies") or [] if d in gone)
+            if deps:
+                cascades.append(ResourceChange("update", urn, resource["type"], _name(resource),
+                                               bool(old[urn].get("protect")), [], deps))
+
+    changes.sort(key=lambda c: (RISK_ORDER.get(c.risk or "", 9), ACTION_ORDER[c.action], c.type, c.name, c.urn))
+    return StackDiff(project=str(head.get("project", "")), stack=head["stack"], changes=changes, unchanged=unchanged,
+                     verdict=policy_verdict(base, head), base_missing=base is None, cascades=cascades)
+
+
+def _name(resource: Mapping[str, Any]) -> str:
+    return str(resource.get("name") or resource["urn"].rsplit("::", 1)[-1])
+
+
+# ---- rendering ------------------------------------------------------------------------------------------------------
+def render_value(value: Any, limit: int = MAX_VALUE) -> str:
+    if value is _ABSENT:
+        return "(unset)"
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def render_change(change: KeyChange) -> str:
+    if change.old is _ABSENT and change.new is _ABSENT:
+        return change.label
+    return f"{change.label}: {render_value(change.old)} -> {render_value(change.new)}"
+
+
+def summary_line(diff: StackDiff) -> str:
+    counts = {a: len(diff.of(a)) for a in ACTION_ORDER}
+    parts = [f"{counts['replace']} to replace", f"{counts['delete']} to delete", f"{counts['create']} to create",
+             f"{counts['update']} to update", f"{diff.unchanged} unchanged"]
+    return ", ".join(parts)
+
+
+def _short_urn(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def _verdict_line(verdict: PolicyVerdict) -> str:
+    if not verdict.known:
+        return "Policy: HEAD report carries no policy verdicts."
+    outcome = "PASS" if verdict.passed else "FAIL"
+    return (f"Policy: {outcome}: {verdict.mandatory} mandatory, {verdict.advisory} advisory violation(s) in HEAD; "
+            f"{len(verdict.new)} new, {len(verdict.resolved)} resolved since BASE.")
+
+
+def render_text(diff: StackDiff) -> str:
+    title = f"preflight diff {diff.project}/{diff.stack}"
+    if diff.base_missing:
+        title += " (new stack: not on the base branch)"
+    lines = [f"{title}: {summary_line(diff)}"]
+    for change in diff.data_loss:
+        verb = "REPLACED" if change.action == "replace" else "DELETED"
+        lines += ["", f"!!! DATA LOSS RISK: {change.type} '{change.name}' will be {verb}",
+                  f"!!! {change.consequence}"]
+        if change.protect:
+            lines.append("!!! it is protected: `pulumi up` refuses until the protection is removed")
+        lines += [f"      {render_change(c)}" + (f"  [forces replacement: {c.forcing.source}]" if c.forcing else "")
+                  for c in change.changes]
+    sections = (("replace", "Replace", "+-"), ("delete", "Delete", "-"), ("create", "Create", "+"),
+                ("update", "Update", "~"))
+    for action, heading, mark in sections:
+        items = [c for c in diff.of(action) if not c.data_loss]
+        if not items:
+            continue
+        lines += ["", f"{heading}:"]
+        for change in items:
+            lines.append(f"  {mark} {change.type} '{change.name}'" + (" (protected)" if change.protect else ""))
+            if action == "replace" and change.consequence:
+                lines.append(f"      {change.consequence}")
+            for c in change.changes:
+                note = f"  [forces replacement: {c.forcing.source}]" if c.forcing else ""
+                lines.append(f"      {render_change(c)}{note}")
+            if change.depends_on_replaced:
+                lines.append("      may be replaced too: depends on replaced/deleted "
+                             + ", ".join(_short_urn(u) for u in change.depends_on_replaced))
+    if diff.cascades:
+        lines += ["", "May be replaced too (unchanged inputs, but they depend on a replaced or deleted resource):"]
+        for change in diff.cascades:
+            lines.append(f"  ? {change.type} '{change.name}': depends on "
+                         + ", ".join(_short_urn(u) for u in change.depends_on_replaced))
+    lines += ["", _verdict_line(diff.verdict)]
+    if diff.changes:
+        lines.append(SCOPE_NOTE)
+    for v in diff.verdict.new:
+        lines.append(f"  new [{v.get('enforcementLevel')}] {v.get('policy')}: {_short_urn(str(v.get('urn') or ''))}"
+                     f" {str(v.get('message', '')).splitlines()[0] if v.get('message') else ''}".rstrip())
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def render_markdown(diff: StackDiff) -> str:
+    mark = ":x:" if diff.data_loss or not diff.verdict.passed else (
+        ":warning:" if diff.of("replace") or diff.of("delete") else ":white_check_mark:")
+    title = f"### {mark} preflight diff `{diff.project}/{diff.stack}`"
+    lines = [title, ""]
+    if diff.base_missing:
+        lines += ["_New stack: it does not exist on the base branch._", ""]
+    lines += [f"{summary_line(diff)}.", ""]
+    for change in diff.data_loss:
+        verb = "REPLACED" if change.action == "replace" else "DELETED"
+        lines.append(f"> **:rotating_light: DATA LOSS RISK: `{change.type}` `{change.name}` will be {verb}.** "
+                     f"{_md(change.consequence)}."
+                     + (" It is protected: `pulumi up` refuses until the protection is removed." if change.protect
+                        else ""))
+        for c in change.changes:
+            source = f" _(forces replacement: {_md(c.forcing.source)})_" if c.forcing else ""
+            lines.append(f"> - **`{_md(render_change(c))}`**{source}")
+        lines.append("")
+    rows = [c for c in diff.changes if not c.data_loss]
+    if rows:
+        lines += ["| action | type | name | changes |", "| --- | --- | --- | --- |"]
+        for change in rows:
+            details = []
+            if change.action == "replace" and change.consequence:
+                details.append(_md(change.consequence))
+            for c in change.changes:
+                forced = " **(forces replacement)**" if c.forcing else ""
+                details.append(f"`{_md(render_change(c))}`{forced}")
+            if change.depends_on_replaced:
+                details.append("may be replaced too: depends on "
+                               + ", ".join(f"`{_short_urn(u)}`" for u in change.depends_on_replaced))
+            action = f"**{change.action}**" if change.action in ("replace", "delete") else change.action
+            protect = " (protected)" if change.protect else ""
+            lines.append(f"| {action} | `{change.type}` | `{_md(change.name)}`{protect} | {'<br>'.join(details)} |")
+        lines.append("")
+    elif not diff.data_loss:
+        lines += ["No resource changes.", ""]
+    if diff.cascades:
+        lines.append("**May be replaced too** (unchanged inputs, but they depend on a replaced or deleted resource; "
+                     "the offline report cannot see the new outputs):")
+        lines += [f"- `{c.type}` `{_md(c.name)}`: depends on "
+                  + ", ".join(f"`{_short_urn(u)}`" for u in c.depends_on_replaced) for c in diff.cascades]
+        lines.append("")
+    lines.append(_verdict_line(diff.verdict).replace("Policy: PASS", "**Policy: PASS**")
+                 .replace("Policy: FAIL", "**Policy: FAIL**"))
+    if diff.verdict.new:
+        lines += ["", "| new violation | level | resource | message |", "| --- | --- | --- | --- |"]
+        for v in diff.verdict.new:
+            message = str(v.get("message", "")).splitlines()[0] if v.get("message") else ""
+            lines.append(f"| `{v.get('policy')}` | {v.get('enforcementLevel')} | "
+                         f"`{_md(_short_urn(str(v.get('urn') or '(stack)')))}` | {_md(message)} |")
+    if diff.changes:
+        lines += ["", f"_{SCOPE_NOTE}_"]
+    forced_sources = sorted({c.forcing.source for ch in diff.changes for c in ch.changes if c.forcing})
+    if forced_sources:
+        lines += ["", "<details><summary>Why these are replacements</summary>", ""]
+        lines += [f"- {_md(s)}" for s in forced_sources]
+        lines += ["", "</details>"]
+    return "\n".join(lines)
+
+
+RENDERERS = {"text": render_text, "markdown": render_markdown}
+
+
+# ---- building a report from a run (tests, tools) --------------------------------------------------------------------
+def report_from_run(run: Any, policy_config: Mapping[str, Any] | None = None, evaluate: bool = True) -> dict:
+    """The `--format json` report of a StackRun, built with preflight/report.py's own `to_json` (so the shape is
+    exactly the CLI's). `evaluate=False` skips the policy pack (no `violations`)."""
+    from .report import Report, to_json
+
+    if evaluate:
+        from .policy_eval import Analyzer
+        evaluation = Analyzer(policy_config).evaluate(run.resources, stack_use_outputs=True)
+    else:
+        from .policy_eval import Evaluation
+        evaluation = Evaluation()
+    report = to_json(Report(stack=run.stack, project=run.project, source="program", resources=run.resources,
+                            exports=run.exports, evaluation=evaluation))
+    if not evaluate:
+        report.pop("violations", None)
+    return report
+
+
+# ---- CLI ------------------------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m preflight diff",
+        description="Compare two preflight JSON reports of one stack: creates, deletes, updates and replacements, "
+                    "data-loss risks first, and the policy verdict of HEAD.",
+        epilog="exit codes: 0 compared, 1 a stateful resource replaced (only with --fail-on-replace), "
+               "2 usage or input error")
+    parser.add_argument("base", type=Path, metavar="BASE.json", help="report of the base branch")
+    parser.add_argument("head", type=Path, metavar="HEAD.json", help="report of the pull request's head")
+    parser.add_argument("--format", choices=sorted(RENDERERS), default="text")
+    parser.add_argument("--fail-on-replace", action="store_true",
+                        help="exit 1 when a stateful resource (Aurora cluster or instance, KMS key, parameter or "
+                             "subnet group, password parameter, bastion) is replaced, or the cluster or its key "
+                             "deleted")
+    parser.add_argument("--base-missing-ok", action="store_true",
+                        help="a missing BASE.json means the stack is new: everything in HEAD is a create")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        base = load_report(args.base, missing_ok=args.base_missing_ok)
+        head = load_report(args.head)
+        diff = diff_reports(base, head)
+    except DiffInputError as error:
+        print(f"preflight diff: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(RENDERERS[args.format](diff))
+    if args.fail_on_replace and diff.stateful_replacements:
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -1,0 +1,143 @@
+"""Which input changes force the provider to replace a stateful resource, and what a replacement costs.
+
+`pulumi preview` learns "replace" from the provider's Diff; the offline engine has no provider, so the diff of two
+preflight reports (preflight/diff.py) uses this table instead. It covers the resource types of this program that
+hold data, keys, credentials or the database's configuration. Every entry names the source it was read from:
+
+- pulumi-aws 7.x is bridged from the Terraform AWS provider, and a bridged input replaces the resource exactly when the
+  Terraform schema marks it `ForceNew: true` (or a CustomizeDiff calls `ForceNew`). The sources are the provider's
+  resource schemas (hashicorp/terraform-provider-aws, `internal/service/<service>/<resource>.go`), read on
+  2026-11-27. The `pulumi_aws` Python SDK docstrings say so only for a few inputs ("This argument does not support
+  in-place updates" for `masterUsername`), so they are not the primary source.
+- pulumi-random is bridged from hashicorp/terraform-provider-random: `RequiresReplace` plan modifiers.
+
+Keys are Pulumi input names (camelCase), as they appear in a preflight report. Only top-level inputs: a nested block
+that forces replacement (`restoreToPointInTime`, `rootBlockDevice.encrypted`) is listed by its top-level key, so a
+change anywhere in it is reported as a possible replacement (the source says which nested field forces it).
+
+Modelled conditionally: EC2 `userData` replaces the instance only while `userDataReplaceOnChange` is true.
+Not modelled (documented in docs/pull-requests.md): other conditional replacements (SSM parameter tier Advanced ->
+Standard, `storageType` on non-Aurora engines), provider-computed values the offline engine cannot see, and cascades
+through outputs (a replaced KMS key changes its ARN, which replaces the cluster whose `kmsKeyId` refers to it; the
+diff flags such dependants as "may be replaced too").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TF_AWS = "hashicorp/terraform-provider-aws"
+TF_RANDOM = "hashicorp/terraform-provider-random"
+_CLUSTER = f"{TF_AWS} internal/service/rds/cluster.go (aws_rds_cluster schema)"
+_INSTANCE = f"{TF_AWS} internal/service/rds/cluster_instance.go (aws_rds_cluster_instance schema)"
+_KEY = f"{TF_AWS} internal/service/kms/key.go (aws_kms_key schema)"
+_CPG = f"{TF_AWS} internal/service/rds/cluster_parameter_group.go (aws_rds_cluster_parameter_group schema)"
+_PG = f"{TF_AWS} internal/service/rds/parameter_group.go (aws_db_parameter_group schema)"
+_SUBNETS = f"{TF_AWS} internal/service/rds/subnet_group.go (aws_db_subnet_group schema)"
+_SSM = f"{TF_AWS} internal/service/ssm/parameter.go (aws_ssm_parameter schema)"
+_EC2 = f"{TF_AWS} internal/service/ec2/ec2_instance.go (aws_instance schema)"
+_RANDOM = f"{TF_RANDOM} internal/provider/resource_password.go (random_password schema v3)"
+
+# What a replacement costs, from worst to mildest. DATA_LOSS entries are listed first and in bold by the diff.
+DATA_LOSS = "data-loss"
+CREDENTIALS = "credentials"
+OUTAGE = "outage"
+CONFIGURATION = "configuration"
+RISK_ORDER = {DATA_LOSS: 0, CREDENTIALS: 1, OUTAGE: 2, CONFIGURATION: 3}
+
+
+@dataclass(frozen=True)
+class ForcingInput:
+    key: str  # Pulumi input name
+    source: str  # where "changing this replaces the resource" was read
+
+
+@dataclass(frozen=True)
+class StatefulType:
+    token: str
+    label: str
+    risk: str
+    consequence: str  # what replacing (or deleting) one of these does, in one sentence
+    inputs: tuple[ForcingInput, ...]
+    # Inputs that force replacement only while another (boolean) input of the new inputs is true.
+    conditional: tuple[tuple[ForcingInput, str], ...] = ()
+
+    def forcing(self, key: str, new_inputs: dict | None = None) -> ForcingInput | None:
+        for entry in self.inputs:
+            if entry.key == key:
+                return entry
+        for entry, flag in self.conditional:
+            if entry.key == key and (new_inputs or {}).get(flag) is True:
+                return entry
+        return None
+
+
+def _forced(source: str, *keys: str, note: str = "") -> tuple[ForcingInput, ...]:
+    suffix = f"; {note}" if note else ""
+    return tuple(ForcingInput(key, f"{source}: ForceNew{suffix}") for key in keys)
+
+
+TABLE: dict[str, StatefulType] = {t.token: t for t in (
+    StatefulType(
+        "aws:rds/cluster:Cluster", "Aurora cluster", DATA_LOSS,
+        "a new, empty cluster is created and the old one deleted with its data; only a final snapshot (if taken) "
+        "and retained backups survive",
+        _forced(_CLUSTER, "availabilityZones", "clusterIdentifier", "clusterIdentifierPrefix",
+                "clusterScalabilityType", "databaseName", "dbSubnetGroupName", "dbSystemId", "engine", "engineMode",
+                "kmsKeyId", "masterUsername", "snapshotIdentifier", "sourceRegion", "storageEncrypted")
+        + _forced(_CLUSTER, "restoreToPointInTime", "s3Import", note="on the nested fields of the block")),
+    StatefulType(
+        "aws:kms/key:Key", "KMS key", DATA_LOSS,
+        "the old key is scheduled for deletion; once the waiting period ends, everything encrypted with it "
+        "(cluster storage, snapshots, the password parameter, logs) can no longer be decrypted",
+        _forced(_KEY, "customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId")),
+    StatefulType(
+        "aws:ssm/parameter:Parameter", "SSM parameter (the database password)", CREDENTIALS,
+        "the parameter is deleted and written again: readers (ECS tasks, the bastion) fail while it is missing and "
+        "its version history is lost",
+        _forced(_SSM, "name", "dataType")),
+    StatefulType(
+        "random:index/randomPassword:RandomPassword", "generated password", CREDENTIALS,
+        "a new master password is generated and set on the cluster: every client must pick up the new value",
+        tuple(ForcingInput(k, f"{_RANDOM}: RequiresReplace plan modifier") for k in (
+            "keepers", "length", "lower", "minLower", "minNumeric", "minSpecial", "minUpper", "number", "numeric",
+            "overrideSpecial", "special", "upper"))),
+    StatefulType(
+        "aws:rds/clusterInstance:ClusterInstance", "Aurora instance", OUTAGE,
+        "replaced (brief outage): instances hold no data, the cluster volume survives; a replaced writer fails "
+        "over",
+        _forced(_INSTANCE, "availabilityZone", "clusterIdentifier", "customIamInstanceProfile", "dbSubnetGroupName",
+                "engine", "identifier", "identifierPrefix")),
+    StatefulType(
+        "aws:rds/subnetGroup:SubnetGroup", "DB subnet group", OUTAGE,
+        "a new subnet group gets a new name, and the cluster's dbSubnetGroupName forces the cluster to be replaced "
+        "with it",
+        _forced(_SUBNETS, "name", "namePrefix")),
+    StatefulType(
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup", "cluster parameter group", CONFIGURATION,
+        "a new group is created and the cluster switched to it (static parameters wait for a reboot)",
+        _forced(_CPG, "description", "family", "name", "namePrefix")),
+    StatefulType(
+        "aws:rds/parameterGroup:ParameterGroup", "DB parameter group", CONFIGURATION,
+        "a new group is created and the instances switched to it (static parameters wait for a reboot)",
+        _forced(_PG, "description", "family", "name", "namePrefix")),
+    StatefulType(
+        "aws:ec2/instance:Instance", "EC2 instance (the bastion)", OUTAGE,
+        "replaced: open sessions drop and the instance gets a new id; it holds no data",
+        _forced(_EC2, "ami", "associatePublicIpAddress", "availabilityZone", "ebsOptimized", "hibernation",
+                "hostId", "ipv6AddressCount", "ipv6Addresses", "keyName", "launchTemplate", "placementGroup",
+                "privateIp", "securityGroups", "subnetId", "tenancy", "cpuCoreCount", "cpuThreadsPerCore")
+        + _forced(_EC2, "rootBlockDevice", "ebsBlockDevice", "ephemeralBlockDevice", "cpuOptions",
+                  "privateDnsNameOptions", note="on nested fields of the block (encrypted, kmsKeyId, ...)"),
+        conditional=tuple((ForcingInput(key, f"{_EC2}: CustomizeDiff ForceNewIf userDataReplaceOnChange"),
+                           "userDataReplaceOnChange") for key in ("userData", "userDataBase64"))),
+)}
+
+
+def stateful(token: str) -> StatefulType | None:
+    return TABLE.get(token)
+
+
+def forcing_input(token: str, key: str, new_inputs: dict | None = None) -> ForcingInput | None:
+    entry = TABLE.get(token)
+    return entry.forcing(key, new_inputs) if entry else None
