@@ -456,8 +456,14 @@ def _configure_runtime(project: str, stack: str, region: str, config: Mapping[st
 
 def _execute(main: Path) -> ProgramError | None:
     import pulumi
+    from pulumi.runtime import resource as runtime_resource
+    from pulumi.runtime.proto import source_pb2
     from pulumi.runtime.stack import Stack, run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
+
+    # The SDK walks and serializes the Python stack for every registration so the engine can show source positions.
+    # Nothing here reads them, and it is a quarter of an evaluation's time (measured with cProfile on prod).
+    runtime_resource._get_stack_trace = source_pb2.StackTrace
 
     def program() -> None:
         stack = Stack()
