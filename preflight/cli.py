@@ -11,6 +11,7 @@ Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage, config or
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -78,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+
 def _run(args: argparse.Namespace) -> int:
     # Heavy imports happen here, after argparse: `--help` and usage errors stay instant.
     from .engine import run_stack
@@ -110,5 +112,8 @@ def _run(args: argparse.Namespace) -> int:
     report = Report(stack=stack, project=project, source=source, resources=resources, exports=exports,
                     evaluation=evaluation, policy_config=_display(config_path), pack_version=_pack_version(),
                     policy_count=len(analyzer.policies), warnings=warnings)
-    print(RENDERERS[args.format](report))
+    try:
+        print(RENDERERS[args.format](report), flush=True)
+    except BrokenPipeError:  # `preflight ... | head`: the reader left early; the verdict still stands
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return report.exit_code
