@@ -203,7 +203,14 @@ def _leaves(path: str, old: Any, new: Any, found: list[tuple[str, Any, Any]]) ->
     old, new = _parsed(old), _parsed(new)
     if old == new:
         return
-    if isinstance(old, Mapping) and isinstance(new, Mapping):
+    if isinstance(old, str) and isinstance(new, str) and "\n" in old + new:
+        # Scripts (user data): the first line that differs, with its number.
+        old_lines, new_lines = old.splitlines(), new.splitlines()
+        index = next((i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=False)) if a != b),
+                     min(len(old_lines), len(new_lines)))
+        found.append((f"{path} (line {index + 1})", old_lines[index] if index < len(old_lines) else _ABSENT,
+                      new_lines[index] if index < len(new_lines) else _ABSENT))
+    elif isinstance(old, Mapping) and isinstance(new, Mapping):
         for sub in sorted(set(old) | set(new), key=str):
             _leaves(f"{path}.{sub}", old.get(sub, _ABSENT), new.get(sub, _ABSENT), found)
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
@@ -316,10 +323,20 @@ def render_value(value: Any, limit: int = MAX_VALUE) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+CONTEXT = 24  # characters kept before the first difference of two long strings
+
+
 def render_change(change: KeyChange) -> str:
     if change.old is _ABSENT and change.new is _ABSENT:
         return change.label
-    return f"{change.label}: {render_value(change.old)} -> {render_value(change.new)}"
+    old, new = change.old, change.new
+    if isinstance(old, str) and isinstance(new, str) and max(len(old), len(new)) > MAX_VALUE - 2:
+        # Long strings that start alike: show them from just before where they differ.
+        same = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
+        if same > CONTEXT:
+            start = same - CONTEXT
+            return (f"{change.label}: …{render_value(old[start:])[1:]} -> …{render_value(new[start:])[1:]}")
+    return f"{change.label}: {render_value(old)} -> {render_value(new)}"
 
 
 def summary_line(diff: StackDiff) -> str:
@@ -404,8 +421,10 @@ def render_markdown(diff: StackDiff) -> str:
                      + (" It is protected: `pulumi up` refuses until the protection is removed." if change.protect
                         else ""))
         for c in change.changes:
-            source = f" _(forces replacement: {_md(c.forcing.source)})_" if c.forcing else ""
-            lines.append(f"> - **`{_md(render_change(c))}`**{source}")
+            if c.forcing:
+                lines.append(f"> - **`{_md(render_change(c))}`** _(forces replacement: {_md(c.forcing.source)})_")
+            else:
+                lines.append(f"> - `{_md(render_change(c))}`")
         lines.append("")
     rows = [c for c in diff.changes if not c.data_loss]
     if rows:

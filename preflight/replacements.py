@@ -80,7 +80,7 @@ def _forced(source: str, *keys: str, note: str = "") -> tuple[ForcingInput, ...]
 TABLE: dict[str, StatefulType] = {t.token: t for t in (
     StatefulType(
         "aws:rds/cluster:Cluster", "Aurora cluster", DATA_LOSS,
-        "a new, empty cluster is created and the old one deleted with its data; only a final snapshot (if taken) "
+        "A new, empty cluster is created and the old one deleted with its data; only a final snapshot (if taken) "
         "and retained backups survive",
         _forced(_CLUSTER, "availabilityZones", "clusterIdentifier", "clusterIdentifierPrefix",
                 "clusterScalabilityType", "databaseName", "dbSubnetGroupName", "dbSystemId", "engine", "engineMode",
@@ -88,42 +88,42 @@ TABLE: dict[str, StatefulType] = {t.token: t for t in (
         + _forced(_CLUSTER, "restoreToPointInTime", "s3Import", note="on the nested fields of the block")),
     StatefulType(
         "aws:kms/key:Key", "KMS key", DATA_LOSS,
-        "the old key is scheduled for deletion; once the waiting period ends, everything encrypted with it "
+        "The old key is scheduled for deletion; once the waiting period ends, everything encrypted with it "
         "(cluster storage, snapshots, the password parameter, logs) can no longer be decrypted",
         _forced(_KEY, "customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId")),
     StatefulType(
         "aws:ssm/parameter:Parameter", "SSM parameter (the database password)", CREDENTIALS,
-        "the parameter is deleted and written again: readers (ECS tasks, the bastion) fail while it is missing and "
+        "The parameter is deleted and written again: readers (ECS tasks, the bastion) fail while it is missing and "
         "its version history is lost",
         _forced(_SSM, "name", "dataType")),
     StatefulType(
         "random:index/randomPassword:RandomPassword", "generated password", CREDENTIALS,
-        "a new master password is generated and set on the cluster: every client must pick up the new value",
+        "A new master password is generated and set on the cluster: every client must pick up the new value",
         tuple(ForcingInput(k, f"{_RANDOM}: RequiresReplace plan modifier") for k in (
             "keepers", "length", "lower", "minLower", "minNumeric", "minSpecial", "minUpper", "number", "numeric",
             "overrideSpecial", "special", "upper"))),
     StatefulType(
         "aws:rds/clusterInstance:ClusterInstance", "Aurora instance", OUTAGE,
-        "replaced (brief outage): instances hold no data, the cluster volume survives; a replaced writer fails "
+        "Replaced (brief outage): instances hold no data, the cluster volume survives; a replaced writer fails "
         "over",
         _forced(_INSTANCE, "availabilityZone", "clusterIdentifier", "customIamInstanceProfile", "dbSubnetGroupName",
                 "engine", "identifier", "identifierPrefix")),
     StatefulType(
         "aws:rds/subnetGroup:SubnetGroup", "DB subnet group", OUTAGE,
-        "a new subnet group gets a new name, and the cluster's dbSubnetGroupName forces the cluster to be replaced "
+        "A new subnet group gets a new name, and the cluster's dbSubnetGroupName forces the cluster to be replaced "
         "with it",
         _forced(_SUBNETS, "name", "namePrefix")),
     StatefulType(
         "aws:rds/clusterParameterGroup:ClusterParameterGroup", "cluster parameter group", CONFIGURATION,
-        "a new group is created and the cluster switched to it (static parameters wait for a reboot)",
+        "A new group is created and the cluster switched to it (static parameters wait for a reboot)",
         _forced(_CPG, "description", "family", "name", "namePrefix")),
     StatefulType(
         "aws:rds/parameterGroup:ParameterGroup", "DB parameter group", CONFIGURATION,
-        "a new group is created and the instances switched to it (static parameters wait for a reboot)",
+        "A new group is created and the instances switched to it (static parameters wait for a reboot)",
         _forced(_PG, "description", "family", "name", "namePrefix")),
     StatefulType(
         "aws:ec2/instance:Instance", "EC2 instance (the bastion)", OUTAGE,
-        "replaced: open sessions drop and the instance gets a new id; it holds no data",
+        "Replaced: open sessions drop and the instance gets a new id; it holds no data",
         _forced(_EC2, "ami", "associatePublicIpAddress", "availabilityZone", "ebsOptimized", "hibernation",
                 "hostId", "ipv6AddressCount", "ipv6Addresses", "keyName", "launchTemplate", "placementGroup",
                 "privateIp", "securityGroups", "subnetId", "tenancy", "cpuCoreCount", "cpuThreadsPerCore")

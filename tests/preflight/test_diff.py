@@ -155,7 +155,7 @@ def test_instances_and_the_password_parameter_are_replacements_without_data_loss
     assert {c.name: (c.action, c.risk) for c in diff.changes} == {
         "database-1": ("replace", "outage"), "database-password": ("replace", "credentials")}
     assert diff.data_loss == []
-    assert "replaced (brief outage)" in render_text(diff)
+    assert "Replaced (brief outage)" in render_text(diff)
 
 
 def test_secrets_never_appear_and_a_secret_change_is_invisible():
@@ -282,3 +282,12 @@ def test_python_dash_m_preflight_diff_dispatches(tmp_path):
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1, result.stderr
     assert "!!! DATA LOSS RISK" in result.stdout
+
+
+def test_a_changed_script_shows_its_first_differing_line():
+    script = "#!/bin/sh\n" + "echo preparing the bastion with a long line of setup text\n" * 3
+    base = base_report()
+    next(r for r in base["resources"] if r["urn"] == BASTION_URN)["inputs"]["userData"] = script + "psql dbname=blog"
+    head = changed(bastion={"userData": script + "psql dbname=orders"})
+    text = render_text(diff_reports(base, head))
+    assert 'userData (line 5): "psql dbname=blog" -> "psql dbname=orders"' in text
