@@ -20,9 +20,7 @@ def _common_parser() -> argparse.ArgumentParser:
     where = common.add_argument_group("target")
     where.add_argument("--cluster", metavar="ID", help="DB cluster identifier (overrides --outputs)")
     where.add_argument("--region", help="AWS region (overrides --outputs and the boto3 default)")
-    where.add_argument(
-        "--outputs", metavar="FILE", help="JSON of `pulumi stack output --json` for the stack"
-    )
+    where.add_argument("--outputs", metavar="FILE", help="JSON of `pulumi stack output --json` for the stack")
     common.add_argument("--json", action="store_true", help="print the result as JSON")
     return common
 
@@ -35,13 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     common = _common_parser()
     for command in COMMANDS:
-        cmd_parser = sub.add_parser(
-            command.NAME, parents=[common], help=command.HELP, description=command.HELP
-        )
+        cmd_parser = sub.add_parser(command.NAME, parents=[common], help=command.HELP, description=command.HELP)
         if command.DISRUPTIVE:
-            cmd_parser.add_argument(
-                "--yes", action="store_true", help="do not ask for confirmation"
-            )
+            cmd_parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
         if command.DEFAULT_TIMEOUT:
             cmd_parser.add_argument(
                 "--timeout",

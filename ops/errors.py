@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from botocore.parsers import ResponseParserError
 
 EXIT_OK = 0
@@ -34,6 +34,9 @@ def one_line(exc: BaseException) -> str:
         code = error.get("Code") or "ClientError"
         message = error.get("Message") or str(exc)
         return f"{code}: {_first_line(message)}"
+    if isinstance(exc, ParamValidationError):
+        # Its first line is only a heading; the report lines after it say what is wrong.
+        return f"ParamValidationError: {_first_line(' '.join(str(exc).split()))}"
     text = f"{type(exc).__name__}: {_first_line(str(exc))}"
     if isinstance(exc, ResponseParserError):
         text += " (the endpoint may not implement this call)"

@@ -23,9 +23,7 @@ class Target:
 
     def require_cluster(self) -> str:
         if not self.cluster_id:
-            raise OpsError(
-                "no cluster given: pass --cluster ID, or --outputs FILE with a clusterIdentifier"
-            )
+            raise OpsError("no cluster given: pass --cluster ID, or --outputs FILE with a clusterIdentifier")
         return self.cluster_id
 
 

@@ -11,15 +11,11 @@ def iso_time(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not an ISO 8601 time: {value!r} (example: 2026-11-27T10:15:00Z)"
-        ) from None
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r} (example: 2026-11-27T10:15:00Z)") from None
     # A naive time would silently mean "the laptop's time zone": for a restore that picks the
     # wrong moment of production data, so require the zone.
     if parsed.tzinfo is None:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} has no time zone: add Z for UTC or an offset such as +01:00"
-        )
+        raise argparse.ArgumentTypeError(f"{value!r} has no time zone: add Z for UTC or an offset such as +01:00")
     return parsed.astimezone(UTC)
 
 

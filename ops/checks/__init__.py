@@ -1,7 +1,8 @@
 """verify's checks: the policy pack's rules, read back from a live stack's describe APIs.
 
-Each check is a small function ``Facts -> (status, detail)``; the names are stable (kebab-case)
-because scripts match on them in ``verify --json``.
+Each check is a small function ``Facts -> (status, detail)``. The names are the policy pack's
+rule names (policies/rules, docs/policies.md), so a finding here and a violation at preview
+time read the same; scripts match on them in ``verify --json``.
 """
 
 from __future__ import annotations
@@ -11,20 +12,20 @@ from ops.checks.base import ERROR, FAIL, PASS, SKIP, Check, CheckResult, Facts
 from ops.errors import AWS_ERRORS, one_line
 
 CHECKS: list[tuple[str, Check]] = [
-    ("storage-encrypted-cmk", keys.storage_encrypted_cmk),
+    ("aurora-storage-encrypted", keys.storage_encrypted_cmk),
     ("kms-key-rotation", keys.key_rotation),
-    ("tls-enforced", tls.tls_enforced),
-    ("backup-retention", settings.backup_retention),
-    ("deletion-protection", settings.deletion_protection),
-    ("iam-auth", settings.iam_auth),
-    ("copy-tags-to-snapshot", settings.copy_tags),
-    ("log-exports", settings.log_exports),
-    ("no-public-instances", network.no_public_instances),
-    ("multi-az-instances", network.multi_az_instances),
-    ("password-parameter-cmk", password.password_parameter_cmk),
-    ("no-open-db-ingress", network.no_open_db_ingress),
-    ("bastion-imdsv2", bastion.bastion_imdsv2),
-    ("bastion-volumes-encrypted", bastion.bastion_volumes_encrypted),
+    ("aurora-tls-forced", tls.tls_enforced),
+    ("aurora-backup-retention", settings.backup_retention),
+    ("aurora-deletion-protection", settings.deletion_protection),
+    ("aurora-iam-auth", settings.iam_auth),
+    ("aurora-copy-tags-to-snapshot", settings.copy_tags),
+    ("aurora-log-exports", settings.log_exports),
+    ("rds-not-publicly-accessible", network.no_public_instances),
+    ("aurora-readers-multi-az", network.multi_az_instances),
+    ("ssm-secret-parameter-secure-cmk", password.password_parameter_cmk),
+    ("no-world-admin-ingress", network.no_open_db_ingress),
+    ("ec2-imdsv2-required", bastion.bastion_imdsv2),
+    ("ec2-ebs-encrypted", bastion.bastion_volumes_encrypted),
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ops.aws import Clients
@@ -33,6 +33,16 @@ class Facts:
     min_retention: int
     password_parameter: str | None
     bastion_instance: str | None
+    _memo: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def once(self, kind: str, key: str, read: Callable[[], Any]) -> Any:
+        """``read()`` the first time (kind, key) is asked for; the same answer afterwards.
+
+        Several checks look at the same KMS key or bastion; each describe call happens once.
+        """
+        if (kind, key) not in self._memo:
+            self._memo[(kind, key)] = read()
+        return self._memo[(kind, key)]
 
 
 Check = Callable[[Facts], Outcome]

@@ -10,14 +10,22 @@ NO_BASTION = "no bastion given (--bastion-instance or bastionInstanceId)"
 
 
 def _instance(facts: Facts) -> dict[str, Any]:
-    reservations = facts.aws.ec2.describe_instances(InstanceIds=[facts.bastion_instance])
-    return reservations["Reservations"][0]["Instances"][0]
+    instance_id = str(facts.bastion_instance)
+
+    def read() -> dict[str, Any]:
+        reservations = facts.aws.ec2.describe_instances(InstanceIds=[instance_id])
+        return reservations["Reservations"][0]["Instances"][0]
+
+    return facts.once("ec2-instance", instance_id, read)
 
 
 def bastion_imdsv2(facts: Facts) -> Outcome:
     if not facts.bastion_instance:
         return skipped(NO_BASTION)
-    tokens = _instance(facts).get("MetadataOptions", {}).get("HttpTokens")
+    options = _instance(facts).get("MetadataOptions", {})
+    if options.get("HttpEndpoint") == "disabled":
+        return passed(f"{facts.bastion_instance}: instance metadata endpoint disabled")
+    tokens = options.get("HttpTokens")
     if tokens != "required":
         return failed(f"{facts.bastion_instance}: HttpTokens={tokens}, IMDSv2 is not required")
     return passed(f"{facts.bastion_instance}: IMDSv2 required")

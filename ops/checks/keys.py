@@ -26,6 +26,11 @@ def key_problem(kms: Any, key_id: str) -> str | None:
     return None
 
 
+def cmk_problem(facts: Facts, key_id: str) -> str | None:
+    """key_problem, asked once per key per verify run."""
+    return facts.once("kms-key", key_id, lambda: key_problem(facts.aws.kms, key_id))
+
+
 def storage_encrypted_cmk(facts: Facts) -> Outcome:
     cluster = facts.cluster
     if not cluster.get("StorageEncrypted"):
@@ -33,7 +38,7 @@ def storage_encrypted_cmk(facts: Facts) -> Outcome:
     key_id = cluster.get("KmsKeyId")
     if not key_id:
         return failed("storage encrypted but no KMS key reported")
-    problem = key_problem(facts.aws.kms, key_id)
+    problem = cmk_problem(facts, key_id)
     if problem:
         return failed(problem)
     return passed(f"encrypted with {key_id}")
@@ -41,11 +46,11 @@ def storage_encrypted_cmk(facts: Facts) -> Outcome:
 
 def key_rotation(facts: Facts) -> Outcome:
     key_id = facts.cluster.get("KmsKeyId")
-    # Only a customer-managed key has a rotation switch we own; storage-encrypted-cmk already
+    # Only a customer-managed key has a rotation switch we own; aurora-storage-encrypted already
     # fails for the other cases, so do not report the same problem twice.
     if not facts.cluster.get("StorageEncrypted") or not key_id:
         return skipped("storage is not encrypted")
-    if key_problem(facts.aws.kms, key_id):
+    if cmk_problem(facts, key_id):
         return skipped("storage key is not customer-managed")
     enabled = facts.aws.kms.get_key_rotation_status(KeyId=key_id).get("KeyRotationEnabled")
     if not enabled:

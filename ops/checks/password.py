@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ops.checks.base import Facts, Outcome, failed, passed, skipped
-from ops.checks.keys import key_problem
+from ops.checks.keys import cmk_problem
 
 # What SSM uses when put_parameter is given no KeyId.
 SSM_DEFAULT_KEY = "alias/aws/ssm"
@@ -14,16 +14,16 @@ def password_parameter_cmk(facts: Facts) -> Outcome:
     if not name:
         return skipped("no password parameter given (--password-parameter or passwordParameterName)")
     # describe_parameters, not get_parameter: the check must never read the secret itself.
-    found = facts.aws.ssm.describe_parameters(
-        ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}]
-    )["Parameters"]
+    found = facts.aws.ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])[
+        "Parameters"
+    ]
     if not found:
         return failed(f"parameter {name} not found")
     parameter = found[0]
     if parameter.get("Type") != "SecureString":
         return failed(f"{name} is a {parameter.get('Type')}, not a SecureString")
     key_id = parameter.get("KeyId") or SSM_DEFAULT_KEY
-    problem = key_problem(facts.aws.kms, key_id)
+    problem = cmk_problem(facts, key_id)
     if problem:
         return failed(f"{name}: {problem}")
     return passed(f"{name} is a SecureString under {key_id}")

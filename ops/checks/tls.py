@@ -19,9 +19,7 @@ def parameter_value(rds: Any, group: str, name: str) -> str | None:
     No ``Source`` filter on purpose: ``Source="user"`` would miss a value that is on by engine
     default, and moto ignores the filter anyway (it only ever returns user-set values).
     """
-    pages = rds.get_paginator("describe_db_cluster_parameters").paginate(
-        DBClusterParameterGroupName=group
-    )
+    pages = rds.get_paginator("describe_db_cluster_parameters").paginate(DBClusterParameterGroupName=group)
     for page in pages:
         for parameter in page["Parameters"]:
             if parameter.get("ParameterName") == name:
@@ -37,6 +35,10 @@ def tls_enforced(facts: Facts) -> Outcome:
     group = facts.cluster.get("DBClusterParameterGroup")
     if not group:
         return failed("cluster has no cluster parameter group")
+    # As in the policy pack: the engine's default group cannot be changed, so it cannot be
+    # relied on to force TLS even where today's default happens to.
+    if group.startswith("default."):
+        return failed(f"cluster uses the engine's default parameter group {group}")
     value = parameter_value(facts.aws.rds, group, name)
     if value is None:
         return failed(f"{name} is not set in cluster parameter group {group}")

@@ -24,12 +24,8 @@ DEFAULT_TIMEOUT = 3600
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--to-time", type=iso_time, required=True, metavar="ISO8601", help="time to rewind to"
-    )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="check engine and window, change nothing"
-    )
+    parser.add_argument("--to-time", type=iso_time, required=True, metavar="ISO8601", help="time to rewind to")
+    parser.add_argument("--dry-run", action="store_true", help="check engine and window, change nothing")
 
 
 def backtrack_window(cluster: dict[str, Any], now: datetime) -> tuple[datetime, datetime]:
@@ -87,9 +83,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     ctx.say(f"backtrack {backtrack_id} of {cluster_id} started")
 
     def probe() -> dict[str, Any]:
-        found = rds.describe_db_cluster_backtracks(
-            DBClusterIdentifier=cluster_id, BacktrackIdentifier=backtrack_id
-        )
+        found = rds.describe_db_cluster_backtracks(DBClusterIdentifier=cluster_id, BacktrackIdentifier=backtrack_id)
         return found["DBClusterBacktracks"][0]
 
     final = ctx.poller(args).until(

@@ -31,9 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--latest", action="store_true", help="restore to the latest restorable time")
     source.add_argument("--snapshot", metavar="ID", help="restore from this cluster snapshot")
     parser.add_argument("--new-cluster", required=True, metavar="NAME", help="new cluster identifier")
-    parser.add_argument(
-        "--instances", type=int, default=1, metavar="N", help="instances to create (default 1)"
-    )
+    parser.add_argument("--instances", type=int, default=1, metavar="N", help="instances to create (default 1)")
 
 
 def check_window(cluster: dict[str, Any], when: datetime) -> None:
@@ -44,8 +42,7 @@ def check_window(cluster: dict[str, Any], when: datetime) -> None:
     earliest, latest = as_utc(earliest), as_utc(latest)
     if not earliest <= when <= latest:
         raise OpsError(
-            f"--to-time {iso(when)} is outside the restorable window of {cluster_id}: "
-            f"{iso(earliest)} .. {iso(latest)}"
+            f"--to-time {iso(when)} is outside the restorable window of {cluster_id}: {iso(earliest)} .. {iso(latest)}"
         )
 
 
@@ -101,9 +98,7 @@ def instance_template(rds: Any, source: dict[str, Any]) -> tuple[dict[str, Any],
     return template, zones
 
 
-def create_instances(
-    rds: Any, new_cluster: str, template: dict[str, Any], zones: list[str], count: int
-) -> list[str]:
+def create_instances(rds: Any, new_cluster: str, template: dict[str, Any], zones: list[str], count: int) -> list[str]:
     """Writer first (tier 0), readers after, round-robin over the source's zones."""
     names = []
     for index in range(count):

@@ -20,18 +20,10 @@ CREATED_BY = {"Key": "created-by", "Value": "aurora-platform-ops"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--snapshot-id", metavar="ID", help="snapshot identifier (default CLUSTER-ops-TIMESTAMP)"
-    )
-    parser.add_argument(
-        "--tag", action="append", default=[], metavar="KEY=VALUE", help="extra tag (repeatable)"
-    )
-    parser.add_argument(
-        "--copy-kms-key", metavar="ARN", help="also copy the snapshot, encrypted with this key"
-    )
-    parser.add_argument(
-        "--copy-id", metavar="ID", help="identifier of the copy (default SNAPSHOT-copy)"
-    )
+    parser.add_argument("--snapshot-id", metavar="ID", help="snapshot identifier (default CLUSTER-ops-TIMESTAMP)")
+    parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="extra tag (repeatable)")
+    parser.add_argument("--copy-kms-key", metavar="ARN", help="also copy the snapshot, encrypted with this key")
+    parser.add_argument("--copy-id", metavar="ID", help="identifier of the copy (default SNAPSHOT-copy)")
 
 
 def parse_tags(pairs: list[str]) -> list[dict[str, str]]:
@@ -89,9 +81,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     tags = snapshot_tags(cluster, extra_tags)
     poller = ctx.poller(args)
 
-    rds.create_db_cluster_snapshot(
-        DBClusterIdentifier=cluster_id, DBClusterSnapshotIdentifier=snapshot_id, Tags=tags
-    )
+    rds.create_db_cluster_snapshot(DBClusterIdentifier=cluster_id, DBClusterSnapshotIdentifier=snapshot_id, Tags=tags)
     ctx.say(f"snapshot {snapshot_id} of {cluster_id} started")
     snap = wait_available(poller, rds, snapshot_id)
     data: dict[str, Any] = {"cluster": cluster_id, "snapshot": summary(snap), "copy": None}

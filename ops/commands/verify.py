@@ -17,9 +17,7 @@ DEFAULT_TIMEOUT = 0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--password-parameter", metavar="NAME", help="SSM parameter holding the master password"
-    )
+    parser.add_argument("--password-parameter", metavar="NAME", help="SSM parameter holding the master password")
     parser.add_argument("--bastion-instance", metavar="ID", help="EC2 instance id of the bastion")
     parser.add_argument(
         "--min-retention",

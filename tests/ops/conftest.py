@@ -6,8 +6,10 @@ AWS_ENDPOINT_URL with fake credentials. Poll intervals are 0 and nothing sleeps.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import os
 import sys
 import urllib.request
 from collections.abc import Callable
@@ -25,11 +27,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from ops.aws import boto3_client  # noqa: E402
 from ops.cli import main  # noqa: E402
 from ops.context import Context  # noqa: E402
 
 REGION = "eu-west-1"
-AMI = "ami-12c6146b"  # one of moto's built-in images
+AMI = "ami-12c6146b"  # moto does not validate image ids; the default AMIs are not loaded
+ROOT_DEVICE = "/dev/sda1"  # moto's root device name for an image it does not know
 
 
 class MotoServer:
@@ -76,6 +80,9 @@ def aws_env(moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory) -
         # moto answers unimplemented calls with HTTP 500, which botocore would retry with backoff.
         env.setenv("AWS_MAX_ATTEMPTS", "1")
         env.setenv("AWS_ENDPOINT_URL", moto_server.url)
+        # moto builds ~1300 default AMIs (each with a volume and snapshot) every time EC2 starts
+        # after a reset: a quarter of a second per test. The bastion does not need them.
+        env.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
         yield
 
 
@@ -103,6 +110,30 @@ class Run:
         return json.loads(self.out)
 
 
+# What shapes a client made the normal boto3 way (ops.aws.boto3_client).
+CLIENT_ENV = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_REGION",
+    "AWS_MAX_ATTEMPTS",
+)
+_clients: dict[tuple[Any, ...], Any] = {}
+
+
+def reused_client(service: str, region: str | None) -> Any:
+    """ops' own client maker, but one client per service, region and environment.
+
+    Building a boto3 client costs more CPU than the moto calls a command makes; the client is
+    still made by ops.aws.boto3_client from the environment (AWS_ENDPOINT_URL, credentials),
+    and a test that changes that environment gets a new one.
+    """
+    key = (service, region, *(os.environ.get(name) for name in CLIENT_ENV))
+    if key not in _clients:
+        _clients[key] = boto3_client(service, region)
+    return _clients[key]
+
+
 def _no_sleep(seconds: float) -> None:
     assert seconds == 0, f"a test tried to sleep {seconds}s"
 
@@ -113,6 +144,7 @@ def run_ops(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
 
     def run(*argv: str, stdin: Any = None, **ctx_overrides: Any) -> Run:
         capsys.readouterr()
+        ctx_overrides.setdefault("make_client", reused_client)
         ctx = Context(stdin=stdin, poll_interval=0, sleep=_no_sleep, **ctx_overrides)
         code = main(list(argv), ctx)
         out, err = capsys.readouterr()
@@ -124,6 +156,10 @@ def run_ops(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
 # --------------------------------------------------------------------------- stacks in moto
 
 COMPLIANT: dict[str, Any] = {
+    # Parts of the stack; tests of commands other than verify leave out what they do not need,
+    # because each service moto has to start up after a reset costs time.
+    "network": True,  # VPC, subnets, DB subnet group, security groups
+    "password": True,  # the SSM password parameter
     "encrypted": True,
     "key": "cmk",  # "cmk" | "aws"
     "rotation": True,
@@ -139,7 +175,7 @@ COMPLIANT: dict[str, Any] = {
     "password_type": "SecureString",
     "password_key": "cmk",  # "cmk" | "aws" (alias/aws/ssm)
     "open_ingress": False,
-    "bastion": True,
+    "bastion": True,  # needs network
     "imds": "required",
     "bastion_encrypted": True,
     "backtrack": 0,
@@ -164,50 +200,55 @@ class Stack:
     instances: list[str] = field(default_factory=list)
 
 
+@functools.cache
+def moto_client(service: str, endpoint: str) -> Any:
+    """The tests' own clients, made once per session: everything that shapes them is explicit."""
+    return boto3.client(
+        service,
+        region_name=REGION,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 class StackBuilder:
     """Creates in moto what the Pulumi program would, one setting changeable per call."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, **defaults: Any) -> None:
         self.tmp_path = tmp_path
-        self.rds = boto3.client("rds", region_name=REGION)
-        self.kms = boto3.client("kms", region_name=REGION)
-        self.ec2 = boto3.client("ec2", region_name=REGION)
-        self.ssm = boto3.client("ssm", region_name=REGION)
+        self.defaults = {**COMPLIANT, **defaults}
+        self._keys: dict[bool, str] = {}
+        endpoint = os.environ["AWS_ENDPOINT_URL"]
+        self.rds = moto_client("rds", endpoint)
+        self.kms = moto_client("kms", endpoint)
+        self.ec2 = moto_client("ec2", endpoint)
+        self.ssm = moto_client("ssm", endpoint)
 
     def key(self, rotation: bool = True) -> str:
+        """A new CMK (moto spends ~60 ms of RSA key generation on each, even symmetric ones)."""
         meta = self.kms.create_key(Description="ops test CMK")["KeyMetadata"]
         if rotation:
             self.kms.enable_key_rotation(KeyId=meta["KeyId"])
         return meta["Arn"]
 
+    def stack_key(self, rotation: bool) -> str:
+        """The CMK for a stack: one per rotation setting per builder, shared by its stacks."""
+        if rotation not in self._keys:
+            self._keys[rotation] = self.key(rotation)
+        return self._keys[rotation]
+
     def build(self, name: str = "aurora-dev", engine: str = "aurora-postgresql", **changes: Any) -> Stack:
         unknown = set(changes) - set(COMPLIANT)
         assert not unknown, f"unknown stack settings {unknown}"
-        s = {**COMPLIANT, **changes}
-        key_arn = self.key(rotation=s["rotation"])
+        s = {**self.defaults, **changes}
+        key_arn = self.stack_key(s["rotation"]) if s["encrypted"] or s["password"] else ""
         port = PORT[engine]
 
-        vpc = self.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        subnets = [
-            self.ec2.create_subnet(
-                VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{zone}"
-            )["Subnet"]["SubnetId"]
-            for i, zone in enumerate("abc")
-        ]
-        subnet_group = f"{name}-isolated"
-        self.rds.create_db_subnet_group(
-            DBSubnetGroupName=subnet_group, DBSubnetGroupDescription="isolated", SubnetIds=subnets
-        )
-        app_sg = self.ec2.create_security_group(GroupName=f"{name}-app", Description="app", VpcId=vpc)
-        db_sg = self.ec2.create_security_group(GroupName=f"{name}-db", Description="db", VpcId=vpc)
-        db_sg_id = db_sg["GroupId"]
-        source: dict[str, Any] = {"UserIdGroupPairs": [{"GroupId": app_sg["GroupId"]}]}
-        if s["open_ingress"]:
-            source = {"IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
-        self.ec2.authorize_security_group_ingress(
-            GroupId=db_sg_id,
-            IpPermissions=[{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, **source}],
-        )
+        subnets: list[str] = []
+        subnet_group = db_sg_id = ""
+        if s["network"]:
+            subnets, subnet_group, db_sg_id = self.network(name, port, s["open_ingress"])
 
         parameter_group = f"{name}-cluster"
         self.rds.create_db_cluster_parameter_group(
@@ -232,8 +273,6 @@ class StackBuilder:
             "Engine": engine,
             "MasterUsername": "platform",
             "MasterUserPassword": "not-a-real-password-1",
-            "DBSubnetGroupName": subnet_group,
-            "VpcSecurityGroupIds": [db_sg_id],
             "DBClusterParameterGroupName": parameter_group,
             "BackupRetentionPeriod": s["retention"],
             "DeletionProtection": s["deletion_protection"],
@@ -241,6 +280,8 @@ class StackBuilder:
             "CopyTagsToSnapshot": s["copy_tags"],
             "Tags": [{"Key": "stack", "Value": "dev"}],
         }
+        if s["network"]:
+            cluster.update(DBSubnetGroupName=subnet_group, VpcSecurityGroupIds=[db_sg_id])
         logs = DEFAULT_LOGS[engine] if s["logs"] is None else s["logs"]
         if logs:
             cluster["EnableCloudwatchLogsExports"] = logs
@@ -267,12 +308,15 @@ class StackBuilder:
             instances.append(instance)
 
         password_parameter = f"/{name}/db/master-password"
-        put: dict[str, Any] = {"Name": password_parameter, "Value": "x", "Type": s["password_type"]}
-        if s["password_type"] == "SecureString":
-            put["KeyId"] = key_arn if s["password_key"] == "cmk" else "alias/aws/ssm"
-        self.ssm.put_parameter(**put)
+        if s["password"]:
+            put: dict[str, Any] = {"Name": password_parameter, "Value": "x", "Type": s["password_type"]}
+            if s["password_type"] == "SecureString":
+                put["KeyId"] = key_arn if s["password_key"] == "cmk" else "alias/aws/ssm"
+            self.ssm.put_parameter(**put)
 
-        bastion_id = self.bastion(subnets[0], s["imds"], s["bastion_encrypted"]) if s["bastion"] else None
+        bastion_id = None
+        if s["bastion"] and subnets:
+            bastion_id = self.bastion(subnets[0], s["imds"], s["bastion_encrypted"])
 
         described = self.rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]
         outputs = self.tmp_path / f"{name}-outputs.json"
@@ -309,6 +353,30 @@ class StackBuilder:
             instances=instances,
         )
 
+    def network(self, name: str, port: int, open_ingress: bool) -> tuple[list[str], str, str]:
+        vpc = self.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnets = [
+            self.ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"][
+                "SubnetId"
+            ]
+            for i, zone in enumerate("abc")
+        ]
+        subnet_group = f"{name}-isolated"
+        self.rds.create_db_subnet_group(
+            DBSubnetGroupName=subnet_group, DBSubnetGroupDescription="isolated", SubnetIds=subnets
+        )
+        app_sg = self.ec2.create_security_group(GroupName=f"{name}-app", Description="app", VpcId=vpc)
+        db_sg = self.ec2.create_security_group(GroupName=f"{name}-db", Description="db", VpcId=vpc)
+        db_sg_id = db_sg["GroupId"]
+        source: dict[str, Any] = {"UserIdGroupPairs": [{"GroupId": app_sg["GroupId"]}]}
+        if open_ingress:
+            source = {"IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        self.ec2.authorize_security_group_ingress(
+            GroupId=db_sg_id,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, **source}],
+        )
+        return subnets, subnet_group, db_sg_id
+
     def bastion(self, subnet: str, imds: str, encrypted: bool) -> str:
         instance = self.ec2.run_instances(
             ImageId=AMI,
@@ -317,9 +385,7 @@ class StackBuilder:
             InstanceType="t3.micro",
             SubnetId=subnet,
             MetadataOptions={"HttpTokens": imds, "HttpEndpoint": "enabled"},
-            BlockDeviceMappings=[
-                {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8, "Encrypted": encrypted}}
-            ],
+            BlockDeviceMappings=[{"DeviceName": ROOT_DEVICE, "Ebs": {"VolumeSize": 8, "Encrypted": encrypted}}],
         )["Instances"][0]
         return instance["InstanceId"]
 
@@ -330,7 +396,9 @@ class StackBuilder:
 
 @pytest.fixture
 def stacks(moto: str, tmp_path: Path) -> StackBuilder:
-    return StackBuilder(tmp_path)
+    """Builds lean stacks by default (an unencrypted cluster and its instances); pass
+    network=True, encrypted=True... for what a test looks at."""
+    return StackBuilder(tmp_path, network=False, password=False, bastion=False, encrypted=False)
 
 
 class SharedStacks:
@@ -361,9 +429,7 @@ class SharedStacks:
 
 
 @pytest.fixture(scope="module")
-def shared_stacks(
-    moto_server: MotoServer, aws_env: None, tmp_path_factory: pytest.TempPathFactory
-) -> SharedStacks:
+def shared_stacks(moto_server: MotoServer, aws_env: None, tmp_path_factory: pytest.TempPathFactory) -> SharedStacks:
     return SharedStacks(moto_server, tmp_path_factory.mktemp("shared-stacks"))
 
 

@@ -7,20 +7,20 @@ import json
 import pytest
 
 ALL_CHECKS = [
-    "storage-encrypted-cmk",
+    "aurora-storage-encrypted",
     "kms-key-rotation",
-    "tls-enforced",
-    "backup-retention",
-    "deletion-protection",
-    "iam-auth",
-    "copy-tags-to-snapshot",
-    "log-exports",
-    "no-public-instances",
-    "multi-az-instances",
-    "password-parameter-cmk",
-    "no-open-db-ingress",
-    "bastion-imdsv2",
-    "bastion-volumes-encrypted",
+    "aurora-tls-forced",
+    "aurora-backup-retention",
+    "aurora-deletion-protection",
+    "aurora-iam-auth",
+    "aurora-copy-tags-to-snapshot",
+    "aurora-log-exports",
+    "rds-not-publicly-accessible",
+    "aurora-readers-multi-az",
+    "ssm-secret-parameter-secure-cmk",
+    "no-world-admin-ingress",
+    "ec2-imdsv2-required",
+    "ec2-ebs-encrypted",
 ]
 
 
@@ -50,31 +50,29 @@ def test_text_table_names_each_check(shared_stacks, run_ops):
 
 
 VARIANTS = [
-    ({"encrypted": False}, "storage-encrypted-cmk", "not encrypted"),
-    ({"key": "aws"}, "storage-encrypted-cmk", "alias/aws/rds"),
+    ({"encrypted": False}, "aurora-storage-encrypted", "not encrypted"),
+    ({"key": "aws"}, "aurora-storage-encrypted", "alias/aws/rds"),
     ({"rotation": False}, "kms-key-rotation", "rotation is off"),
-    ({"tls": None}, "tls-enforced", "rds.force_ssl is not set"),
-    ({"tls": "0"}, "tls-enforced", "rds.force_ssl=0"),
-    ({"retention": 3}, "backup-retention", "retention 3 day(s), below the minimum of 7"),
-    ({"deletion_protection": False}, "deletion-protection", "off"),
-    ({"iam_auth": False}, "iam-auth", "off"),
-    ({"copy_tags": False}, "copy-tags-to-snapshot", "not copied"),
-    ({"logs": []}, "log-exports", "no logs exported"),
-    ({"logs": ["upgrade"]}, "log-exports", "missing log export(s): postgresql"),
-    ({"public": True}, "no-public-instances", "publicly accessible: shared-"),
-    ({"zones": ("a", "a")}, "multi-az-instances", "all 2 instance(s) in eu-west-1a"),
-    ({"zones": ("b",)}, "multi-az-instances", "all 1 instance(s) in eu-west-1b"),
-    ({"password_type": "String"}, "password-parameter-cmk", "is a String, not a SecureString"),
-    ({"password_key": "aws"}, "password-parameter-cmk", "alias/aws/ssm"),
-    ({"open_ingress": True}, "no-open-db-ingress", "allows 0.0.0.0/0 on tcp 5432-5432"),
-    ({"imds": "optional"}, "bastion-imdsv2", "HttpTokens=optional"),
-    ({"bastion_encrypted": False}, "bastion-volumes-encrypted", "unencrypted volume"),
+    ({"tls": None}, "aurora-tls-forced", "rds.force_ssl is not set"),
+    ({"tls": "0"}, "aurora-tls-forced", "rds.force_ssl=0"),
+    ({"retention": 3}, "aurora-backup-retention", "retention 3 day(s), below the minimum of 7"),
+    ({"deletion_protection": False}, "aurora-deletion-protection", "off"),
+    ({"iam_auth": False}, "aurora-iam-auth", "off"),
+    ({"copy_tags": False}, "aurora-copy-tags-to-snapshot", "not copied"),
+    ({"logs": []}, "aurora-log-exports", "no logs exported"),
+    ({"logs": ["upgrade"]}, "aurora-log-exports", "missing log export(s): postgresql"),
+    ({"public": True}, "rds-not-publicly-accessible", "publicly accessible: shared-"),
+    ({"zones": ("a", "a")}, "aurora-readers-multi-az", "all 2 instance(s) in eu-west-1a"),
+    ({"zones": ("b",)}, "aurora-readers-multi-az", "all 1 instance(s) in eu-west-1b"),
+    ({"password_type": "String"}, "ssm-secret-parameter-secure-cmk", "is a String, not a SecureString"),
+    ({"password_key": "aws"}, "ssm-secret-parameter-secure-cmk", "alias/aws/ssm"),
+    ({"open_ingress": True}, "no-world-admin-ingress", "allows 0.0.0.0/0 on tcp 5432-5432"),
+    ({"imds": "optional"}, "ec2-imdsv2-required", "HttpTokens=optional"),
+    ({"bastion_encrypted": False}, "ec2-ebs-encrypted", "unencrypted volume"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("change", "check", "detail"), VARIANTS, ids=[f"{v[1]}:{v[0]}" for v in VARIANTS]
-)
+@pytest.mark.parametrize(("change", "check", "detail"), VARIANTS, ids=[f"{v[1]}:{v[0]}" for v in VARIANTS])
 def test_each_violation_fails_only_its_check(shared_stacks, run_ops, change, check, detail):
     stack = shared_stacks.get(**change)
     result = run_ops("verify", "--outputs", str(stack.outputs), "--json")
@@ -88,7 +86,7 @@ def test_text_table_marks_the_failed_check(shared_stacks, run_ops):
     stack = shared_stacks.get(deletion_protection=False)
     result = run_ops("verify", "--outputs", str(stack.outputs))
     assert result.code == 1
-    line = next(x for x in result.out.splitlines() if x.startswith("deletion-protection"))
+    line = next(x for x in result.out.splitlines() if x.startswith("aurora-deletion-protection"))
     assert line.split()[1:] == ["FAIL", "deletion", "protection", "is", "off"]
     assert result.out.splitlines()[-1] == "14 checks: 13 passed, 1 failed, 0 skipped, 0 errors"
 
@@ -97,7 +95,7 @@ def test_mysql_without_tls_parameter_names_require_secure_transport(shared_stack
     stack = shared_stacks.get("aurora-mysql", tls=None)
     result = run_ops("verify", "--outputs", str(stack.outputs), "--json")
     assert result.code == 1
-    detail = next(c["detail"] for c in result.json()["checks"] if c["name"] == "tls-enforced")
+    detail = next(c["detail"] for c in result.json()["checks"] if c["name"] == "aurora-tls-forced")
     assert "require_secure_transport is not set" in detail
 
 
@@ -110,17 +108,15 @@ def test_min_retention_flag_raises_the_bar(shared_stacks, run_ops):
     stack = shared_stacks.get(retention=7)
     result = run_ops("verify", "--outputs", str(stack.outputs), "--min-retention", "14", "--json")
     assert result.code == 1
-    assert statuses(result)["backup-retention"] == "fail"
+    assert statuses(result)["aurora-backup-retention"] == "fail"
 
 
 def test_flags_override_outputs_file(shared_stacks, run_ops):
     good = shared_stacks.get()
     bad = shared_stacks.get(password_type="String")
-    result = run_ops(
-        "verify", "--outputs", str(good.outputs), "--password-parameter", bad.password_parameter, "--json"
-    )
+    result = run_ops("verify", "--outputs", str(good.outputs), "--password-parameter", bad.password_parameter, "--json")
     assert result.code == 1
-    assert statuses(result)["password-parameter-cmk"] == "fail"
+    assert statuses(result)["ssm-secret-parameter-secure-cmk"] == "fail"
 
 
 def test_cluster_flag_alone_skips_password_and_bastion(shared_stacks, run_ops):
@@ -128,33 +124,29 @@ def test_cluster_flag_alone_skips_password_and_bastion(shared_stacks, run_ops):
     result = run_ops("verify", "--cluster", stack.cluster_id, "--region", "eu-west-1", "--json")
     assert result.code == 0
     skipped = {n for n, s in statuses(result).items() if s == "skip"}
-    assert skipped == {"password-parameter-cmk", "bastion-imdsv2", "bastion-volumes-encrypted"}
+    assert skipped == {"ssm-secret-parameter-secure-cmk", "ec2-imdsv2-required", "ec2-ebs-encrypted"}
 
 
 def test_null_bastion_in_outputs_skips_bastion_checks(shared_stacks, run_ops):
     stack = shared_stacks.get(bastion=False)
     result = run_ops("verify", "--outputs", str(stack.outputs), "--json")
     assert result.code == 0
-    assert statuses(result)["bastion-imdsv2"] == "skip"
+    assert statuses(result)["ec2-imdsv2-required"] == "skip"
 
 
 def test_missing_password_parameter_is_a_finding(shared_stacks, run_ops):
     stack = shared_stacks.get()
-    result = run_ops(
-        "verify", "--outputs", str(stack.outputs), "--password-parameter", "/nope", "--json"
-    )
+    result = run_ops("verify", "--outputs", str(stack.outputs), "--password-parameter", "/nope", "--json")
     assert result.code == 1
-    detail = next(c["detail"] for c in result.json()["checks"] if c["name"] == "password-parameter-cmk")
+    detail = next(c["detail"] for c in result.json()["checks"] if c["name"] == "ssm-secret-parameter-secure-cmk")
     assert detail == "parameter /nope not found"
 
 
 def test_check_that_cannot_read_reports_error_and_exit_2(shared_stacks, run_ops):
     stack = shared_stacks.get()
-    result = run_ops(
-        "verify", "--outputs", str(stack.outputs), "--bastion-instance", "i-00000000000000000"
-    )
+    result = run_ops("verify", "--outputs", str(stack.outputs), "--bastion-instance", "i-00000000000000000")
     assert result.code == 2
-    line = next(x for x in result.out.splitlines() if x.startswith("bastion-imdsv2"))
+    line = next(x for x in result.out.splitlines() if x.startswith("ec2-imdsv2-required"))
     assert "ERROR" in line and "InvalidInstanceID.NotFound" in line
 
 

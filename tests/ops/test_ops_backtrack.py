@@ -1,0 +1,155 @@
+"""backtrack: engine and window checks against moto; the API calls themselves with Stubber.
+
+moto 5.2.5 implements neither backtrack_db_cluster nor describe_db_cluster_backtracks (it
+answers HTTP 500, which botocore reports as ResponseParserError), and it never reports
+EarliestBacktrackTime. So the exact requests, the progress loop and the EarliestBacktrackTime
+bound are pinned with botocore.stub.Stubber; the refusals that happen before any backtrack call
+run against moto.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def test_postgresql_is_refused_and_pointed_to_restore(stacks, run_ops):
+    stack = stacks.build()
+    when = datetime.now(UTC).isoformat()
+    result = run_ops("backtrack", "--cluster", stack.cluster_id, "--to-time", when, "--yes")
+    assert result.code == 2
+    assert result.err.startswith(
+        "error: backtrack is only for Aurora MySQL; aurora-dev runs aurora-postgresql. "
+        "Use `python -m ops restore --to-time"
+    )
+
+
+def test_mysql_without_backtrack_window_is_refused(stacks, run_ops):
+    stack = stacks.build(engine="aurora-mysql")
+    when = datetime.now(UTC).isoformat()
+    result = run_ops("backtrack", "--cluster", stack.cluster_id, "--to-time", when, "--yes")
+    assert result.code == 2
+    assert "backtrack is not enabled on aurora-dev (BacktrackWindow 0)" in result.err
+
+
+@pytest.mark.parametrize("offset", [timedelta(hours=-2), timedelta(minutes=5)], ids=["before", "future"])
+def test_time_outside_window_is_refused(stacks, run_ops, offset):
+    stack = stacks.build(engine="aurora-mysql", backtrack=3600)
+    when = (datetime.now(UTC) + offset).isoformat()
+    result = run_ops("backtrack", "--cluster", stack.cluster_id, "--to-time", when, "--yes")
+    assert result.code == 2
+    assert "is outside the backtrack window of aurora-dev" in result.err
+
+
+def test_dry_run_checks_and_changes_nothing(stacks, run_ops):
+    stack = stacks.build(engine="aurora-mysql", backtrack=3600)
+    when = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
+    result = run_ops("backtrack", "--cluster", stack.cluster_id, "--to-time", when, "--dry-run", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["dryRun"] is True
+
+
+def test_moto_lacks_backtrack_and_the_error_is_one_line(stacks, run_ops):
+    stack = stacks.build(engine="aurora-mysql", backtrack=3600)
+    when = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
+    result = run_ops("backtrack", "--cluster", stack.cluster_id, "--to-time", when, "--yes")
+    assert result.code == 2
+    assert result.err.startswith("error: ResponseParserError: Unable to parse response")
+    assert result.err.endswith("(the endpoint may not implement this call)\n")
+    assert len(result.err.splitlines()) == 1
+
+
+# ------------------------------------------------------------------- Stubber: exact requests
+
+
+def mysql_cluster(**extra):
+    return {
+        "DBClusterIdentifier": "orders",
+        "Engine": "aurora-mysql",
+        "Status": "available",
+        "BacktrackWindow": 86400,
+        "EarliestBacktrackTime": NOW - timedelta(hours=6),
+        **extra,
+    }
+
+
+@pytest.fixture
+def stubbed_rds(aws_env):
+    client = boto3.client("rds", region_name="eu-west-1")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def run_stubbed(run_ops, client, *argv, **kwargs):
+    return run_ops(
+        "backtrack",
+        "--cluster",
+        "orders",
+        *argv,
+        make_client=lambda service, region: client,
+        now=lambda: NOW,
+        **kwargs,
+    )
+
+
+def test_backtrack_request_and_progress(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    when = NOW - timedelta(hours=1)
+    stubber.add_response("describe_db_clusters", {"DBClusters": [mysql_cluster()]}, {"DBClusterIdentifier": "orders"})
+    stubber.add_response(
+        "backtrack_db_cluster",
+        {"BacktrackIdentifier": "bt-1", "Status": "pending"},
+        {"DBClusterIdentifier": "orders", "BacktrackTo": when},
+    )
+    expected = {"DBClusterIdentifier": "orders", "BacktrackIdentifier": "bt-1"}
+    for status in ("applying", "completed"):
+        stubber.add_response(
+            "describe_db_cluster_backtracks",
+            {"DBClusterBacktracks": [{"BacktrackIdentifier": "bt-1", "Status": status}]},
+            expected,
+        )
+    result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T12:00:00+01:00", "--yes", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["backtrackId"] == "bt-1"
+    assert result.json()["status"] == "completed"
+    assert "backtrack bt-1: applying" in result.err
+    assert "backtrack bt-1: completed" in result.err
+
+
+def test_earliest_backtrack_time_bounds_the_window(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_clusters", {"DBClusters": [mysql_cluster()]})
+    # Inside the 24 h BacktrackWindow but before EarliestBacktrackTime (6 h ago): refused.
+    result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T05:00:00Z", "--yes")
+    assert result.code == 2
+    assert result.err == (
+        "error: --to-time 2026-11-27T05:00:00Z is outside the backtrack window of orders: "
+        "2026-11-27T06:00:00Z .. 2026-11-27T12:00:00Z (now)\n"
+    )
+
+
+def test_failed_backtrack_is_an_error(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_clusters", {"DBClusters": [mysql_cluster()]})
+    stubber.add_response("backtrack_db_cluster", {"BacktrackIdentifier": "bt-2", "Status": "pending"})
+    stubber.add_response(
+        "describe_db_cluster_backtracks",
+        {"DBClusterBacktracks": [{"BacktrackIdentifier": "bt-2", "Status": "failed"}]},
+    )
+    result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T11:00:00Z", "--yes")
+    assert result.code == 2
+    assert result.err.endswith("error: backtrack bt-2: failed\n")
+
+
+def test_no_terminal_and_no_yes_refuses_before_calling(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_clusters", {"DBClusters": [mysql_cluster()]})
+    result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T11:00:00Z")
+    assert result.code == 2
+    assert "pass --yes" in result.err

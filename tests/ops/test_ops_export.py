@@ -1,0 +1,127 @@
+"""export: against moto (which records the task and reports it complete at once, writing
+nothing to S3) and with Stubber for the progress loop and a failed task."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+ROLE = "arn:aws:iam::123456789012:role/rds-s3-export"
+SNAP_ARN = "arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:nightly"
+
+
+def test_export_starts_task_with_the_given_parameters(stacks, run_ops):
+    stack = stacks.build(encrypted=True)
+    snap = stacks.rds.create_db_cluster_snapshot(
+        DBClusterIdentifier=stack.cluster_id, DBClusterSnapshotIdentifier="nightly"
+    )["DBClusterSnapshot"]
+    result = run_ops(
+        "export",
+        "--outputs",
+        str(stack.outputs),
+        "--snapshot",
+        "nightly",
+        "--bucket",
+        "exports",
+        "--kms-key",
+        stack.key_arn,
+        "--role",
+        ROLE,
+        "--prefix",
+        "aurora-dev",
+        "--export-id",
+        "nightly-export",
+        "--json",
+    )
+    assert result.code == 0, result.err
+    task = stacks.rds.describe_export_tasks(ExportTaskIdentifier="nightly-export")["ExportTasks"][0]
+    assert task["SourceArn"] == snap["DBClusterSnapshotArn"]
+    assert task["S3Bucket"] == "exports"
+    assert task["S3Prefix"] == "aurora-dev"
+    assert task["IamRoleArn"] == ROLE
+    assert task["KmsKeyId"] == stack.key_arn
+    assert result.json()["status"] == "COMPLETE"
+
+
+def test_unknown_snapshot_is_one_line_aws_error(moto, run_ops):
+    result = run_ops("export", "--snapshot", "ghost", "--bucket", "b", "--kms-key", "k", "--role", ROLE)
+    assert result.code == 2
+    assert result.err.startswith("error: DBClusterSnapshotNotFoundFault: ")
+    assert len(result.err.splitlines()) == 1
+
+
+@pytest.fixture
+def stubbed_rds(aws_env):
+    client = boto3.client("rds", region_name="eu-west-1")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def export_with(run_ops, client, *argv):
+    return run_ops(
+        "export",
+        "--snapshot",
+        SNAP_ARN,
+        "--bucket",
+        "exports",
+        "--kms-key",
+        "alias/exports",
+        "--role",
+        ROLE,
+        *argv,
+        make_client=lambda service, region: client,
+        now=lambda: datetime(2026, 11, 27, 3, 0, tzinfo=UTC),
+    )
+
+
+def test_progress_is_followed_to_complete(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    # An ARN is used as given: no describe call before start_export_task.
+    stubber.add_response(
+        "start_export_task",
+        {"ExportTaskIdentifier": "nightly-export-20261127030000", "Status": "STARTING"},
+        {
+            "ExportTaskIdentifier": "nightly-export-20261127030000",
+            "SourceArn": SNAP_ARN,
+            "S3BucketName": "exports",
+            "IamRoleArn": ROLE,
+            "KmsKeyId": "alias/exports",
+        },
+    )
+    for status, percent in (("STARTING", 0), ("IN_PROGRESS", 40), ("COMPLETE", 100)):
+        stubber.add_response(
+            "describe_export_tasks",
+            {"ExportTasks": [{"Status": status, "PercentProgress": percent}]},
+            {"ExportTaskIdentifier": "nightly-export-20261127030000"},
+        )
+    result = export_with(run_ops, client)
+    assert result.code == 0, result.err
+    assert "IN_PROGRESS 40%" in result.err
+    assert result.out == (
+        "export nightly-export-20261127030000: COMPLETE -> s3://exports/nightly-export-20261127030000/\n"
+    )
+
+
+def test_failed_export_reports_its_cause(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
+    stubber.add_response(
+        "describe_export_tasks",
+        {"ExportTasks": [{"Status": "FAILED", "FailureCause": "S3 access denied"}]},
+    )
+    result = export_with(run_ops, client, "--export-id", "e")
+    assert result.code == 2
+    assert result.err.endswith("error: export e: FAILED: S3 access denied\n")
+
+
+def test_timeout_stops_waiting_with_a_clear_message(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
+    stubber.add_response("describe_export_tasks", {"ExportTasks": [{"Status": "IN_PROGRESS"}]})
+    result = export_with(run_ops, client, "--export-id", "e", "--timeout", "0")
+    assert result.code == 2
+    assert "error: timed out after 0s waiting for export e (last state: IN_PROGRESS 0%)" in result.err
