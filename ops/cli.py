@@ -13,6 +13,8 @@ from ops.commands import COMMANDS
 from ops.context import Context
 from ops.errors import AWS_ERRORS, EXIT_ERROR, OpsError, one_line
 
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
+
 
 def _common_parser() -> argparse.ArgumentParser:
     """Options every sub-command takes, accepted after the command name."""
@@ -81,4 +83,5 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
         ctx.stderr.write(f"error: {one_line(exc)}\n")
     except KeyboardInterrupt:
         ctx.stderr.write("error: interrupted; an AWS operation already started may still run\n")
+        return EXIT_INTERRUPTED
     return EXIT_ERROR
