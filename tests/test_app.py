@@ -333,7 +333,7 @@ def test_a_load_balancer_opens_only_the_container_port_from_its_group(evaluate):
         "targetGroupArn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blog/0123456789abcdef",
         "containerName": "blog", "containerPort": 8080}]
     assert service.inputs["healthCheckGracePeriodSeconds"] == 90
-    task_sg = run.named("web-task")
+    [task_sg] = [g for g in run.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name == "web-task"]
     [ingress] = [r for r in run.of_type(INGRESS) if r.property_dependencies["securityGroupId"] == [task_sg.urn]]
     assert ingress.property_dependencies["referencedSecurityGroupId"] == [balancer.urn]
     assert (ingress.inputs["fromPort"], ingress.inputs["toPort"]) == (8080, 8080)
