@@ -52,7 +52,10 @@ class MockCloud:
         prefix = _ID_PREFIXES.get(token)
         if prefix:
             return f"{prefix}-{stable_hex(urn)}"
-        for key in ("name", "identifier", "clusterIdentifier", "family"):
+        # A task definition's id is its family; elsewhere a given name or identifier is the id, else an auto-name.
+        keys = ("family",) if token == "aws:ecs/taskDefinition:TaskDefinition" else (
+            "name", "identifier", "clusterIdentifier")
+        for key in keys:
             if isinstance(outputs.get(key), str):
                 return outputs[key]
         return autoname(name, urn)

@@ -142,3 +142,16 @@ def test_unmocked_invokes_name_the_token(tmp_path):
     (tmp_path / "__main__.py").write_text("import pulumi_aws as aws\naws.ec2.get_vpc(default=True)\n")
     with pytest.raises(ProgramError, match="no fake for the invoke 'aws:ec2/getVpc:getVpc'"):
         run_stack("s", tmp_path)
+
+
+def test_unnamed_resources_of_one_type_get_distinct_auto_names(tmp_path):
+    """Two parameter groups of one family must not share a name (the provider auto-names each one)."""
+    (tmp_path / "Pulumi.yaml").write_text("name: names\nruntime: python\n")
+    (tmp_path / "Pulumi.s.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi_aws as aws\n"
+        "for n in ('a', 'b'):\n"
+        "    aws.rds.ClusterParameterGroup(n, family='aurora-postgresql16')\n")
+    run = run_stack("s", tmp_path)
+    names = [r.outputs["name"] for r in run.resources]
+    assert len(set(names)) == 2 and all(n.startswith(("a-", "b-")) for n in names)
