@@ -245,6 +245,9 @@ def _from_rpc(value: Any) -> Any:
         return {k: _from_rpc(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_from_rpc(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        # The wire has only float64; the CLI prints 5432, not 5432.0, and so do our reports.
+        return int(value)
     return value
 
 

@@ -6,8 +6,16 @@ from preflight.engine import ProgramError, Secret, list_stacks
 
 from .conftest import REPO_ROOT
 
-EXPECTED_EXPORTS = {"region", "environment", "vpcId", "availabilityZones", "publicSubnetIds", "privateSubnetIds",
-                    "isolatedSubnetIds", "dbSubnetGroupName", "platformKeyArn"}
+# What `pulumi stack output --json` gives users and the ops tools (ops/ reads these names).
+EXPECTED_EXPORTS = {
+    "region", "environment", "vpcId", "availabilityZones", "publicSubnetIds", "privateSubnetIds", "isolatedSubnetIds",
+    "dbSubnetGroupName", "platformKeyArn",
+    "engine", "clusterIdentifier", "clusterArn", "writerEndpoint", "readerEndpoint", "port", "databaseName",
+    "masterUsername", "databaseSecurityGroupId", "passwordParameterName", "passwordParameterArn", "kmsKeyArn",
+    "snsTopicArn",
+    "bastionInstanceId", "bastionSecurityGroupId", "bastionSessionCommand",
+    "ecsClusterName", "taskDefinitionArn", "serviceName", "taskSecurityGroupId",
+}
 
 
 def test_the_repository_has_dev_and_prod():
@@ -17,6 +25,8 @@ def test_the_repository_has_dev_and_prod():
 def test_every_stack_runs_and_exports_what_users_need(any_stack):
     assert set(any_stack.exports) >= EXPECTED_EXPORTS
     assert any_stack.exports["vpcId"].startswith("vpc-")
+    # numbers come back as the CLI prints them (the wire carries only floats)
+    assert any_stack.exports["port"] == 5432 and isinstance(any_stack.exports["port"], int)
     assert all(len(any_stack.exports[k]) == 3 for k in ("publicSubnetIds", "privateSubnetIds", "isolatedSubnetIds"))
 
 
