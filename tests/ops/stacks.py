@@ -6,6 +6,7 @@ One setting changeable per call, so a test can make exactly one thing non-compli
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ import boto3
 REGION = "eu-west-1"
 AMI = "ami-12c6146b"  # moto does not validate image ids; the default AMIs are not loaded
 ROOT_DEVICE = "/dev/sda1"  # moto's root device name for an image it does not know
+
+
+_SHARED_NAMES = itertools.count(1)
 
 
 class ResetCounter(Protocol):
@@ -284,6 +288,7 @@ class SharedStacks:
             self.builder = StackBuilder(self.directory)
         key = f"{engine}:{sorted(changes.items())!r}"
         if key not in self.cache:
-            name = f"shared-{len(self.cache) + 1}-{self.generation}"
+            # Unique in the process: two modules' SharedStacks may build into the same moto state.
+            name = f"shared-{next(_SHARED_NAMES)}"
             self.cache[key] = self.builder.build(name=name, engine=engine, **changes)
         return self.cache[key]

@@ -99,6 +99,9 @@ def run_stubbed(run_ops, client, *argv, **kwargs):
 
 
 def test_backtrack_request_and_progress(stubbed_rds, run_ops):
+    """Stubber, because moto lacks backtrack_db_cluster and describe_db_cluster_backtracks: the
+    exact BacktrackDBCluster request (no UseEarliestTimeOnPointInTimeUnavailable, the time in
+    UTC) and the polling of its status until completed."""
     client, stubber = stubbed_rds
     when = NOW - timedelta(hours=1)
     stubber.add_response("describe_db_clusters", {"DBClusters": [mysql_cluster()]}, {"DBClusterIdentifier": "orders"})
@@ -123,6 +126,7 @@ def test_backtrack_request_and_progress(stubbed_rds, run_ops):
 
 
 def test_earliest_backtrack_time_bounds_the_window(stubbed_rds, run_ops):
+    """Stubber, because moto never reports EarliestBacktrackTime."""
     client, stubber = stubbed_rds
     stubber.add_response("describe_db_clusters", {"DBClusters": [mysql_cluster()]})
     # Inside the 24 h BacktrackWindow but before EarliestBacktrackTime (6 h ago): refused.
@@ -135,6 +139,7 @@ def test_earliest_backtrack_time_bounds_the_window(stubbed_rds, run_ops):
 
 
 def test_failed_backtrack_is_an_error(stubbed_rds, run_ops):
+    """Stubber, because moto lacks describe_db_cluster_backtracks."""
     client, stubber = stubbed_rds
     stubber.add_response("describe_db_clusters", {"DBClusters": [mysql_cluster()]})
     stubber.add_response("backtrack_db_cluster", {"BacktrackIdentifier": "bt-2", "Status": "pending"})

@@ -79,6 +79,8 @@ def export_with(run_ops, client, *argv):
 
 
 def test_progress_is_followed_to_complete(stubbed_rds, run_ops):
+    """Stubber, because moto's export task is complete at once: the exact StartExportTask request
+    and the polling through STARTING and IN_PROGRESS."""
     client, stubber = stubbed_rds
     # An ARN is used as given: no describe call before start_export_task.
     stubber.add_response(
@@ -107,6 +109,7 @@ def test_progress_is_followed_to_complete(stubbed_rds, run_ops):
 
 
 def test_failed_export_reports_its_cause(stubbed_rds, run_ops):
+    """Stubber, because a moto export never fails."""
     client, stubber = stubbed_rds
     stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
     stubber.add_response(

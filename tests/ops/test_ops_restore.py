@@ -3,7 +3,7 @@ window check happens on our side before anything is created."""
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -156,3 +156,12 @@ def test_bad_input_names_the_flag_without_traceback(moto, run_ops, argv, message
     assert result.code == 2
     assert message in result.err
     assert "Traceback" not in result.err
+
+
+def test_source_without_restorable_window_is_refused(moto, run_ops):
+    """A cluster that reports no window (backups off, or not yet ready) cannot be restored to a time."""
+    from ops.commands.restore import check_window
+    from ops.errors import OpsError
+
+    with pytest.raises(OpsError, match="cluster c1 reports no restorable window"):
+        check_window({"DBClusterIdentifier": "c1"}, datetime.now(UTC))
