@@ -51,7 +51,7 @@ def key_rotation(facts: Facts) -> Outcome:
     if not facts.cluster.get("StorageEncrypted") or not key_id:
         return skipped("storage is not encrypted")
     if cmk_problem(facts, key_id):
-        return skipped("storage key is not customer-managed")
+        return skipped("storage key is not an enabled customer-managed key")
     enabled = facts.aws.kms.get_key_rotation_status(KeyId=key_id).get("KeyRotationEnabled")
     if not enabled:
         return failed(f"automatic rotation is off for {key_id}")
