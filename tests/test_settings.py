@@ -101,3 +101,14 @@ def test_settings_error_is_a_clean_pulumi_run_error():
 
     with pytest.raises(pulumi.RunError):
         load_settings({"environment": "qa"}, "dev")
+
+
+def test_application_tasks_need_a_way_out_of_the_private_subnets():
+    app = {"image": "ghcr.io/aurora-platform/blog:1.0.0"}
+    assert problems({"network": {"natGateways": "none"}, "app": app}) == [
+        'aurora-platform:network.natGateways: "none" leaves the application tasks (aurora-platform:app) no way to '
+        "pull their image or read their secrets; use single or perAz, or set aurora-platform:app.createService to "
+        "false"]
+    # without a service (or without an app) a NAT-less network is fine
+    assert load_settings({"network": {"natGateways": "none"}, "app": {**app, "createService": False}}, "dev")
+    assert load_settings({"network": {"natGateways": "none"}}, "dev")

@@ -73,10 +73,22 @@ def load_settings(values: Mapping[str, Any], stack: str, region: str | None = No
         Section(problems, f"{PROJECT}:app", values.get("app")), problems, region,
         production=environment == "production", database=database)
 
+    _check_across_sections(problems, network, app)
+
     problems.raise_if_any()
     return StackSettings(project=PROJECT, stack=stack, region=region or "us-east-1", environment=environment,
                          network=network, database=database, bastion=bastion, app=app,
                          raw_sections={k: values.get(k) for k in SECTIONS if k != "network"})
+
+
+def _check_across_sections(problems: Problems, network: NetworkSettings, app: AppSettings | None) -> None:
+    """Combinations that are each valid alone but cannot work together."""
+    if app is not None and app.create_service and app.desired_count > 0 and network.nat_gateways == "none":
+        # Fargate tasks in private subnets pull the image and read SSM and CloudWatch Logs over the internet; without
+        # NAT (and with no interface endpoints for ECR, SSM and Logs, which the app does not build) they never start.
+        problems.add_text(f"{PROJECT}:network.natGateways",
+                          f'"none" leaves the application tasks ({PROJECT}:app) no way to pull their image or read '
+                          f"their secrets; use single or perAz, or set {PROJECT}:app.createService to false")
 
 
 def load_from_pulumi_config() -> StackSettings:
