@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .network import LOG_RETENTION_DAYS  # the CloudWatch Logs retention periods
-from .reader import Problems, Section, show
+from .reader import Problems, Section, as_int, show
 
 # Valid task-level CPU units and memory (MiB) on Fargate (Linux), from the ECS Developer Guide table
 # https://docs.aws.amazon.com/AmazonECS/latest/userguide/task-cpu-memory-error.html and the RegisterTaskDefinition
@@ -211,12 +211,12 @@ def _image(section: Section, problems: Problems, production: bool) -> str | None
 def _cpu_memory(section: Section, problems: Problems, defaults: AppSettings) -> tuple[int, int]:
     cpu_text = "one of the Fargate task CPU units: " + ", ".join(map(str, FARGATE_MEMORY))
     cpu = section.integer("cpu", defaults.cpu, one_of=FARGATE_MEMORY, allowed=cpu_text)
-    cpu_given_ok = not section.has("cpu") or cpu == _int_or_none(section.raw.get("cpu"))
+    cpu_given_ok = not section.has("cpu") or cpu == as_int(section.raw.get("cpu"))
     memory_value = section.raw_value("memory")
     if memory_value is None:
         memory = FARGATE_MEMORY[cpu][0] if section.has("cpu") else defaults.memory
         return cpu, memory
-    memory = _int_or_none(memory_value)
+    memory = as_int(memory_value)
     if memory is None or memory <= 0:
         problems.add(f"{section.key}.memory", memory_value, "a whole number of MiB valid for the task's cpu on Fargate")
         return cpu, FARGATE_MEMORY[cpu][0]
@@ -225,18 +225,6 @@ def _cpu_memory(section: Section, problems: Problems, defaults: AppSettings) -> 
                      f"with cpu {cpu} on Fargate: {FARGATE_MEMORY_TEXT[cpu]} (MiB)")
         return cpu, FARGATE_MEMORY[cpu][0]
     return cpu, memory
-
-
-def _int_or_none(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
 
 
 def _writable_paths(section: Section, problems: Problems, defaults: AppSettings) -> tuple[str, ...]:

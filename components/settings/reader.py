@@ -118,7 +118,7 @@ class Section:
         if value is _MISSING:
             return default
         description = allowed or _range_text(minimum, maximum)
-        number = _as_int(value)
+        number = as_int(value)
         one_of = set(one_of) if one_of is not None else None
         if (number is None or (minimum is not None and number < minimum) or (maximum is not None and number > maximum)
                 or (one_of is not None and number not in one_of)):
@@ -233,7 +233,8 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-def _as_int(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
+    """A whole number as YAML, JSON or `pulumi config set --path` (a string) may carry it; None otherwise."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
