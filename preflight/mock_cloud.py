@@ -140,9 +140,12 @@ _ID_PREFIXES = {
 Handler = Callable[[MockCloud, str, str, dict[str, Any], str], None]
 
 
-def _named(field: str = "name") -> Handler:
+def _named(arn: str | None = None, field: str = "name") -> Handler:
+    """The common case: the name is the given one or the id, and the ARN is a template of region, account, name."""
     def handler(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
-        outputs.setdefault(field, resource_id)
+        value = outputs.setdefault(field, resource_id)
+        if arn is not None:
+            outputs["arn"] = arn.format(region=cloud.region, account=ACCOUNT_ID, name=value)
     return handler
 
 
@@ -163,20 +166,10 @@ def _kms_alias(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], r
     outputs.update(name=alias, arn=f"arn:aws:kms:{cloud.region}:{ACCOUNT_ID}:{alias}")
 
 
-def _log_group(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
-    group = outputs.setdefault("name", resource_id)
-    outputs["arn"] = f"arn:aws:logs:{cloud.region}:{ACCOUNT_ID}:log-group:{group}"
-
-
 def _ssm_parameter(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
     parameter = outputs.setdefault("name", resource_id)
     path = parameter if parameter.startswith("/") else f"/{parameter}"
     outputs.update(arn=f"arn:aws:ssm:{cloud.region}:{ACCOUNT_ID}:parameter{path}", version=1)
-
-
-def _sns_topic(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
-    topic = outputs.setdefault("name", resource_id)
-    outputs["arn"] = f"arn:aws:sns:{cloud.region}:{ACCOUNT_ID}:{topic}"
 
 
 def _rds_cluster(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
@@ -202,13 +195,6 @@ def _rds_instance(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any]
                    endpoint=f"{identifier}.{stable_hex(urn, 12)}.{cloud.region}.rds.amazonaws.com",
                    dbiResourceId=f"db-{stable_hex(urn, 26).upper()}")
     outputs.setdefault("availabilityZone", f"{cloud.region}a")
-
-
-def _rds_group(kind: str) -> Handler:
-    def handler(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
-        group = outputs.setdefault("name", resource_id)
-        outputs["arn"] = f"arn:aws:rds:{cloud.region}:{ACCOUNT_ID}:{kind}:{group}"
-    return handler
 
 
 def _rds_proxy(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
@@ -257,36 +243,6 @@ def _iam_role(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], re
     outputs.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role}", uniqueId=f"AROA{stable_hex(urn, 17).upper()}")
 
 
-def _iam_instance_profile(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
-    profile = outputs.setdefault("name", resource_id)
-    outputs["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/{profile}"
-
-
-def _iam_policy(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
-    policy = outputs.setdefault("name", resource_id)
-    outputs["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:policy/{policy}"
-
-
-def _ecs_cluster(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
-    cluster = outputs.setdefault("name", resource_id)
-    outputs["arn"] = f"arn:aws:ecs:{cloud.region}:{ACCOUNT_ID}:cluster/{cluster}"
-
-
-def _ecs_service(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
-    service = outputs.setdefault("name", resource_id)
-    outputs["arn"] = f"arn:aws:ecs:{cloud.region}:{ACCOUNT_ID}:service/{service}"
-
-
-def _alarm(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
-    alarm = outputs.setdefault("name", resource_id)
-    outputs["arn"] = f"arn:aws:cloudwatch:{cloud.region}:{ACCOUNT_ID}:alarm:{alarm}"
-
-
-def _event_subscription(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
-    subscription = outputs.setdefault("name", resource_id)
-    outputs["arn"] = f"arn:aws:rds:{cloud.region}:{ACCOUNT_ID}:es:{subscription}"
-
-
 _RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:ec2/vpc:Vpc": _vpc,
     "aws:ec2/instance:Instance": _instance,
@@ -294,26 +250,26 @@ _RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:ec2/eip:Eip": _eip,
     "aws:kms/key:Key": _kms_key,
     "aws:kms/alias:Alias": _kms_alias,
-    "aws:cloudwatch/logGroup:LogGroup": _log_group,
-    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:cloudwatch/logGroup:LogGroup": _named("arn:aws:logs:{region}:{account}:log-group:{name}"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _named("arn:aws:cloudwatch:{region}:{account}:alarm:{name}"),
     "aws:ssm/parameter:Parameter": _ssm_parameter,
-    "aws:sns/topic:Topic": _sns_topic,
+    "aws:sns/topic:Topic": _named("arn:aws:sns:{region}:{account}:{name}"),
     "aws:rds/cluster:Cluster": _rds_cluster,
     "aws:rds/clusterInstance:ClusterInstance": _rds_instance,
-    "aws:rds/subnetGroup:SubnetGroup": _rds_group("subgrp"),
-    "aws:rds/clusterParameterGroup:ClusterParameterGroup": _rds_group("cluster-pg"),
-    "aws:rds/parameterGroup:ParameterGroup": _rds_group("pg"),
-    "aws:rds/eventSubscription:EventSubscription": _event_subscription,
+    "aws:rds/subnetGroup:SubnetGroup": _named("arn:aws:rds:{region}:{account}:subgrp:{name}"),
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": _named("arn:aws:rds:{region}:{account}:cluster-pg:{name}"),
+    "aws:rds/parameterGroup:ParameterGroup": _named("arn:aws:rds:{region}:{account}:pg:{name}"),
+    "aws:rds/eventSubscription:EventSubscription": _named("arn:aws:rds:{region}:{account}:es:{name}"),
     "aws:rds/proxy:Proxy": _rds_proxy,
     "aws:rds/proxyEndpoint:ProxyEndpoint": _rds_proxy_endpoint,
     "aws:rds/globalCluster:GlobalCluster": _global_cluster,
     "aws:ecs/taskDefinition:TaskDefinition": _ecs_task_definition,
-    "aws:ecs/cluster:Cluster": _ecs_cluster,
-    "aws:ecs/service:Service": _ecs_service,
+    "aws:ecs/cluster:Cluster": _named("arn:aws:ecs:{region}:{account}:cluster/{name}"),
+    "aws:ecs/service:Service": _named("arn:aws:ecs:{region}:{account}:service/{name}"),
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:iam/role:Role": _iam_role,
-    "aws:iam/instanceProfile:InstanceProfile": _iam_instance_profile,
-    "aws:iam/policy:Policy": _iam_policy,
+    "aws:iam/instanceProfile:InstanceProfile": _named("arn:aws:iam::{account}:instance-profile/{name}"),
+    "aws:iam/policy:Policy": _named("arn:aws:iam::{account}:policy/{name}"),
     "aws:ec2/securityGroup:SecurityGroup": _named(),
 }
 
