@@ -58,7 +58,6 @@ if settings.app is not None:
         database=DatabaseConnection.of(database), tags=tags,
     ))
 
-
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
 pulumi.export("vpcId", network.vpc_id)
