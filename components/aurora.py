@@ -211,7 +211,8 @@ class AuroraCluster(pulumi.ComponentResource):
                 name=name, identifier=self.identifier, settings=settings, cluster=self.cluster,
                 instances=self.instances, cluster_security_group=self.security_group, network=args.network,
                 key_arn=self.kms_key_arn, password=self.password, master_secret_arn=self._master_secret_arn(),
-                region=self._region, tags=self._tags, parent=self)
+                cluster_resource_id=self.cluster_resource_id, partition=self._partition, region=self._region,
+                account_id=self._account_id, tags=self._tags, parent=self)
             self.allow_from("proxy", self.proxy.security_group.id, "RDS Proxy of this cluster")
 
         self.register_outputs({
@@ -388,10 +389,12 @@ class AuroraCluster(pulumi.ComponentResource):
                                   opts=pulumi.ResourceOptions(parent=self))
 
     def grant_connect(self, name: str, role: aws.iam.Role, db_user: str) -> aws.iam.RolePolicy:
-        """`rds-db:connect` as `db_user` (IAM database authentication) to this cluster, and to its proxy if any."""
+        """`rds-db:connect` as `db_user` (IAM database authentication) to this cluster, and to its proxy if any; with
+        end-to-end IAM through the proxy, the proxy may then log in to the cluster as that user too."""
         ids: list[pulumi.Output[str]] = [self.cluster_resource_id]
         if self.proxy is not None:
             ids.append(self.proxy.resource_id)
+            self.proxy.allow_login(name, db_user)
         document = pulumi.Output.all(self._partition, self._region, self._account_id, *ids).apply(
             lambda values: json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Sid": "ConnectWithIamAuthentication", "Effect": "Allow", "Action": "rds-db:connect",

@@ -1,10 +1,18 @@
 """RDS Proxy in front of the Aurora cluster: pools connections (protects the cluster from connection storms), fails
 over faster, and spreads read traffic over the readers through a read-only endpoint.
 
-The proxy requires TLS from clients, authenticates them with IAM (or not, per settings), and logs in to the cluster
-with credentials from a Secrets Manager secret encrypted with the database key: its own secret holding the generated
-password, or the RDS-managed master secret when `manageMasterUserPassword` is on. Its role may read exactly that
-secret and decrypt exactly with that key, through Secrets Manager only.
+The proxy always requires TLS from clients. How it logs in to the cluster depends on `proxy.iamAuth`:
+
+- `iamAuth: true` (the default): end-to-end IAM authentication (`default_auth_scheme: IAM_AUTH`). Clients log in to
+  the proxy with an IAM token and the proxy logs in to the cluster with IAM as the same database user, so there is no
+  password to store. With the classic scheme (IAM to the proxy, a Secrets Manager secret from the proxy to the
+  database) the proxy needs one secret per database user, with that user's password: an application user created
+  for IAM authentication (`GRANT rds_iam`) has no password, so the classic scheme cannot serve it. The proxy's role
+  may `rds-db:connect` only as the users granted with `allow_login` (AuroraCluster.grant_connect does it).
+- `iamAuth: false`: clients log in with the master user's password; the proxy reads it from a Secrets Manager secret
+  encrypted with the database key (its own secret holding the generated password, or the RDS-managed master secret
+  with `manageMasterUserPassword`). Its role may read exactly that secret and decrypt exactly with that key, through
+  Secrets Manager only.
 """
 
 from __future__ import annotations
@@ -30,8 +38,9 @@ class AuroraProxy:
     def __init__(self, *, name: str, identifier: str, settings: DatabaseSettings, cluster: aws.rds.Cluster,
                  instances: Sequence[aws.rds.ClusterInstance], cluster_security_group: aws.ec2.SecurityGroup,
                  network: DatabaseNetwork, key_arn: pulumi.Input[str], password: pulumi.Output[str] | None,
-                 master_secret_arn: pulumi.Output[str] | None, region: pulumi.Input[str], tags: Mapping[str, str],
-                 parent: pulumi.Resource):
+                 master_secret_arn: pulumi.Output[str] | None, cluster_resource_id: pulumi.Input[str],
+                 partition: pulumi.Input[str], region: pulumi.Input[str], account_id: pulumi.Input[str],
+                 tags: Mapping[str, str], parent: pulumi.Resource):
         child = pulumi.ResourceOptions(parent=parent)
         proxy_settings = settings.proxy
         engine = settings.engine_spec
@@ -40,40 +49,55 @@ class AuroraProxy:
         def tag(suffix: str) -> dict[str, str]:
             return {**tags, "Name": f"{identifier}-{suffix}"}
 
-        # ---- credentials the proxy logs in with ---------------------------------------------------------------
-        if master_secret_arn is not None:
-            self.secret = None
-            self.secret_arn: pulumi.Output[str] = master_secret_arn
-        else:
-            if password is None:
-                raise ValueError("the proxy needs the master password or the RDS-managed secret")
-            self.secret = aws.secretsmanager.Secret(
-                f"{name}-proxy", name_prefix=f"{identifier}-proxy-", kms_key_id=key_arn,
-                description=f"Credentials RDS Proxy {proxy_name} uses to log in to {identifier}",
-                recovery_window_in_days=7, tags=tag("proxy"), opts=child)
-            aws.secretsmanager.SecretVersion(
-                f"{name}-proxy", secret_id=self.secret.id,
-                secret_string_wo=pulumi.Output.secret(pulumi.Output.json_dumps(
-                    {"username": settings.master_username, "password": password})),
-                secret_string_wo_version=settings.password_version, opts=child)
-            self.secret_arn = self.secret.arn
-
+        self._name = name
+        self._parent = parent
+        self._partition, self._region, self._account_id = partition, region, account_id
+        self._cluster_resource_id = cluster_resource_id
+        self.iam_auth = proxy_settings.iam_auth
         self.role = aws.iam.Role(f"{name}-proxy", assume_role_policy=json.dumps({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Principal": {"Service": "rds.amazonaws.com"},
                            "Action": "sts:AssumeRole"}],
-        }), description=f"RDS Proxy {proxy_name}: read its login secret", tags=tag("proxy"), opts=child)
-        aws.iam.RolePolicy(f"{name}-proxy", role=self.role.id, policy=pulumi.Output.all(
-            self.secret_arn, key_arn, region).apply(lambda values: json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Sid": "ReadTheLoginSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                     "Resource": values[0]},
-                    {"Sid": "DecryptTheLoginSecret", "Effect": "Allow", "Action": "kms:Decrypt",
-                     "Resource": values[1],
-                     "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{values[2]}.amazonaws.com"}}},
-                ],
-            })), opts=child)
+        }), description=f"RDS Proxy {proxy_name}: log in to {identifier}", tags=tag("proxy"), opts=child)
+
+        # ---- how the proxy logs in to the cluster -------------------------------------------------------------
+        self.secret: aws.secretsmanager.Secret | None = None
+        self.secret_arn: pulumi.Output[str] | None = None
+        auth: dict = {}
+        if self.iam_auth:
+            # End to end IAM: no secret; the role gains rds-db:connect per user through allow_login.
+            auth = dict(default_auth_scheme="IAM_AUTH")
+        else:
+            if master_secret_arn is not None:
+                self.secret_arn = master_secret_arn
+            else:
+                if password is None:
+                    raise ValueError("the proxy needs the master password or the RDS-managed secret")
+                self.secret = aws.secretsmanager.Secret(
+                    f"{name}-proxy", name_prefix=f"{identifier}-proxy-", kms_key_id=key_arn,
+                    description=f"Credentials RDS Proxy {proxy_name} uses to log in to {identifier}",
+                    recovery_window_in_days=7, tags=tag("proxy"), opts=child)
+                aws.secretsmanager.SecretVersion(
+                    f"{name}-proxy", secret_id=self.secret.id,
+                    secret_string_wo=pulumi.Output.secret(pulumi.Output.json_dumps(
+                        {"username": settings.master_username, "password": password})),
+                    secret_string_wo_version=settings.password_version, opts=child)
+                self.secret_arn = self.secret.arn
+            aws.iam.RolePolicy(f"{name}-proxy", role=self.role.id, policy=pulumi.Output.all(
+                self.secret_arn, key_arn, region).apply(lambda values: json.dumps({
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Sid": "ReadTheLoginSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                         "Resource": values[0]},
+                        {"Sid": "DecryptTheLoginSecret", "Effect": "Allow", "Action": "kms:Decrypt",
+                         "Resource": values[1],
+                         "Condition": {"StringEquals": {
+                             "kms:ViaService": f"secretsmanager.{values[2]}.amazonaws.com"}}},
+                    ],
+                })), opts=child)
+            auth = dict(auths=[aws.rds.ProxyAuthArgs(
+                auth_scheme="SECRETS", secret_arn=self.secret_arn, description="master user", iam_auth="DISABLED",
+                client_password_auth_type=CLIENT_PASSWORD_AUTH[engine.proxy_engine_family])])
 
         # ---- network: app -> proxy (allow_application_from), proxy -> cluster only ----------------------------
         self.security_group = aws.ec2.SecurityGroup(
@@ -95,12 +119,8 @@ class AuroraProxy:
             f"{name}-proxy", name=proxy_name, engine_family=engine.proxy_engine_family, role_arn=self.role.arn,
             vpc_subnet_ids=list(network.subnet_ids), vpc_security_group_ids=[self.security_group.id],
             require_tls=True, idle_client_timeout=proxy_settings.idle_client_timeout_seconds,
-            debug_logging=proxy_settings.debug_logging,
-            auths=[aws.rds.ProxyAuthArgs(
-                auth_scheme="SECRETS", secret_arn=self.secret_arn, description="master user",
-                iam_auth="REQUIRED" if proxy_settings.iam_auth else "DISABLED",
-                client_password_auth_type=CLIENT_PASSWORD_AUTH[engine.proxy_engine_family])],
-            tags=tag("proxy"), opts=pulumi.ResourceOptions(parent=parent, depends_on=[self.log_group]))
+            debug_logging=proxy_settings.debug_logging, **auth, tags=tag("proxy"),
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[self.log_group]))
         self.endpoint = self.proxy.endpoint
         # The proxy's resource id (prx-...), what rds-db:connect ARNs name for IAM authentication through the proxy.
         self.resource_id = self.proxy.arn.apply(lambda arn: arn.split(":")[-1])
@@ -126,3 +146,17 @@ class AuroraProxy:
                 vpc_security_group_ids=[self.security_group.id], target_role="READ_ONLY", tags=tag("proxy-ro"),
                 opts=child)
             self.reader_endpoint = reader.endpoint
+
+    def allow_login(self, name: str, db_user: str) -> aws.iam.RolePolicy | None:
+        """With end-to-end IAM, let the proxy log in to the cluster as `db_user` (rds-db:connect on the cluster's
+        resource id, as the AWS guide for end-to-end IAM authentication says); nothing to do with a login secret."""
+        if not self.iam_auth:
+            return None
+        document = pulumi.Output.all(self._partition, self._region, self._account_id,
+                                     self._cluster_resource_id).apply(
+            lambda values: json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Sid": "LogInToTheClusterWithIam", "Effect": "Allow", "Action": "rds-db:connect",
+                "Resource": f"arn:{values[0]}:rds-db:{values[1]}:{values[2]}:dbuser:{values[3]}/{db_user}",
+            }]}))
+        return aws.iam.RolePolicy(f"{self._name}-proxy-{name}-login", role=self.role.id, policy=document,
+                                  opts=pulumi.ResourceOptions(parent=self._parent))

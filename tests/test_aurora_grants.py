@@ -93,6 +93,15 @@ def test_with_proxy_the_application_goes_through_it(program):
     [statement] = policy_of(run, "-connect")["Statement"]
     proxy_id = proxy.outputs["arn"].split(":")[-1]
     assert statement["Resource"][-1] == f"arn:aws:rds-db:eu-west-1:123456789012:dbuser:{proxy_id}/blog_app"
+    # end-to-end IAM: the proxy logs in to the cluster as that same user, and as no other
+    assert proxy.inputs["defaultAuthScheme"] == "IAM_AUTH"
+    [proxy_role] = proxy.property_dependencies["roleArn"]
+    [login] = [p for p in run.of_type("aws:iam/rolePolicy:RolePolicy")
+               if p.property_dependencies["role"] == [proxy_role]]
+    cluster = run.one("aws:rds/cluster:Cluster")
+    assert json.loads(login.inputs["policy"])["Statement"] == [{
+        "Sid": "LogInToTheClusterWithIam", "Effect": "Allow", "Action": "rds-db:connect",
+        "Resource": f"arn:aws:rds-db:eu-west-1:123456789012:dbuser:{cluster.outputs['clusterResourceId']}/blog_app"}]
 
 
 def test_rds_managed_password_is_read_from_its_secret(program):

@@ -59,7 +59,7 @@ def test_no_plaintext_password_in_any_recorded_input_output_or_export(any_stack)
     _assert_nowhere_in_plain_text(any_stack)
 
 
-@pytest.mark.parametrize("name", ["mysql", "proxy", "snapshot"])
+@pytest.mark.parametrize("name", ["mysql", "proxy-password", "snapshot"])
 def test_no_plaintext_password_in_the_variants(name):
     assert name in VARIANTS
     _assert_nowhere_in_plain_text(variant(name))

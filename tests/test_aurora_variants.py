@@ -21,7 +21,9 @@ MYSQL = {"engine": "aurora-mysql", "engineVersion": "8.0.mysql_aurora.3.08.0", "
 VARIANTS = {
     "mysql": ("prod", MYSQL),
     "proxy": ("prod", {"readers": 2, "proxy": {"enabled": True}}),
-    "managed-proxy": ("prod", {"readers": 1, "manageMasterUserPassword": True, "proxy": {"enabled": True}}),
+    "proxy-password": ("prod", {"readers": 2, "proxy": {"enabled": True, "iamAuth": False}}),
+    "managed-proxy": ("prod", {"readers": 1, "manageMasterUserPassword": True,
+                               "proxy": {"enabled": True, "iamAuth": False}}),
     "global-primary": ("prod", {"readers": 1, "global": {"enabled": True}}),
     "global-secondary": ("prod", {"readers": 1, "global": {"enabled": True, "role": "secondary",
                                                            "identifier": "aurora-platform-prod"}}),
@@ -153,27 +155,21 @@ def test_global_secondary_joins_by_identifier_without_credentials():
     assert run.exports.get("passwordParameterName") is None
 
 
-def test_proxy_requires_tls_and_iam_and_sits_between_app_and_cluster():
+def test_proxy_requires_tls_and_iam_end_to_end_and_sits_between_app_and_cluster():
     run = variant("proxy")
     cluster = cluster_of(run)
     proxy = run.one("aws:rds/proxy:Proxy")
     assert proxy.inputs["requireTls"] is True and proxy.inputs["engineFamily"] == "POSTGRESQL"
-    [auth] = proxy.inputs["auths"]
-    assert auth["iamAuth"] == "REQUIRED" and auth["authScheme"] == "SECRETS"
-    secret = dep(run, proxy, "auths")
-    assert secret.type == "aws:secretsmanager/secret:Secret"
-    assert dep(run, secret, "kmsKeyId").urn == database_key(run).urn
-    [version] = run.of_type("aws:secretsmanager/secretVersion:SecretVersion")
-    login = json.loads(version.input("secretStringWo"))
-    password = run.one("random:index/randomPassword:RandomPassword").outputs["result"].value
-    assert login["username"] == "dbadmin" and login["password"] == password
-    # the proxy's role reads exactly that secret and decrypts only through Secrets Manager
+    # end-to-end IAM: IAM tokens to the proxy and from the proxy to the cluster, so no login secret at all (an
+    # application user created for IAM authentication has no password a secret could hold)
+    assert proxy.inputs["defaultAuthScheme"] == "IAM_AUTH" and "auths" not in proxy.inputs
+    assert run.of_type("aws:secretsmanager/secret:Secret") == []
+    assert run.of_type("aws:secretsmanager/secretVersion:SecretVersion") == []
     role = dep(run, proxy, "roleArn")
-    [policy] = [p for p in run.of_type("aws:iam/rolePolicy:RolePolicy")
-                if p.property_dependencies["role"] == [role.urn]]
-    statements = json.loads(policy.inputs["policy"])["Statement"]
-    assert statements[0]["Resource"] == secret.outputs["arn"]
-    assert statements[1]["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "rds.amazonaws.com"}
+    # no application in this variant: the role may log in as nobody (grants are tested in test_aurora_grants)
+    assert [p for p in run.of_type("aws:iam/rolePolicy:RolePolicy")
+            if p.property_dependencies["role"] == [role.urn]] == []
     # target: this cluster; read-only endpoint for the readers
     target = run.one("aws:rds/proxyTarget:ProxyTarget")
     assert target.property_dependencies["dbClusterIdentifier"] == [cluster.urn]
@@ -190,6 +186,32 @@ def test_proxy_requires_tls_and_iam_and_sits_between_app_and_cluster():
     ingress = [r for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
                if r.property_dependencies["securityGroupId"] == cluster_group_urns]
     assert [proxy_group.urn] in [r.property_dependencies["referencedSecurityGroupId"] for r in ingress]
+
+
+def test_proxy_with_passwords_logs_in_with_a_secret_only_its_role_reads():
+    run = variant("proxy-password")
+    proxy = run.one("aws:rds/proxy:Proxy")
+    assert proxy.inputs["requireTls"] is True and "defaultAuthScheme" not in proxy.inputs
+    [auth] = proxy.inputs["auths"]
+    assert auth["iamAuth"] == "DISABLED" and auth["authScheme"] == "SECRETS"
+    assert auth["clientPasswordAuthType"] == "POSTGRES_SCRAM_SHA_256"
+    secret = dep(run, proxy, "auths")
+    assert secret.type == "aws:secretsmanager/secret:Secret"
+    assert dep(run, secret, "kmsKeyId").urn == database_key(run).urn
+    [version] = run.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    login = json.loads(version.input("secretStringWo"))
+    password = run.one("random:index/randomPassword:RandomPassword").outputs["result"].value
+    assert login["username"] == "dbadmin" and login["password"] == password
+    assert version.inputs["secretStringWoVersion"] == 1
+    # the proxy's role reads exactly that secret and decrypts only through Secrets Manager
+    role = dep(run, proxy, "roleArn")
+    [policy] = [p for p in run.of_type("aws:iam/rolePolicy:RolePolicy")
+                if p.property_dependencies["role"] == [role.urn]]
+    statements = json.loads(policy.inputs["policy"])["Statement"]
+    assert statements[0]["Action"] == "secretsmanager:GetSecretValue"
+    assert statements[0]["Resource"] == secret.outputs["arn"]
+    assert statements[1]["Resource"] == database_key(run).outputs["arn"]
+    assert statements[1]["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
 
 
 def test_proxy_uses_the_rds_managed_secret_when_rds_keeps_the_password():
