@@ -327,15 +327,6 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         if proxy.enabled:
             problems.add_text(f"{key}.proxy.enabled", "a proxy on a global database secondary is not supported here: "
                                                       "this stack holds no credentials for the cluster")
-    if serverless is not None and serverless.min_capacity == 0:
-        # Accepted by AWS but never paused: Aurora does not auto-pause an instance behind RDS Proxy or in a global
-        # database's primary cluster (AWS, Scaling to zero ACUs with automatic pause and resume).
-        for name, on in (("proxy.enabled", proxy.enabled), ("global.enabled", global_database.enabled)):
-            if on:
-                problems.add_text(f"{key}.serverless.minCapacity",
-                                  f"0 (auto-pause) with {key}.{name}: true; Aurora Serverless v2 does not pause with "
-                                  f"RDS Proxy or in a global database, so the cluster would never pause; allowed: "
-                                  f"a minCapacity of at least 0.5, or {name} false")
     if global_database.enabled and backtrack:
         problems.add_text(f"{key}.backtrackHours", f"got {backtrack} with {key}.global.enabled: true; Aurora global "
                                                    f"databases do not support backtrack")
