@@ -89,7 +89,8 @@ def test_least_privilege_and_pinned_actions(path):
         assert "write-all" not in str(job["permissions"])
         for step in job.get("steps", []):
             if "uses" in step:
-                assert re.fullmatch(r"[\w.-]+/[\w.-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})", step["uses"]), step["uses"]
+                # A release (vMAJOR.MINOR.PATCH) or a commit: a bare major tag moves under the workflow.
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})", step["uses"]), step["uses"]
             if step.get("uses", "").startswith("actions/checkout@"):
                 assert step["with"]["persist-credentials"] is False
 
@@ -127,3 +128,31 @@ def test_deploy_workflow_shape():
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
         pulumi = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
         assert pulumi["with"]["command"] == "up" and stack in pulumi["with"]["stack-name"]
+
+
+def _pulumi_steps() -> list[tuple[str, str, dict]]:
+    """(workflow, job, `with`) of every pulumi/actions step."""
+    found = []
+    for path in WORKFLOWS:
+        for name, job in load(path)["jobs"].items():
+            for step in job.get("steps", []):
+                if step.get("uses", "").startswith("pulumi/actions@"):
+                    found.append((path.name, name, step["with"]))
+    return found
+
+
+def test_the_real_gate_uses_each_stacks_policy_config():
+    # The offline gate reads policies/config/<stack>.json; the CLI reads only what --policy-pack-config names, so a
+    # step without it would judge prod by the pack's defaults (advisory rules stay advisory, protect not required).
+    steps = _pulumi_steps()
+    assert {(w, j) for w, j, _ in steps} == {("pull-request.yml", "preview"), ("deploy.yml", "up-dev"),
+                                             ("deploy.yml", "up-prod")}
+    for workflow, job, inputs in steps:
+        assert inputs["policyPacks"] == "policies", (workflow, job)
+        stacks = ["dev", "prod"] if job == "preview" else [job.removeprefix("up-")]
+        for stack in stacks:
+            config = inputs["policyPackConfigs"].replace("${{ matrix.stack }}", stack)
+            assert config == f"policies/config/{stack}.json", (workflow, job, config)
+            assert (REPO_ROOT / config).is_file(), config
+    preview = load(REPO_ROOT / ".github" / "workflows" / "pull-request.yml")["jobs"]["preview"]
+    assert preview["strategy"]["matrix"]["stack"] == ["dev", "prod"]
