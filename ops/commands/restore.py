@@ -43,6 +43,7 @@ def check_window(cluster: dict[str, Any], when: datetime) -> None:
     if not earliest <= when <= latest:
         raise OpsError(
             f"--to-time {iso(when)} is outside the restorable window of {cluster_id}: {iso(earliest)} .. {iso(latest)}"
+            " (both ends included; --latest restores to the latest)"
         )
 
 
@@ -56,10 +57,11 @@ def cluster_settings(source: dict[str, Any], new_cluster: str) -> dict[str, Any]
         "EnableIAMDatabaseAuthentication": bool(source.get("IAMDatabaseAuthenticationEnabled")),
         "CopyTagsToSnapshot": bool(source.get("CopyTagsToSnapshot")),
         "DeletionProtection": bool(source.get("DeletionProtection")),
-        "Tags": [
-            {"Key": "restored-from", "Value": source["DBClusterIdentifier"]},
-            {"Key": "created-by", "Value": "aurora-platform-ops"},
-        ],
+        # Without these the new cluster inherits what the snapshot recorded, not what the source
+        # runs with today; verify's aurora-backup-retention would then judge a stale value.
+        "BackupRetentionPeriod": source.get("BackupRetentionPeriod"),
+        "PreferredBackupWindow": source.get("PreferredBackupWindow"),
+        "Tags": restored_tags(source),
     }
     if source.get("StorageEncrypted") and source.get("KmsKeyId"):
         params["KmsKeyId"] = source["KmsKeyId"]
@@ -69,7 +71,32 @@ def cluster_settings(source: dict[str, Any], new_cluster: str) -> dict[str, Any]
         params["Port"] = int(source["Port"])
     if source.get("BacktrackWindow"):
         params["BacktrackWindow"] = int(source["BacktrackWindow"])
+    if str(source.get("StorageType", "")).startswith("aurora"):  # aurora | aurora-iopt1 (I/O-Optimized)
+        params["StorageType"] = source["StorageType"]
+    scaling = source.get("ServerlessV2ScalingConfiguration")
+    if scaling:
+        # db.serverless instances can only be created in a cluster that has a Serverless v2
+        # scaling configuration; the restore APIs do not carry it over by themselves.
+        params["ServerlessV2ScalingConfiguration"] = {
+            k: scaling[k] for k in ("MinCapacity", "MaxCapacity", "SecondsUntilAutoPause") if k in scaling
+        }
     return {k: v for k, v in params.items() if v not in (None, [])}
+
+
+def restored_tags(source: dict[str, Any]) -> list[dict[str, str]]:
+    return [
+        {"Key": "restored-from", "Value": source["DBClusterIdentifier"]},
+        {"Key": "created-by", "Value": "aurora-platform-ops"},
+    ]
+
+
+def snapshot_engine(snap: dict[str, Any], source: dict[str, Any]) -> dict[str, str]:
+    """Engine (required by the API) and engine version of the snapshot, else of the source."""
+    engine = {"Engine": snap.get("Engine") or source["Engine"]}
+    version = snap.get("EngineVersion") or source.get("EngineVersion")
+    if version:
+        engine["EngineVersion"] = version
+    return engine
 
 
 def instance_template(rds: Any, source: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -83,14 +110,23 @@ def instance_template(rds: Any, source: dict[str, Any]) -> tuple[dict[str, Any],
         "DBInstanceClass": writer["DBInstanceClass"],
         "Engine": source["Engine"],
         "PubliclyAccessible": False,
+        "Tags": restored_tags(source),
     }
     groups = writer.get("DBParameterGroups") or []
     if groups:
         template["DBParameterGroupName"] = groups[0]["DBParameterGroupName"]
+    # The server certificate's CA and minor upgrades: left out, RDS would pick its defaults,
+    # which need not be what the source (and the clients that pin its CA) use.
+    if writer.get("CACertificateIdentifier"):
+        template["CACertificateIdentifier"] = writer["CACertificateIdentifier"]
+    if writer.get("AutoMinorVersionUpgrade") is not None:
+        template["AutoMinorVersionUpgrade"] = bool(writer["AutoMinorVersionUpgrade"])
     if writer.get("PerformanceInsightsEnabled"):
         template["EnablePerformanceInsights"] = True
         if writer.get("PerformanceInsightsKMSKeyId"):
             template["PerformanceInsightsKMSKeyId"] = writer["PerformanceInsightsKMSKeyId"]
+        if writer.get("PerformanceInsightsRetentionPeriod"):
+            template["PerformanceInsightsRetentionPeriod"] = int(writer["PerformanceInsightsRetentionPeriod"])
     if writer.get("MonitoringInterval") and writer.get("MonitoringRoleArn"):
         template["MonitoringInterval"] = writer["MonitoringInterval"]
         template["MonitoringRoleArn"] = writer["MonitoringRoleArn"]
@@ -164,8 +200,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.snapshot:
         rds.restore_db_cluster_from_snapshot(
             SnapshotIdentifier=args.snapshot,
-            Engine=snap.get("Engine") or source["Engine"],
-            EngineVersion=snap.get("EngineVersion") or source.get("EngineVersion"),
+            **snapshot_engine(snap, source),
             **params,
         )
     elif args.latest:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import boto3
 import pytest
+from botocore.stub import ANY, Stubber
 
 
 def cluster(stacks, cluster_id):
@@ -165,3 +167,234 @@ def test_source_without_restorable_window_is_refused(moto, run_ops):
 
     with pytest.raises(OpsError, match="cluster c1 reports no restorable window"):
         check_window({"DBClusterIdentifier": "c1"}, datetime.now(UTC))
+
+
+# ------------------------------------------------------------------- Stubber: the exact requests
+
+SOURCE_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1111"
+MONITORING_ROLE = "arn:aws:iam::123456789012:role/aurora-dev-monitoring"
+
+
+def serverless_source(**extra):
+    """The dev stack as AWS describes it: Serverless v2 that auto-pauses (Pulumi.dev.yaml)."""
+    return {
+        "DBClusterIdentifier": "aurora-dev",
+        "Engine": "aurora-postgresql",
+        "EngineVersion": "16.6",
+        "Status": "available",
+        "Port": 5432,
+        "DBSubnetGroup": "aurora-dev-isolated",
+        "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-db", "Status": "active"}],
+        "DBClusterParameterGroup": "aurora-dev-cluster",
+        "StorageEncrypted": True,
+        "KmsKeyId": SOURCE_KEY,
+        "IAMDatabaseAuthenticationEnabled": True,
+        "EnabledCloudwatchLogsExports": ["postgresql"],
+        "CopyTagsToSnapshot": True,
+        "DeletionProtection": False,
+        "BackupRetentionPeriod": 7,
+        "PreferredBackupWindow": "03:00-04:00",
+        "StorageType": "aurora",
+        "ServerlessV2ScalingConfiguration": {"MinCapacity": 0.0, "MaxCapacity": 4.0, "SecondsUntilAutoPause": 1800},
+        "EarliestRestorableTime": datetime(2026, 11, 20, 3, 0, tzinfo=UTC),
+        "LatestRestorableTime": datetime(2026, 11, 27, 11, 55, tzinfo=UTC),
+        "DBClusterMembers": [{"DBInstanceIdentifier": "aurora-dev-1", "IsClusterWriter": True, "PromotionTier": 0}],
+        **extra,
+    }
+
+
+SERVERLESS_WRITER = {
+    "DBInstanceIdentifier": "aurora-dev-1",
+    "DBInstanceClass": "db.serverless",
+    "Engine": "aurora-postgresql",
+    "AvailabilityZone": "eu-west-1a",
+    "DBParameterGroups": [{"DBParameterGroupName": "aurora-dev-instance", "ParameterApplyStatus": "in-sync"}],
+    "CACertificateIdentifier": "rds-ca-rsa2048-g1",
+    "AutoMinorVersionUpgrade": True,
+    "PerformanceInsightsEnabled": True,
+    "PerformanceInsightsKMSKeyId": SOURCE_KEY,
+    "PerformanceInsightsRetentionPeriod": 31,
+    "MonitoringInterval": 15,
+    "MonitoringRoleArn": MONITORING_ROLE,
+}
+RESTORED_TAGS = [
+    {"Key": "restored-from", "Value": "aurora-dev"},
+    {"Key": "created-by", "Value": "aurora-platform-ops"},
+]
+
+
+@pytest.fixture
+def stubbed_rds(aws_env):
+    client = boto3.client("rds", region_name="eu-west-1")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def test_serverless_source_restore_request_carries_every_setting(stubbed_rds, run_ops):
+    """Stubber, because moto copies every attribute of the source into a restored cluster (so
+    a forgotten parameter would go unnoticed) and accepts a db.serverless instance in a cluster
+    without a Serverless v2 scaling configuration, which AWS refuses. Stubber also validates
+    each request against botocore's RDS service model."""
+    client, stubber = stubbed_rds
+    when = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+    stubber.add_response(
+        "describe_db_clusters", {"DBClusters": [serverless_source()]}, {"DBClusterIdentifier": "aurora-dev"}
+    )
+    stubber.add_response(
+        "describe_db_instances",
+        {"DBInstances": [SERVERLESS_WRITER]},
+        {"Filters": [{"Name": "db-cluster-id", "Values": ["aurora-dev"]}]},
+    )
+    stubber.add_response(
+        "restore_db_cluster_to_point_in_time",
+        {"DBCluster": {"DBClusterIdentifier": "aurora-dev-0930", "Status": "creating"}},
+        {
+            "SourceDBClusterIdentifier": "aurora-dev",
+            "RestoreToTime": when,
+            "DBClusterIdentifier": "aurora-dev-0930",
+            "DBSubnetGroupName": "aurora-dev-isolated",
+            "VpcSecurityGroupIds": ["sg-db"],
+            "DBClusterParameterGroupName": "aurora-dev-cluster",
+            "EnableIAMDatabaseAuthentication": True,
+            "CopyTagsToSnapshot": True,
+            "DeletionProtection": False,
+            "BackupRetentionPeriod": 7,
+            "PreferredBackupWindow": "03:00-04:00",
+            "Tags": RESTORED_TAGS,
+            "KmsKeyId": SOURCE_KEY,
+            "EnableCloudwatchLogsExports": ["postgresql"],
+            "Port": 5432,
+            "StorageType": "aurora",
+            "ServerlessV2ScalingConfiguration": {"MinCapacity": 0.0, "MaxCapacity": 4.0, "SecondsUntilAutoPause": 1800},
+        },
+    )
+    new_cluster = {"DBClusterIdentifier": "aurora-dev-0930", "Status": "available", "Endpoint": "new.example"}
+    stubber.add_response(
+        "describe_db_clusters", {"DBClusters": [new_cluster]}, {"DBClusterIdentifier": "aurora-dev-0930"}
+    )
+    stubber.add_response(
+        "create_db_instance",
+        {"DBInstance": {"DBInstanceIdentifier": "aurora-dev-0930-1"}},
+        {
+            "DBInstanceIdentifier": "aurora-dev-0930-1",
+            "DBClusterIdentifier": "aurora-dev-0930",
+            "PromotionTier": 0,
+            "DBInstanceClass": "db.serverless",
+            "Engine": "aurora-postgresql",
+            "PubliclyAccessible": False,
+            "Tags": RESTORED_TAGS,
+            "DBParameterGroupName": "aurora-dev-instance",
+            "CACertificateIdentifier": "rds-ca-rsa2048-g1",
+            "AutoMinorVersionUpgrade": True,
+            "EnablePerformanceInsights": True,
+            "PerformanceInsightsKMSKeyId": SOURCE_KEY,
+            "PerformanceInsightsRetentionPeriod": 31,
+            "MonitoringInterval": 15,
+            "MonitoringRoleArn": MONITORING_ROLE,
+            "AvailabilityZone": "eu-west-1a",
+        },
+    )
+    stubber.add_response(
+        "describe_db_instances",
+        {"DBInstances": [{"DBInstanceIdentifier": "aurora-dev-0930-1", "DBInstanceStatus": "available"}]},
+        {"DBInstanceIdentifier": "aurora-dev-0930-1"},
+    )
+    stubber.add_response(
+        "describe_db_clusters", {"DBClusters": [new_cluster]}, {"DBClusterIdentifier": "aurora-dev-0930"}
+    )
+    result = run_ops(
+        "restore",
+        "--cluster",
+        "aurora-dev",
+        "--to-time",
+        "2026-11-27T10:30:00+01:00",
+        "--new-cluster",
+        "aurora-dev-0930",
+        "--yes",
+        make_client=lambda service, region: client,
+    )
+    assert result.code == 0, result.err
+    assert "cluster aurora-dev-0930 restored from aurora-dev (2026-11-27T09:30:00Z)" in result.out
+
+
+def test_snapshot_restore_names_the_snapshots_engine_and_version(stubbed_rds, run_ops):
+    """Stubber, because moto's restore_db_cluster_from_snapshot does not require Engine: AWS
+    does, and the version must be the snapshot's (a snapshot taken before an upgrade)."""
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_clusters", {"DBClusters": [serverless_source(EngineVersion="16.8")]})
+    stubber.add_response("describe_db_instances", {"DBInstances": [SERVERLESS_WRITER]})
+    stubber.add_response(
+        "describe_db_cluster_snapshots",
+        {
+            "DBClusterSnapshots": [
+                {
+                    "DBClusterSnapshotIdentifier": "before-upgrade",
+                    "Engine": "aurora-postgresql",
+                    "EngineVersion": "16.6",
+                }
+            ]
+        },
+        {"DBClusterSnapshotIdentifier": "before-upgrade"},
+    )
+    copied = [  # pinned with their values by the point-in-time test above
+        "DBClusterIdentifier",
+        "DBSubnetGroupName",
+        "VpcSecurityGroupIds",
+        "DBClusterParameterGroupName",
+        "EnableIAMDatabaseAuthentication",
+        "CopyTagsToSnapshot",
+        "DeletionProtection",
+        "BackupRetentionPeriod",
+        "PreferredBackupWindow",
+        "Tags",
+        "KmsKeyId",
+        "EnableCloudwatchLogsExports",
+        "Port",
+        "StorageType",
+        "ServerlessV2ScalingConfiguration",
+    ]
+    stubber.add_client_error(
+        "restore_db_cluster_from_snapshot",
+        "DBClusterAlreadyExistsFault",
+        "DB Cluster already exists",
+        expected_params={
+            "SnapshotIdentifier": "before-upgrade",
+            "Engine": "aurora-postgresql",
+            "EngineVersion": "16.6",
+            **dict.fromkeys(copied, ANY),
+        },
+    )
+    result = run_ops(
+        "restore",
+        "--cluster",
+        "aurora-dev",
+        "--snapshot",
+        "before-upgrade",
+        "--new-cluster",
+        "x",
+        "--yes",
+        make_client=lambda service, region: client,
+    )
+    assert (result.code, result.err) == (2, "error: DBClusterAlreadyExistsFault: DB Cluster already exists\n")
+
+
+@pytest.mark.parametrize(
+    ("when", "accepted"),
+    [
+        ("2026-11-20T03:00:00Z", True),  # EarliestRestorableTime itself
+        ("2026-11-27T11:55:00Z", True),  # LatestRestorableTime itself
+        ("2026-11-20T02:59:59Z", False),
+        ("2026-11-27T11:55:01Z", False),
+    ],
+)
+def test_window_includes_both_ends(when, accepted):
+    from ops.commands.restore import check_window
+    from ops.errors import OpsError
+    from ops.timeparse import iso_time
+
+    if accepted:
+        check_window(serverless_source(), iso_time(when))
+    else:
+        with pytest.raises(OpsError, match=r"outside the restorable window of aurora-dev: 2026-11-20T03:00:00Z \.\. "):
+            check_window(serverless_source(), iso_time(when))
