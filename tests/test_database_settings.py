@@ -213,6 +213,10 @@ USERNAME_RESERVED = ("not a reserved word (admin, mysql, postgres, public, rds_s
     ({"engine": "aurora-mysql", "global": {"enabled": True}, "backtrackHours": 4},
      f"{KEY}.backtrackHours: got 4 with {KEY}.global.enabled: true; Aurora global databases do not support "
      f"backtrack"),
+    ({"instanceClass": "db.serverless", "serverless": {"minCapacity": 0}, "global": {"enabled": True}},
+     f"{KEY}.serverless.minCapacity: 0 (auto-pause) with {KEY}.global.enabled: true; Aurora Serverless v2 does not "
+     f"pause in a global database, so the cluster would never pause; allowed: a minCapacity of at least 0.5, or "
+     f"global.enabled false"),
     ({"proxy": {"enabled": True, "readerEndpoint": True}, "readers": 0},
      f"{KEY}.proxy.readerEndpoint: needs at least one reader (readers is 0); set readers or readerEndpoint: false"),
     ({"proxy": {"maxConnectionsPercent": 120}},

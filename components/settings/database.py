@@ -327,6 +327,13 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         if proxy.enabled:
             problems.add_text(f"{key}.proxy.enabled", "a proxy on a global database secondary is not supported here: "
                                                       "this stack holds no credentials for the cluster")
+    if serverless is not None and serverless.min_capacity == 0 and global_database.enabled:
+        # Accepted by AWS but never paused: Aurora does not auto-pause a global database's cluster (AWS, Scaling to
+        # zero ACUs with automatic pause and resume).
+        problems.add_text(f"{key}.serverless.minCapacity",
+                          f"0 (auto-pause) with {key}.global.enabled: true; Aurora Serverless v2 does not pause in a "
+                          f"global database, so the cluster would never pause; allowed: a minCapacity of at least "
+                          f"0.5, or global.enabled false")
     if global_database.enabled and backtrack:
         problems.add_text(f"{key}.backtrackHours", f"got {backtrack} with {key}.global.enabled: true; Aurora global "
                                                    f"databases do not support backtrack")
