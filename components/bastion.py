@@ -128,12 +128,11 @@ class Bastion(pulumi.ComponentResource):
         self.role, self.instance_profile = self._identity(database)
 
         self.endpoints: list[aws.ec2.VpcEndpoint] = []
-        if needs_endpoints(settings, args.has_nat):
+        endpoints_needed = needs_endpoints(settings, args.has_nat)
+        if endpoints_needed:
             self.endpoints = self._endpoints(args)
 
-        # The latest AL2023 image for the family's architecture, from AWS's public parameter (not a pinned id).
-        image = aws.ssm.get_parameter_output(name=AMI_PARAMETER.format(arch=settings.architecture),
-                                             opts=pulumi.InvokeOutputOptions(parent=self))
+        ami, ignore_changes = self._image(settings)
         target = pulumi.Output.all(database.writer_endpoint, database.password_reference).apply(
             lambda values: ConnectionTarget(
                 engine=database.engine, host=values[0], port=database.port, database=database.database_name,
@@ -142,7 +141,7 @@ class Bastion(pulumi.ComponentResource):
         public = settings.subnet_tier == "public"
         self.instance = aws.ec2.Instance(
             name,
-            ami=image.insecure_value,
+            ami=ami,
             instance_type=settings.instance_type,
             subnet_id=args.subnet_ids[0],
             vpc_security_group_ids=[self.security_group.id],
@@ -156,13 +155,15 @@ class Bastion(pulumi.ComponentResource):
                 tags=self._tag(f"{name}-root")),
             monitoring=True,
             disable_api_termination=settings.termination_protection,
-            user_data=target.apply(render_user_data),
+            # Termination protection guards against a stray `terminate-instances`; Pulumi itself must still be able
+            # to replace the host (new user data or image) and destroy it, or every such change fails half-way with
+            # the new instance created and the old one refusing to go (pulumi-aws `ec2.Instance.force_destroy`).
+            force_destroy=True,
+            user_data=target.apply(lambda t: render_user_data(t, regional_s3_endpoint=endpoints_needed)),
             # cloud-init runs once: a changed helper (new endpoint, engine, password source) needs a new instance.
             user_data_replace_on_change=True,
             tags=self._tag(name),
-            # A new AL2023 release must not replace the bastion on the next `pulumi up`; roll it deliberately with
-            # `pulumi up --replace <urn>` (docs/bastion.md).
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ami"],
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=ignore_changes,
                                         depends_on=[*self.endpoints, self._ssm_core]),
         )
         self.instance_id = self.instance.id
@@ -179,6 +180,18 @@ class Bastion(pulumi.ComponentResource):
             "sessionCommand": self.session_command,
             "roleArn": self.role.arn,
         })
+
+    def _image(self, settings: BastionSettings) -> tuple[pulumi.Input[str], list[str]]:
+        """(ami, ignore_changes). Pinned (`amiId`): exactly that image, and changing it replaces the bastion.
+        Unpinned: the latest AL2023 image for the family's architecture from AWS's public parameter, ignored after
+        creation so a new release never replaces the bastion by itself. Pulumi keeps an ignored property's value from
+        the state even when the resource is replaced (`pulumi up --replace` included), so pinning is the way to roll
+        the bastion onto a new release (docs/bastion.md)."""
+        if settings.ami_id is not None:
+            return settings.ami_id, []
+        image = aws.ssm.get_parameter_output(name=AMI_PARAMETER.format(arch=settings.architecture),
+                                             opts=pulumi.InvokeOutputOptions(parent=self))
+        return image.insecure_value, ["ami"]
 
     def _tag(self, name: str, **extra: str) -> dict[str, str]:
         return {**self._tags, "Name": name, **extra}

@@ -99,6 +99,19 @@ def test_the_image_is_the_latest_al2023_for_the_graviton_family_and_a_new_releas
     assert host.inputs["userDataReplaceOnChange"] is True  # cloud-init runs once: a new helper needs a new host
 
 
+def test_a_pinned_ami_is_used_as_given_and_changing_it_replaces_the_bastion(evaluate, dev):
+    """Pulumi keeps an ignored property's old value even on `up --replace`, so rolling the image means pinning it:
+    the pinned id is not ignored, and a changed `ami` replaces the instance."""
+    run = evaluate("dev", with_setting(dev, "bastion", amiId="ami-0123456789abcdef0"))
+    assert instance(run).inputs["ami"] == "ami-0123456789abcdef0"
+    assert instance(run).ignore_changes == []
+
+
+def test_termination_protection_never_blocks_pulumi_replacing_or_destroying_the_bastion(any_stack):
+    # without forceDestroy a new user data in prod would create the new host and then fail deleting the old one
+    assert instance(any_stack).inputs["forceDestroy"] is True
+
+
 def test_an_x86_instance_type_gets_the_x86_image(evaluate, dev):
     run = evaluate("dev", with_setting(dev, "bastion", instanceType="m7i.large"))
     assert instance(run).inputs["ami"] == f"ami-{stable_hex(AMI_PARAMETER.format('x86_64'))}"
@@ -167,6 +180,7 @@ def endpoints(run: StackRun) -> list[RecordedResource]:
 
 def test_with_nat_the_bastion_needs_no_endpoints(any_stack):
     assert endpoints(any_stack) == []
+    assert "/etc/dnf/vars/dualstack" not in instance(any_stack).inputs["userData"]  # dnf left as AWS ships it
 
 
 def test_a_private_bastion_without_nat_gets_the_ssm_endpoints_reachable_from_it_only(evaluate, dev):
@@ -200,6 +214,8 @@ def test_a_private_bastion_without_nat_gets_the_ssm_endpoints_reachable_from_it_
         "Resource": "arn:aws:s3:::al2023-repos-us-east-1-de612dc2/*"}]
     # the instance waits for them, so its first boot can install the client
     assert {e.urn for e in found.values()} <= set(instance(run).dependencies)
+    # and dnf uses the regional S3 name, which the gateway endpoint serves (the dual-stack one it does not)
+    assert ": > /etc/dnf/vars/dualstack\n" in instance(run).inputs["userData"]
 
 
 def test_a_public_bastion_without_nat_needs_no_endpoints(evaluate, dev):

@@ -23,6 +23,12 @@ def test_defaults_a_private_graviton_bastion_reached_through_ssm_only():
     assert bastion.termination_protection is False
 
 
+@pytest.mark.parametrize("ami_id", ["ami-0123456789abcdef0", "ami-12345678"])
+def test_an_ami_id_pins_the_image(ami_id):
+    assert load_settings({"bastion": {"amiId": ami_id}}, "dev").bastion.ami_id == ami_id
+    assert load_settings({}, "dev").bastion.ami_id is None
+
+
 def test_production_bastions_are_termination_protected_by_default_and_can_opt_out():
     assert load_settings({"environment": "production"}, "prod").bastion.termination_protection is True
     opted_out = load_settings({"environment": "production", "bastion": {"terminationProtection": "false"}}, "prod")
@@ -100,8 +106,11 @@ def test_a_key_pair_without_networks_and_networks_without_a_key_pair_are_errors_
      f'{KEY}.sshKeyName: got " ops"; allowed: the name of an existing EC2 key pair (1 to 255 printable ASCII '
      f'characters)'),
     ({"subnet": "private"},
-     f"{KEY}.subnet: unknown setting; known settings here: enabled, instanceType, sshAllowedCidrs, sshKeyName, "
-     f"subnetTier, terminationProtection"),
+     f"{KEY}.subnet: unknown setting; known settings here: amiId, enabled, instanceType, sshAllowedCidrs, "
+     f"sshKeyName, subnetTier, terminationProtection"),
+    ({"amiId": "ami-XYZ"},
+     f'{KEY}.amiId: got "ami-XYZ"; allowed: an AMI id "ami-" followed by 8 or 17 lower-case hex digits'),
+    ({"amiId": "al2023-ami-2023.6.20241212.0-kernel-6.1-arm64"}, f'{KEY}.amiId: got "al2023-ami-2023.6'),
     ("not an object", f'{KEY}: got "not an object"; allowed: an object (a YAML mapping of settings)'),
 ])
 def test_every_invalid_setting_has_its_message(bastion, message):

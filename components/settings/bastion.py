@@ -24,6 +24,10 @@ KEY_NAME_PATTERN = r"[\x21-\x7e][\x20-\x7e]{0,253}[\x21-\x7e]|[\x21-\x7e]"
 KEY_NAME_ALLOWED = "the name of an existing EC2 key pair (1 to 255 printable ASCII characters)"
 # The broadest networks SSH may be opened to: a /16 (65,536 addresses) for IPv4, a /48 (one site) for IPv6.
 MIN_IPV4_PREFIX, MIN_IPV6_PREFIX = 16, 48
+# An AMI id as EC2 prints it: "ami-" and 8 (older) or 17 hex digits.
+AMI_ID_PATTERN = r"ami-(?:[0-9a-f]{8}|[0-9a-f]{17})"
+AMI_ID_ALLOWED = ('an AMI id "ami-" followed by 8 or 17 lower-case hex digits, e.g. the current value of '
+                  '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64')
 CIDR_MALFORMED = 'an IPv4 or IPv6 network in CIDR notation, e.g. "203.0.113.0/24" or "2001:db8:1234::/48"'
 CIDR_WORLD = ("a specific network, never the whole internet (0.0.0.0/0 or ::/0): administrators connect through SSM "
               "Session Manager, which needs no inbound rule")
@@ -39,6 +43,9 @@ class BastionSettings:
     ssh_allowed_cidrs: tuple[str, ...] = ()
     ssh_key_name: str | None = None
     termination_protection: bool = False
+    # None: the latest AL2023 image at creation, then kept (a new release never replaces the bastion by itself).
+    # An id: exactly that image; changing it replaces the bastion (how to roll it onto a new release).
+    ami_id: str | None = None
 
     @property
     def ssh_enabled(self) -> bool:
@@ -81,6 +88,7 @@ def parse_bastion(section: Section, problems: Problems, *, production: bool) -> 
     key_name = section.string("sshKeyName", None, pattern=KEY_NAME_PATTERN, allowed=KEY_NAME_ALLOWED)
     # Production bastions survive a stray `terminate-instances`; dev ones stay disposable.
     termination = section.boolean("terminationProtection", production)
+    ami_id = section.string("amiId", None, pattern=AMI_ID_PATTERN, allowed=AMI_ID_ALLOWED)
     section.finish()
 
     # SSH is all or nothing: a key pair without an open port is a credential nobody should hold, and an open port
@@ -96,4 +104,4 @@ def parse_bastion(section: Section, problems: Problems, *, production: bool) -> 
                           f"only with a key to log in with (leave both unset to use SSM Session Manager alone)")
     return BastionSettings(enabled=enabled, instance_type=instance_type, subnet_tier=tier,
                            ssh_allowed_cidrs=tuple(dict.fromkeys(cidrs)), ssh_key_name=key_name if cidrs else None,
-                           termination_protection=termination)
+                           termination_protection=termination, ami_id=ami_id)
