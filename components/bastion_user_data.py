@@ -18,6 +18,10 @@ HELPER_PATH = "/usr/local/bin/db-connect"
 CLIENT_PACKAGES = {"aurora-postgresql": "postgresql16", "aurora-mysql": "mariadb105"}
 PASSWORD_SOURCES = ("ssm", "secretsmanager", "prompt")
 HEREDOC_END = "DB_CONNECT_EOF"
+# dnf's repository URLs are https://al2023-repos-$awsregion-de612dc2.s3$dualstack.$awsregion.$awsdomain/...; the
+# dual-stack S3 names are not served by an S3 gateway endpoint, the regional ones are. An empty `dualstack` variable
+# makes dnf use the regional name (amazonlinux/amazon-linux-2023 issue #535; see docs/bastion.md, Limits).
+DNF_DUALSTACK_VAR = "/etc/dnf/vars/dualstack"
 
 
 @dataclass(frozen=True)
@@ -93,9 +97,10 @@ def render_helper(target: ConnectionTarget) -> str:
     ])
 
 
-def render_user_data(target: ConnectionTarget) -> str:
+def render_user_data(target: ConnectionTarget, *, regional_s3_endpoint: bool = False) -> str:
     """The cloud-init script (bash). The helper is written first, so it exists and explains itself even when the
-    package or CA download fails (e.g. a private subnet with no way out)."""
+    package or CA download fails (e.g. a private subnet with no way out). `regional_s3_endpoint`: the packages come
+    through an S3 gateway endpoint (no NAT), so dnf must use the regional S3 name rather than the dual-stack one."""
     package = CLIENT_PACKAGES.get(target.engine)
     if package is None:
         raise ValueError(f"engine must be one of {', '.join(CLIENT_PACKAGES)}, not {target.engine!r}")
@@ -111,6 +116,7 @@ def render_user_data(target: ConnectionTarget) -> str:
         helper.rstrip("\n"),
         HEREDOC_END,
         f"chmod 0755 {HELPER_PATH}",
+        *([f": > {DNF_DUALSTACK_VAR}"] if regional_s3_endpoint else []),
         f"dnf install -y {package}",
         f"install -d -m 0755 {ca_dir}",
         f"curl --fail --silent --show-error --location --retry 5 --proto '=https' --output {CA_BUNDLE_PATH}.tmp "

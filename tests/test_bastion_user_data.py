@@ -20,6 +20,9 @@ from components.bastion_user_data import (
 HOST = "database.cluster-abc.us-east-1.rds.amazonaws.com"
 PASSWORD = "Xy9#k!pQ(2)z-Secret"
 BASH = shutil.which("bash")
+SHELLCHECK = shutil.which("shellcheck")
+VARIANTS = [(engine, source) for engine in ("aurora-postgresql", "aurora-mysql")
+            for source in ("ssm", "secretsmanager", "prompt")]
 
 
 def target(engine="aurora-postgresql", source="ssm", reference="/aurora-platform/dev/database/master-password"):
@@ -47,8 +50,15 @@ def test_user_data_installs_the_client_and_the_rds_ca_bundle_and_writes_the_help
     # the helper is written before anything that can fail for lack of a network
     assert script.index(HELPER_PATH) < script.index("dnf install")
     assert helper_from(script) == render_helper(target(engine))
+    assert "/etc/dnf/vars" not in script  # dnf as AWS ships it, unless packages come through the S3 endpoint
     if BASH:
         subprocess.run([BASH, "-n"], input=script, text=True, check=True)
+
+
+def test_behind_an_s3_gateway_endpoint_dnf_uses_the_regional_s3_name_before_installing():
+    script = render_user_data(target(), regional_s3_endpoint=True)
+    assert f": > {bastion_user_data.DNF_DUALSTACK_VAR}\n" in script
+    assert script.index(bastion_user_data.DNF_DUALSTACK_VAR) < script.index("dnf install")
 
 
 def test_postgresql_helper_verifies_the_server_certificate_and_host_name():
@@ -113,6 +123,42 @@ def test_the_helper_hands_the_password_to_the_client_by_environment_only(tmp_pat
     assert PASSWORD not in client_args and PASSWORD not in result.stdout + result.stderr
     assert client_args.endswith("-c\nselect 1\n")  # extra arguments go to the client
     assert str(bundle) in client_args
+
+
+def _reference(source: str) -> str:
+    return {"ssm": "/p", "secretsmanager": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!c-Ab12",
+            "prompt": ""}[source]
+
+
+@pytest.mark.skipif(SHELLCHECK is None, reason="needs shellcheck (apt-get install shellcheck)")
+@pytest.mark.parametrize(("engine", "source"), VARIANTS)
+@pytest.mark.parametrize("regional", [False, True])
+def test_the_rendered_scripts_pass_shellcheck(engine, source, regional):
+    """The helper is checked on its own: inside the user data it is a quoted heredoc, which shellcheck skips."""
+    rendered = target(engine, source, _reference(source))
+    for script in (render_user_data(rendered, regional_s3_endpoint=regional), render_helper(rendered)):
+        result = subprocess.run([SHELLCHECK, "--shell=bash", "--severity=style", "-"], input=script, text=True,
+                                capture_output=True, check=False)
+        assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.skipif(BASH is None, reason="needs bash")
+@pytest.mark.parametrize(("engine", "source"), [v for v in VARIANTS if v[1] != "prompt"])
+def test_when_the_password_cannot_be_read_the_client_is_not_started(tmp_path, monkeypatch, engine, source):
+    bundle = tmp_path / "global-bundle.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setattr(bastion_user_data, "CA_BUNDLE_PATH", str(bundle))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _fake_bin(bin_dir, "aws", 'echo "An error occurred (AccessDeniedException)" >&2; exit 254')
+    client = "psql" if engine == "aurora-postgresql" else "mariadb"
+    _fake_bin(bin_dir, client, f"touch {tmp_path}/client.started")
+    helper = tmp_path / "db-connect"
+    helper.write_text(render_helper(target(engine, source, _reference(source))))
+    result = subprocess.run([BASH, str(helper)], capture_output=True, text=True, check=False,
+                            env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert result.returncode != 0 and "AccessDeniedException" in result.stderr
+    assert not (tmp_path / "client.started").exists()  # no session attempted with an empty password
 
 
 @pytest.mark.skipif(BASH is None, reason="needs bash")
