@@ -29,6 +29,11 @@ def test_key_without_rotation(value):
         "enableKeyRotation must be true."]
 
 
+def test_symmetric_key_spelt_out_must_rotate():
+    props = changed(GOOD_KEY, enableKeyRotation=False, customerMasterKeySpec="SYMMETRIC_DEFAULT")
+    assert check("kms-key-rotation", KEY, props) == ["enableKeyRotation must be true."]
+
+
 def test_asymmetric_key_cannot_rotate_and_is_out_of_scope():
     props = changed(GOOD_KEY, enableKeyRotation=False, customerMasterKeySpec="RSA_2048", keyUsage="SIGN_VERIFY")
     assert check("kms-key-rotation", KEY, props) == []
@@ -129,3 +134,42 @@ def test_policy_given_as_an_object_is_read_too():
     statement = changed(SCOPED, Action="ssm:PutParameter", Resource="*")
     assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": {"Statement": statement}}) == [
         'Statement[0] allows ssm:PutParameter on Resource "*"; scope it to the parameter or key ARN.']
+
+
+@pytest.mark.parametrize("type_", ["aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"])
+def test_user_and_group_policies_are_checked_too(type_):
+    statement = changed(SCOPED, Action="ssm:GetParametersByPath", Resource="*")
+    assert check("iam-no-wildcard-ssm-kms", type_, {"policy": doc(statement)}) == [
+        'Statement[0] allows ssm:GetParametersByPath on Resource "*"; scope it to the parameter or key ARN.']
+
+
+@pytest.mark.parametrize("action", ["*:*", "km?:Decrypt", "SSM:Get*", "s*:*"])
+def test_action_patterns_are_judged_by_what_they_match(action):
+    statement = changed(SCOPED, Action=action, Resource="*")
+    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == [
+        f'Statement[0] allows {action} on Resource "*"; scope it to the parameter or key ARN.']
+
+
+def test_other_services_with_an_ssm_prefix_pass():
+    # Session Manager's channel actions cannot be scoped to a resource and read no parameter or key.
+    statement = changed(SCOPED, Action=["ssmmessages:OpenDataChannel", "ssm:Describe*", "kms:List*"], Resource="*")
+    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == []
+
+
+def test_not_resource_is_every_other_resource():
+    statement = {"Effect": "Allow", "Action": "kms:Decrypt", "NotResource": KEY_ARN}
+    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == [
+        f'Statement[0] allows kms:Decrypt on NotResource ["{KEY_ARN}"] (every other resource); scope it to the '
+        f'parameter or key ARN.']
+
+
+def test_not_action_on_every_resource_grants_what_it_does_not_exclude():
+    statement = {"Effect": "Allow", "NotAction": ["iam:*", "kms:*"], "Resource": "*"}
+    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == [
+        'Statement[0] allows every action except ["iam:*", "kms:*"] on Resource "*", which includes '
+        'ssm:GetParameter, ssm:GetParameters, ssm:GetParametersByPath; scope it to the parameter or key ARN.']
+
+
+def test_not_action_that_excludes_ssm_and_kms_passes():
+    statement = {"Effect": "Allow", "NotAction": ["ssm:*", "kms:*"], "Resource": "*"}
+    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == []
