@@ -12,9 +12,12 @@ from ._base import ADVISORY, MANDATORY, ResourceRule, as_list, flag
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
 
-# ECS.8 names the AWS credential variables; we extend it to anything that reads like a secret.
-SECRET_VARIABLE = (r"PASSWORD|PASSWD|PGPASS|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|"
-                   r"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|ECS_ENGINE_AUTH_DATA")
+# ECS.8 names the AWS credential variables; we extend it to anything that reads like a secret: PASS and PWD as whole
+# words (DB_PASS, MYSQL_PWD - the MySQL client's password variable) but not inside other words (PASSTHROUGH).
+SECRET_VARIABLE = (r"PASSWORD|PASSWD|PASSPHRASE|PGPASS|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|"
+                   r"(^|_)(PASS|PWD)(_|$)|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|ECS_ENGINE_AUTH_DATA")
+# A URL with a password in its user info (postgres://user:password@host/db), whatever the variable is called.
+CREDENTIALS_IN_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@", re.IGNORECASE)
 
 
 def _containers(props: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -31,10 +34,16 @@ def _secrets_in_environment(props: Mapping[str, Any], args: Any) -> Iterator[str
     pattern = re.compile(str(args.get_config().get("secretNamePattern") or SECRET_VARIABLE), re.IGNORECASE)
     for container in _containers(props):
         for variable in as_list(container.get("environment")):
-            name = variable.get("name") if isinstance(variable, Mapping) else None
-            if isinstance(name, str) and pattern.search(name):
+            if not isinstance(variable, Mapping) or not isinstance(variable.get("name"), str):
+                continue
+            name, value = variable["name"], variable.get("value")
+            if pattern.search(name):
                 yield (f"container {container.get('name')} passes {name} as an environment variable; "
                        f"pass it through secrets (valueFrom) instead.")
+            elif isinstance(value, str) and CREDENTIALS_IN_URL.match(value.strip()):
+                # Never echo the value: it holds the password.
+                yield (f"container {container.get('name')} passes {name}, a URL with a password in it, as an "
+                       f"environment variable; pass it through secrets (valueFrom) instead.")
 
 
 def _logging(props: Mapping[str, Any], _args: Any) -> Iterator[str]:

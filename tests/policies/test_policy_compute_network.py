@@ -147,6 +147,67 @@ def test_ports_from_config():
         "the rule opens port(s) 443 to ::/0."]
 
 
+def test_protocol_all_is_every_protocol_too():
+    rule = {"protocol": "all", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}
+    assert check("no-world-admin-ingress", SG, {"ingress": [rule]}, {"no-world-admin-ingress": {"ports": [22]}}) == [
+        "ingress[0] opens port(s) 22 to 0.0.0.0/0."]
+
+
+def test_rule_resource_from_the_ipv6_world():
+    props = {"type": "ingress", "protocol": "tcp", "fromPort": 3389.0, "toPort": 3389.0, "ipv6CidrBlocks": ["::/0"],
+             "securityGroupId": "sg-1"}
+    assert check("no-world-admin-ingress", SG_RULE, props) == ["the rule opens port(s) 3389 to ::/0."]
+
+
+# --- no-world-database-ingress (the stack's own database ports) ---------------------------------------------------
+
+CLUSTER = "aws:rds/cluster:Cluster"
+
+
+def cluster_on(port=None, engine="aurora-postgresql"):
+    props = {"engine": engine, "clusterIdentifier": "db"}
+    if port is not None:
+        props["port"] = port
+    return resource(CLUSTER, "db", props)
+
+
+def world_to(port, cidr="0.0.0.0/0"):
+    return resource(INGRESS, "open", {"securityGroupId": "sg-db", "ipProtocol": "tcp", "fromPort": float(port),
+                                      "toPort": float(port), "cidrIpv4": cidr})
+
+
+def test_custom_database_port_from_the_world():
+    open_group = resource(SG, "db-sg", {"ingress": [
+        {"protocol": "tcp", "fromPort": 6000.0, "toPort": 7000.0, "ipv6CidrBlocks": ["::/0"]}]})
+    assert check_stack("no-world-database-ingress", [cluster_on(6543.0), world_to(6543), open_group]) == [
+        "SecurityGroupIngressRule 'open': the rule opens port(s) 6543 to 0.0.0.0/0, the database port of "
+        "Cluster 'db'.",
+        "SecurityGroup 'db-sg': ingress[0] opens port(s) 6543 to ::/0, the database port of Cluster 'db'."]
+
+
+def test_custom_database_port_from_a_security_group_passes():
+    scoped = resource(INGRESS, "app", {**GOOD_INGRESS, "fromPort": 6543.0, "toPort": 6543.0})
+    assert check_stack("no-world-database-ingress", [cluster_on(6543.0), scoped]) == []
+
+
+@pytest.mark.parametrize("engine", ["aurora-postgresql", "aurora-mysql"])
+def test_default_ports_are_left_to_the_resource_rule(engine):
+    # 5432 and 3306 are in no-world-admin-ingress's list: reporting them here too would count one hole twice.
+    port = 5432 if engine == "aurora-postgresql" else 3306
+    assert check_stack("no-world-database-ingress", [cluster_on(engine=engine), world_to(port)]) == []
+
+
+def test_port_unknown_during_preview_is_the_engine_default_not_a_cannot_run():
+    # The provider fills in the default port; a preview sees it unknown. No "can't run policy" for that.
+    from preflight.policy_eval import UNKNOWN
+
+    assert check_stack("no-world-database-ingress", [cluster_on(UNKNOWN), world_to(5432)]) == []
+
+
+def test_no_cluster_no_finding():
+    assert check_stack("no-world-database-ingress", [world_to(6543)]) == []
+
+
 # --- vpc-flow-logs, default-security-group-closed -----------------------------------------------------------------
 
 VPC_URN = urn(VPC, "net")
@@ -235,6 +296,35 @@ def test_password_in_a_secret_container_definition_is_still_seen():
     props = changed(task(container), containerDefinitions=Secret(task(container)["containerDefinitions"]))
     assert check("ecs-secrets-not-in-environment", TASK, props) == [
         "container app passes DB_PASSWORD as an environment variable; pass it through secrets (valueFrom) instead."]
+
+
+@pytest.mark.parametrize("name", ["DB_PASS", "MYSQL_PWD", "PG_PASSWORD", "APP_PASSPHRASE", "AWS_ACCESS_KEY_ID"])
+def test_secret_names_beyond_password(name):
+    container = changed(GOOD_CONTAINER, environment=[{"name": name, "value": "x"}])
+    assert check("ecs-secrets-not-in-environment", TASK, task(container)) == [
+        f"container app passes {name} as an environment variable; pass it through secrets (valueFrom) instead."]
+
+
+@pytest.mark.parametrize("name", ["PASSTHROUGH_HEADERS", "COMPASS_URL", "APP_PWDHASH_ALGO"])
+def test_pass_and_pwd_inside_other_words_pass(name):
+    container = changed(GOOD_CONTAINER, environment=[{"name": name, "value": "x"}])
+    assert check("ecs-secrets-not-in-environment", TASK, task(container)) == []
+
+
+@pytest.mark.parametrize("url", ["postgres://app:hunter2@db.cluster:5432/blog", "redis://:hunter2@cache:6379",
+                                 "mysql+pymysql://app:hunter2@db/blog?ssl=true"])
+def test_connection_url_with_a_password_is_a_secret_whatever_its_name(url):
+    container = changed(GOOD_CONTAINER, environment=[{"name": "DATABASE_URL", "value": url}])
+    messages = check("ecs-secrets-not-in-environment", TASK, task(container))
+    assert messages == ["container app passes DATABASE_URL, a URL with a password in it, as an environment variable; "
+                        "pass it through secrets (valueFrom) instead."]
+    assert "hunter2" not in messages[0]
+
+
+@pytest.mark.parametrize("url", ["postgres://app@db.cluster:5432/blog?sslmode=verify-full", "https://host:8443/a@b"])
+def test_connection_url_without_a_password_passes(url):
+    container = changed(GOOD_CONTAINER, environment=[{"name": "DATABASE_URL", "value": url}])
+    assert check("ecs-secrets-not-in-environment", TASK, task(container)) == []
 
 
 def test_secret_name_pattern_from_config():

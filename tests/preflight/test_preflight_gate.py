@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .gate_helpers import gate_json, mandatory, run_gate, write_program
+from .gate_helpers import PROGRAM, SAFE, gate_json, mandatory, run_gate, write_program
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,3 +125,16 @@ def test_as_a_real_process_with_exit_code(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert "[mandatory] aurora-storage-encrypted" in done.stdout
+
+
+def test_world_open_custom_database_port_fails_naming_the_stack_rule(tmp_path):
+    # The port is not in EC2.19's list: only the stack rule, which reads the cluster's port, can see the hole.
+    body = PROGRAM.format(**SAFE).replace('engine_version="16.4",', 'engine_version="16.4", port=6543,')
+    body = body.replace('from_port=22, to_port=22, cidr_blocks=["203.0.113.0/24"]',
+                        'from_port=6543, to_port=6543, cidr_blocks=["0.0.0.0/0"]')
+    assert "port=6543," in body and "to_port=6543" in body
+    code, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path, body=body)))
+    assert (code, mandatory(report)) == (1, [("no-world-database-ingress", "bastion")])
+    [violation] = [v for v in report["violations"] if v["policy"] == "no-world-database-ingress"]
+    assert violation["message"].endswith(
+        "SecurityGroup 'bastion': ingress[0] opens port(s) 6543 to 0.0.0.0/0, the database port of Cluster 'db'.")
