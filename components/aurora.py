@@ -277,18 +277,20 @@ class AuroraCluster(pulumi.ComponentResource):
             # Write-only: the password reaches RDS but is never stored in the cluster's state.
             cluster.update(master_password_wo=self.password, master_password_wo_version=settings.password_version)
         restore = settings.restore_from
-        if restore is not None and restore.snapshot_identifier:
+        if restore is None:
+            cluster.update(master_username=settings.master_username, database_name=settings.database_name)
+        elif restore.snapshot_identifier:
             cluster["snapshot_identifier"] = restore.snapshot_identifier
-            return cluster
-        cluster["master_username"] = settings.master_username
-        if restore is not None:
+        else:
             cluster["restore_to_point_in_time"] = aws.rds.ClusterRestoreToPointInTimeArgs(
                 source_cluster_identifier=restore.source_cluster_identifier,
                 restore_to_time=restore.restore_to_time,
                 use_latest_restorable_time=restore.use_latest_restorable_time or None,
                 restore_type=restore.restore_type)
-        else:
-            cluster["database_name"] = settings.database_name
+        # A restored cluster keeps the source's master user and databases: the restore APIs take neither, and
+        # master_username / database_name force replacement, so sending ours would replace the restored cluster on
+        # the next update whenever they differ from the source's. The settings still name them for the connection
+        # settings handed to the application and the bastion.
         return cluster
 
     def _instances(self, name: str, settings: DatabaseSettings,

@@ -28,9 +28,10 @@ VARIANTS = {
     "global-secondary": ("prod", {"readers": 1, "global": {"enabled": True, "role": "secondary",
                                                            "identifier": "aurora-platform-prod"}}),
     "snapshot": ("dev", {"instanceClass": "db.serverless", "serverless": {"minCapacity": 0.5, "maxCapacity": 2},
-                         "readers": 0, "deletionProtection": False,
+                         "readers": 0, "deletionProtection": False, "databaseName": "blog",
                          "restoreFrom": {"snapshotIdentifier": "aurora-platform-prod-final"}}),
-    "point-in-time": ("dev", {"readers": 0, "deletionProtection": False, "restoreFrom": {
+    "point-in-time": ("dev", {"readers": 0, "deletionProtection": False, "masterUsername": "blog_owner",
+                              "restoreFrom": {
         "sourceClusterIdentifier": "aurora-platform-prod", "restoreToTime": "2026-11-20T08:45:00Z",
         "restoreType": "copy-on-write"}}),
 }
@@ -226,16 +227,24 @@ def test_proxy_uses_the_rds_managed_secret_when_rds_keeps_the_password():
 
 
 def test_restore_from_a_snapshot_keeps_the_snapshots_database():
-    cluster = cluster_of(variant("snapshot"))
+    run = variant("snapshot")
+    cluster = cluster_of(run)
     assert cluster.inputs["snapshotIdentifier"] == "aurora-platform-prod-final"
     assert "databaseName" not in cluster.inputs and "masterUsername" not in cluster.inputs
+    # the stack's databaseName names the database inside the snapshot, for the connection settings
+    assert run.exports["databaseName"] == "blog"
     # the new cluster is encrypted with this stack's key and gets this stack's password
     assert cluster.inputs["storageEncrypted"] is True and "masterPasswordWo" in cluster.inputs
     assert {"snapshotIdentifier", "restoreToPointInTime"} <= set(cluster.ignore_changes)
 
 
-def test_restore_to_a_point_in_time():
-    cluster = cluster_of(variant("point-in-time"))
+def test_restore_to_a_point_in_time_keeps_the_sources_master_user_and_database():
+    run = variant("point-in-time")
+    cluster = cluster_of(run)
+    # both force replacement and the restore API takes neither: sending them would replace the restored cluster on
+    # the next update whenever they differ from the source's
+    assert "masterUsername" not in cluster.inputs and "databaseName" not in cluster.inputs
+    assert run.exports["masterUsername"] == "blog_owner"
     assert cluster.inputs["restoreToPointInTime"] == {
         "sourceClusterIdentifier": "aurora-platform-prod", "restoreToTime": "2026-11-20T08:45:00Z",
         "restoreType": "copy-on-write"}

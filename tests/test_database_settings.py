@@ -194,8 +194,6 @@ USERNAME_RESERVED = ("not a reserved word (admin, mysql, postgres, public, rds_s
      f"{{sourceClusterIdentifier with restoreToTime or useLatestRestorableTime}}"),
     ({"restoreFrom": {"sourceClusterIdentifier": "old", "restoreToTime": "yesterday"}},
      f'{KEY}.restoreFrom.restoreToTime: got "yesterday"; allowed: an RFC 3339 UTC time, e.g. "2026-11-20T08:45:00Z"'),
-    ({"restoreFrom": {"snapshotIdentifier": "old-final"}, "databaseName": "blog"},
-     f"{KEY}.databaseName: cannot be set when restoring from a snapshot; the snapshot's database is kept"),
     ({"global": {"enabled": True, "role": "secondary"}},
      f"{KEY}.global.identifier: is required with role: secondary (the identifier of the global cluster to join, as "
      f"exported by the primary stack)"),

@@ -337,9 +337,6 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     if global_database.enabled and backtrack:
         problems.add_text(f"{key}.backtrackHours", f"got {backtrack} with {key}.global.enabled: true; Aurora global "
                                                    f"databases do not support backtrack")
-    if restore is not None and restore.snapshot_identifier and section.has("databaseName"):
-        problems.add_text(f"{key}.databaseName", "cannot be set when restoring from a snapshot; the snapshot's "
-                                                 "database is kept")
 
     return DatabaseSettings(
         engine=engine_name, engine_version=version, database_name=database_name, master_username=master_username,
