@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from preflight.engine import ProgramError, StackRun
+from preflight.engine import ProgramError, Secret, StackRun
 from preflight.policy_eval import Analyzer
 
 from .conftest import REPO_ROOT
@@ -109,7 +109,9 @@ def test_the_container_is_hardened_and_logs_to_an_encrypted_retained_group(any_s
     app = container(any_stack)
     assert app["image"] == "ghcr.io/aurora-platform/blog:1.0.0"
     assert app["essential"] is True and app["readonlyRootFilesystem"] is True and app["user"] == "1001"
-    assert "privileged" not in app and app["linuxParameters"]["capabilities"] == {"drop": ["ALL"]}
+    # all capabilities dropped; an init process (PID 1) forwards signals and reaps zombies (both valid on Fargate)
+    assert "privileged" not in app and app["linuxParameters"] == {"initProcessEnabled": True,
+                                                                  "capabilities": {"drop": ["ALL"]}}
     assert app["portMappings"] == [{"containerPort": 3000, "protocol": "tcp"}]
     definition = any_stack.one(TASK_DEFINITION)
     assert {m["containerPath"]: m["sourceVolume"] for m in app["mountPoints"]} == {
@@ -232,6 +234,12 @@ def test_the_service_runs_in_the_private_subnets_without_public_ip_and_rolls_bac
         assert network["securityGroups"] == [run.exports["taskSecurityGroupId"]]
         assert service.inputs["launchType"] == "FARGATE" and service.inputs["desiredCount"] == count
         assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+        # new tasks start before old ones stop; the 8/16 vCPU Fargate sizes need platform 1.4.0+, which LATEST is
+        assert (service.inputs["deploymentMinimumHealthyPercent"], service.inputs["deploymentMaximumPercent"]) == \
+            (100, 200)
+        assert service.inputs["platformVersion"] == "LATEST"
+        # tasks carry the service's tags (cost allocation per stack) and ECS's own cluster/service tags
+        assert service.inputs["propagateTags"] == "SERVICE" and service.inputs["enableEcsManagedTags"] is True
         assert service.inputs["enableExecuteCommand"] is False and "loadBalancers" not in service.inputs
         assert linked(run, service, "taskDefinition") == [run.one(TASK_DEFINITION)]
         [cluster] = linked(run, service, "cluster")
@@ -341,3 +349,5 @@ def test_a_load_balancer_opens_only_the_container_port_from_its_group(evaluate):
     assert secrets(run) == {"DB_PASSWORD": run.named("password").outputs["arn"],
                             "SESSION_KEY": "arn:aws:ssm:eu-west-1:123456789012:parameter/blog/session"}
     assert container(run)["logConfiguration"]["options"]["awslogs-region"] == "eu-west-1"
+    # even the stand-in's value is recorded as a secret, never as plain text
+    assert isinstance(run.named("password").inputs["value"], Secret)

@@ -16,8 +16,9 @@ vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS)
 database_group = aws.ec2.SecurityGroup("database", vpc_id=vpc.id, description="stand-in database", tags=TAGS)
 balancer_group = aws.ec2.SecurityGroup("balancer", vpc_id=vpc.id, description="stand-in load balancer", tags=TAGS)
 key = aws.kms.Key("key", enable_key_rotation=True, tags=TAGS)
-password = aws.ssm.Parameter("password", name="/stand-in/password", type="SecureString", value="not-a-real-one",
-                             key_id=key.arn, tags=TAGS)
+# A stand-in value, still passed as a secret so no recorded input holds a password in plain text.
+password = aws.ssm.Parameter("password", name="/stand-in/password", type="SecureString",
+                             value=pulumi.Output.secret("not-a-real-one"), key_id=key.arn, tags=TAGS)
 
 
 def allow(name, source, description):
