@@ -87,6 +87,11 @@ def test_retention_below_default_minimum():
         "backupRetentionPeriod is 1 days; the minimum for this stack is 7 days."]
 
 
+def test_retention_one_day_short_of_the_minimum():
+    assert check("aurora-backup-retention", CLUSTER, changed(GOOD_CLUSTER, backupRetentionPeriod=6.0)) == [
+        "backupRetentionPeriod is 6 days; the minimum for this stack is 7 days."]
+
+
 def test_retention_unset():
     assert check("aurora-backup-retention", CLUSTER, changed(GOOD_CLUSTER, backupRetentionPeriod=None)) == [
         "backupRetentionPeriod is not set (RDS keeps 1 day); the minimum for this stack is 7 days."]

@@ -72,6 +72,16 @@ def test_parameter_group_outside_the_stack():
         "so rds.force_ssl=1 cannot be verified."]
 
 
+def test_group_name_from_another_stack_is_outside_the_stack():
+    # The name comes from a StackReference output: recorded as a dependency, but not on a parameter group.
+    ref_urn = urn("pulumi:pulumi:StackReference", "shared")
+    cluster = resource(CLUSTER, "db", CLUSTER_PROPS, property_dependencies={"dbClusterParameterGroupName": [ref_urn]})
+    shared = resource("pulumi:pulumi:StackReference", "shared", {"name": "org/shared/prod"})
+    assert check_stack("aurora-tls-forced", [shared, cluster]) == [
+        "Cluster 'db' uses a cluster parameter group that is not managed in this stack, "
+        "so rds.force_ssl=1 cannot be verified."]
+
+
 def test_falls_back_to_the_group_name_without_a_dependency():
     assert check_stack("aurora-tls-forced", tls_stack(deps=False)) == []
 

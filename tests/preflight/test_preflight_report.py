@@ -35,3 +35,17 @@ def test_resources_are_listed_once_with_their_parents(tmp_path):
     assert sorted(names) == ["app", "bastion", "db", "db-0", "db-1", "events", "events", "key", "tls"]
     assert report["summary"]["byType"]["aws:rds/clusterInstance:ClusterInstance"] == 2
     assert all(r["parent"].endswith("pulumi:pulumi:Stack::gate-test-test") for r in report["resources"])
+
+
+def test_markdown_table_cells_escape_pipes_in_messages(tmp_path):
+    import re
+
+    from .gate_helpers import run_gate
+
+    code, out, _ = run_gate("--stack", "test", "--program", str(write_program(tmp_path, force_ssl="0|1")),
+                            "--format", "markdown")
+    assert code == 1
+    [row] = [line for line in out.splitlines() if "`aurora-tls-forced`" in line]
+    assert row.endswith("must set rds.force_ssl=1; it sets 0\\|1. |")
+    # Four cells: an unescaped pipe would split the message into a fifth column and break the table.
+    assert len(re.split(r"(?<!\\)\|", row)) == 4 + 2
