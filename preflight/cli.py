@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     # Heavy imports happen here, after argparse: `--help` and usage errors stay instant.
     from .engine import run_stack
-    from .policy_eval import Analyzer, load_policy_config
+    from .policy_eval import Analyzer, PolicyConfigError, load_policy_config
     from .report import RENDERERS, Report
     from .state import load_state
 
@@ -96,7 +96,10 @@ def _run(args: argparse.Namespace) -> int:
     config_path = args.policy_config
     if config_path is None and (deployed is None or deployed.project == _project_name(program_dir)):
         config_path = _default_policy_config(program_dir, stack)
-    analyzer = Analyzer(load_policy_config(config_path) if config_path else None)
+    try:
+        analyzer = Analyzer(load_policy_config(config_path) if config_path else None)
+    except PolicyConfigError as error:  # name the file the problems are in, as the user wrote its path
+        raise PolicyConfigError(error.errors, source=_display(config_path)) from None
 
     if deployed is not None:
         project, resources, exports, source = deployed.project, deployed.resources, deployed.exports, "state"

@@ -46,9 +46,11 @@ LEVEL_VALUES = {name: value for value, name in LEVELS.items()}
 class PolicyConfigError(ValueError):
     """Invalid policy-pack config; `errors` lists every problem (the engine reports them all at once)."""
 
-    def __init__(self, errors: Sequence[str]) -> None:
-        super().__init__("invalid policy pack config: " + "; ".join(errors))
+    def __init__(self, errors: Sequence[str], source: str | None = None) -> None:
+        where = f" {source}" if source else ""
+        super().__init__(f"invalid policy pack config{where}: " + "; ".join(errors))
         self.errors = list(errors)
+        self.source = source
 
 
 class Unknown:
@@ -109,10 +111,14 @@ class Evaluation:
 ParsedConfig = dict[str, tuple[str | None, dict[str, Any] | None]]
 
 
-def parse_policy_config(raw: Mapping[str, Any]) -> ParsedConfig:
-    """`--policy-pack-config` content: {"name": "<level>"} or {"name": {"enforcementLevel": ..., prop: value}}."""
+def parse_policy_config(raw: Mapping[str, Any], errors: list[str] | None = None) -> ParsedConfig:
+    """`--policy-pack-config` content: {"name": "<level>"} or {"name": {"enforcementLevel": ..., prop: value}}.
+
+    Problems raise PolicyConfigError, or are appended to `errors` when given (to report them with the schema's).
+    """
     result: ParsedConfig = {}
-    errors = []
+    collect = errors is not None
+    errors = errors if errors is not None else []
     for name, value in raw.items():
         if isinstance(value, str):
             if value not in LEVEL_VALUES:
@@ -129,30 +135,35 @@ def parse_policy_config(raw: Mapping[str, Any]) -> ParsedConfig:
                 result[name] = (level, props or None)
         else:
             errors.append(f'parsing "{name}": {value!r} is not a valid value; must be a string or object')
-    if errors:
+    if errors and not collect:
         raise PolicyConfigError(errors)
     return result
 
 
 def load_policy_config(path: Path) -> dict[str, Any]:
     """Read a `--policy-pack-config` JSON file; raises PolicyConfigError with a clear message."""
+    def error(message: str) -> PolicyConfigError:
+        return PolicyConfigError([message], source=str(path))
+
     try:
         text = Path(path).read_text()
     except OSError as e:
-        raise PolicyConfigError([f"cannot read policy config {path}: {e.strerror}"]) from e
+        raise error(f"cannot read it: {e.strerror}") from e
+    except UnicodeDecodeError as e:
+        raise error(f"not valid JSON: not UTF-8 text ({e.reason} at byte {e.start})") from e
     if not text.strip():
         return {}
     try:
         raw = json.loads(text)
     except ValueError as e:
-        raise PolicyConfigError([f"{path} is not valid JSON: {e}"]) from e
+        raise error(f"not valid JSON: {e}") from e
     if not isinstance(raw, dict):
-        raise PolicyConfigError([f"{path} must hold a JSON object"])
-    parse_policy_config(raw)  # fail early, with the file named in the caller's message
-    return raw
+        raise error("it must hold a JSON object")
+    return raw  # its entries are checked with the schemas, all problems at once (Analyzer)
 
 
-def _reconcile(info: analyzer_pb2.AnalyzerInfo, given: ParsedConfig) -> dict[str, tuple[str, dict[str, Any] | None]]:
+def _reconcile(info: analyzer_pb2.AnalyzerInfo, given: ParsedConfig,
+               errors: list[str]) -> dict[str, tuple[str, dict[str, Any] | None]]:
     """Defaults from the schemas, then "all", then per-policy config; then validation (engine semantics)."""
     result: dict[str, tuple[str, dict[str, Any] | None]] = {}
     schemas: dict[str, dict[str, Any]] = {}
@@ -178,14 +189,11 @@ def _reconcile(info: analyzer_pb2.AnalyzerInfo, given: ParsedConfig) -> dict[str
         return result  # the schemas' own defaults are valid (tests/policies checks every shipped config)
     import jsonschema  # 50 ms: paid only when a config is given
 
-    errors = []
     for name, schema in schemas.items():
         validator = jsonschema.Draft7Validator(schema)
         for error in sorted(validator.iter_errors(result[name][1] or {}), key=str):
             where = ".".join(str(p) for p in error.absolute_path) or "(root)"
             errors.append(f"{name}: {where}: {error.message}")
-    if errors:
-        raise PolicyConfigError(errors)
     return result
 
 
@@ -263,10 +271,13 @@ class Analyzer:
         self._servicer = _PolicyAnalyzerServicer(PACK_NAME, SERVICER_VERSION, self.policies,
                                                  EnforcementLevel.ADVISORY)
         self.info = self._servicer.GetAnalyzerInfo(None, None)
-        parsed = parse_policy_config(config or {})
+        errors: list[str] = []
+        parsed = parse_policy_config(config or {}, errors)
         # The engine ignores config for policies the pack does not have; keep the names so a report can warn.
         self.unknown_policies = sorted(set(parsed) - {p.name for p in self.info.policies} - {"all"})
-        self.config = _reconcile(self.info, parsed)
+        self.config = _reconcile(self.info, parsed, errors)
+        if errors:  # every problem at once: bad levels and values against the schemas
+            raise PolicyConfigError(errors)
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, (level, props) in self.config.items():
             request.policyConfig[name].CopyFrom(analyzer_pb2.PolicyConfig(

@@ -130,9 +130,9 @@ def test_policy_config_file(tmp_path):
     assert load_policy_config(good)["all"] == "mandatory"
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(PolicyConfigError, match="bad.json is not valid JSON"):
+    with pytest.raises(PolicyConfigError, match="bad.json: not valid JSON"):
         load_policy_config(bad)
-    with pytest.raises(PolicyConfigError, match="cannot read policy config"):
+    with pytest.raises(PolicyConfigError, match="missing.json: cannot read it: No such file or directory"):
         load_policy_config(tmp_path / "missing.json")
 
 

@@ -106,11 +106,25 @@ def test_settings_error_from_the_program(tmp_path):
 
 def test_invalid_policy_config(tmp_path):
     config = tmp_path / "bad.json"
-    config.write_text('{"aurora-backup-retention": {"minimumRetentionDays": 90}}')
+    config.write_text('{"aurora-backup-retention": {"minimumRetentionDays": 90}, "aurora-iam-auth": "strict"}')
     code, out, err = run_gate("--stack", "dev", "--policy-config", str(config))
     assert (code, out) == (2, "")
-    assert err == ("preflight: invalid policy pack config: aurora-backup-retention: minimumRetentionDays: "
-                   "90 is greater than the maximum of 35\n")
+    # Every problem at once, in the file the user named: a bad level and a value out of its schema's range.
+    assert err == (f"preflight: invalid policy pack config {config}: parsing enforcement level for "
+                   f'"aurora-iam-auth": "strict" is not a valid enforcement level; aurora-backup-retention: '
+                   f"minimumRetentionDays: 90 is greater than the maximum of 35\n")
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    (b"\xff\xfe{}", "not valid JSON: not UTF-8 text (invalid start byte at byte 0)"),
+    (b"{not json", "not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+    (b"[1]", "it must hold a JSON object"),
+])
+def test_unreadable_policy_config_names_the_file(tmp_path, content, problem):
+    config = tmp_path / "bad.json"
+    config.write_bytes(content)
+    code, out, err = run_gate("--stack", "dev", "--policy-config", str(config))
+    assert (code, out, err) == (2, "", f"preflight: invalid policy pack config {config}: {problem}\n")
 
 
 def test_usage_error_exits_2():
