@@ -107,13 +107,14 @@ def test_pull_request_workflow_shape():
     assert "preflight diff" in text and "--fail-on-replace" in text and "--base-missing-ok" in text
     assert "preflight graph --stack dev" in text and "ref: ${{ github.event.pull_request.base.sha }}" in text
     preview = jobs["preview"]
-    assert "vars.AWS_ROLE_ARN != ''" in preview["if"]
+    assert "vars.AWS_PREVIEW_ROLE_ARN != ''" in preview["if"] and "vars.AWS_ROLE_ARN != ''" in preview["if"]
     assert preview["permissions"]["id-token"] == "write"
     pulumi = next(s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
     assert pulumi["with"]["command"] == "preview" and pulumi["with"]["policyPacks"] == "policies"
     assert pulumi["with"]["comment-on-pr"] is True
     aws = next(s for s in preview["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
-    assert aws["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+    # The pull request's code runs with this role: a read-only preview role first, the deploy role only as fallback.
+    assert aws["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN || vars.AWS_ROLE_ARN }}"
 
 
 def test_deploy_workflow_shape():
