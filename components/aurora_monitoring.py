@@ -87,31 +87,41 @@ def event_subscriptions(name: str, topic: aws.sns.Topic, cluster: aws.rds.Cluste
 
 def alarms(name: str, settings: DatabaseSettings, cluster: aws.rds.Cluster, topic: aws.sns.Topic,
            tags: Mapping[str, str], opts: pulumi.ResourceOptions) -> list[aws.cloudwatch.MetricAlarm]:
-    """Cluster-level alarms (dimension DBClusterIdentifier); each notifies the topic when it fires and clears."""
+    """CloudWatch alarms that notify the topic when they fire and when they clear.
+
+    Load alarms are per role (dimensions DBClusterIdentifier + Role=WRITER / READER): the cluster-wide aggregate
+    averages the writer with the readers, so a saturated writer beside two idle readers would read as 33% CPU and never
+    alarm. Replica lag is the writer's metric for the whole cluster (AuroraReplicaLagMaximum, DBClusterIdentifier).
+    """
     limits = settings.alarms
     # (suffix, metric, statistic, comparison, threshold, description)
-    specs: list[tuple[str, str, str, str, float, str]] = [
+    per_role: list[tuple[str, str, str, str, float, str]] = [
         ("cpu", "CPUUtilization", "Average", "GreaterThanThreshold", limits.cpu_percent,
          f"CPU above {limits.cpu_percent}% for 15 minutes"),
         ("connections", "DatabaseConnections", "Maximum", "GreaterThanThreshold", limits.connections,
          f"more than {limits.connections} client connections"),
     ]
     if settings.serverless_v2:
-        specs.append(("capacity", "ACUUtilization", "Average", "GreaterThanThreshold",
-                      limits.serverless_capacity_percent,
-                      f"Serverless v2 capacity above {limits.serverless_capacity_percent}% of maxCapacity: raise "
-                      f"serverless.maxCapacity"))
+        per_role.append(("capacity", "ACUUtilization", "Average", "GreaterThanThreshold",
+                         limits.serverless_capacity_percent,
+                         f"Serverless v2 capacity above {limits.serverless_capacity_percent}% of maxCapacity: raise "
+                         f"serverless.maxCapacity"))
     else:
-        specs.append(("memory", "FreeableMemory", "Minimum", "LessThanThreshold",
-                      limits.freeable_memory_mb * 1024 * 1024,
-                      f"less than {limits.freeable_memory_mb} MiB free memory"))
+        per_role.append(("memory", "FreeableMemory", "Minimum", "LessThanThreshold",
+                         limits.freeable_memory_mb * 1024 * 1024,
+                         f"less than {limits.freeable_memory_mb} MiB free memory"))
+    roles = ["WRITER"] + (["READER"] if settings.readers else [])
+    specs = [(f"{role.lower()}-{suffix}", metric, statistic, comparison, threshold, f"{role.lower()}: {text}",
+              {"Role": role})
+             for role in roles for suffix, metric, statistic, comparison, threshold, text in per_role]
     if settings.readers:
         specs.append(("replica-lag", "AuroraReplicaLagMaximum", "Maximum", "GreaterThanThreshold",
-                      limits.replica_lag_ms, f"a reader more than {limits.replica_lag_ms} ms behind the writer"))
+                      limits.replica_lag_ms, f"a reader more than {limits.replica_lag_ms} ms behind the writer", {}))
     return [aws.cloudwatch.MetricAlarm(
         f"{name}-{suffix}", namespace="AWS/RDS", metric_name=metric, statistic=statistic,
         comparison_operator=comparison, threshold=threshold, period=300, evaluation_periods=3,
-        datapoints_to_alarm=3, treat_missing_data="notBreaching", dimensions={"DBClusterIdentifier": cluster.id},
+        datapoints_to_alarm=3, treat_missing_data="notBreaching",
+        dimensions={"DBClusterIdentifier": cluster.id, **role},
         alarm_description=f"{name}: {description}", alarm_actions=[topic.arn], ok_actions=[topic.arn],
         tags={**tags, "Name": f"{name}-{suffix}"}, opts=opts)
-        for suffix, metric, statistic, comparison, threshold, description in specs]
+        for suffix, metric, statistic, comparison, threshold, description, role in specs]

@@ -120,6 +120,24 @@ def test_alarms_fit_the_capacity_model(dev, prod):
     assert metrics(prod) == {"CPUUtilization", "DatabaseConnections", "FreeableMemory", "AuroraReplicaLagMaximum"}
 
 
+def test_load_alarms_watch_each_role_not_the_cluster_average(dev, prod):
+    """The cluster-wide aggregate averages the writer with the readers: a saturated writer would hide behind idle
+    readers. Load alarms carry Role=WRITER / READER; replica lag is the writer's cluster-wide metric."""
+    def by_role(run):
+        found: dict[str, set[str]] = {}
+        for alarm in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+            if alarm.inputs.get("namespace") == "AWS/RDS":
+                found.setdefault(alarm.inputs["dimensions"].get("Role", "cluster"), set()).add(
+                    alarm.inputs["metricName"])
+        return found
+    assert by_role(dev) == {"WRITER": {"CPUUtilization", "DatabaseConnections", "ACUUtilization"}}
+    load = {"CPUUtilization", "DatabaseConnections", "FreeableMemory"}
+    assert by_role(prod) == {"WRITER": load, "READER": load, "cluster": {"AuroraReplicaLagMaximum"}}
+    for alarm in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        if alarm.inputs.get("namespace") == "AWS/RDS":
+            assert alarm.inputs["dimensions"]["DBClusterIdentifier"] == cluster_of(prod).inputs["clusterIdentifier"]
+
+
 def test_alarm_email_subscribes_to_the_topic(evaluate):
     run = evaluate("dev", {D: {"alarmEmail": "oncall@example.com", "readers": 0, "deletionProtection": False},
                            "aurora-platform:app": None})
