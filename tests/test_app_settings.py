@@ -228,3 +228,18 @@ def test_no_password_secret_with_iam_auth_and_no_mounts_on_a_writable_root():
 def test_an_unknown_engine_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown database engine 'aurora'"):
         build(app({}), engine="aurora")
+
+
+def test_an_app_on_a_global_secondary_must_use_iam_authentication():
+    """A secondary has no password of its own here: the mistake is reported with the others, before anything runs."""
+    secondary = {"global": {"enabled": True, "role": "secondary", "identifier": "aurora-platform-prod"}}
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": secondary, "app": {"image": IMAGE}}, "dev", "us-east-1")
+    assert caught.value.problems == [
+        f"{KEY}.iamDatabaseAuth: must be true: the database is a global database secondary "
+        "(aurora-platform:database.global.role: secondary), which has no master password of its own here, so the "
+        "task can only connect with IAM authentication (set iamDatabaseUser too)"]
+    settings = load_settings({"database": secondary,
+                              "app": {"image": IMAGE, "iamDatabaseAuth": True, "iamDatabaseUser": "blog_app"}},
+                             "dev", "us-east-1")
+    assert settings.app.iam_database_auth is True

@@ -187,6 +187,11 @@ def _against_database(section: Section, problems: Problems, database: Any, iam_a
         problems.add_text(f"{section.key}.iamDatabaseAuth",
                           "must be true: the database's RDS Proxy (aurora-platform:database.proxy) accepts only IAM "
                           "authentication tokens, so a task connecting with the password would be refused")
+    if getattr(database, "is_secondary", False) and not iam_auth:
+        problems.add_text(f"{section.key}.iamDatabaseAuth",
+                          "must be true: the database is a global database secondary "
+                          "(aurora-platform:database.global.role: secondary), which has no master password of its "
+                          "own here, so the task can only connect with IAM authentication (set iamDatabaseUser too)")
     if iam_auth and iam_user is not None and iam_user == getattr(database, "master_username", None):
         problems.add(f"{section.key}.iamDatabaseUser", iam_user,
                      "an application user other than the master user (aurora-platform:database.masterUsername)")
