@@ -162,7 +162,8 @@ class AuroraCluster(pulumi.ComponentResource):
             self.password_parameter_arn = self.password_parameter.arn
 
         # ---- observability created before the cluster ---------------------------------------------------------
-        self.log_groups = monitoring.log_groups(name, self.identifier, settings, self.kms_key_arn, self._tags, child)
+        self.log_groups = monitoring.log_groups(name, self.identifier, settings, self.kms_key_arn, self._tags, child,
+                                                protect=protect)
         self.monitoring_role = monitoring.monitoring_role(name, self._partition, self._tags, child)
 
         # ---- global database ----------------------------------------------------------------------------------

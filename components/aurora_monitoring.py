@@ -23,13 +23,16 @@ ENHANCED_MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRol
 
 
 def log_groups(name: str, cluster_identifier: str, settings: DatabaseSettings, key_arn: pulumi.Input[str],
-               tags: Mapping[str, str], opts: pulumi.ResourceOptions) -> list[aws.cloudwatch.LogGroup]:
+               tags: Mapping[str, str], opts: pulumi.ResourceOptions,
+               protect: bool = False) -> list[aws.cloudwatch.LogGroup]:
     """One log group per exported log, named where RDS writes (/aws/rds/cluster/<id>/<log>), created before the
-    cluster so RDS does not create an unencrypted, never-expiring group of its own."""
+    cluster so RDS does not create an unencrypted, never-expiring group of its own. Protected with the cluster: the
+    audit and error logs are records deleting the group would lose."""
     return [aws.cloudwatch.LogGroup(
         f"{name}-{log}", name=f"/aws/rds/cluster/{cluster_identifier}/{log}",
         retention_in_days=settings.log_retention_days, kms_key_id=key_arn,
-        tags={**tags, "Name": f"{cluster_identifier}-{log}"}, opts=opts)
+        tags={**tags, "Name": f"{cluster_identifier}-{log}"},
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect)))
         for log in settings.engine_spec.log_exports]
 
 

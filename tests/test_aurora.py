@@ -97,6 +97,11 @@ def test_dev_is_cheap_and_prod_is_protected(dev, prod):
     assert d.protect is False and p.protect is True
     assert database_key(dev).protect is False and database_key(prod).protect is True
     assert dev.one(PARAMETER).protect is False and prod.one(PARAMETER).protect is True
+    # the exported database logs (audit trail) are kept with the cluster
+    for run, protected in ((dev, False), (prod, True)):
+        groups = [run.by_urn(u) for u in cluster_of(run).dependencies
+                  if run.by_urn(u).type == "aws:cloudwatch/logGroup:LogGroup"]
+        assert groups and {g.protect for g in groups} == {protected}
 
 
 def test_windows_are_set(any_stack):
