@@ -21,8 +21,12 @@ class Target:
     password_parameter: str | None = None
     bastion_instance: str | None = None
 
+    outputs_path: str | None = None
+
     def require_cluster(self) -> str:
         if not self.cluster_id:
+            if self.outputs_path:
+                raise OpsError(f"--outputs {self.outputs_path}: no clusterIdentifier in it; pass --cluster ID")
             raise OpsError("no cluster given: pass --cluster ID, or --outputs FILE with a clusterIdentifier")
         return self.cluster_id
 
@@ -66,4 +70,5 @@ def resolve_target(args: argparse.Namespace) -> Target:
         cluster_id=pick("cluster", "clusterIdentifier"),
         password_parameter=pick("password_parameter", "passwordParameterName"),
         bastion_instance=pick("bastion_instance", "bastionInstanceId"),
+        outputs_path=path,
     )

@@ -38,6 +38,12 @@ def _open_sources(permission: dict[str, Any]) -> list[str]:
     return [c for c in cidrs if c in OPEN_CIDRS]
 
 
+def _traffic(permission: dict[str, Any]) -> str:
+    if permission.get("IpProtocol") in ("-1", "all"):
+        return "all traffic"
+    return f"{permission.get('IpProtocol')} {permission.get('FromPort')}-{permission.get('ToPort')}"
+
+
 def no_open_db_ingress(facts: Facts) -> Outcome:
     port = int(facts.cluster.get("Port") or 0)
     group_ids = [g["VpcSecurityGroupId"] for g in facts.cluster.get("VpcSecurityGroups", [])]
@@ -45,8 +51,7 @@ def no_open_db_ingress(facts: Facts) -> Outcome:
         return passed("no VPC security groups attached")
     groups = facts.aws.ec2.describe_security_groups(GroupIds=group_ids)["SecurityGroups"]
     open_rules = [
-        f"{group['GroupId']} allows {source} on {permission.get('IpProtocol')} "
-        f"{permission.get('FromPort', 'all')}-{permission.get('ToPort', 'all')}"
+        f"{group['GroupId']} allows {source} on {_traffic(permission)}"
         for group in groups
         for permission in group.get("IpPermissions", [])
         if _covers(permission, port)

@@ -21,11 +21,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bastion-instance", metavar="ID", help="EC2 instance id of the bastion")
     parser.add_argument(
         "--min-retention",
-        type=int,
+        type=retention_days,
         default=7,
         metavar="DAYS",
-        help="minimum backup retention in days (default 7)",
+        help="minimum backup retention in days, 1-35 (default 7)",
     )
+
+
+def retention_days(value: str) -> int:
+    """argparse ``type=``: Aurora keeps 1 to 35 days, so a bar outside that is a typo, not a policy."""
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {value!r}") from None
+    if not 1 <= days <= 35:
+        raise argparse.ArgumentTypeError(f"{days} is outside Aurora's backup retention range 1-35")
+    return days
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:

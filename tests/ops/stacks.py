@@ -45,8 +45,8 @@ COMPLIANT: dict[str, Any] = {
     "zones": ("a", "b"),  # one instance per entry
     "tiers": None,  # promotion tiers, default 0, 1, 2...
     "password_type": "SecureString",
-    "password_key": "cmk",  # "cmk" | "aws" (alias/aws/ssm)
-    "open_ingress": False,
+    "password_key": "cmk",  # "cmk" (its ARN) | "cmk-id" (its key id) | "cmk-alias" | "aws" (alias/aws/ssm)
+    "open_ingress": None,  # None | "tcp" (0.0.0.0/0 to the port) | "all-traffic" (protocol -1) | "ipv6" (::/0)
     "bastion": True,  # needs network
     "imds": "required",
     "bastion_encrypted": True,
@@ -183,7 +183,7 @@ class StackBuilder:
         if s["password"]:
             put: dict[str, Any] = {"Name": password_parameter, "Value": "x", "Type": s["password_type"]}
             if s["password_type"] == "SecureString":
-                put["KeyId"] = key_arn if s["password_key"] == "cmk" else "alias/aws/ssm"
+                put["KeyId"] = self.password_key_id(name, key_arn, s["password_key"])
             self.ssm.put_parameter(**put)
 
         bastion_id = None
@@ -225,7 +225,19 @@ class StackBuilder:
             instances=instances,
         )
 
-    def network(self, name: str, port: int, open_ingress: bool) -> tuple[list[str], str, str]:
+    def password_key_id(self, name: str, key_arn: str, kind: str) -> str:
+        """The KeyId given to put_parameter; describe_parameters reports it back as given."""
+        if kind == "aws":
+            return "alias/aws/ssm"
+        if kind == "cmk-id":
+            return key_arn.rsplit("/", 1)[-1]
+        if kind == "cmk-alias":
+            alias = f"alias/{name}-password"
+            self.kms.create_alias(AliasName=alias, TargetKeyId=key_arn)
+            return alias
+        return key_arn
+
+    def network(self, name: str, port: int, open_ingress: str | None) -> tuple[list[str], str, str]:
         vpc = self.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         subnets = [
             self.ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"][
@@ -240,13 +252,19 @@ class StackBuilder:
         app_sg = self.ec2.create_security_group(GroupName=f"{name}-app", Description="app", VpcId=vpc)
         db_sg = self.ec2.create_security_group(GroupName=f"{name}-db", Description="db", VpcId=vpc)
         db_sg_id = db_sg["GroupId"]
-        source: dict[str, Any] = {"UserIdGroupPairs": [{"GroupId": app_sg["GroupId"]}]}
-        if open_ingress:
-            source = {"IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
-        self.ec2.authorize_security_group_ingress(
-            GroupId=db_sg_id,
-            IpPermissions=[{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, **source}],
-        )
+        rule: dict[str, Any] = {
+            "IpProtocol": "tcp",
+            "FromPort": port,
+            "ToPort": port,
+            "UserIdGroupPairs": [{"GroupId": app_sg["GroupId"]}],
+        }
+        open_rules = {
+            "tcp": {"IpProtocol": "tcp", "FromPort": 1024, "ToPort": 65535, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+            "all-traffic": {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+            "ipv6": {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+        }
+        permissions = [rule] + ([open_rules[open_ingress]] if open_ingress else [])
+        self.ec2.authorize_security_group_ingress(GroupId=db_sg_id, IpPermissions=permissions)
         return subnets, subnet_group, db_sg_id
 
     def bastion(self, subnet: str, imds: str, encrypted: bool) -> str:

@@ -10,6 +10,7 @@ from botocore.stub import Stubber
 from ops.aws import Clients
 from ops.checks.base import Facts
 from ops.checks.bastion import bastion_imdsv2
+from ops.checks.keys import key_problem
 from ops.checks.tls import parameter_value, tls_enforced
 
 
@@ -76,3 +77,42 @@ def test_disabled_metadata_endpoint_passes_imdsv2(aws_env):
         )
         clients = Clients("eu-west-1", lambda service, region: ec2)
         assert bastion_imdsv2(facts({}, clients, "i-1")) == ("pass", "i-1: instance metadata endpoint disabled")
+
+
+@pytest.fixture
+def kms(aws_env):
+    client = boto3.client("kms", region_name="eu-west-1")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+AWS_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/2222"
+CMK_ARN = "arn:aws:kms:eu-west-1:123456789012:key/3333"
+
+
+def test_aws_managed_key_is_not_a_cmk_by_key_manager(kms):
+    """Stubber, because moto reports its alias/aws/* keys as KeyManager CUSTOMER: on AWS the key
+    of a cluster created with `aws/rds` is reported by ARN, and only KeyManager tells."""
+    client, stubber = kms
+    stubber.add_response(
+        "describe_key",
+        {"KeyMetadata": {"KeyId": "2222", "Arn": AWS_KEY_ARN, "KeyManager": "AWS", "KeyState": "Enabled"}},
+        {"KeyId": AWS_KEY_ARN},
+    )
+    assert key_problem(client, AWS_KEY_ARN) == f"{AWS_KEY_ARN} is managed by AWS, not the customer"
+
+
+def test_disabled_cmk_is_a_problem(kms):
+    """Stubber, to pin the order: customer-managed, no aws/ alias, but disabled."""
+    client, stubber = kms
+    stubber.add_response(
+        "describe_key",
+        {"KeyMetadata": {"KeyId": "3333", "Arn": CMK_ARN, "KeyManager": "CUSTOMER", "KeyState": "Disabled"}},
+    )
+    stubber.add_response("list_aliases", {"Aliases": [{"AliasName": "alias/aurora-dev"}]}, {"KeyId": "3333"})
+    assert key_problem(client, CMK_ARN) == f"{CMK_ARN} is Disabled"
+
+
+def test_ssm_default_alias_is_refused_without_any_call():
+    assert key_problem(None, "alias/aws/ssm") == "alias/aws/ssm is an AWS-managed key, not a customer-managed key"

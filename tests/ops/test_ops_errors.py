@@ -80,11 +80,25 @@ def test_outputs_value_of_wrong_type(aws_env, run_ops, tmp_path):
     assert result.err == f"error: --outputs {outputs}: clusterIdentifier should be a string, got list\n"
 
 
+def test_outputs_file_without_cluster_names_the_file(aws_env, run_ops, tmp_path):
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"region": "eu-west-1", "clusterIdentifier": None}))
+    result = run_ops("failover", "--outputs", str(outputs), "--yes")
+    assert (result.code, result.err) == (
+        2,
+        f"error: --outputs {outputs}: no clusterIdentifier in it; pass --cluster ID\n",
+    )
+
+
 def test_usage_errors_exit_2(run_ops):
     assert run_ops().code == 2
     result = run_ops("verify", "--min-retention", "seven")
     assert result.code == 2
-    assert "argument --min-retention: invalid int value: 'seven'" in result.err
+    assert "argument --min-retention: not a whole number of days: 'seven'" in result.err
+    for days in ("0", "36"):
+        result = run_ops("verify", "--min-retention", days)
+        assert result.code == 2
+        assert f"argument --min-retention: {days} is outside Aurora's backup retention range 1-35" in result.err
 
 
 def test_client_side_errors_are_one_line():

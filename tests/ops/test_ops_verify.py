@@ -56,6 +56,7 @@ VARIANTS = [
     ({"tls": None}, "aurora-tls-forced", "rds.force_ssl is not set"),
     ({"tls": "0"}, "aurora-tls-forced", "rds.force_ssl=0"),
     ({"retention": 3}, "aurora-backup-retention", "retention 3 day(s), below the minimum of 7"),
+    ({"retention": 0}, "aurora-backup-retention", "retention 0 day(s), below the minimum of 7"),  # moto accepts 0
     ({"deletion_protection": False}, "aurora-deletion-protection", "off"),
     ({"iam_auth": False}, "aurora-iam-auth", "off"),
     ({"copy_tags": False}, "aurora-copy-tags-to-snapshot", "not copied"),
@@ -66,10 +67,28 @@ VARIANTS = [
     ({"zones": ("b",)}, "aurora-readers-multi-az", "all 1 instance(s) in eu-west-1b"),
     ({"password_type": "String"}, "ssm-secret-parameter-secure-cmk", "is a String, not a SecureString"),
     ({"password_key": "aws"}, "ssm-secret-parameter-secure-cmk", "alias/aws/ssm"),
-    ({"open_ingress": True}, "no-world-admin-ingress", "allows 0.0.0.0/0 on tcp 5432-5432"),
+    ({"open_ingress": "tcp"}, "no-world-admin-ingress", "allows 0.0.0.0/0 on tcp 1024-65535"),
+    ({"open_ingress": "all-traffic"}, "no-world-admin-ingress", "allows 0.0.0.0/0 on all traffic"),
+    ({"open_ingress": "ipv6"}, "no-world-admin-ingress", "allows ::/0 on tcp 5432-5432"),
     ({"imds": "optional"}, "ec2-imdsv2-required", "HttpTokens=optional"),
     ({"bastion_encrypted": False}, "ec2-ebs-encrypted", "unencrypted volume"),
 ]
+
+
+# Compliant variants that a too-strict check would fail.
+PASSING_VARIANTS = [
+    {"password_key": "cmk-id"},
+    {"password_key": "cmk-alias"},
+    {"retention": 35},
+]
+
+
+@pytest.mark.parametrize("change", PASSING_VARIANTS, ids=[str(v) for v in PASSING_VARIANTS])
+def test_other_compliant_shapes_pass(shared_stacks, run_ops, change):
+    stack = shared_stacks.get(**change)
+    result = run_ops("verify", "--outputs", str(stack.outputs), "--json")
+    assert result.code == 0, result.out + result.err
+    assert set(statuses(result).values()) == {"pass"}
 
 
 @pytest.mark.parametrize(("change", "check", "detail"), VARIANTS, ids=[f"{v[1]}:{v[0]}" for v in VARIANTS])
