@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import boto3
+from botocore.stub import Stubber
+
+from ops.commands.failover import choose_target
+
 
 def test_default_target_is_best_promotion_tier_and_writer_moves(stacks, run_ops):
     # Instance 1 (tier 0) is the writer; of the readers, instance 3 has the better tier.
@@ -69,3 +74,52 @@ def test_single_instance_cluster_has_no_reader(stacks, run_ops):
     result = run_ops("failover", "--cluster", stack.cluster_id, "--yes")
     assert result.code == 2
     assert result.err == "error: cluster aurora-dev has no reader to fail over to\n"
+
+
+def members(writer, tiers):
+    return [
+        {"DBInstanceIdentifier": name, "IsClusterWriter": name == writer, "PromotionTier": tier}
+        for name, tier in tiers.items()
+    ]
+
+
+def test_equal_tiers_go_to_the_lowest_identifier():
+    cluster = {"DBClusterIdentifier": "c", "DBClusterMembers": members("c-1", {"c-1": 0, "c-3": 1, "c-2": 1, "c-4": 2})}
+    assert choose_target(cluster, None) == "c-2"
+
+
+def test_waits_until_the_new_writer_is_available(aws_env, run_ops):
+    """Stubber, because moto's failover is instantaneous: AWS reports `failing-over` first with
+    the old writer, then with the new writer before the cluster is `available` again. The
+    command must not return (and scripts must not reconnect) before the last state."""
+    client = boto3.client("rds", region_name="eu-west-1")
+    states = [
+        ("available", "c-1"),  # read before the failover
+        ("failing-over", "c-1"),
+        ("failing-over", "c-2"),
+        ("available", "c-2"),
+    ]
+    with Stubber(client) as stubber:
+        for index, (status, writer) in enumerate(states):
+            cluster = {
+                "DBClusterIdentifier": "c",
+                "Status": status,
+                "DBClusterMembers": members(writer, {"c-1": 0, "c-2": 1}),
+            }
+            stubber.add_response("describe_db_clusters", {"DBClusters": [cluster]}, {"DBClusterIdentifier": "c"})
+            if index == 0:
+                stubber.add_response(
+                    "failover_db_cluster",
+                    {"DBCluster": cluster},
+                    {"DBClusterIdentifier": "c", "TargetDBInstanceIdentifier": "c-2"},
+                )
+        result = run_ops("failover", "--cluster", "c", "--yes", make_client=lambda service, region: client)
+        stubber.assert_no_pending_responses()
+    assert result.code == 0, result.err
+    assert result.out == "c: writer c-1 -> c-2\n"
+    progress = [line.split("] ", 1)[1] for line in result.err.splitlines() if line.startswith("  [")]
+    assert progress == [
+        "writer of c: status failing-over, writer c-1",
+        "writer of c: status failing-over, writer c-2",
+        "writer of c: status available, writer c-2",
+    ]
