@@ -26,6 +26,7 @@ from .settings.database import DatabaseSettings
 # Characters RDS refuses in a master password are `/`, `@`, `"` and space; `'` and `\` are left out too because they
 # break shell and connection-string quoting. These are the specials the generator may use.
 PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?"
+# Aurora MySQL takes master passwords of 8 to 41 characters; Aurora PostgreSQL more. 32 fits both.
 PASSWORD_LENGTH = 32
 # Cluster parameters are always sent with this apply method: AWS reports `pending-reboot` for parameters it was not
 # asked to change and silently ignores apply-method-only changes, so any other value shows a diff on every preview
@@ -275,7 +276,7 @@ class AuroraCluster(pulumi.ComponentResource):
         if settings.manage_master_user_password:
             cluster.update(manage_master_user_password=True, master_user_secret_kms_key_id=self.kms_key_arn)
         else:
-            # Write-only: the password reaches RDS but is never stored in the cluster's state.
+            # Write-only: sent on create and again only when the version changes (docs/database.md, Decisions).
             cluster.update(master_password_wo=self.password, master_password_wo_version=settings.password_version)
         restore = settings.restore_from
         if restore is None:

@@ -18,7 +18,8 @@ RDS_REJECTS = set('/@" ')
 def test_the_generator_can_never_produce_a_character_rds_rejects(any_stack):
     [password] = any_stack.of_type("random:index/randomPassword:RandomPassword")
     inputs = unwrap_secrets(password.inputs)
-    assert inputs["special"] is True and inputs["length"] >= 16
+    # long enough, and within Aurora MySQL's 41-character limit for master passwords
+    assert inputs["special"] is True and 16 <= inputs["length"] <= 41
     assert not RDS_REJECTS & set(inputs["overrideSpecial"])
     # the provider draws only from upper, lower, digits and overrideSpecial: generate many with these inputs
     for seed in range(2000):
@@ -63,3 +64,17 @@ def test_no_plaintext_password_in_any_recorded_input_output_or_export(any_stack)
 def test_no_plaintext_password_in_the_variants(name):
     assert name in VARIANTS
     _assert_nowhere_in_plain_text(variant(name))
+
+
+def test_raising_password_version_generates_a_new_password_and_sends_it_everywhere(evaluate):
+    """Write-only values are sent only when their version changes (Pulumi: "a change to the version field will prompt
+    Pulumi to re-apply the write-only field's value"): the RandomPassword's keepers and all three versions must follow
+    passwordVersion together, or RDS, SSM and the proxy's secret would keep the old password."""
+    run = evaluate("dev", {"aurora-platform:database": {
+        "readers": 1, "deletionProtection": False, "passwordVersion": 3, "proxy": {"enabled": True, "iamAuth": False}},
+        "aurora-platform:app": None})
+    [password] = run.of_type("random:index/randomPassword:RandomPassword")
+    assert unwrap_secrets(password.inputs)["keepers"] == {"passwordVersion": "3"}
+    assert run.one("aws:rds/cluster:Cluster").inputs["masterPasswordWoVersion"] == 3
+    assert run.one("aws:ssm/parameter:Parameter").inputs["valueWoVersion"] == 3
+    assert run.one("aws:secretsmanager/secretVersion:SecretVersion").inputs["secretStringWoVersion"] == 3
