@@ -122,6 +122,8 @@ def test_instances_are_private_monitored_and_spread(prod):
         inputs = instance.inputs
         assert inputs["publiclyAccessible"] is False
         assert inputs["autoMinorVersionUpgrade"] is True
+        # the CA clients verify against (sslmode=verify-full with the RDS bundle), pinned rather than the region default
+        assert inputs["caCertIdentifier"] == "rds-ca-rsa2048-g1"
         assert inputs["monitoringInterval"] == 15
         role = dep(prod, instance, "monitoringRoleArn")
         assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {

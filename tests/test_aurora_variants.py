@@ -105,6 +105,7 @@ def test_events_and_alarms_go_to_an_encrypted_topic(any_stack):
     for alarm in alarms.values():
         assert alarm.property_dependencies["dimensions"] == [cluster.urn]
         assert alarm.property_dependencies["alarmActions"] == [topic.urn]
+        assert alarm.property_dependencies["okActions"] == [topic.urn]  # on-call also hears when it clears
     policy = json.loads(any_stack.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
     assert policy["Statement"][0]["Principal"]["Service"] == ["events.rds.amazonaws.com", "cloudwatch.amazonaws.com"]
     key_policy = json.loads(database_key(any_stack).inputs["policy"])
