@@ -40,9 +40,12 @@ def snapshot_arn(rds: Any, snapshot: str) -> str:
 
 
 def default_task_id(snapshot: str, stamp: str) -> str:
+    """SNAPSHOT-export-STAMP within the 60-character limit. The snapshot's id already follows the
+    same naming rules; only cutting it can leave a hyphen before ours, and the API refuses two
+    consecutive hyphens. ``rds:`` (automated snapshots) and ARN prefixes are dropped."""
     base = snapshot.rsplit(":", 1)[-1]
     suffix = f"-export-{stamp}"
-    return base[: MAX_TASK_ID - len(suffix)] + suffix
+    return base[: MAX_TASK_ID - len(suffix)].rstrip("-") + suffix
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:

@@ -113,6 +113,7 @@ CLIENT_ENV = (
     "AWS_SECRET_ACCESS_KEY",
     "AWS_DEFAULT_REGION",
     "AWS_MAX_ATTEMPTS",
+    "AWS_PROFILE",
 )
 _clients: dict[tuple[Any, ...], Any] = {}
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from botocore.exceptions import ParamValidationError, WaiterError
+from botocore.exceptions import ParamValidationError, ReadTimeoutError, WaiterError
 
 from ops.errors import one_line
 
@@ -122,3 +122,25 @@ def test_module_entry_point_in_a_subprocess(moto):
     )
     assert completed.returncode == 2
     assert completed.stderr == "error: DBClusterNotFoundFault: DBCluster ghost not found.\n"
+
+
+def test_unknown_profile_is_one_line(aws_env, run_ops, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "prdo")
+    result = run_ops("verify", "--cluster", "c1")
+    assert (result.code, result.err) == (2, "error: ProfileNotFound: The config profile (prdo) could not be found\n")
+
+
+def test_read_timeout_is_one_line():
+    timeout = ReadTimeoutError(endpoint_url="https://rds.eu-west-1.amazonaws.com/", error="read timed out")
+    assert one_line(timeout) == (
+        'ReadTimeoutError: Read timeout on endpoint URL: "https://rds.eu-west-1.amazonaws.com/"'
+    )
+
+
+def test_ctrl_c_exits_130_without_traceback(run_ops):
+    def interrupted(service, region):
+        raise KeyboardInterrupt
+
+    result = run_ops("failover", "--cluster", "c1", "--yes", make_client=interrupted)
+    assert result.code == 130
+    assert result.err == "error: interrupted; an AWS operation already started may still run\n"

@@ -9,6 +9,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from ops.commands.export import default_task_id
+
 ROLE = "arn:aws:iam::123456789012:role/rds-s3-export"
 SNAP_ARN = "arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:nightly"
 
@@ -128,3 +130,20 @@ def test_timeout_stops_waiting_with_a_clear_message(stubbed_rds, run_ops):
     result = export_with(run_ops, client, "--export-id", "e", "--timeout", "0")
     assert result.code == 2
     assert "error: timed out after 0s waiting for export e (last state: IN_PROGRESS 0%)" in result.err
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "expected"),
+    [
+        ("rds:aurora-prod-2026-11-27-03-10", "aurora-prod-2026-11-27-03-10-export-20261127030000"),
+        (SNAP_ARN, "nightly-export-20261127030000"),
+        # cut at 38 characters, right after a hyphen: no "--" in the task id
+        ("a" * 37 + "-before-upgrade", "a" * 37 + "-export-20261127030000"),
+    ],
+    ids=["automated", "arn", "cut-at-hyphen"],
+)
+def test_default_task_id_is_valid_and_fits(snapshot, expected):
+    task_id = default_task_id(snapshot, "20261127030000")
+    assert task_id == expected
+    assert len(task_id) <= 60
+    assert "--" not in task_id
