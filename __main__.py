@@ -82,6 +82,7 @@ pulumi.export("passwordParameterName", database.password_parameter_name)
 pulumi.export("passwordParameterArn", database.password_parameter_arn)
 pulumi.export("kmsKeyArn", database.kms_key_arn)
 pulumi.export("snsTopicArn", database.sns_topic_arn)
+pulumi.export("finalSnapshotIdentifier", database.final_snapshot_identifier)
 if database.global_cluster_identifier is not None:
     pulumi.export("globalClusterIdentifier", database.global_cluster_identifier)
 if database.proxy is not None:

@@ -174,6 +174,14 @@ class AuroraCluster(pulumi.ComponentResource):
             self.global_cluster_identifier = pulumi.Output.from_input(settings.global_database.identifier)
 
         # ---- the cluster --------------------------------------------------------------------------------------
+        # The final snapshot's name must be new each time a cluster of this name is deleted: a second `pulumi destroy`
+        # of a recreated dev stack would otherwise fail on the snapshot the first one left (snapshots outlive the
+        # stack). The suffix lives as long as the cluster identifier does.
+        self._final_snapshot_suffix = random.RandomString(
+            f"{name}-final-snapshot-suffix", length=8, special=False, upper=False,
+            keepers={"clusterIdentifier": self.identifier}, opts=child)
+        self.final_snapshot_identifier = pulumi.Output.concat(
+            self.identifier, "-final-", self._final_snapshot_suffix.result)
         self.cluster = aws.rds.Cluster(name, **self._cluster_args(args, settings), opts=pulumi.ResourceOptions(
             parent=self, protect=protect, depends_on=list(self.log_groups),
             # restoreFrom builds a new cluster only: once it exists, editing or removing restoreFrom must not
@@ -228,6 +236,7 @@ class AuroraCluster(pulumi.ComponentResource):
             "passwordParameterArn": self.password_parameter_arn,
             "kmsKeyArn": self.kms_key_arn,
             "snsTopicArn": self.sns_topic_arn,
+            "finalSnapshotIdentifier": self.final_snapshot_identifier,
         })
 
     # ---- construction helpers -----------------------------------------------------------------------------------
@@ -254,7 +263,7 @@ class AuroraCluster(pulumi.ComponentResource):
             preferred_maintenance_window=settings.maintenance_window,
             copy_tags_to_snapshot=True,
             skip_final_snapshot=settings.skip_final_snapshot,
-            final_snapshot_identifier=f"{self.identifier}-final",
+            final_snapshot_identifier=self.final_snapshot_identifier,
             deletion_protection=settings.deletion_protection,
             enabled_cloudwatch_logs_exports=list(engine.log_exports),
             apply_immediately=settings.apply_immediately,

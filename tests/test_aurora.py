@@ -4,6 +4,7 @@ property dependencies, not names)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -76,7 +77,6 @@ def test_cluster_settings_every_stack_shares(any_stack):
     assert inputs["iamDatabaseAuthenticationEnabled"] is True
     assert inputs["copyTagsToSnapshot"] is True
     assert inputs["skipFinalSnapshot"] is False
-    assert inputs["finalSnapshotIdentifier"] == f"{inputs['clusterIdentifier']}-final"
     assert inputs["enabledCloudwatchLogsExports"] == ["postgresql"]
     assert "backtrackWindow" not in inputs
     assert inputs["tags"]["Environment"] == any_stack.one("aws:ec2/vpc:Vpc").inputs["tags"]["Environment"]
@@ -181,3 +181,17 @@ def test_resources_are_children_of_the_component(any_stack):
     for token in (CLUSTER, INSTANCE, PARAMETER, "aws:sns/topic:Topic", "aws:rds/eventSubscription:EventSubscription",
                   "random:index/randomPassword:RandomPassword"):
         assert {r.urn for r in any_stack.of_type(token)} <= owned, token
+
+
+def test_final_snapshot_name_is_valid_and_new_for_each_cluster_lifetime(any_stack):
+    """A fixed `<id>-final` would make the second delete of a recreated cluster fail (the first snapshot still
+    exists); the suffix is a RandomString kept as long as the cluster identifier."""
+    cluster = cluster_of(any_stack)
+    name = cluster.inputs["finalSnapshotIdentifier"]
+    [suffix] = [any_stack.by_urn(u) for u in cluster.property_dependencies["finalSnapshotIdentifier"]]
+    assert suffix.type == "random:index/randomString:RandomString"
+    assert suffix.inputs["keepers"] == {"clusterIdentifier": cluster.inputs["clusterIdentifier"]}
+    assert name == f"{cluster.inputs['clusterIdentifier']}-final-{suffix.outputs['result']}"
+    # RDS: 1-255 letters, digits and hyphens, starting with a letter, no two hyphens in a row, no hyphen at the end
+    assert re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,254}", name) and "--" not in name and not name.endswith("-")
+    assert cluster.inputs["skipFinalSnapshot"] is False
