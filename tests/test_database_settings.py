@@ -174,8 +174,11 @@ USERNAME_RESERVED = ("not a reserved word (admin, mysql, postgres, public, rds_s
     ({"performanceInsightsRetentionDays": 10},
      f"{KEY}.performanceInsightsRetentionDays: got 10; allowed: 7 (free tier), a multiple of 31 up to 713, or 731"),
     ({"kmsKeyArn": "alias/foo"},
-     f'{KEY}.kmsKeyArn: got "alias/foo"; allowed: the ARN of a customer-managed KMS key, '
-     f'e.g. "arn:aws:kms:us-east-1:123456789012:key/<uuid>"'),
+     f'{KEY}.kmsKeyArn: got "alias/foo"; allowed: the ARN of a customer-managed KMS key in the stack\'s region '
+     f'us-east-1, e.g. "arn:aws:kms:us-east-1:123456789012:key/<uuid>"'),
+    ({"kmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/0b5c1d6e-1111-2222-3333-444455556666"},
+     f'{KEY}.kmsKeyArn: got "arn:aws:kms:eu-west-1:123456789012:key/0b5c1d6e-1111-2222-3333-444455556666"; '
+     f'allowed: the ARN of a customer-managed KMS key in the stack\'s region us-east-1'),
     ({"skipFinalSnapshot": "yes"}, f'{KEY}.skipFinalSnapshot: got "yes"; allowed: true or false'),
     ({"alarmEmail": "nobody"}, f'{KEY}.alarmEmail: got "nobody"; allowed: an email address'),
     ({"logRetentionDays": 0}, f"{KEY}.logRetentionDays: got 0; allowed: one of the CloudWatch Logs retention periods"),

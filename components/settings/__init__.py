@@ -65,7 +65,7 @@ def load_settings(values: Mapping[str, Any], stack: str, region: str | None = No
     network = parse_network(Section(problems, f"{PROJECT}:network", values.get("network")), problems, region)
     database: DatabaseSettings = parse_database(Section(problems, f"{PROJECT}:database", values.get("database")),
                                                 problems, production=environment == "production", project=PROJECT,
-                                                stack=stack)
+                                                stack=stack, region=region)
     bastion: BastionSettings = parse_bastion(Section(problems, f"{PROJECT}:bastion", values.get("bastion")), problems,
                                              production=environment == "production")
     # No `aurora-platform:app` section: a stack without an application tier (no AppService).

@@ -241,7 +241,7 @@ def windows_overlap(backup: tuple[int, int], maintenance: tuple[int, int]) -> bo
 
 # ---- parsing --------------------------------------------------------------------------------------------------------
 def parse_database(section: Section, problems: Problems, *, production: bool, project: str = "aurora-platform",
-                   stack: str = "dev") -> DatabaseSettings:
+                   stack: str = "dev", region: str | None = None) -> DatabaseSettings:
     defaults = DatabaseSettings()
     key = section.key
     engine_name = section.string("engine", defaults.engine, choices=ENGINES)
@@ -268,9 +268,12 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
                               allowed=f"a whole number from 0 to {MAX_READERS} (Aurora allows one writer and up to "
                                       f"{MAX_READERS} readers)")
     serverless = _serverless(section, problems, instance_class, engine, version)
+    # RDS encrypts with a key of the cluster's own region (a global secondary too: each region has its own key).
     kms_key_arn = section.string("kmsKeyArn", None, pattern=KMS_ARN,
-                                 allowed="the ARN of a customer-managed KMS key, "
-                                         "e.g. \"arn:aws:kms:us-east-1:123456789012:key/<uuid>\"")
+                                 check=lambda arn: region is None or arn.split(":")[3] == region,
+                                 allowed="the ARN of a customer-managed KMS key"
+                                         + (f" in the stack's region {region}" if region else "")
+                                         + f", e.g. \"arn:aws:kms:{region or 'us-east-1'}:123456789012:key/<uuid>\"")
     tls_name, tls_value = engine.tls_parameter
     parameters = _parameters(section, "parameters", tls_name, tls_value)
     instance_parameters = _parameters(section, "instanceParameters", tls_name, tls_value)
