@@ -23,7 +23,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("rds-not-publicly-accessible", network.no_public_instances),
     ("aurora-readers-multi-az", network.multi_az_instances),
     ("ssm-secret-parameter-secure-cmk", password.password_parameter_cmk),
-    ("no-world-admin-ingress", network.no_open_db_ingress),
+    ("no-world-database-ingress", network.no_open_db_ingress),
     ("ec2-imdsv2-required", bastion.bastion_imdsv2),
     ("ec2-ebs-encrypted", bastion.bastion_volumes_encrypted),
 ]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
+from pathlib import Path
 
-from ops.checks import ERROR, FAIL, PASS, SKIP, CheckResult, Facts, run_checks
+from ops.checks import CHECKS, ERROR, FAIL, PASS, SKIP, CheckResult, Facts, run_checks
 from ops.cluster import cluster_instances, describe_cluster
 from ops.context import Context
 from ops.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from ops.levels import ADVISORY, DISABLED, Levels, load_levels, strict
 from ops.target import resolve_target
 
 NAME = "verify"
@@ -22,9 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-retention",
         type=retention_days,
-        default=7,
+        default=None,
         metavar="DAYS",
-        help="minimum backup retention in days, 1-35 (default 7)",
+        help="minimum backup retention in days, 1-35 (default: the policy config's, else 7)",
+    )
+    parser.add_argument(
+        "--policy-config",
+        type=Path,
+        metavar="FILE",
+        help="the stack's policy pack config (policies/config/<stack>.json): advisory rules are reported without "
+        "failing the run, disabled ones are skipped (default: every check mandatory)",
     )
 
 
@@ -41,6 +51,8 @@ def retention_days(value: str) -> int:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     target = resolve_target(args)
+    levels = load_levels(args.policy_config, [name for name, _ in CHECKS]) if args.policy_config else strict()
+    min_retention = args.min_retention or levels.min_retention or 7
     cluster_id = target.require_cluster()
     aws = ctx.clients(target.region)
     # A missing cluster is an error for the whole run (exit 2), not a finding.
@@ -49,31 +61,46 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         aws=aws,
         cluster=cluster,
         instances=cluster_instances(aws.rds, cluster_id),
-        min_retention=args.min_retention,
+        min_retention=min_retention,
         password_parameter=target.password_parameter,
         bastion_instance=target.bastion_instance,
     )
-    results = run_checks(facts)
+    results = apply_levels(run_checks(facts), levels)
     counts = {s: sum(r.status == s for r in results) for s in (PASS, FAIL, SKIP, ERROR)}
+    blocking = [r for r in results if r.status == FAIL and levels.level(r.name) != ADVISORY]
     data = {
         "cluster": cluster_id,
         "engine": cluster.get("Engine"),
         "region": aws.region,
-        "ok": counts[FAIL] == 0 and counts[ERROR] == 0,
+        "ok": not blocking and counts[ERROR] == 0,
         "summary": counts,
-        "checks": [{"name": r.name, "status": r.status, "detail": r.detail} for r in results],
+        "checks": [
+            {"name": r.name, "status": r.status, "level": levels.level(r.name), "detail": r.detail} for r in results
+        ],
     }
     header = f"cluster {cluster_id} ({cluster.get('Engine')}, {aws.region})"
-    ctx.result(args, data, header + "\n" + render_table(results, counts))
+    ctx.result(args, data, header + "\n" + render_table(results, counts, levels))
     if counts[ERROR]:
         return EXIT_ERROR
-    return EXIT_FINDINGS if counts[FAIL] else EXIT_OK
+    return EXIT_FINDINGS if blocking else EXIT_OK
 
 
-def render_table(results: list[CheckResult], counts: dict[str, int]) -> str:
+def apply_levels(results: list[CheckResult], levels: Levels) -> list[CheckResult]:
+    """A rule the stack's config disables is not judged here either."""
+    return [replace(r, status=SKIP, detail="disabled by the policy config")
+            if levels.level(r.name) == DISABLED else r for r in results]
+
+
+def render_table(results: list[CheckResult], counts: dict[str, int], levels: Levels) -> str:
     width = max(len(r.name) for r in results)
+
+    def status(result: CheckResult) -> str:
+        # An advisory failure reads as a warning: reported, but it does not fail the run.
+        advisory = result.status == FAIL and levels.level(result.name) == ADVISORY
+        return "WARN" if advisory else result.status.upper()
+
     lines = [f"{'CHECK':<{width}}  STATUS  DETAIL"]
-    lines += [f"{r.name:<{width}}  {r.status.upper():<6}  {r.detail}" for r in results]
+    lines += [f"{r.name:<{width}}  {status(r):<6}  {r.detail}" for r in results]
     lines.append(
         f"{len(results)} checks: {counts[PASS]} passed, {counts[FAIL]} failed, "
         f"{counts[SKIP]} skipped, {counts[ERROR]} errors"

@@ -18,7 +18,7 @@ ALL_CHECKS = [
     "rds-not-publicly-accessible",
     "aurora-readers-multi-az",
     "ssm-secret-parameter-secure-cmk",
-    "no-world-admin-ingress",
+    "no-world-database-ingress",
     "ec2-imdsv2-required",
     "ec2-ebs-encrypted",
 ]
@@ -67,9 +67,9 @@ VARIANTS = [
     ({"zones": ("b",)}, "aurora-readers-multi-az", "all 1 instance(s) in eu-west-1b"),
     ({"password_type": "String"}, "ssm-secret-parameter-secure-cmk", "is a String, not a SecureString"),
     ({"password_key": "aws"}, "ssm-secret-parameter-secure-cmk", "alias/aws/ssm"),
-    ({"open_ingress": "tcp"}, "no-world-admin-ingress", "allows 0.0.0.0/0 on tcp 1024-65535"),
-    ({"open_ingress": "all-traffic"}, "no-world-admin-ingress", "allows 0.0.0.0/0 on all traffic"),
-    ({"open_ingress": "ipv6"}, "no-world-admin-ingress", "allows ::/0 on tcp 5432-5432"),
+    ({"open_ingress": "tcp"}, "no-world-database-ingress", "allows 0.0.0.0/0 on tcp 1024-65535"),
+    ({"open_ingress": "all-traffic"}, "no-world-database-ingress", "allows 0.0.0.0/0 on all traffic"),
+    ({"open_ingress": "ipv6"}, "no-world-database-ingress", "allows ::/0 on tcp 5432-5432"),
     ({"imds": "optional"}, "ec2-imdsv2-required", "HttpTokens=optional"),
     ({"bastion_encrypted": False}, "ec2-ebs-encrypted", "unencrypted volume"),
 ]
