@@ -162,18 +162,8 @@ class Section:
         if not isinstance(value, list):
             self.problems.add(self._key(name), value, f"a list, each item {item_allowed}")
             return list(default)
-        good: list[str] = []
-        for index, item in enumerate(value):
-            item_key = f"{self._key(name)}[{index}]"
-            if not isinstance(item, str):
-                self.problems.add(item_key, item, item_allowed)
-                continue
-            complaint = check(item) if check else None
-            if complaint:
-                self.problems.add(item_key, item, complaint)
-                continue
-            good.append(item)
-        return good
+        return [item for index, item in enumerate(value)
+                if self._item_ok(f"{self._key(name)}[{index}]", item, item_allowed, check)]
 
     def string_map(self, name: str, *, item_allowed: str = "a string",
                    key_pattern: str | None = None, key_allowed: str = "a name",
@@ -190,15 +180,20 @@ class Section:
             if key_pattern is not None and not re.fullmatch(key_pattern, str(key)):
                 self.problems.add_text(item_key, f"the name {show(key)} is not allowed; allowed: {key_allowed}")
                 continue
-            if not isinstance(item, str):
-                self.problems.add(item_key, item, item_allowed)
-                continue
-            complaint = check(item) if check else None
-            if complaint:
-                self.problems.add(item_key, item, complaint)
-                continue
-            good[str(key)] = item
+            if self._item_ok(item_key, item, item_allowed, check):
+                good[str(key)] = item
         return good
+
+    def _item_ok(self, key: str, item: Any, allowed: str, check: Callable[[str], str | None] | None) -> bool:
+        """One item of a list or map: a string that `check` (None when fine, else what is allowed) accepts."""
+        if not isinstance(item, str):
+            self.problems.add(key, item, allowed)
+            return False
+        complaint = check(item) if check else None
+        if complaint:
+            self.problems.add(key, item, complaint)
+            return False
+        return True
 
     def raw_value(self, name: str) -> Any:
         """A value handed on as it is (e.g. a free-form parameter map); None when absent."""
