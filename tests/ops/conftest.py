@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
 # Make `import ops` work however pytest is started (plain `pytest` does not put the repo root on
@@ -165,3 +167,13 @@ def shared_stacks(moto_server: MotoServer, aws_env: None, tmp_path_factory: pyte
 @pytest.fixture
 def tty() -> Callable[[str], Tty]:
     return Tty
+
+
+@pytest.fixture
+def stubbed_rds(aws_env):
+    """An RDS client under botocore's Stubber, for the calls moto does not implement (backtrack, export progress):
+    the test states the exact request and the response."""
+    client = boto3.client("rds", region_name="eu-west-1")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -76,14 +74,6 @@ def mysql_cluster(**extra):
         "EarliestBacktrackTime": NOW - timedelta(hours=6),
         **extra,
     }
-
-
-@pytest.fixture
-def stubbed_rds(aws_env):
-    client = boto3.client("rds", region_name="eu-west-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 def run_stubbed(run_ops, client, *argv, **kwargs):

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from ops.commands.export import default_task_id
 
@@ -53,14 +51,6 @@ def test_unknown_snapshot_is_one_line_aws_error(moto, run_ops):
     assert result.code == 2
     assert result.err.startswith("error: DBClusterSnapshotNotFoundFault: ")
     assert len(result.err.splitlines()) == 1
-
-
-@pytest.fixture
-def stubbed_rds(aws_env):
-    client = boto3.client("rds", region_name="eu-west-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 def export_with(run_ops, client, *argv):

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
 
 def cluster(stacks, cluster_id):
@@ -221,14 +220,6 @@ RESTORED_TAGS = [
     {"Key": "restored-from", "Value": "aurora-dev"},
     {"Key": "created-by", "Value": "aurora-platform-ops"},
 ]
-
-
-@pytest.fixture
-def stubbed_rds(aws_env):
-    client = boto3.client("rds", region_name="eu-west-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 def test_serverless_source_restore_request_carries_every_setting(stubbed_rds, run_ops):
