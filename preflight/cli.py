@@ -27,7 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m preflight",
         description="Evaluate a Pulumi stack offline against the aurora-platform policy pack.",
-        epilog="exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage, config or program error")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage, config or program error\n\n"
+               "also:\n"
+               "  python -m preflight diff BASE.json HEAD.json [--format text|markdown] [--fail-on-replace]\n"
+               "  python -m preflight graph --stack STACK [--write-readme]")
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--stack", help="stack name: runs the program with Pulumi.<stack>.yaml")
     target.add_argument("--state", type=Path, metavar="FILE",

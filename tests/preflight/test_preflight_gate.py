@@ -152,3 +152,15 @@ def test_world_open_custom_database_port_fails_naming_the_stack_rule(tmp_path):
     [violation] = [v for v in report["violations"] if v["policy"] == "no-world-database-ingress"]
     assert violation["message"].endswith(
         "SecurityGroup 'bastion': ingress[0] opens port(s) 6543 to 0.0.0.0/0, the database port of Cluster 'db'.")
+
+
+def test_help_names_the_diff_and_graph_subcommands(capsys):
+    """`--help` is where users look first: it must lead to the PR tools too."""
+    from preflight.cli import main as gate
+
+    with pytest.raises(SystemExit) as caught:
+        gate(["--help"])
+    assert caught.value.code == 0
+    text = capsys.readouterr().out
+    assert "python -m preflight diff BASE.json HEAD.json" in text
+    assert "python -m preflight graph --stack STACK" in text
