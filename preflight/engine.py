@@ -1,14 +1,18 @@
 """The project's one offline engine: runs a real Pulumi program for a named stack under Pulumi's mock runtime.
 
 The tests and `python -m preflight` both use it. Compared with the stock `pulumi.runtime.set_mocks` it:
-- reads the stack's `Pulumi.<stack>.yaml` (and project defaults from `Pulumi.yaml`) into the runtime config;
+- reads the stack's `Pulumi.<stack>.yaml` and the project's `config:` into the runtime config as the CLI does
+  (scalars as written, objects as JSON, project defaults, declared types and required keys checked);
 - forms URNs as the engine does (the parent's full qualified type chain, nothing for children of the root stack);
-- refuses duplicate URNs as the engine does, instead of silently overwriting;
-- records what the program asked for: inputs, parent, protect, dependencies, property dependencies, options;
+- refuses duplicate URNs as the engine does, registrations and reads alike, instead of silently overwriting;
+- records what the program asked for: inputs, parent, protect, dependencies, property dependencies, options
+  (with the options the engine inherits from the parent), and resources read with `Resource.get`;
 - treats `additionalSecretOutputs` (and secret inputs) as secret outputs, as the engine does;
-- gives computed outputs a plausible, deterministic shape (see mock_cloud.py);
+- gives computed outputs a plausible, deterministic shape in the resource's region (see mock_cloud.py);
 - captures the stack's exports and component outputs, with secrets kept as `Secret`;
-- resets the runtime between runs, so runs do not depend on each other or on their order.
+- lists resources in program order, so runs are identical whatever the thread or hash-seed scheduling;
+- resets the runtime before and after each run, so runs do not depend on each other or on their order.
+docs/architecture.md ("The offline engine") says where it still differs from a real `pulumi preview`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import runpy
 import sys
 import threading
@@ -64,6 +69,9 @@ class RecordedResource:
     ignore_changes: list[str] = field(default_factory=list)
     replace_on_changes: list[str] = field(default_factory=list)
     retain_on_delete: bool = False
+    deleted_with: str | None = None
+    # Read with `Resource.get(...)`: in the state, not managed (the engine marks it external).
+    external: bool = False
 
     def input(self, key: str, default: Any = None) -> Any:
         """An input with secrets unwrapped (for assertions that need the value itself)."""
@@ -179,54 +187,170 @@ def list_stacks(program_dir: Path = REPO_ROOT) -> list[str]:
 
 
 def read_stack_config(program_dir: Path, project: Mapping[str, Any], stack: str) -> dict[str, Any]:
-    """Config values as the user wrote them (objects stay objects), keyed `namespace:key`."""
+    """Config keyed `namespace:key` as the CLI hands it to the program: a top-level scalar is the text written in the
+    file (`yes`, `1.50`, `0x10` stay as written; empty is ""), objects and lists stay objects (`secure:` values kept
+    as `{"secure": ...}`). Project-level config from Pulumi.yaml is merged and checked as the CLI does."""
     stack_file = program_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         known = ", ".join(list_stacks(program_dir)) or "none"
         raise ProgramError(f"stack '{stack}' has no {stack_file.name} in {program_dir} (stacks here: {known})",
                            "config")
-    try:
-        document = yaml.safe_load(stack_file.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise ProgramError(f"{stack_file.name} is not valid YAML: {error}", "config") from None
     name = project["name"]
     config: dict[str, Any] = {}
-    # Project-level defaults (`config:` in Pulumi.yaml), then the stack's own values.
-    for key, spec in (project.get("config") or {}).items():
-        if isinstance(spec, Mapping) and ("default" in spec or "value" in spec):
-            config[_qualify(key, name)] = spec.get("value", spec.get("default"))
-        elif not isinstance(spec, Mapping):
-            config[_qualify(key, name)] = spec
-    for key, value in ((document.get("config") if isinstance(document, Mapping) else None) or {}).items():
-        config[_qualify(key, name)] = value
+    try:
+        loader = _GoYamlLoader(stack_file.read_text())
+        for key_node, value_node in _config_nodes(loader.get_single_node()):
+            key = _qualify(str(key_node.value), name)
+            if isinstance(value_node, yaml.ScalarNode):
+                # The CLI unmarshals a top-level value into a Go string: the scalar's text, whatever YAML resolves.
+                config[key] = "" if value_node.tag == "tag:yaml.org,2002:null" else value_node.value
+            else:
+                config[key] = loader.construct_object(value_node, deep=True)
+    except yaml.YAMLError as error:
+        raise ProgramError(f"{stack_file.name} is not valid YAML: {error}", "config") from None
+    problems = _merge_project_config(project, stack, config)
+    if problems:
+        raise ProgramError(f"config of stack '{stack}' (Pulumi.yaml, {stack_file.name}):\n"
+                           + "\n".join(f"  - {p}" for p in problems), "config")
     return config
+
+
+class _GoYamlLoader(yaml.SafeLoader):
+    """YAML as the CLI's yaml.v2 reads objects in config: no sexagesimal numbers (`04:00` stays text) and timestamps
+    stay text (a date would otherwise not even be JSON)."""
+
+
+def _as_text_if_sexagesimal(constructor):
+    def construct(loader, node):
+        return node.value if ":" in node.value else constructor(loader, node)
+    return construct
+
+
+_GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _as_text_if_sexagesimal(yaml.SafeLoader.construct_yaml_int))
+_GoYamlLoader.add_constructor("tag:yaml.org,2002:float",
+                              _as_text_if_sexagesimal(yaml.SafeLoader.construct_yaml_float))
+_GoYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: node.value)
+
+
+def _config_nodes(root: Any) -> list[tuple[Any, Any]]:
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key_node, value_node in root.value:
+        if key_node.value == "config" and isinstance(value_node, yaml.MappingNode):
+            return list(value_node.value)
+    return []
 
 
 def _qualify(key: str, project_name: str) -> str:
     return key if ":" in key else f"{project_name}:{key}"
 
 
+_PROJECT_CONFIG_ATTRIBUTES = {"type", "description", "items", "default", "value", "secret"}
+
+
+def _merge_project_config(project: Mapping[str, Any], stack: str, config: dict[str, Any]) -> list[str]:
+    """What the CLI does with `config:` in Pulumi.yaml (workspace.mergeConfig): a short value is a default for a key of
+    the project and a value for another namespace; a declared key without default must be set by the stack; a typed
+    key's stack value must have that type; a `secret: true` key must be `secure:`. Returns every problem."""
+    name = project["name"]
+    problems: list[str] = []
+    missing: list[str] = []
+    declarations = project.get("config") or {}
+    if not isinstance(declarations, Mapping):  # `config: <dir>` is the old spelling of stackConfigDir
+        return problems
+    for key in sorted(declarations):
+        spec = declarations[key]
+        own = ":" not in key or key.startswith(f"{name}:")
+        if not isinstance(spec, Mapping):
+            spec = {"default": spec} if own else {"value": spec}
+        unknown = sorted(set(spec) - _PROJECT_CONFIG_ATTRIBUTES)
+        if unknown:
+            problems.append(f"Pulumi.yaml config '{key}': unknown attribute {', '.join(unknown)}; allowed: "
+                            + ", ".join(sorted(_PROJECT_CONFIG_ATTRIBUTES)))
+            continue
+        if "default" in spec and "value" in spec:
+            problems.append(f"Pulumi.yaml config '{key}' cannot have both a 'default' and 'value' attribute")
+            continue
+        if not own and ("type" in spec or "default" in spec or "value" not in spec):
+            problems.append(f"Pulumi.yaml config '{key}' is not namespaced by the project: it takes only a 'value'")
+            continue
+        qualified = _qualify(key, name)
+        if qualified not in config:
+            if "default" in spec or "value" in spec:
+                config[qualified] = spec.get("default", spec.get("value"))
+            elif own:
+                missing.append(key)
+            continue
+        value = config[qualified]
+        if spec.get("secret") and not _is_secure(value):
+            problems.append(f"Stack '{stack}' with configuration key '{key}' must be encrypted as it's secret")
+        if "type" in spec and not _strip_secure(value)[1] and not _has_type(value, spec["type"], spec.get("items")):
+            problems.append(f"Stack '{stack}' with configuration key '{key}' must be of type "
+                            f"'{_type_name(spec['type'], spec.get('items'))}'")
+    if missing:
+        quoted = [f"'{k}'" for k in missing]  # the CLI's formatMissingKeys: 'a', 'b' and 'c'
+        listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+        problems.append(f"Stack '{stack}' is missing configuration value{'s' if len(missing) > 1 else ''} {listed}")
+    return problems
+
+
+def _has_type(value: Any, type_name: Any, items: Any) -> bool:
+    """workspace.ValidateConfigValue: scalars arrive as text, so "3" is an integer and "true" a boolean."""
+    if type_name == "string":
+        return isinstance(value, str)
+    if type_name == "integer":
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+            return True
+        return isinstance(value, str) and bool(re.fullmatch(r"[+-]?[0-9]+", value))
+    if type_name == "boolean":
+        return value in ("true", "false") or isinstance(value, bool)
+    if type_name == "array" and isinstance(items, Mapping) and isinstance(value, list):
+        return all(_has_type(item, items.get("type"), items.get("items")) for item in value)
+    return False
+
+
+def _type_name(type_name: Any, items: Any) -> str:
+    if isinstance(items, Mapping):
+        return f"array<{_type_name(items.get('type'), items.get('items'))}>"
+    return str(type_name)
+
+
+def _is_secure(value: Any) -> bool:
+    """config.isSecureValue: a map with the one key `secure` holding a string."""
+    return isinstance(value, Mapping) and len(value) == 1 and isinstance(value.get("secure"), str)
+
+
 def _runtime_config(config: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
-    """The runtime wants strings: objects as JSON, `secure:` values replaced (the offline engine cannot decrypt)."""
+    """What the program receives: strings, objects as JSON with sorted keys (Go's json.Marshal of a map), `secure:`
+    values replaced by a placeholder (nothing can be decrypted offline) and their keys marked secret."""
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in config.items():
         plain, was_secret = _strip_secure(value)
         if was_secret:
             secret_keys.append(key)
-        if isinstance(plain, str):
-            values[key] = plain
-        elif isinstance(plain, bool):
-            values[key] = "true" if plain else "false"
-        else:
-            values[key] = json.dumps(plain)
+        values[key] = _as_text(plain)
     return values, secret_keys
 
 
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def _strip_secure(value: Any) -> tuple[Any, bool]:
+    if _is_secure(value):
+        return SECURE_PLACEHOLDER, True
     if isinstance(value, Mapping):
-        if set(value) == {"secure"}:
-            return SECURE_PLACEHOLDER, True
         items = {k: _strip_secure(v) for k, v in value.items()}
         return {k: v for k, (v, _) in items.items()}, any(s for _, s in items.values())
     if isinstance(value, list):
@@ -263,6 +387,25 @@ def _to_rpc(value: Any) -> Any:
     return value
 
 
+def _annotate_secrets(outputs: dict[str, Any], inputs: Mapping[str, Any]) -> None:
+    """The engine's annotateSecrets (sdk/go/common/resource/plugin/provider_plugin.go): an output whose input held a
+    secret becomes secret; where input and output are both objects it recurses, so one secret tag does not hide the
+    others; a list holding a secret becomes secret as a whole."""
+    for key, given in inputs.items():
+        if key not in outputs:
+            continue
+        out = outputs[key]
+        if isinstance(out, dict) and isinstance(given, Mapping):
+            _annotate_secrets(out, given)
+        elif not isinstance(out, Secret) and contains_secret(given):
+            outputs[key] = Secret(out)
+
+
+def _provider_urn(reference: str) -> str:
+    """A provider reference is `<provider URN>::<provider id>`."""
+    return reference.rsplit("::", 1)[0] if reference else ""
+
+
 def _make_monitor_class():
     # Imported lazily: importing pulumi costs a quarter of a second that `--help` and config errors need not pay.
     from pulumi.runtime import rpc
@@ -273,19 +416,22 @@ def _make_monitor_class():
     from .mock_cloud import MockCloud
 
     class CloudMocks(Mocks):
-        def __init__(self, cloud: MockCloud):
-            self.cloud = cloud
+        """Invokes (the monitor handles registrations and reads itself)."""
+
+        def __init__(self, monitor: RecordingMonitor):
+            self.monitor = monitor
 
         def call(self, args):
-            return self.cloud.call(args.token, unwrap_secrets(_from_rpc(args.args)))
+            arguments = unwrap_secrets(_from_rpc(args.args))
+            region = self.monitor.region_of(args.provider, arguments)
+            return _to_rpc(self.monitor.cloud.call(args.token, arguments, region))
 
-        def new_resource(self, args):
-            return self.cloud.new_resource(args.typ, args.name, f"read:{args.typ}:{args.name}",
-                                           unwrap_secrets(_from_rpc(args.inputs)))
+        def new_resource(self, args):  # pragma: no cover - RegisterResource and ReadResource are overridden
+            raise NotImplementedError
 
     class RecordingMonitor(MockMonitor):
         def __init__(self, cloud: MockCloud, stack: str, project: str):
-            super().__init__(CloudMocks(cloud))
+            super().__init__(CloudMocks(self))
             self.cloud = cloud
             self.stack = stack
             self.project = project
@@ -294,6 +440,9 @@ def _make_monitor_class():
             self.order: list[str] = []
             self.stack_urn: str | None = None
             self.exports: dict[str, Any] = {}
+            # What children inherit from a parent in the engine (resmon inheritFromParent): unset options only.
+            self.inherited: dict[str, tuple[bool | None, bool | None, str]] = {}
+            self.provider_regions: dict[str, str] = {}
 
         def make_urn(self, parent: str, type_: str, name: str) -> str:
             qualified = type_
@@ -303,6 +452,22 @@ def _make_monitor_class():
                     qualified = f"{parent_type}${type_}"
             return f"urn:pulumi:{self.stack}::{self.project}::{qualified}::{name}"
 
+        def region_of(self, provider: str, inputs: Mapping[str, Any]) -> str:
+            """pulumi-aws 7: a `region` argument, else the explicit provider's region, else the stack's."""
+            region = inputs.get("region")
+            if isinstance(region, str) and region:
+                return region
+            return self.provider_regions.get(_provider_urn(provider), self.cloud.region)
+
+        def _claim(self, urn: str) -> None:
+            """The step generator's generateURN: one URN per deployment, registered or read."""
+            with self.lock:
+                if urn in self.records:
+                    raise Exception(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+                # Reserve the URN before the (slower) output computation so a concurrent duplicate is caught too.
+                self.records[urn] = None  # type: ignore[assignment]
+                self.order.append(urn)
+
         def RegisterResource(self, request):
             urn = self.make_urn(request.parent, request.type, request.name)
             if request.type == STACK_TYPE:
@@ -310,35 +475,64 @@ def _make_monitor_class():
                 return resource_pb2.RegisterResourceResponse(urn=urn)
             _ensure_event_loop()
             inputs = _from_rpc(rpc.deserialize_properties(request.object))
-            with self.lock:
-                if urn in self.records:
-                    raise Exception(f"Duplicate resource URN '{urn}'; try giving it a unique name")
-                # Reserve the URN before the (slower) output computation so a concurrent duplicate is caught too.
-                self.records[urn] = None  # type: ignore[assignment]
-                self.order.append(urn)
+            self._claim(urn)
+            protect = request.protect if request.HasField("protect") else None
+            retain = request.retainOnDelete if request.HasField("retainOnDelete") else None
+            deleted_with = request.deletedWith
+            parent_protect, parent_retain, parent_deleted_with = self.inherited.get(request.parent, (None, None, ""))
+            protect = parent_protect if protect is None else protect
+            retain = parent_retain if retain is None else retain
+            deleted_with = deleted_with or parent_deleted_with
+            self.inherited[urn] = (protect, retain, deleted_with)
+
             secret_outputs = list(request.additionalSecretOutputs)
+            resource_id: str | None = None
+            outputs: dict[str, Any] = {}
             if request.custom:
-                resource_id, computed = self.cloud.new_resource(request.type, request.name, urn,
-                                                                unwrap_secrets(inputs))
-                secret_keys = {k for k, v in inputs.items() if contains_secret(v)} | set(secret_outputs)
-                outputs = {k: Secret(v) if k in secret_keys and not isinstance(v, Secret) else v
-                           for k, v in computed.items()}
-            else:
-                resource_id, outputs = None, {}
+                plain = unwrap_secrets(inputs)
+                if request.type.startswith("pulumi:providers:") and isinstance(plain.get("region"), str):
+                    self.provider_regions[urn] = plain["region"]
+                resource_id, outputs = self.cloud.new_resource(
+                    request.type, request.name, urn, plain, self.region_of(request.provider, plain))
+                resource_id = request.importId or resource_id
+                _annotate_secrets(outputs, inputs)
+                outputs = {k: Secret(v) if k in secret_outputs and not isinstance(v, Secret) else v
+                           for k, v in outputs.items()}
             record = RecordedResource(
                 urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
-                parent=request.parent or None, protect=bool(request.protect),
-                dependencies=list(request.dependencies),
-                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                parent=request.parent or None, protect=bool(protect),
+                dependencies=sorted(set(request.dependencies)),
+                property_dependencies={k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())},
                 provider=request.provider or None, id=resource_id, inputs=inputs, outputs=outputs,
                 additional_secret_outputs=secret_outputs,
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 ignore_changes=list(request.ignoreChanges), replace_on_changes=list(request.replaceOnChanges),
-                retain_on_delete=bool(request.retainOnDelete))
+                retain_on_delete=bool(retain), deleted_with=deleted_with or None)
             with self.lock:
                 self.records[urn] = record
             response_object = _sync_await(rpc.serialize_properties(_to_rpc(outputs), {}))
             return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=response_object)
+
+        def ReadResource(self, request):
+            """`Resource.get(name, id)`: the engine reads it into the state as an external resource, under a URN
+            from the same space as registrations (a read may not reuse a registered URN)."""
+            _ensure_event_loop()
+            urn = self.make_urn(request.parent, request.type, request.name)
+            self._claim(urn)
+            state = _from_rpc(rpc.deserialize_properties(request.properties))
+            plain = unwrap_secrets(state)
+            _, outputs = self.cloud.new_resource(request.type, request.name, urn, plain,
+                                                 self.region_of(request.provider, plain))
+            _annotate_secrets(outputs, state)
+            record = RecordedResource(
+                urn=urn, type=request.type, name=request.name, custom=True, parent=request.parent or None,
+                protect=False, dependencies=sorted(set(request.dependencies)), property_dependencies={},
+                provider=request.provider or None, id=request.id, inputs=state, outputs=outputs,
+                additional_secret_outputs=list(request.additionalSecretOutputs), external=True)
+            with self.lock:
+                self.records[urn] = record
+            properties = _sync_await(rpc.serialize_properties(_to_rpc(outputs), {}))
+            return resource_pb2.ReadResourceResponse(urn=urn, properties=properties)
 
         def RegisterResourceOutputs(self, request):
             _ensure_event_loop()
@@ -350,10 +544,58 @@ def _make_monitor_class():
                     self.records[request.urn].outputs = outputs
             return super().RegisterResourceOutputs(request)
 
-        def recorded(self) -> list[RecordedResource]:
-            return [self.records[urn] for urn in self.order if self.records.get(urn) is not None]
+        def recorded(self, order: _ConstructionOrder) -> list[RecordedResource]:
+            return order.sort([self.records[urn] for urn in self.order if self.records.get(urn) is not None])
 
     return RecordingMonitor
+
+
+class _ConstructionOrder:
+    """The order in which the program constructed its resources. Registrations reach the monitor in an order that
+    depends on thread and hash-seed scheduling (two runs of one program list their resources differently); program
+    order does not, and it puts parents, providers and dependencies first, as the engine's state does.
+    Recorded by wrapping the SDK's register_resource/read_resource as Resource.__init__ calls them."""
+
+    def __init__(self, stack: str, project: str):
+        self.stack, self.project = stack, project
+        self.index: dict[str, int] = {}
+        self._urns: dict[int, str] = {}
+        self._stack_urn = ""
+
+    def _seen(self, res: Any, ty: str, name: str, options: Any) -> None:
+        parent = getattr(options, "parent", None)
+        parent_urn = self._urns.get(id(parent), "") if parent is not None else self._stack_urn
+        qualified = ty if not parent_urn or parent_urn.split("::")[2] == STACK_TYPE \
+            else f"{parent_urn.split('::')[2]}${ty}"
+        urn = f"urn:pulumi:{self.stack}::{self.project}::{qualified}::{name}"
+        if ty == STACK_TYPE:
+            self._stack_urn = urn
+        self._urns[id(res)] = urn
+        self.index.setdefault(urn, len(self.index))
+
+    @contextmanager
+    def recording(self) -> Iterator[None]:
+        import pulumi.resource as sdk_resource
+
+        originals = sdk_resource.register_resource, sdk_resource.read_resource
+
+        def wrap(original):
+            def recorded(res, ty, name, *args, **kwargs):
+                options = kwargs.get("opts") or next(
+                    (a for a in args if isinstance(a, sdk_resource.ResourceOptions)), None)
+                self._seen(res, ty, name, options)
+                return original(res, ty, name, *args, **kwargs)
+            return recorded
+
+        sdk_resource.register_resource, sdk_resource.read_resource = (wrap(f) for f in originals)
+        try:
+            yield
+        finally:
+            sdk_resource.register_resource, sdk_resource.read_resource = originals
+
+    def sort(self, resources: list[RecordedResource]) -> list[RecordedResource]:
+        last = len(self.index)
+        return sorted(resources, key=lambda r: (self.index.get(r.urn, last), r.urn))
 
 
 # ---- running a program --------------------------------------------------------------------------------------------
@@ -385,12 +627,14 @@ def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
     region = str(_strip_secure(config.get("aws:region", "us-east-1"))[0])
     main = _entry_point(program_dir, project)
 
-    # The Pulumi runtime keeps process-wide state: one evaluation at a time.
-    with _run_lock, _program_environment(program_dir):
-        monitor, collector = _configure_runtime(project["name"], stack, region, config)
-        error = _execute(main)
+    # The Pulumi runtime keeps process-wide state: one evaluation at a time, and none of it survives the run.
+    with _run_lock, _program_environment(program_dir), _runtime_state(project["name"], stack, config) as logs:
+        monitor = _configure_runtime(project["name"], stack, region, logs)
+        order = _ConstructionOrder(stack, project["name"])
+        with order.recording():
+            error = _execute(main)
         run = StackRun(project=project["name"], stack=stack, region=region, config=config,
-                       resources=monitor.recorded(), exports=monitor.exports, logs=collector.messages)
+                       resources=monitor.recorded(order), exports=monitor.exports, logs=list(logs.messages))
     if error is not None:
         error.resources = run.resources
         raise error
@@ -413,11 +657,15 @@ def _entry_point(program_dir: Path, project: Mapping[str, Any]) -> Path:
 
 @contextmanager
 def _program_environment(program_dir: Path) -> Iterator[None]:
-    """What the Python language host does: cwd and sys.path at the program. Modules the program imports from its own
-    directory are dropped afterwards unless it is this repository, so two programs never share a `components`."""
+    """What the Python language host does: cwd and sys.path at the program, and config only from the stack (the CLI
+    sets PULUMI_CONFIG for the program, so a PULUMI_CONFIG* variable of the calling shell must not be read). A program
+    outside this repository imports its own modules, not same-named ones already loaded (this repository's
+    `components`), and they are dropped afterwards, so two programs never share a module."""
+    before_path, before_cwd = list(sys.path), os.getcwd()
+    hidden_env = {k: os.environ.pop(k) for k in [k for k in os.environ if k.startswith("PULUMI_CONFIG")]}
+    own_names = _module_names(program_dir) if program_dir != REPO_ROOT else set()
+    shadowed = {name: sys.modules.pop(name) for name in list(sys.modules) if name.split(".")[0] in own_names}
     before_modules = set(sys.modules)
-    before_path = list(sys.path)
-    before_cwd = os.getcwd()
     sys.path.insert(0, str(program_dir))
     os.chdir(program_dir)
     try:
@@ -425,48 +673,74 @@ def _program_environment(program_dir: Path) -> Iterator[None]:
     finally:
         os.chdir(before_cwd)
         sys.path[:] = before_path
+        os.environ.update(hidden_env)
         if program_dir != REPO_ROOT:
             for name in set(sys.modules) - before_modules:
-                module_file = getattr(sys.modules[name], "__file__", None) or ""
-                if module_file.startswith(str(program_dir)):
+                if _is_inside(getattr(sys.modules[name], "__file__", None), program_dir):
                     del sys.modules[name]
+            sys.modules.update(shadowed)
 
 
-def _configure_runtime(project: str, stack: str, region: str, config: Mapping[str, Any]):
+def _module_names(program_dir: Path) -> set[str]:
+    """Top-level modules and packages a program directory provides."""
+    return ({p.stem for p in program_dir.glob("*.py") if p.stem != "__main__"}
+            | {p.parent.name for p in program_dir.glob("*/__init__.py")})
+
+
+def _is_inside(path: str | None, directory: Path) -> bool:
+    return bool(path) and Path(path).resolve().is_relative_to(directory)
+
+
+@contextmanager
+def _runtime_state(project: str, stack: str, config: Mapping[str, Any]) -> Iterator[_LogCollector]:
+    """Set the SDK's process-wide state for one run and clear it afterwards, also when the program raised: options
+    and root resource, config, the program's log handler, and the stack-trace shortcut below."""
     import pulumi.runtime.config as runtime_config
+    from pulumi.runtime import resource as runtime_resource
+    from pulumi.runtime import settings as runtime_settings
+    from pulumi.runtime.proto import source_pb2
+
+    runtime_settings.reset_options(project=project, stack=stack, preview=True, organization="organization")
+    values, secret_keys = _runtime_config(config)
+    runtime_config.set_all_config(values, secret_keys)
+    collector = _LogCollector()
+    _PROGRAM_LOG.addHandler(collector)
+    # The SDK walks and serializes the Python stack for every registration so the engine can show source positions.
+    # Nothing here reads them, and it is a quarter of an evaluation's time (measured with cProfile on prod).
+    get_stack_trace = runtime_resource._get_stack_trace
+    runtime_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield collector
+    finally:
+        runtime_resource._get_stack_trace = get_stack_trace
+        _PROGRAM_LOG.removeHandler(collector)
+        runtime_config.set_all_config({}, [])
+        runtime_settings.reset_options()
+
+
+_PROGRAM_LOG = logging.getLogger("preflight.program")
+_PROGRAM_LOG.propagate = False
+_PROGRAM_LOG.setLevel(logging.DEBUG)
+
+
+def _configure_runtime(project: str, stack: str, region: str, logs: _LogCollector):
     from pulumi.runtime import settings as runtime_settings
     from pulumi.runtime.mocks import MockEngine, MockSettings
 
     from .mock_cloud import MockCloud
 
-    runtime_settings.reset_options(project=project, stack=stack, preview=True, organization="organization")
-    values, secret_keys = _runtime_config(config)
-    runtime_config.set_all_config(values, secret_keys)
-
-    collector = _LogCollector()
-    logger = logging.getLogger(f"preflight.program.{id(collector)}")
-    logger.propagate = False
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(collector)
-
     monitor = _make_monitor_class()(MockCloud(region), stack, project)
     features = set(monitor.GetDeploymentInfo(None).supportedFeatures)
     runtime_settings.configure(MockSettings(
-        monitor=monitor, monitor_features=features, engine=MockEngine(logger), project=project, stack=stack,
+        monitor=monitor, monitor_features=features, engine=MockEngine(_PROGRAM_LOG), project=project, stack=stack,
         dry_run=True, organization="organization", callbacks=None))
-    return monitor, collector
+    return monitor
 
 
 def _execute(main: Path) -> ProgramError | None:
     import pulumi
-    from pulumi.runtime import resource as runtime_resource
-    from pulumi.runtime.proto import source_pb2
     from pulumi.runtime.stack import Stack, run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
-
-    # The SDK walks and serializes the Python stack for every registration so the engine can show source positions.
-    # Nothing here reads them, and it is a quarter of an evaluation's time (measured with cProfile on prod).
-    runtime_resource._get_stack_trace = source_pb2.StackTrace
 
     def program() -> None:
         stack = Stack()

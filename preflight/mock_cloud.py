@@ -37,15 +37,22 @@ class MockCloud:
         self.region = region
 
     # ---- resources -------------------------------------------------------------------------------------------
-    def new_resource(self, token: str, name: str, urn: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def in_region(self, region: str | None) -> MockCloud:
+        """The same fake account in another region (a resource's `region` argument or its provider's)."""
+        return self if not region or region == self.region else MockCloud(region)
+
+    def new_resource(self, token: str, name: str, urn: str, inputs: dict[str, Any],
+                     region: str | None = None) -> tuple[str, dict[str, Any]]:
+        cloud = self.in_region(region)
         outputs = dict(inputs)
-        handler = _RESOURCE_OUTPUTS.get(token)
         if token.startswith("random:"):
-            return self._random(token, urn, outputs)
-        resource_id = self._id(token, name, urn, outputs)
-        outputs.setdefault("arn", self._arn(token, name, urn, outputs, resource_id))
+            return cloud._random(token, urn, outputs)
+        resource_id = cloud._id(token, name, urn, outputs)
+        if not token.startswith("pulumi:providers:"):  # a provider is configuration, it has no ARN
+            outputs.setdefault("arn", cloud._arn(token, name, urn, outputs, resource_id))
+        handler = _RESOURCE_OUTPUTS.get(token)
         if handler is not None:
-            handler(self, name, urn, outputs, resource_id)
+            handler(cloud, name, urn, outputs, resource_id)
         return resource_id, outputs
 
     def _id(self, token: str, name: str, urn: str, outputs: dict[str, Any]) -> str:
@@ -84,12 +91,12 @@ class MockCloud:
         return ("none" if token.endswith("RandomPassword") else stable_hex(urn, 12)), outputs
 
     # ---- invokes ---------------------------------------------------------------------------------------------
-    def call(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+    def call(self, token: str, args: dict[str, Any], region: str | None = None) -> dict[str, Any]:
         handler = _INVOKES.get(token)
         if handler is None:
             raise UnmockedInvokeError(
                 f"the offline engine has no fake for the invoke '{token}'; add one to preflight/mock_cloud.py")
-        return handler(self, args)
+        return handler(self.in_region(region), args)
 
 
 class UnmockedInvokeError(Exception):
@@ -275,10 +282,29 @@ _RESOURCE_OUTPUTS: dict[str, Handler] = {
 
 
 # ---- invokes ----------------------------------------------------------------------------------------------------
+# Zones a new account sees in a few regions (letters are not always consecutive); elsewhere three, a to c. A program
+# asking for more zones than its region has must fail offline as it would for real.
+_ZONE_LETTERS = {"us-east-1": "abcdef", "us-west-1": "ab", "us-west-2": "abcd", "ap-northeast-1": "acd",
+                 "ap-northeast-2": "abcd", "ca-central-1": "abd"}
+_DIRECTIONS = {"east": "e", "west": "w", "north": "n", "south": "s", "central": "c", "northeast": "ne",
+               "southeast": "se", "northwest": "nw", "southwest": "sw", "gov": "g"}
+
+
+def zone_id_prefix(region: str) -> str:
+    """AWS's zone-id prefix: us-east-1 -> use1, ap-southeast-2 -> apse2, us-gov-west-1 -> usgw1."""
+    parts = region.split("-")
+    return parts[0] + "".join(_DIRECTIONS.get(p, p[:1]) for p in parts[1:-1]) + parts[-1]
+
+
 def _availability_zones(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
-    letters = "abcdef"
-    return {"id": cloud.region, "names": [f"{cloud.region}{c}" for c in letters],
-            "zoneIds": [f"use1-az{i + 1}" for i in range(len(letters))], "state": args.get("state")}
+    letters = _ZONE_LETTERS.get(cloud.region, "abc")
+    excluded = set(args.get("excludeNames") or [])
+    names = [f"{cloud.region}{c}" for c in letters if f"{cloud.region}{c}" not in excluded]
+    return {"id": cloud.region, "names": names,
+            "zoneIds": [f"{zone_id_prefix(cloud.region)}-az{letters.index(n[-1]) + 1}" for n in names],
+            "groupNames": [cloud.region] * len(names), "state": args.get("state"),
+            "allAvailabilityZones": args.get("allAvailabilityZones"), "excludeNames": args.get("excludeNames"),
+            "excludeZoneIds": args.get("excludeZoneIds"), "filters": args.get("filters")}
 
 
 def _caller_identity(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
@@ -298,27 +324,41 @@ def _partition(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
 def _ssm_get_parameter(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
     name = args.get("name", "")
     value = f"ami-{stable_hex(name)}" if "/ami/" in name or "ami" in name else f"mock-value-of-{name}"
-    return {"id": name, "name": name, "value": value, "insecureValue": value, "type": "String", "version": 1,
-            "arn": f"arn:aws:ssm:{cloud.region}:{ACCOUNT_ID}:parameter{name}", "withDecryption": True}
+    return {"id": name, "name": name, "value": value, "insecureValue": value, "type": "String",
+            "version": 1, "arn": f"arn:aws:ssm:{cloud.region}:{ACCOUNT_ID}:parameter{name}", "withDecryption": True}
+
+
+def _one_or_list(values: list[Any]) -> Any:
+    """The provider writes a one-element list as a bare string ("Action": "s3:GetObject"); a policy check that
+    expects lists must see that shape offline too."""
+    return values[0] if len(values) == 1 else list(values)
 
 
 def _policy_document(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
-    """iam.get_policy_document renders statements to JSON; mirror the common fields."""
+    """iam.get_policy_document renders statements the way the provider does: field order Sid, Effect, Action,
+    NotAction, Resource, NotResource, Principal, NotPrincipal, Condition; single values as strings; indented json."""
     statements = []
     for statement in args.get("statements") or []:
-        rendered: dict[str, Any] = {"Effect": statement.get("effect", "Allow")}
-        for source, target in (("sid", "Sid"), ("actions", "Action"), ("resources", "Resource"),
-                               ("notActions", "NotAction")):
+        rendered: dict[str, Any] = {}
+        if statement.get("sid"):
+            rendered["Sid"] = statement["sid"]
+        rendered["Effect"] = statement.get("effect") or "Allow"
+        for source, target in (("actions", "Action"), ("notActions", "NotAction"), ("resources", "Resource"),
+                               ("notResources", "NotResource")):
             if statement.get(source):
-                rendered[target] = statement[source]
-        for principal in statement.get("principals") or []:
-            rendered.setdefault("Principal", {})[principal["type"]] = principal["identifiers"]
+                rendered[target] = _one_or_list(statement[source])
+        for source, target in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            for principal in statement.get(source) or []:
+                if principal["type"] == "*":
+                    rendered[target] = "*"
+                else:
+                    rendered.setdefault(target, {})[principal["type"]] = _one_or_list(principal["identifiers"])
         for condition in statement.get("conditions") or []:
             rendered.setdefault("Condition", {}).setdefault(condition["test"], {})[condition["variable"]] = \
-                condition["values"]
+                _one_or_list(condition["values"])
         statements.append(rendered)
-    document = {"Version": "2012-10-17", "Statement": statements}
-    return {"id": stable_hex(json.dumps(document, sort_keys=True)), "json": json.dumps(document),
+    document = {"Version": args.get("version") or "2012-10-17", "Statement": statements}
+    return {"id": stable_hex(json.dumps(document, sort_keys=True)), "json": json.dumps(document, indent=2),
             "minifiedJson": json.dumps(document, separators=(",", ":"))}
 
 

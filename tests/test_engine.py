@@ -1,5 +1,9 @@
 """The offline engine itself: what it records, and where it behaves as the real engine rather than stock mocks."""
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,3 +159,215 @@ def test_unnamed_resources_of_one_type_get_distinct_auto_names(tmp_path):
     run = run_stack("s", tmp_path)
     names = [r.outputs["name"] for r in run.resources]
     assert len(set(names)) == 2 and all(n.startswith(("a-", "b-")) for n in names)
+
+
+# ---- helpers for the small programs below --------------------------------------------------------------------
+def write_program(directory: Path, body: str, stack_config: str = "config: {}\n", project: str = "") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "Pulumi.yaml").write_text(f"name: probe\nruntime: python\n{project}")
+    (directory / "Pulumi.s.yaml").write_text(stack_config)
+    (directory / "__main__.py").write_text("import pulumi\nimport pulumi_aws as aws\n" + body)
+    return directory
+
+
+# ---- config as the CLI hands it to the program ----------------------------------------------------------------
+def test_top_level_config_scalars_reach_the_program_as_written_and_objects_as_sorted_json(tmp_path):
+    """The CLI unmarshals a top-level value into a string (its text) and marshals objects with Go's json."""
+    body = ("c = pulumi.Config()\n"
+            "pulumi.export('got', {k: c.get(k) for k in ('flag', 'ratio', 'hex', 'day', 'empty', 'obj')})\n"
+            "pulumi.export('flagIsBool', c.get_bool('truth'))\n")
+    stack = ("config:\n  flag: yes\n  ratio: 1.50\n  hex: 0x10\n  day: 2024-01-01\n  empty:\n  truth: true\n"
+             "  obj:\n    zeta: 1\n    alpha: 04:00\n    when: 2024-01-01\n    list: [on, 2]\n")
+    run = run_stack("s", write_program(tmp_path, body, stack))
+    assert run.exports["got"] == {"flag": "yes", "ratio": "1.50", "hex": "0x10", "day": "2024-01-01", "empty": "",
+                                  "obj": '{"alpha":"04:00","list":[true,2],"when":"2024-01-01","zeta":1}'}
+    assert run.exports["flagIsBool"] is True
+
+
+def test_config_of_the_calling_shell_is_not_read(tmp_path, monkeypatch):
+    """Pulumi's SDK falls back to PULUMI_CONFIG* variables; the CLI replaces them, so must the offline engine."""
+    monkeypatch.setenv("PULUMI_CONFIG", '{"probe:leak": "from the shell"}')
+    monkeypatch.setenv("PULUMI_CONFIG_PROBE_OTHER", "from the shell too")
+    run = run_stack("s", write_program(tmp_path, "c = pulumi.Config()\n"
+                                                 "pulumi.export('seen', [c.get('leak'), c.get('other')])\n"))
+    assert run.exports["seen"] == [None, None]
+    assert os.environ["PULUMI_CONFIG"] == '{"probe:leak": "from the shell"}'  # and the shell gets it back
+
+
+PROJECT_CONFIG = """config:
+  size: small
+  aws:region: eu-central-1
+  replicas:
+    type: integer
+    default: 1
+  token:
+    type: string
+    secret: true
+  zones:
+    type: array
+    items:
+      type: string
+"""
+
+
+def test_project_config_defaults_namespaces_and_declared_types_as_the_cli(tmp_path):
+    body = "c = pulumi.Config()\npulumi.export('got', [c.get('size'), c.get_int('replicas'), c.get('zones')])\n"
+    program = write_program(tmp_path, body, "config:\n  token:\n    secure: AAAB\n  zones: [a, b]\n", PROJECT_CONFIG)
+    run = run_stack("s", program)
+    assert run.exports["got"] == ["small", 1, '["a","b"]']
+    assert run.region == "eu-central-1"  # a short value of another namespace is a value, not a default
+
+
+def test_project_config_problems_are_one_config_error_listing_all(tmp_path):
+    stack = "config:\n  replicas: three\n  token: plain\n  zones: [1, 2]\n"
+    with pytest.raises(ProgramError) as caught:
+        run_stack("s", write_program(tmp_path, "", stack, PROJECT_CONFIG))
+    assert caught.value.kind == "config"
+    message = str(caught.value)
+    assert "Stack 's' with configuration key 'replicas' must be of type 'integer'" in message
+    assert "Stack 's' with configuration key 'token' must be encrypted as it's secret" in message
+    assert "Stack 's' with configuration key 'zones' must be of type 'array<string>'" in message
+    with pytest.raises(ProgramError, match="Stack 's' is missing configuration values 'token' and 'zones'$"):
+        run_stack("s", write_program(tmp_path, "", "config: {}\n", PROJECT_CONFIG))
+    both = "config:\n  size:\n    default: a\n    value: b\n"
+    with pytest.raises(ProgramError, match="'size' cannot have both a 'default' and 'value' attribute"):
+        run_stack("s", write_program(tmp_path, "", "config: {}\n", both))
+
+
+# ---- options the engine inherits, providers, reads --------------------------------------------------------------
+COMPONENT = '''
+class Box(pulumi.ComponentResource):
+    def __init__(self, name, opts=None, child_opts=None):
+        super().__init__("test:index:Box", name, None, opts)
+        self.topic = aws.sns.Topic(f"{name}-topic", opts=pulumi.ResourceOptions.merge(
+            pulumi.ResourceOptions(parent=self), child_opts))
+        self.register_outputs({})
+'''
+
+
+def test_children_inherit_protect_retain_on_delete_and_deleted_with_unless_they_set_them(tmp_path):
+    """resmon inheritFromParent: unset options come from the parent (the SDK itself only passes protect down)."""
+    body = COMPONENT + (
+        "anchor = aws.sns.Topic('anchor')\n"
+        "Box('kept', pulumi.ResourceOptions(protect=True, retain_on_delete=True, deleted_with=anchor))\n"
+        "Box('own', pulumi.ResourceOptions(protect=True, retain_on_delete=True),\n"
+        "    pulumi.ResourceOptions(protect=False, retain_on_delete=False))\n")
+    run = run_stack("s", write_program(tmp_path, body))
+    kept, own = run.named("kept-topic"), run.named("own-topic")
+    assert (kept.protect, kept.retain_on_delete, kept.deleted_with) == (True, True, run.named("anchor").urn)
+    assert (own.protect, own.retain_on_delete, own.deleted_with) == (False, False, None)
+
+
+def test_explicit_providers_are_referenced_by_urn_and_id_and_place_resources_in_their_region(tmp_path):
+    body = ("east = aws.Provider('east', region='us-east-1')\n"
+            "aws.sns.Topic('there', opts=pulumi.ResourceOptions(provider=east))\n"
+            "aws.sns.Topic('argument', region='ap-southeast-2')\n"
+            "aws.sns.Topic('here')\n"
+            "zones = aws.get_availability_zones(opts=pulumi.InvokeOptions(provider=east))\n"
+            "pulumi.export('zones', zones.names)\n")
+    run = run_stack("s", write_program(tmp_path, body, "config:\n  aws:region: eu-west-1\n"))
+    provider = run.named("east")
+    assert provider.urn == "urn:pulumi:s::probe::pulumi:providers:aws::east" and provider.custom
+    assert run.named("there").provider == f"{provider.urn}::{provider.id}"
+    assert run.named("here").provider is None  # the engine's default provider is not recorded
+    assert run.named("there").outputs["arn"].startswith("arn:aws:sns:us-east-1:")
+    assert run.named("argument").outputs["arn"].startswith("arn:aws:sns:ap-southeast-2:")
+    assert run.named("here").outputs["arn"].startswith("arn:aws:sns:eu-west-1:")
+    assert run.exports["zones"] == [f"us-east-1{c}" for c in "abcdef"]
+
+
+def test_reads_are_recorded_as_external_and_share_the_urn_space_with_registrations(tmp_path):
+    body = COMPONENT + ("box = Box('box')\n"
+                        "aws.sns.Topic.get('seen', 'arn:aws:sns:eu-west-1:1:seen', opts=pulumi.ResourceOptions("
+                        "parent=box))\n"
+                        "aws.sns.Topic('imported', opts=pulumi.ResourceOptions(import_='arn:aws:sns:x'))\n")
+    run = run_stack("s", write_program(tmp_path, body))
+    seen = run.named("seen")
+    assert seen.urn == "urn:pulumi:s::probe::test:index:Box$aws:sns/topic:Topic::seen"
+    assert (seen.external, seen.id, seen.custom) == (True, "arn:aws:sns:eu-west-1:1:seen", True)
+    assert run.named("imported").id == "arn:aws:sns:x"  # an import keeps the id it was given
+    clash = body + "aws.sns.Topic.get('box-topic', 'x', opts=pulumi.ResourceOptions(parent=box))\n"
+    with pytest.raises(ProgramError, match=r"Duplicate resource URN 'urn:pulumi:s::probe::test:index:Box\$aws:sns/"
+                                           r"topic:Topic::box-topic'"):
+        run_stack("s", write_program(tmp_path, clash))
+
+
+def test_secret_inputs_taint_only_their_own_part_of_an_object_output():
+    """annotateSecrets: recursion into objects; a list holding a secret is secret as a whole."""
+    from preflight.engine import _annotate_secrets
+
+    outputs = {"tags": {"a": "x", "b": "y"}, "list": ["p", "q"], "plain": "z"}
+    _annotate_secrets(outputs, {"tags": {"a": Secret("x"), "b": "y"}, "list": ["p", Secret("q")], "plain": "z"})
+    assert isinstance(outputs["tags"]["a"], Secret) and outputs["tags"]["b"] == "y"
+    assert isinstance(outputs["list"], Secret) and outputs["plain"] == "z"
+
+
+# ---- determinism and isolation --------------------------------------------------------------------------------------
+def test_resources_come_in_program_order_with_sorted_dependencies_whatever_the_hash_seed(program):
+    """Registration order and dependency sets follow thread and hash-seed scheduling; the record must not."""
+    here = run_stack("test", program)
+    script = ("import json, sys; sys.path.insert(0, sys.argv[1])\n"
+              "from preflight.engine import run_stack, unwrap_secrets\n"
+              "run = run_stack('test', sys.argv[2])\n"
+              "print(json.dumps([[r.urn, r.id, r.dependencies, r.property_dependencies, unwrap_secrets(r.outputs)]"
+              " for r in run.resources]))\n")
+    seed = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"
+    other = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent.parent), str(program)],
+                           env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True)
+    from preflight.engine import unwrap_secrets
+    mine = [[r.urn, r.id, r.dependencies, r.property_dependencies, unwrap_secrets(r.outputs)] for r in here.resources]
+    assert json.loads(other.stdout) == json.loads(json.dumps(mine))
+    assert [r.name for r in here.resources] == ["box", "box-inner", "box-inner", "pw", "key", "param"]
+    assert all(r.dependencies == sorted(r.dependencies) for r in here.resources)
+
+
+def test_nothing_of_a_run_survives_it_even_when_the_program_raised(program):
+    import pulumi.runtime.config as runtime_config
+    from pulumi.runtime import resource as runtime_resource
+    from pulumi.runtime import settings as runtime_settings
+
+    get_stack_trace, cwd, path = runtime_resource._get_stack_trace, os.getcwd(), list(sys.path)
+    for overrides in ({}, {"enginetest:fail": "raise"}):
+        if overrides:
+            with pytest.raises(ProgramError):
+                run_stack("test", program, overrides)
+        else:
+            run_stack("test", program)
+        assert runtime_config.CONFIG.get() == {} and runtime_settings.get_root_resource() is None
+        assert runtime_settings.SETTINGS.monitor is None
+        assert runtime_resource._get_stack_trace is get_stack_trace
+        assert (os.getcwd(), sys.path) == (cwd, path)
+
+
+def test_a_program_elsewhere_imports_its_own_modules_not_this_repositorys(tmp_path):
+    import components
+
+    first = write_program(tmp_path / "one", "import components\npulumi.export('mine', components.MINE)\n")
+    (first / "components").mkdir()
+    (first / "components" / "__init__.py").write_text("MINE = 'one'\n")
+    second = write_program(tmp_path / "two", "import helper\npulumi.export('mine', helper.MINE)\n")
+    (second / "helper.py").write_text("MINE = 'two'\n")
+    assert run_stack("s", first).exports["mine"] == "one"
+    assert run_stack("s", second).exports["mine"] == "two"
+    assert sys.modules["components"] is components and "helper" not in sys.modules
+
+
+# ---- invokes shaped as the provider returns them ----------------------------------------------------------------
+def test_availability_zones_belong_to_the_region_with_its_zone_ids(tmp_path):
+    body = ("z = aws.get_availability_zones(state='available')\n"
+            "pulumi.export('z', [z.names, z.zone_ids, z.group_names, z.state])\n")
+    run = run_stack("s", write_program(tmp_path, body, "config:\n  aws:region: eu-west-1\n"))
+    names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    assert run.exports["z"] == [names, ["euw1-az1", "euw1-az2", "euw1-az3"], ["eu-west-1"] * 3, "available"]
+
+
+def test_policy_documents_render_single_values_as_strings_as_the_provider_does(tmp_path):
+    body = ("d = aws.iam.get_policy_document(statements=[aws.iam.GetPolicyDocumentStatementArgs(\n"
+            "    actions=['s3:GetObject'], resources=['arn:aws:s3:::b/*', 'arn:aws:s3:::c/*'],\n"
+            "    principals=[aws.iam.GetPolicyDocumentStatementPrincipalArgs(type='Service',"
+            " identifiers=['ecs.amazonaws.com'])])])\n"
+            "pulumi.export('d', d.json)\n")
+    run = run_stack("s", write_program(tmp_path, body))
+    assert json.loads(run.exports["d"]) == {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::c/*"],
+        "Principal": {"Service": "ecs.amazonaws.com"}}]}
