@@ -345,7 +345,10 @@ class Analyzer:
         by_urn = {r.urn: r for r in resources}
         evaluation = Evaluation()
         for r in resources:
-            self.analyze(r, providers=by_urn, evaluation=evaluation)
+            # The engine runs resource policies on what the program registers, not on what it only reads
+            # (`Resource.get`, marked external); stack policies still see those, as part of the stack.
+            if not getattr(r, "external", False):
+                self.analyze(r, providers=by_urn, evaluation=evaluation)
         self.analyze_stack(resources, use_outputs=stack_use_outputs, evaluation=evaluation)
         return evaluation
 

@@ -164,3 +164,15 @@ def test_help_names_the_diff_and_graph_subcommands(capsys):
     text = capsys.readouterr().out
     assert "python -m preflight diff BASE.json HEAD.json" in text
     assert "python -m preflight graph --stack STACK" in text
+
+
+def test_resources_the_program_only_reads_are_not_judged_by_resource_rules(tmp_path):
+    """`Resource.get` reads an existing resource into the state (external): the engine runs resource policies on what
+    the program registers, so an unencrypted cluster someone else owns does not fail this stack's gate."""
+    body = ("import pulumi_aws as aws\n"
+            "aws.rds.Cluster.get('legacy', 'legacy-cluster', storage_encrypted=False)\n")
+    program = write_program(tmp_path / "reads", body=body)
+    code, report = gate_json("--stack", "test", "--program", str(program))
+    assert [r["name"] for r in report["resources"]] == ["legacy"]
+    assert [v for v in report["violations"] if v["policy"] == "aurora-storage-encrypted"] == []
+    assert code == 0
