@@ -243,3 +243,25 @@ def test_an_app_on_a_global_secondary_must_use_iam_authentication():
                               "app": {"image": IMAGE, "iamDatabaseAuth": True, "iamDatabaseUser": "blog_app"}},
                              "dev", "us-east-1")
     assert settings.app.iam_database_auth is True
+
+
+def test_secret_looking_environment_is_refused_exactly_as_the_policy_pack_would():
+    from components.settings.app import CREDENTIALS_IN_URL, SECRET_LOOKING
+    from policies.rules import ecs
+
+    # one pattern in two places (the pack must import on its own): they may never drift apart
+    assert SECRET_LOOKING.pattern == ecs.SECRET_VARIABLE
+    assert CREDENTIALS_IN_URL.pattern == ecs.CREDENTIALS_IN_URL.pattern
+    found = problems({"environment": {"DB_PASS": "x", "SESSION_PASSPHRASE": "y", "APP_PWD": "z",
+                                      "DATABASE_URL": "postgres://blog:hunter22@db:5432/blog",
+                                      "PASSAGE": "fine", "HOME_URL": "https://example.com/a@b"}})
+    secret_name = ("reads like a secret, and environment values are plain text in the task definition; put it under "
+                   f"{KEY}.secrets as an SSM parameter name instead")
+    assert found == [
+        f'{KEY}.environment.DB_PASS: the name "DB_PASS" {secret_name}',
+        f'{KEY}.environment.SESSION_PASSPHRASE: the name "SESSION_PASSPHRASE" {secret_name}',
+        f'{KEY}.environment.APP_PWD: the name "APP_PWD" {secret_name}',
+        f"{KEY}.environment.DATABASE_URL: the value is a URL with a password in it, and environment values are plain "
+        f"text in the task definition; put it under {KEY}.secrets as an SSM parameter name instead",
+    ]
+    assert not any("hunter22" in p for p in found)

@@ -47,10 +47,14 @@ RESERVED_PREFIXES = ("PGSSL", "DB_SSL")
 
 ENV_NAME = r"[A-Z_][A-Z0-9_]*"
 ENV_NAME_TEXT = "an environment variable name matching [A-Z_][A-Z0-9_]*"
-# What the policy pack's `ecs-secrets-not-in-environment` rule (policies/rules/ecs.py) treats as a secret's name:
-# such a value belongs under `secrets`, never in plain text under `environment`.
-SECRET_LOOKING = re.compile(r"PASSWORD|PASSWD|PGPASS|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|"
-                            r"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|ECS_ENGINE_AUTH_DATA", re.IGNORECASE)
+# Exactly what the policy pack's `ecs-secrets-not-in-environment` rule (policies/rules/ecs.py) treats as a secret: a
+# secret-looking name, or a URL with a password in it. Such a value belongs under `secrets`, never in plain text
+# under `environment`. The pack must stay importable on its own (the CLI runs it from policies/), so the patterns
+# are repeated here; tests/test_app_settings.py fails if the two ever differ.
+SECRET_LOOKING = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|PGPASS|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|"
+                            r"CREDENTIAL|(^|_)(PASS|PWD)(_|$)|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|"
+                            r"ECS_ENGINE_AUTH_DATA", re.IGNORECASE)
+CREDENTIALS_IN_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@", re.IGNORECASE)
 
 # [registry[:port]/]path[:tag][@sha256:digest], lower-case path components as the OCI distribution spec requires.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -269,6 +273,11 @@ def _names(section: Section, problems: Problems, environment: dict[str, str],
             problems.add_text(key, f"the name {show(name)} reads like a secret, and environment values are plain "
                                    f"text in the task definition; put it under {section.key}.secrets as an SSM "
                                    "parameter name instead")
+        elif CREDENTIALS_IN_URL.search(value):
+            # The value itself is never repeated: it holds the password.
+            problems.add_text(key, "the value is a URL with a password in it, and environment values are plain text "
+                                   f"in the task definition; put it under {section.key}.secrets as an SSM parameter "
+                                   "name instead")
         else:
             good_env[name] = value
     good_secrets: dict[str, str] = {}
