@@ -663,7 +663,9 @@ def _program_environment(program_dir: Path) -> Iterator[None]:
     `components`), and they are dropped afterwards, so two programs never share a module."""
     before_path, before_cwd = list(sys.path), os.getcwd()
     hidden_env = {k: os.environ.pop(k) for k in [k for k in os.environ if k.startswith("PULUMI_CONFIG")]}
-    own_names = _module_names(program_dir) if program_dir != REPO_ROOT else set()
+    # The engine's own package is never shadowed: its lazy imports must find this engine, not a program's copy of it
+    # (an older checkout of this repository evaluated with --program, say).
+    own_names = (_module_names(program_dir) - {__name__.split(".")[0]}) if program_dir != REPO_ROOT else set()
     shadowed = {name: sys.modules.pop(name) for name in list(sys.modules) if name.split(".")[0] in own_names}
     before_modules = set(sys.modules)
     sys.path.insert(0, str(program_dir))

@@ -371,3 +371,15 @@ def test_policy_documents_render_single_values_as_strings_as_the_provider_does(t
     assert json.loads(run.exports["d"]) == {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::c/*"],
         "Principal": {"Service": "ecs.amazonaws.com"}}]}
+
+
+def test_a_program_with_its_own_preflight_package_does_not_replace_the_engine(tmp_path):
+    """Evaluating an older checkout of this repository (--program) must use this engine, not the checkout's."""
+    (tmp_path / "Pulumi.yaml").write_text("name: oldcopy\nruntime: python\n")
+    (tmp_path / "Pulumi.s.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text("import pulumi_aws as aws\naws.sns.Topic('t')\n")
+    (tmp_path / "preflight").mkdir()
+    (tmp_path / "preflight" / "__init__.py").write_text("raise RuntimeError('the program copy was imported')\n")
+    (tmp_path / "preflight" / "mock_cloud.py").write_text("raise RuntimeError('the program copy was imported')\n")
+    run = run_stack("s", tmp_path)
+    assert [r.type for r in run.resources] == ["aws:sns/topic:Topic"]
