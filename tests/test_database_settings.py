@@ -237,3 +237,14 @@ def test_all_problems_are_reported_at_once():
     found = problems({"backupRetentionDays": 0, "readers": 16, "engine": "oracle", "backtrackHours": 5})
     assert [p.split(":")[1] for p in found] == ["database.engine", "database.readers", "database.backupRetentionDays",
                                                 "database.backtrackHours"]
+
+
+def test_proxy_debug_logging_is_refused_in_production_only():
+    """Debug logging writes SQL statements, and the data in them, to CloudWatch Logs."""
+    proxy = {"proxy": {"enabled": True, "debugLogging": True}}
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"environment": "production", "database": proxy}, "prod", "us-east-1")
+    assert caught.value.problems == [
+        f"{KEY}.proxy.debugLogging: got true; allowed: false in production: debug logging writes SQL statements, "
+        "and the data in them, to the proxy's logs"]
+    assert load_settings({"database": proxy}, "dev", "us-east-1").database.proxy.debug_logging is True

@@ -125,7 +125,8 @@ class Proxy:
     max_connections_percent: int = 90
     reader_endpoint: bool = True
     debug_logging: bool = False
-    # Clients authenticate to the proxy with IAM tokens (grant_connect), never a password.
+    # True: end-to-end IAM (clients and the proxy use IAM tokens, grant_connect); False: password logins through a
+    # Secrets Manager secret of the master user.
     iam_auth: bool = True
 
 
@@ -314,7 +315,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     alarm_email = section.string("alarmEmail", None, pattern=EMAIL, allowed="an email address")
     alarms = _alarms(section.section("alarms"))
     global_database = _global(section, problems, project, stack)
-    proxy = _proxy(section.section("proxy"), readers)
+    proxy = _proxy(section.section("proxy"), readers, production)
     section.finish()
 
     # Cross-field rules: valid alone, wrong together.
@@ -498,7 +499,7 @@ def _global(section: Section, problems: Problems, project: str, stack: str) -> G
     return GlobalDatabase(enabled=True, role=role, identifier=identifier or f"{project}-{stack}")
 
 
-def _proxy(sub: Section, readers: int) -> Proxy:
+def _proxy(sub: Section, readers: int, production: bool) -> Proxy:
     defaults = Proxy()
     enabled = sub.boolean("enabled", defaults.enabled)
     idle = sub.integer("idleClientTimeoutSeconds", defaults.idle_client_timeout_seconds, minimum=1, maximum=28800)
@@ -507,6 +508,10 @@ def _proxy(sub: Section, readers: int) -> Proxy:
     debug = sub.boolean("debugLogging", defaults.debug_logging)
     iam_auth = sub.boolean("iamAuth", defaults.iam_auth)
     sub.finish()
+    if debug and production:
+        # The proxy then logs SQL statements, with the data in them, to CloudWatch: a debugging aid, not for prod.
+        sub.problems.add(f"{sub.key}.debugLogging", True, "false in production: debug logging writes SQL statements, "
+                                                           "and the data in them, to the proxy's logs")
     if enabled and reader and readers == 0 and sub.has("readerEndpoint"):
         sub.problems.add_text(f"{sub.key}.readerEndpoint", "needs at least one reader (readers is 0); set readers "
                                                            "or readerEndpoint: false")
