@@ -33,7 +33,7 @@ class Report:
 
     @property
     def violations(self) -> list[Violation]:
-        # Mandatory first; otherwise the engine's order (resources in registration order, then stack policies).
+        # Mandatory first; otherwise the engine's order (resources as the program created them, then stack rules).
         return sorted(self.evaluation.violations, key=lambda v: LEVEL_ORDER.get(v.enforcement_level, 9))
 
     def count(self, level: str) -> int:
@@ -83,7 +83,7 @@ def render_json(report: Report) -> str:
 # --- text -----------------------------------------------------------------------------------------------------------
 
 def _tree(report: Report) -> list[tuple[int, Any, int]]:
-    """(depth, component, number of custom resources directly under it), depth-first in registration order."""
+    """(depth, component, custom resources directly under it), depth-first as the program created them."""
     children: dict[str | None, list[Any]] = {}
     for r in report.resources:
         children.setdefault(r.parent, []).append(r)
