@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine import MASK
+from .engine import MASK, integral_numbers
 from .replacements import DATA_LOSS, RISK_ORDER, ForcingInput, stateful
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -171,17 +171,6 @@ def _has_mask(value: Any) -> bool:
     return False
 
 
-def _normal(value: Any) -> Any:
-    """Numbers arrive as floats from the engine (7.0) and may be ints in hand-made reports (7): compare them alike."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Mapping):
-        return {k: _normal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_normal(v) for v in value]
-    return value
-
-
 _ABSENT = object()
 
 
@@ -224,7 +213,7 @@ def key_changes(resource_type: str, old: Mapping[str, Any], new: Mapping[str, An
     found: list[KeyChange] = []
     entry = stateful(resource_type)
     for key in sorted(set(old) | set(new)):
-        before, after = _normal(old.get(key, _ABSENT)), _normal(new.get(key, _ABSENT))
+        before, after = integral_numbers(old.get(key, _ABSENT)), integral_numbers(new.get(key, _ABSENT))
         if before == after:
             continue
         forcing = entry.forcing(key, dict(new)) if entry is not None else None

@@ -158,6 +158,18 @@ def mask_secrets(value: Any, mask: str = MASK) -> Any:
     return value
 
 
+def integral_numbers(value: Any) -> Any:
+    """Floats that are whole numbers as ints, all the way down: the wire carries only float64 (5432 arrives as
+    5432.0), while reports, messages and hand-written files say 5432."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: integral_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [integral_numbers(v) for v in value]
+    return value
+
+
 def contains_secret(value: Any) -> bool:
     if isinstance(value, Secret):
         return True

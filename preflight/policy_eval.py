@@ -28,6 +28,8 @@ from pulumi_policy import EnforcementLevel, Policy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
+from .engine import integral_numbers
+
 PACK_NAME = "aurora-platform-policies"
 # PolicyPack always hands the servicer "0.0.1"; the CLI shows PulumiPolicy.yaml's version instead.
 SERVICER_VERSION = "0.0.1"
@@ -168,7 +170,7 @@ def _reconcile(info: analyzer_pb2.AnalyzerInfo, given: ParsedConfig,
     result: dict[str, tuple[str, dict[str, Any] | None]] = {}
     schemas: dict[str, dict[str, Any]] = {}
     for policy in info.policies:
-        properties = _integral(json_format.MessageToDict(policy.configSchema.properties))
+        properties = integral_numbers(json_format.MessageToDict(policy.configSchema.properties))
         defaults = {k: v["default"] for k, v in properties.items() if isinstance(v, dict) and "default" in v}
         result[policy.name] = (LEVELS[policy.enforcementLevel], defaults or None)
         schema: dict[str, Any] = {"type": "object", "properties": properties}
@@ -195,17 +197,6 @@ def _reconcile(info: analyzer_pb2.AnalyzerInfo, given: ParsedConfig,
             where = ".".join(str(p) for p in error.absolute_path) or "(root)"
             errors.append(f"{name}: {where}: {error.message}")
     return result
-
-
-def _integral(value: Any) -> Any:
-    """Schemas cross the wire as protobuf Structs (1 -> 1.0); undo that so messages read "minimum of 1"."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _integral(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_integral(v) for v in value]
-    return value
 
 
 # --- marshalling ----------------------------------------------------------------------------------------------------
