@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .network import LOG_RETENTION_DAYS  # the CloudWatch Logs retention periods
 from .reader import Problems, Section, as_int, show
 
 # Valid task-level CPU units and memory (MiB) on Fargate (Linux), from the ECS Developer Guide table
@@ -155,9 +154,7 @@ def parse_app(section: Section, problems: Problems, region: str | None, producti
     ca_bundle = section.string("caBundlePath", defaults.ca_bundle_path, pattern=PATH_PATTERN,
                                allowed="an absolute file path inside the image, e.g. "
                                        "\"/etc/ssl/certs/rds-global-bundle.pem\"")
-    retention = section.integer(
-        "logRetentionDays", defaults.log_retention_days, one_of=LOG_RETENTION_DAYS,
-        allowed="one of the CloudWatch Logs retention periods: " + ", ".join(map(str, LOG_RETENTION_DAYS)))
+    retention = section.log_retention_days("logRetentionDays", defaults.log_retention_days)
     insights = section.string("containerInsights", defaults.container_insights, choices=CONTAINER_INSIGHTS)
     execute_command = section.boolean("enableExecuteCommand", defaults.enable_execute_command)
     iam_auth = section.boolean("iamDatabaseAuth", defaults.iam_database_auth)

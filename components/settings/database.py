@@ -79,8 +79,6 @@ SERVERLESS_MIN, SERVERLESS_MAX = 0.0, 256.0
 AUTO_PAUSE_MIN, AUTO_PAUSE_MAX = 300, 86400
 MONITORING_INTERVALS = (1, 5, 10, 15, 30, 60)
 PI_RETENTION_DAYS = (7,) + tuple(31 * m for m in range(1, 24)) + (731,)
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-                      3288, 3653)
 INSTANCE_CLASS = r"db\.serverless|db\.[a-z][a-z0-9-]*\.[0-9]*[a-z0-9]+"
 # RDS refuses these words as user or database names (RDS naming constraints).
 RESERVED_NAMES = {"rdsadmin", "rdsrepladmin", "rdsproxyadmin", "rds_superuser", "admin", "root", "postgres", "mysql",
@@ -302,9 +300,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         backtrack = 0
     restore = _restore(section, problems)
     apply_immediately = section.boolean("applyImmediately", defaults.apply_immediately)
-    log_retention = section.integer(
-        "logRetentionDays", defaults.log_retention_days, one_of=LOG_RETENTION_DAYS,
-        allowed="one of the CloudWatch Logs retention periods: " + ", ".join(map(str, LOG_RETENTION_DAYS)))
+    log_retention = section.log_retention_days("logRetentionDays", defaults.log_retention_days)
     performance_insights = section.boolean("performanceInsights", defaults.performance_insights)
     pi_retention = section.integer(
         "performanceInsightsRetentionDays", defaults.performance_insights_retention_days, one_of=PI_RETENTION_DAYS,

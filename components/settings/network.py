@@ -14,8 +14,6 @@ MIN_AZS, MAX_AZS = 3, 6
 # /27 subnets; /16 is the largest block AWS allows for a VPC.
 MIN_PREFIX, MAX_PREFIX = 16, 22
 PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-                      3288, 3653)
 AZ_NAME = r"[a-z]{2}(-[a-z]+)+-\d[a-z]"
 
 CIDR_ALLOWED = (f"a private IPv4 CIDR block (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) with a prefix length "
@@ -45,9 +43,7 @@ def parse_network(section: Section, problems: Problems, region: str | None) -> N
     defaults = NetworkSettings()
     cidr = section.string("cidrBlock", defaults.cidr_block, allowed=CIDR_ALLOWED, check=valid_cidr)
     nat = section.string("natGateways", defaults.nat_gateways, choices=NAT_STRATEGIES)
-    retention = section.integer(
-        "flowLogRetentionDays", defaults.flow_log_retention_days, one_of=LOG_RETENTION_DAYS,
-        allowed="one of the CloudWatch Logs retention periods: " + ", ".join(map(str, LOG_RETENTION_DAYS)))
+    retention = section.log_retention_days("flowLogRetentionDays", defaults.flow_log_retention_days)
 
     count, names = _availability_zones(section, problems, region)
     section.finish()

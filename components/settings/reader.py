@@ -16,6 +16,9 @@ from typing import Any
 import pulumi
 
 _MISSING = object()
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy); any other number is refused by AWS.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653)
 
 
 class SettingsError(pulumi.RunError):
@@ -125,6 +128,12 @@ class Section:
             self.problems.add(self._key(name), value, description)
             return default
         return number
+
+    def log_retention_days(self, name: str, default: int) -> int:
+        """A CloudWatch Logs retention period (days): every log group of the platform is read the same way."""
+        return self.integer(name, default, one_of=LOG_RETENTION_DAYS,
+                            allowed="one of the CloudWatch Logs retention periods: "
+                                    + ", ".join(map(str, LOG_RETENTION_DAYS)))
 
     def number(self, name: str, default: float, *, minimum: float | None = None, maximum: float | None = None,
                step: float | None = None, allowed: str | None = None) -> float:
