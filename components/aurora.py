@@ -381,23 +381,18 @@ class AuroraCluster(pulumi.ComponentResource):
     def grant_password_read(self, name: str, role: aws.iam.Role) -> aws.iam.RolePolicy:
         """An inline policy on `role` to read exactly the master password and decrypt it with exactly its key."""
         if self.password_parameter_arn is not None:
-            document = pulumi.Output.all(self.password_parameter_arn, self.kms_key_arn).apply(
-                lambda values: json.dumps({"Version": "2012-10-17", "Statement": [
-                    {"Sid": "ReadTheDatabasePassword", "Effect": "Allow",
-                     "Action": ["ssm:GetParameters", "ssm:GetParameter"], "Resource": values[0]},
-                    {"Sid": "DecryptTheDatabasePassword", "Effect": "Allow", "Action": "kms:Decrypt",
-                     "Resource": values[1]},
-                ]}))
+            actions: str | list[str] = ["ssm:GetParameters", "ssm:GetParameter"]
+            password = self.password_parameter_arn
         elif self._settings.manage_master_user_password:
-            document = pulumi.Output.all(self._master_secret_arn(), self.kms_key_arn).apply(
-                lambda values: json.dumps({"Version": "2012-10-17", "Statement": [
-                    {"Sid": "ReadTheDatabasePassword", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                     "Resource": values[0]},
-                    {"Sid": "DecryptTheDatabasePassword", "Effect": "Allow", "Action": "kms:Decrypt",
-                     "Resource": values[1]},
-                ]}))
+            actions, password = "secretsmanager:GetSecretValue", self._master_secret_arn()
         else:
             raise ValueError(f"{self.identifier} is a global database secondary: its password lives with the primary")
+        document = pulumi.Output.all(password, self.kms_key_arn).apply(
+            lambda values: json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Sid": "ReadTheDatabasePassword", "Effect": "Allow", "Action": actions, "Resource": values[0]},
+                {"Sid": "DecryptTheDatabasePassword", "Effect": "Allow", "Action": "kms:Decrypt",
+                 "Resource": values[1]},
+            ]}))
         return aws.iam.RolePolicy(f"{self._name}-{name}-password-read", role=role.id, policy=document,
                                   opts=pulumi.ResourceOptions(parent=self))
 
