@@ -7,6 +7,7 @@ unknown values during preview) applies unchanged, and carry the control ids so d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -182,3 +183,14 @@ def depends_on(resource: PolicyResource, prop: str, target: PolicyResource) -> b
 
 def has_dependency(resource: PolicyResource, prop: str) -> bool:
     return bool(resource.property_dependencies.get(prop))
+
+
+# An AWS-managed key is named by its alias, `alias/aws/<service>`, or that alias's ARN in any partition and region
+# (arn:aws:kms:us-east-1:123456789012:alias/aws/rds). KMS alias names are case-sensitive, but the `aws/` prefix is
+# reserved in every spelling, so the check folds case to refuse `alias/AWS/rds` too.
+_AWS_MANAGED_ALIAS = re.compile(r"^(arn:aws[a-z-]*:kms:[^:]*:[^:]*:)?alias/aws/", re.IGNORECASE)
+
+
+def aws_managed_key(value: Any) -> bool:
+    """True when a KMS key reference names an AWS-managed key (`alias/aws/*` or its ARN), not a customer key."""
+    return isinstance(value, str) and bool(_AWS_MANAGED_ALIAS.match(value.strip()))
