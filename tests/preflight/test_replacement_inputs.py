@@ -1,0 +1,45 @@
+"""The inputs a pull request can change that replace the Aurora cluster, each pinned by name.
+
+The list is the provider's (aws_rds_cluster schema: ForceNew), written here as literals so that dropping one from
+preflight/replacements.py fails a test: a pull request that changes the cluster's key or turns encryption off must
+show as a replacement with a data-loss warning, and `--fail-on-replace` must fail it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from preflight.diff import main
+from preflight.replacements import DATA_LOSS, forcing_input, stateful
+
+from .test_diff import CLUSTER_URN, base_report, changed
+
+CLUSTER = "aws:rds/cluster:Cluster"
+# terraform-provider-aws internal/service/rds/cluster.go: ForceNew on each of these.
+CLUSTER_FORCE_NEW = ["availabilityZones", "clusterIdentifier", "databaseName", "dbSubnetGroupName", "engine",
+                     "engineMode", "kmsKeyId", "masterUsername", "snapshotIdentifier", "storageEncrypted"]
+
+
+@pytest.mark.parametrize("key", CLUSTER_FORCE_NEW)
+def test_each_force_new_input_replaces_the_cluster(key):
+    assert forcing_input(CLUSTER, key) is not None, f"{key} must force the cluster's replacement"
+
+
+def test_the_cluster_is_a_data_loss_type():
+    assert stateful(CLUSTER).risk == DATA_LOSS
+
+
+@pytest.mark.parametrize(("edit", "key"), [
+    ({"kmsKeyId": "arn:aws:kms:us-east-1:1:key/other"}, "kmsKeyId"),
+    ({"storageEncrypted": False}, "storageEncrypted"),
+])
+def test_a_key_or_encryption_change_fails_the_pull_request(tmp_path, capsys, edit, key):
+    base, head = tmp_path / "base.json", tmp_path / "head.json"
+    base.write_text(json.dumps(base_report()))
+    head.write_text(json.dumps(changed(cluster=edit)))
+    assert main([str(base), str(head), "--fail-on-replace"]) == 1
+    out = capsys.readouterr().out
+    assert "!!! DATA LOSS RISK: aws:rds/cluster:Cluster 'database' will be REPLACED" in out
+    assert f"{key}:" in out and CLUSTER_URN.rsplit("::", 1)[-1] in out
