@@ -26,7 +26,7 @@ TOP_LEVEL_KEYS = ("environment",) + SECTIONS
 # where the secret belongs instead. Pulumi marks a whole top-level key secret when any value under it is `secure:`, so
 # the program cannot tell which value was: a setting that takes a secret needs a top-level key of its own.
 SECRET_HOMES = {
-    "environment": "is development or production, which is not a secret; write it in plain text",
+    "environment": "is not a secret (it chooses the defaults and protections of the stack); write it in plain text",
     "network": "no network setting is a secret; write them in plain text",
     "database": ("no database setting is a secret: the platform generates the master password itself and keeps it in "
                  "SSM Parameter Store (raise passwordVersion for a new one), or RDS keeps it in Secrets Manager with "
