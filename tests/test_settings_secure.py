@@ -218,3 +218,16 @@ def test_a_secure_region_is_refused_and_not_quoted_in_any_other_message():
     assert "aws:region: is a secure: value; the region is not a secret and is shown in plans and resource names: " \
            "write it in plain text" in found
     assert "eu-central-1" not in "\n".join(found)
+
+
+# ---- a mapping that only looks like a secure value ------------------------------------------------------------------
+@pytest.mark.parametrize("given", [{"secure": "v1:AAAAciphertextZZ==", "note": "rotated"}, {"secure": 12345678},
+                                   [{"secure": "v1:AAAAciphertextZZ==", "x": 1}]])
+def test_a_malformed_secure_value_is_not_quoted_and_the_message_says_how_to_write_one(given):
+    """Pulumi takes `{secure: ..., note: ...}` for a plain object (the key is not secret): its ciphertext is still
+    not quoted, and the message says what a secure: value looks like."""
+    found = about(problems({"app": {"image": IMAGE, "environment": {"FEATURE_FLAGS": given}}}),
+                  "aurora-platform:app.environment.FEATURE_FLAGS")
+    assert found == ["aurora-platform:app.environment.FEATURE_FLAGS: got [secret]; allowed: a string (quote "
+                     "numbers); a secure: value is a mapping with the one key secure, holding the ciphertext "
+                     "(`pulumi config set --secret --path` writes it)"]

@@ -64,6 +64,10 @@ def region(config: dict) -> None:
     config["aws:region"] = secure()
 
 
+def malformed_secure(config: dict) -> None:
+    config["aurora-platform:app"]["environment"] = {"FEATURE_FLAGS": {"secure": CIPHERTEXT, "note": "rotated"}}
+
+
 CASES = {
     "app-environment": (app_environment, [
         "aurora-platform:app: holds a secure: value (Pulumi then treats the whole key as secret); no app setting "
@@ -76,6 +80,10 @@ CASES = {
         "aurora-platform:database: holds a secure: value", "aurora-platform:database.parameters.rds.force_ssl: got "
         "[secret]; rds.force_ssl is always 1"]),
     "region": (region, ["aws:region: is a secure: value; the region is not a secret"]),
+    # Not a secure value for Pulumi (two keys): a plain object, refused as one, its ciphertext not quoted.
+    "malformed-secure": (malformed_secure, [
+        "aurora-platform:app.environment.FEATURE_FLAGS: got [secret]; allowed: a string (quote numbers); a secure: "
+        "value is a mapping with the one key secure"]),
 }
 
 

@@ -70,10 +70,14 @@ class Problems:
         return any(key == s or key.startswith((f"{s}.", f"{s}[")) for s in self.secret_keys)
 
     def shown(self, key: str, value: Any) -> str:
-        """`value`, read at `key`, as a message may quote it: `[secret]` under a secret config key."""
-        return MASK if self.is_secret(key) else show(value)
+        """`value`, read at `key`, as a message may quote it: `[secret]` under a secret config key, and for a mapping
+        with a `secure` key that Pulumi did not take for a secure value (another key beside it), ciphertext and all."""
+        return MASK if self.is_secret(key) or _mentions_secure(value) else show(value)
 
     def add(self, key: str, given: Any, allowed: str) -> None:
+        if _mentions_secure(given) and not self.is_secret(key):
+            allowed += ("; a secure: value is a mapping with the one key secure, holding the ciphertext (`pulumi "
+                        "config set --secret --path` writes it)")
         self._items.append((key, f"got {self.shown(key, given)}; allowed: {allowed}"))
 
     def add_text(self, key: str, text: str) -> None:
@@ -90,6 +94,14 @@ class Problems:
             # path or ARN of the message's own text ("enabled" in "global.enabled").
             text = re.sub(rf"(?<![\w.:/-]){re.escape(value)}(?![\w:/-])", MASK, text)
         return text
+
+
+def _mentions_secure(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return "secure" in value or any(_mentions_secure(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions_secure(v) for v in value)
+    return False
 
 
 def string_leaves(value: Any) -> list[str]:
