@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 STACK  ?= dev
 PYTHON_BOOTSTRAP ?= python3
 
-.PHONY: plan test lint setup clean lock
+.PHONY: plan test lint setup clean lock mutate
 
 setup: $(VENV)/.installed
 
@@ -33,4 +33,10 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache mutants
+
+# Mutation testing of the safety-relevant modules ([tool.mutmut] in pyproject.toml, docs/mutation-testing.md).
+# Slow on the whole list: narrow it with ONLY, e.g. `make mutate ONLY='ops.confirm.*'`. Results stay in mutants/.
+mutate: setup
+	$(PYTHON) -m mutmut run --max-children $(or $(JOBS),2) $(ONLY)
+	$(PYTHON) tools/mutation_report.py

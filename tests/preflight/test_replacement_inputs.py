@@ -43,3 +43,14 @@ def test_a_key_or_encryption_change_fails_the_pull_request(tmp_path, capsys, edi
     out = capsys.readouterr().out
     assert "!!! DATA LOSS RISK: aws:rds/cluster:Cluster 'database' will be REPLACED" in out
     assert f"{key}:" in out and CLUSTER_URN.rsplit("::", 1)[-1] in out
+
+
+def test_user_data_replaces_the_bastion_only_while_replace_on_change_is_on():
+    instance = "aws:ec2/instance:Instance"
+    assert forcing_input(instance, "userData", {"userDataReplaceOnChange": True}).key == "userData"
+    assert forcing_input(instance, "userData", {"userDataReplaceOnChange": False}) is None
+    assert forcing_input(instance, "userData") is None
+
+
+def test_a_type_without_data_has_no_forcing_inputs():
+    assert forcing_input("aws:ec2/securityGroup:SecurityGroup", "description") is None
