@@ -61,7 +61,7 @@ def _source_problem(source: PolicyResource) -> str | None:
         if flag(props, "storageEncrypted") is not True and not has(props, "replicateSourceDb"):
             return "storageEncrypted is not true"
         if not has(props, "kmsKeyId"):
-            return "it sets no kmsKeyId (the AWS-managed aws/rds key)"
+            return "it sets no kmsKeyId, so RDS uses the AWS-managed aws/rds key"
         if aws_managed_key(props["kmsKeyId"]):
             return f"its kmsKeyId {str(props['kmsKeyId']).strip()} is an AWS-managed key"
     except UnknownValueError:
