@@ -81,7 +81,7 @@ def resolve(subject: PolicyResource, prop: str, types: Sequence[str], keys: Sequ
     """Match the value of `subject.props[prop]` to the `keys` (name, id, identifier...) of resources of `types`.
 
     RDS stores group names and identifiers in lower case, so the match ignores case and surrounding blanks.
-    Resources in another known region never match (a same-named group there is not the one used). Several
+    Resources in another region never match (a same-named group there is not the one used). Several
     matches are narrowed to the one the property was computed from (its property dependency), if exactly one.
     """
     try:
@@ -98,8 +98,9 @@ def resolve(subject: PolicyResource, prop: str, types: Sequence[str], keys: Sequ
     for candidate in resources:
         if candidate.resource_type not in types or candidate.urn == subject.urn:
             continue
-        other = _region(candidate)
-        if region is not None and other is not None and region != other:
+        # No region (a default provider offline) stands for the stack's region: it matches only another resource
+        # without one, never a resource pinned to a region, which may or may not be the stack's.
+        if _region(candidate) != region:
             continue
         for key in keys:
             try:

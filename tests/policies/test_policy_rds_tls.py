@@ -150,6 +150,10 @@ def test_a_same_named_group_in_another_region_is_not_the_one_used():
         "so rds.force_ssl=1 cannot be verified."]
     west_cluster = cluster("db-tls", deps=(west.urn,), region="EU-WEST-1")
     assert tls([provider, west, west_cluster]) == []
+    # A cluster on the default provider (no region offline) cannot be shown to be in eu-west-1.
+    assert tls([provider, west, cluster("db-tls", deps=(west.urn,))]) == [
+        "Cluster 'db' uses a cluster parameter group that is not managed in this stack, "
+        "so rds.force_ssl=1 cannot be verified."]
 
 
 def test_unset_and_empty_names_are_the_engine_default():
