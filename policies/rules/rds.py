@@ -18,7 +18,8 @@ GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 def customer_key(props: Mapping[str, Any], key: str, unset: str) -> Iterator[str]:
     """`key` names a customer-managed KMS key: set, and not an AWS-managed `alias/aws/*` name or ARN.
 
-    An unknown value (a key ARN during preview) counts as a customer key: the program computed it from a key.
+    An unknown value (a key ARN during preview) counts as a customer key: the program computed it from a key. A
+    blank string is no key: the provider drops it and RDS falls back to the AWS-managed key.
     """
     if not has(props, key):
         yield unset
@@ -27,7 +28,9 @@ def customer_key(props: Mapping[str, Any], key: str, unset: str) -> Iterator[str
         value = props[key]
     except UnknownValueError:
         return
-    if aws_managed_key(value):
+    if isinstance(value, str) and not value.strip():
+        yield unset
+    elif aws_managed_key(value):
         yield f"{key} {str(value).strip()} is an AWS-managed key; name a customer-managed KMS key."
 
 

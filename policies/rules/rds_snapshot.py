@@ -60,7 +60,7 @@ def _source_problem(source: PolicyResource) -> str | None:
     try:
         if flag(props, "storageEncrypted") is not True and not has(props, "replicateSourceDb"):
             return "storageEncrypted is not true"
-        if not has(props, "kmsKeyId"):
+        if not has(props, "kmsKeyId") or not str(props["kmsKeyId"]).strip():
             return "it sets no kmsKeyId, so RDS uses the AWS-managed aws/rds key"
         if aws_managed_key(props["kmsKeyId"]):
             return f"its kmsKeyId {str(props['kmsKeyId']).strip()} is an AWS-managed key"
@@ -73,7 +73,7 @@ def _own_outputs_encrypted(snapshot: PolicyResource) -> bool:
     """A deployed snapshot (a state audit) reports its own encryption; a new one's is unknown until created."""
     try:
         return flag(snapshot.props, "storageEncrypted") is True and has(snapshot.props, "kmsKeyId") \
-            and not aws_managed_key(snapshot.props["kmsKeyId"])
+            and bool(str(snapshot.props["kmsKeyId"]).strip()) and not aws_managed_key(snapshot.props["kmsKeyId"])
     except UnknownValueError:
         return False
 

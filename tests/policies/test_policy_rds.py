@@ -347,3 +347,17 @@ def test_db_instance_performance_insights_with_aws_managed_key():
     props = changed(GOOD_DB_INSTANCE, performanceInsightsKmsKeyId="alias/aws/rds")
     assert check("rds-performance-insights-cmk", DB_INSTANCE, props) == [
         "performanceInsightsKmsKeyId alias/aws/rds is an AWS-managed key; name a customer-managed KMS key."]
+
+
+@pytest.mark.parametrize(("policy", "type_", "base", "prop", "message"), [
+    ("aurora-storage-encrypted", CLUSTER, GOOD_CLUSTER, "kmsKeyId",
+     "kmsKeyId must name a customer-managed KMS key; without it RDS uses the AWS-managed aws/rds key."),
+    ("rds-instance-storage-encrypted", DB_INSTANCE, GOOD_DB_INSTANCE, "kmsKeyId",
+     "kmsKeyId must name a customer-managed KMS key; without it RDS uses the AWS-managed aws/rds key."),
+    ("rds-performance-insights-cmk", INSTANCE, GOOD_INSTANCE, "performanceInsightsKmsKeyId",
+     "performanceInsightsKmsKeyId must name a customer-managed KMS key when Performance Insights is on."),
+])
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_key_is_no_key(policy, type_, base, prop, message, blank):
+    # The provider drops an empty kmsKeyId and RDS falls back to the AWS-managed key.
+    assert check(policy, type_, changed(base, **{prop: blank})) == [message]

@@ -155,3 +155,11 @@ def test_snapshot_rule_is_mandatory_on_the_snapshot_urn():
     resources = [resource(CLUSTER_SNAPSHOT, "manual", SNAPSHOT_PROPS[CLUSTER_SNAPSHOT])]
     [violation] = [v for v in analyzer().analyze_stack(resources).violations if v.policy == "rds-snapshot-encrypted"]
     assert (violation.enforcement_level, violation.urn) == ("mandatory", urn(CLUSTER_SNAPSHOT, "manual"))
+
+
+def test_a_blank_key_is_no_key():
+    assert check("rds-snapshot-copy-cmk", SNAPSHOT_COPY, changed(SNAPSHOT_PROPS[SNAPSHOT_COPY], kmsKeyId="")) == [
+        COPY_UNSET]
+    assert snapshot_stack(changed(GOOD_CLUSTER, kmsKeyId=" ")) == [
+        "ClusterSnapshot 'manual' is taken from Cluster 'db', which is not encrypted with a customer-managed KMS key "
+        "(it sets no kmsKeyId, so RDS uses the AWS-managed aws/rds key)."]

@@ -88,7 +88,7 @@ def test_cluster_parameter_group_spelling_passes(tmp_path, body):
 # --- AWS-managed keys -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("key", ['"alias/aws/rds"', '"arn:aws:kms:us-east-1:123456789012:alias/aws/rds"',
-                                 'key.arn.apply(lambda _: "ALIAS/AWS/RDS")'])
+                                 'key.arn.apply(lambda _: "ALIAS/AWS/RDS")', '""'])
 def test_cluster_storage_on_an_aws_managed_key_fails(tmp_path, key):
     body = BASE.replace("kms_key_id=key.arn,", f"kms_key_id={key},")
     assert gate(tmp_path, body) == (1, [("aurora-storage-encrypted", "db")])
