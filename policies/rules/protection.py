@@ -19,7 +19,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from ._base import MANDATORY, OURS, StackRule, flag, label, tags
 from .kms import KEY
-from .rds import CLUSTER
+from .rds import CLUSTER, DB_INSTANCE
 from .ssm import PARAMETER
 
 ENVIRONMENT_KEY = "environment"
@@ -56,7 +56,7 @@ def _production(resource: PolicyResource) -> bool:
 
 
 def _stateful(resource: PolicyResource) -> bool:
-    if resource.resource_type in (CLUSTER, KEY):
+    if resource.resource_type in (CLUSTER, DB_INSTANCE, KEY):
         return True
     return resource.resource_type == PARAMETER and str(resource.props.get("type")) == "SecureString"
 
@@ -75,8 +75,9 @@ def _protected(resources: list[PolicyResource], args: StackValidationArgs) -> It
 POLICIES = [
     StackRule(
         "production-protect",
-        "In production stacks, Aurora clusters, KMS keys and SecureString parameters must be protected",
-        (OURS,), MANDATORY, (CLUSTER, KEY, PARAMETER), _protected,
+        "In production stacks, Aurora clusters, RDS instances, KMS keys and SecureString parameters must be "
+        "protected",
+        (OURS,), MANDATORY, (CLUSTER, DB_INSTANCE, KEY, PARAMETER), _protected,
         config={"requireProtect": {"type": "boolean", "default": False,
                                    "description": "Require protect even without an Environment=production tag."}}),
 ]

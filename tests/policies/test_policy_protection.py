@@ -113,3 +113,11 @@ def test_an_unknown_tag_value_elsewhere_does_not_stop_the_rule():
     db = resource(CLUSTER, "db", {"engine": "aurora-postgresql", "tags": tags})
     assert check_stack("production-protect", stack(db=db)) == [
         "Cluster 'db' must set protect=True (the stack is tagged Environment=production)."]
+
+
+def test_unprotected_rds_instance_in_production():
+    app = resource("aws:rds/instance:Instance", "app", {"engine": "postgres", "tags": {"Environment": "Production"}})
+    assert check_stack("production-protect", [*stack(), app]) == [
+        "Instance 'app' must set protect=True (the stack is tagged Environment=production)."]
+    protected = resource("aws:rds/instance:Instance", "app", {"engine": "postgres"}, protect=True)
+    assert check_stack("production-protect", [*stack(), protected]) == []

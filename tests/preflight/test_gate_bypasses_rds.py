@@ -210,3 +210,10 @@ def test_production_in_another_spelling_must_protect(tmp_path, tags):
     body = BASE.replace('tags = {"Environment": "development"}', f"tags = {tags}")
     assert body != BASE
     assert gate(tmp_path, body) == (1, [("production-protect", "key"), ("production-protect", "db")])
+
+
+def test_unprotected_rds_instance_in_a_production_stack_fails(tmp_path):
+    protected = PROGRAM.format(**{**SAFE, "environment": "Production", "protect": True})
+    instance = with_instance()[len(BASE):]
+    assert gate(tmp_path, protected) == (0, [])
+    assert gate(tmp_path, protected + instance) == (1, [("production-protect", "app")])
