@@ -7,7 +7,7 @@ by a stack rule that reads each Aurora cluster's port and checks every security 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import PolicyResource
@@ -19,6 +19,7 @@ from ._base import (
     ResourceRule,
     StackRule,
     as_list,
+    config_value,
     depends_on,
     engine_family,
     has,
@@ -26,6 +27,7 @@ from ._base import (
     label,
     number,
 )
+from .ingress import Permission, describe, exposures, protocol_code
 from .rds import CLUSTER
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -35,74 +37,137 @@ DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 
-WORLD = ("0.0.0.0/0", "::/0")
 # Security Hub EC2.19's high-risk ports: remote administration and database listeners.
 ADMIN_PORTS = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500,
                5601, 8080, 8088, 8888, 9200, 9300]
-ALL_PROTOCOLS = ("-1", "all")
+RULE_TYPES = (SECURITY_GROUP_RULE, INGRESS_RULE)
+GROUP_TYPES = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
 
 
-def _exposed_ports(protocol: Any, from_port: Any, to_port: Any, ports: list[int]) -> list[int]:
-    protocol = str(protocol).lower()
-    if protocol in ALL_PROTOCOLS:
-        return ports
-    if protocol not in ("tcp", "udp", "6", "17"):
-        return []  # ICMP and friends carry no port
-    low, high = number(from_port), number(to_port)
-    if low is None or high is None:
-        return []
-    return [p for p in ports if low <= p <= high]
+def _value(props: Mapping[str, Any], key: str) -> Any:
+    """A property's value, None when unset or unknown during preview (used only to link resources by value)."""
+    try:
+        return props.get(key)
+    except UnknownValueError:
+        return None
 
 
-@dataclass(frozen=True)
-class WorldIngress:
-    """One ingress rule that opens some of the watched ports to the whole internet."""
+def permissions(resource_type: str, props: Mapping[str, Any], owner: str = "",
+                where: str = "the rule") -> list[Permission]:
+    """The ingress permissions one resource writes: a group's inline rules, or one rule resource (not egress)."""
+    if resource_type in GROUP_TYPES:
+        return [Permission(f"ingress[{i}]", rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"),
+                           tuple(as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))),
+                           tuple(as_list(rule.get("prefixListIds"))), owner)
+                for i, rule in enumerate(as_list(props.get("ingress"))) if isinstance(rule, Mapping)]
+    if resource_type == SECURITY_GROUP_RULE:
+        # The provider accepts only "ingress" and "egress"; anything but egress is judged as ingress.
+        if str(props.get("type")).strip().lower() == "egress":
+            return []
+        return [Permission(where, props.get("protocol"), props.get("fromPort"), props.get("toPort"),
+                           tuple(as_list(props.get("cidrBlocks")) + as_list(props.get("ipv6CidrBlocks"))),
+                           tuple(as_list(props.get("prefixListIds"))), owner)]
+    if resource_type == INGRESS_RULE:
+        cidrs = tuple(c for c in (props.get("cidrIpv4"), props.get("cidrIpv6")) if c is not None)
+        return [Permission(where, props.get("ipProtocol"), props.get("fromPort"), props.get("toPort"), cidrs,
+                           tuple(as_list(props.get("prefixListId"))), owner)]
+    return []
 
-    where: str  # "ingress[0]" (inline) or "the rule" (a rule resource)
-    ports: tuple[int, ...]
-    cidr: str
 
-    def message(self, suffix: str = "") -> str:
-        listed = ", ".join(str(p) for p in self.ports)
-        return f"{self.where} opens port(s) {listed} to {self.cidr}{suffix}."
-
-
-def _open(where: str, protocol: Any, from_port: Any, to_port: Any, cidrs: list[Any],
-          ports: list[int]) -> Iterator[WorldIngress]:
-    exposed = tuple(_exposed_ports(protocol, from_port, to_port, ports))
-    for cidr in cidrs:
-        if str(cidr) in WORLD and exposed:
-            yield WorldIngress(where, exposed, str(cidr))
-
-
-def _world_ingress_to(resource_type: str, props: Mapping[str, Any], ports: list[int]) -> Iterator[WorldIngress]:
-    """Inline rules of a SecurityGroup, a SecurityGroupRule of type ingress, or a vpc.SecurityGroupIngressRule."""
-    if resource_type == SECURITY_GROUP:
-        for i, rule in enumerate(as_list(props.get("ingress"))):
-            if isinstance(rule, Mapping):
-                cidrs = as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))
-                yield from _open(f"ingress[{i}]", rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"),
-                                 cidrs, ports)
-    elif resource_type == SECURITY_GROUP_RULE:
-        if str(props.get("type")) == "ingress":
-            cidrs = as_list(props.get("cidrBlocks")) + as_list(props.get("ipv6CidrBlocks"))
-            yield from _open("the rule", props.get("protocol"), props.get("fromPort"), props.get("toPort"),
-                             cidrs, ports)
-    elif resource_type == INGRESS_RULE:
-        cidrs = [c for c in (props.get("cidrIpv4"), props.get("cidrIpv6")) if c is not None]
-        yield from _open("the rule", props.get("ipProtocol"), props.get("fromPort"), props.get("toPort"), cidrs,
-                         ports)
+def _watched(args: Any) -> list[int]:
+    return [int(p) for p in config_value(args, "ports", ADMIN_PORTS)]
 
 
 def _world_ingress(props: Mapping[str, Any], args: Any) -> Iterator[str]:
-    ports = [int(p) for p in (args.get_config().get("ports") or ADMIN_PORTS)]
-    for finding in _world_ingress_to(args.resource_type, props, ports):
-        yield finding.message()
+    """One resource alone: its literal CIDRs (prefix lists are judged by the stack rule, which can resolve them)."""
+    for line in describe(exposures(permissions(args.resource_type, props), _watched(args))):
+        yield f"{line}."
+
+
+# --- the union per security group (stack rules) -----------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """One security group and every resource of the stack that writes ingress into it."""
+
+    label: str
+    urn: str | None
+    members: list[PolicyResource] = field(default_factory=list)
+
+    def permissions(self) -> list[Permission]:
+        return [p for member in self.members for p in _member_permissions(member)]
+
+
+def _member_permissions(member: PolicyResource) -> list[Permission]:
+    if member.resource_type in GROUP_TYPES:
+        return permissions(member.resource_type, member.props, member.urn)
+    return permissions(member.resource_type, member.props, member.urn, label(member))
+
+
+def security_groups(resources: list[PolicyResource]) -> list[Group]:
+    """Groups of the stack with their rule resources, linked by the securityGroupId property dependency, else by
+    value (the group's `id`); rules of a group outside the stack are grouped by that group's id."""
+    groups = [r for r in resources if r.resource_type in GROUP_TYPES]
+    found = {g.urn: Group(label(g), g.urn, [g]) for g in groups}
+    by_id = {v: g.urn for g in groups if isinstance(v := _value(g.props, "id"), str)}
+    for rule in resources:
+        if rule.resource_type not in RULE_TYPES:
+            continue
+        target = next((g.urn for g in groups if depends_on(rule, "securityGroupId", g)), None)
+        value = _value(rule.props, "securityGroupId")
+        if target is None and isinstance(value, str):
+            target = by_id.get(value)
+        if target is None:
+            key = f"id:{value}" if isinstance(value, str) else rule.urn
+            name = f"security group {value}" if isinstance(value, str) else label(rule)
+            target = key
+            found.setdefault(key, Group(name, rule.urn))
+        found[target].members.append(rule)
+    return list(found.values())
+
+
+def _signatures(permission: Permission) -> set[tuple[Any, ...]]:
+    code = protocol_code(permission.protocol)
+    return {(code, str(permission.from_port), str(permission.to_port), str(c)) for c in permission.cidrs}
+
+
+def _alone(group: Group, watched: list[int]) -> set[tuple[int, str, int]]:
+    """(family, protocol, port) that one member opens alone from its literal CIDRs: no-world-admin-ingress reports
+    those. A group's inline rule that repeats an attached rule resource (the provider lists attached rules in the
+    group's `ingress` output after a refresh) is not counted as the group's own."""
+    attached = set().union(*(_signatures(p) for m in group.members if m.resource_type in RULE_TYPES
+                             for p in _member_permissions(m)))
+    seen = set()
+    for member in group.members:
+        if member.resource_type == DEFAULT_SECURITY_GROUP:
+            continue  # no-world-admin-ingress does not judge default groups
+        own = [p for p in _member_permissions(member) if not (member.resource_type in GROUP_TYPES
+                                                            and _signatures(p) and _signatures(p) <= attached)]
+        seen |= {(e.world.version, e.protocol, e.port) for e in exposures(own, watched)}
+    return seen
+
+
+def _trusted(args: Any) -> list[str]:
+    return [str(t) for t in config_value(args, "trustedPrefixLists", [])]
+
+
+def _unresolved(_prefix_list: str) -> None:
+    return None  # a prefix list's entries live in AWS; offline they are unknown
+
+
+def _world_admin_ingress_union(resources: list[PolicyResource], args: Any) -> Iterator[tuple[str, str | None]]:
+    watched = _watched(args)
+    for group in security_groups(resources):
+        alone = _alone(group, watched)
+        found = [e for e in exposures(group.permissions(), watched, resolve_prefix_list=_unresolved,
+                                      trusted_prefix_lists=_trusted(args))
+                 if (e.world.version, e.protocol, e.port) not in alone]
+        for line in describe(found):
+            yield f"{group.label}: {line}.", group.urn
 
 
 ENGINE_DEFAULT_PORTS = {"mysql": 3306, "postgres": 5432}
-
-
 def _cluster_port(cluster: PolicyResource) -> int | None:
     """The port the program sets, else the engine's default (which the provider fills in, unknown in a preview)."""
     try:
@@ -117,7 +182,7 @@ def _cluster_port(cluster: PolicyResource) -> int | None:
         return None
 
 
-def _world_database_ingress(resources: list[PolicyResource], _args: Any) -> Iterator[tuple[str, str | None]]:
+def _world_database_ingress(resources: list[PolicyResource], args: Any) -> Iterator[tuple[str, str | None]]:
     owners: dict[int, list[str]] = {}
     for cluster in resources:
         if cluster.resource_type == CLUSTER:
@@ -126,11 +191,12 @@ def _world_database_ingress(resources: list[PolicyResource], _args: Any) -> Iter
                 owners.setdefault(port, []).append(label(cluster))
     if not owners:
         return
-    for group in resources:
-        if group.resource_type in (SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE):
-            for finding in _world_ingress_to(group.resource_type, group.props, sorted(owners)):
-                clusters = ", ".join(c for port in finding.ports for c in owners[port])
-                yield f"{label(group)}: {finding.message(f', the database port of {clusters}')}", group.urn
+    for group in security_groups(resources):
+        found = exposures(group.permissions(), owners, resolve_prefix_list=_unresolved,
+                          trusted_prefix_lists=_trusted(args))
+        for port, clusters in sorted(owners.items()):
+            for line in describe([e for e in found if e.port == port]):
+                yield f"{group.label}: {line}, the database port of {', '.join(clusters)}.", group.urn
 
 
 def _belongs_to_vpc(resource: PolicyResource, vpc: PolicyResource) -> bool:
@@ -164,19 +230,30 @@ def _default_sg_closed(resources: list[PolicyResource], _args: Any) -> Iterator[
                         group.urn
 
 
+PORTS_CONFIG = {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+                "default": ADMIN_PORTS, "description": "Ports that must never be reachable from the whole internet."}
+TRUSTED_CONFIG = {"type": "array", "items": {"type": "string", "pattern": "^pl-[0-9a-f]+$"}, "default": [],
+                  "description": "Prefix list ids reviewed as not the whole internet (their entries are unknown "
+                                 "offline; any other prefix list on a watched port is judged as the whole internet)."}
+INGRESS_TYPES = (SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE)
+
 POLICIES = [
     ResourceRule(
         "no-world-admin-ingress",
         "Security groups must not allow ingress from 0.0.0.0/0 or ::/0 to remote-administration or database ports",
-        ("Security Hub EC2.19", "Checkov CKV_AWS_24"), MANDATORY, (SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE),
-        _world_ingress,
-        config={"ports": {"type": "array", "items": {"type": "integer"}, "default": ADMIN_PORTS,
-                          "description": "Ports that must never be reachable from the whole internet."}}),
+        ("Security Hub EC2.19", "Checkov CKV_AWS_24"), MANDATORY, INGRESS_TYPES, _world_ingress,
+        config={"ports": PORTS_CONFIG}),
+    StackRule(
+        "no-world-admin-ingress-union",
+        "The union of a security group's ingress across rules, rule resources and prefix lists must not open "
+        "remote-administration or database ports to all of 0.0.0.0/0 or ::/0",
+        ("Security Hub EC2.19", "Checkov CKV_AWS_24"), MANDATORY, (*INGRESS_TYPES, DEFAULT_SECURITY_GROUP),
+        _world_admin_ingress_union, config={"ports": PORTS_CONFIG, "trustedPrefixLists": TRUSTED_CONFIG}),
     StackRule(
         "no-world-database-ingress",
         "Security groups must not allow ingress from 0.0.0.0/0 or ::/0 to the port of an Aurora cluster of the stack",
-        ("Security Hub EC2.19", "Checkov CKV_AWS_24"), MANDATORY, (CLUSTER, SECURITY_GROUP, SECURITY_GROUP_RULE,
-                                                                   INGRESS_RULE), _world_database_ingress),
+        ("Security Hub EC2.19", "Checkov CKV_AWS_24"), MANDATORY, (CLUSTER, *INGRESS_TYPES, DEFAULT_SECURITY_GROUP),
+        _world_database_ingress, config={"trustedPrefixLists": TRUSTED_CONFIG}),
     StackRule(
         "vpc-flow-logs", "Every VPC must have a flow log",
         ("Security Hub EC2.6",), ADVISORY, (VPC, FLOW_LOG), _flow_logs),

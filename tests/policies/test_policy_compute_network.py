@@ -114,7 +114,7 @@ def test_all_protocols_from_the_world_open_every_listed_port():
     props = {"type": "ingress", "protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"],
              "securityGroupId": "sg-1"}
     assert check("no-world-admin-ingress", SG_RULE, props, {"no-world-admin-ingress": {"ports": [22, 3389]}}) == [
-        "the rule opens port(s) 22, 3389 to 0.0.0.0/0."]
+        "the rule opens port(s) 22, 3389 over tcp and udp to 0.0.0.0/0."]
 
 
 def test_rule_resource_port_range_from_the_world():
@@ -150,7 +150,7 @@ def test_ports_from_config():
 def test_protocol_all_is_every_protocol_too():
     rule = {"protocol": "all", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}
     assert check("no-world-admin-ingress", SG, {"ingress": [rule]}, {"no-world-admin-ingress": {"ports": [22]}}) == [
-        "ingress[0] opens port(s) 22 to 0.0.0.0/0."]
+        "ingress[0] opens port(s) 22 over tcp and udp to 0.0.0.0/0."]
 
 
 def test_rule_resource_from_the_ipv6_world():
@@ -180,9 +180,9 @@ def test_custom_database_port_from_the_world():
     open_group = resource(SG, "db-sg", {"ingress": [
         {"protocol": "tcp", "fromPort": 6000.0, "toPort": 7000.0, "ipv6CidrBlocks": ["::/0"]}]})
     assert check_stack("no-world-database-ingress", [cluster_on(6543.0), world_to(6543), open_group]) == [
-        "SecurityGroupIngressRule 'open': the rule opens port(s) 6543 to 0.0.0.0/0, the database port of "
-        "Cluster 'db'.",
-        "SecurityGroup 'db-sg': ingress[0] opens port(s) 6543 to ::/0, the database port of Cluster 'db'."]
+        "SecurityGroup 'db-sg': ingress[0] opens port(s) 6543 to ::/0, the database port of Cluster 'db'.",
+        "security group sg-db: SecurityGroupIngressRule 'open' opens port(s) 6543 to 0.0.0.0/0, the database port "
+        "of Cluster 'db'."]
 
 
 def test_custom_database_port_from_a_security_group_passes():
