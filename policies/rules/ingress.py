@@ -130,6 +130,14 @@ def _port(value: Any) -> int | None:
     return int(number)
 
 
+def _minus_one(value: Any) -> bool:
+    """-1 in any spelling: EC2's "no port" (all ports for the all-protocol rule)."""
+    try:
+        return not isinstance(value, bool) and float(value) == -1
+    except (TypeError, ValueError):
+        return False
+
+
 def reach(permission: Permission, watched: Iterable[int]) -> Reach:
     """The watched ports this permission opens, per protocol, judged at its worst when it cannot be read."""
     watched = frozenset(watched)
@@ -144,7 +152,7 @@ def reach(permission: Permission, watched: Iterable[int]) -> Reach:
     low, high = _port(permission.from_port), _port(permission.to_port)
     notes = []
     for name, given, bound in (("fromPort", permission.from_port, low), ("toPort", permission.to_port, high)):
-        if bound is None and given not in (None, -1, -1.0, "-1"):
+        if bound is None and given is not None and not _minus_one(given):
             notes.append(f"{name} {given!r} is not a port 0..65535: judged as every port")
     low = 0 if low is None else low
     high = MAX_PORT if high is None else high
