@@ -6,6 +6,7 @@ by a stack rule that reads each Aurora cluster's port and checks every security 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,11 +93,20 @@ class Group:
     """One security group and every resource of the stack that writes ingress into it."""
 
     label: str
-    urn: str | None
+    urn: str | None  # where findings are reported: the group's, else its first rule's
+    group_id: str | None = None  # the group's id when known (a group outside the stack, or a stack's `id` output)
+    in_stack: bool = False
     members: list[PolicyResource] = field(default_factory=list)
 
-    def permissions(self) -> list[Permission]:
-        return [p for member in self.members for p in _member_permissions(member)]
+    def permissions(self, qualified: bool = False) -> list[Permission]:
+        """Inline rules are "ingress[0]", or "SecurityGroup 'g' ingress[0]" when several groups are judged together."""
+        found = []
+        for member in self.members:
+            for p in _member_permissions(member):
+                if qualified and member.resource_type in GROUP_TYPES:
+                    p = dataclasses.replace(p, where=f"{self.label} {p.where}")
+                found.append(p)
+        return found
 
 
 def _member_permissions(member: PolicyResource) -> list[Permission]:
@@ -109,8 +119,11 @@ def security_groups(resources: list[PolicyResource]) -> list[Group]:
     """Groups of the stack with their rule resources, linked by the securityGroupId property dependency, else by
     value (the group's `id`); rules of a group outside the stack are grouped by that group's id."""
     groups = [r for r in resources if r.resource_type in GROUP_TYPES]
-    found = {g.urn: Group(label(g), g.urn, [g]) for g in groups}
-    by_id = {v: g.urn for g in groups if isinstance(v := _value(g.props, "id"), str)}
+    found = {}
+    for g in groups:
+        value = _value(g.props, "id")
+        found[g.urn] = Group(label(g), g.urn, value if isinstance(value, str) else None, True, [g])
+    by_id = {g.group_id: urn for urn, g in found.items() if g.group_id}
     for rule in resources:
         if rule.resource_type not in RULE_TYPES:
             continue
@@ -122,9 +135,19 @@ def security_groups(resources: list[PolicyResource]) -> list[Group]:
             key = f"id:{value}" if isinstance(value, str) else rule.urn
             name = f"security group {value}" if isinstance(value, str) else label(rule)
             target = key
-            found.setdefault(key, Group(name, rule.urn))
+            found.setdefault(key, Group(name, rule.urn, value if isinstance(value, str) else None))
         found[target].members.append(rule)
     return list(found.values())
+
+
+def _cluster_groups(cluster: PolicyResource, groups: list[Group]) -> list[Group]:
+    """The groups a cluster is in: its vpcSecurityGroupIds property dependencies, else their values."""
+    urns = {dep.urn for dep in cluster.property_dependencies.get("vpcSecurityGroupIds", [])}
+    try:
+        ids = {v for v in as_list(cluster.props.get("vpcSecurityGroupIds")) if isinstance(v, str)}
+    except UnknownValueError:
+        ids = set()
+    return [g for g in groups if (g.in_stack and g.urn in urns) or (g.group_id is not None and g.group_id in ids)]
 
 
 def _signatures(permission: Permission) -> set[tuple[Any, ...]]:
@@ -183,20 +206,32 @@ def _cluster_port(cluster: PolicyResource) -> int | None:
 
 
 def _world_database_ingress(resources: list[PolicyResource], args: Any) -> Iterator[tuple[str, str | None]]:
+    clusters = [(c, _cluster_port(c)) for c in resources if c.resource_type == CLUSTER]
     owners: dict[int, list[str]] = {}
-    for cluster in resources:
-        if cluster.resource_type == CLUSTER:
-            port = _cluster_port(cluster)
-            if port is not None and port not in ADMIN_PORTS:  # listed ports: no-world-admin-ingress reports them
-                owners.setdefault(port, []).append(label(cluster))
-    if not owners:
-        return
-    for group in security_groups(resources):
-        found = exposures(group.permissions(), owners, resolve_prefix_list=_unresolved,
-                          trusted_prefix_lists=_trusted(args))
-        for port, clusters in sorted(owners.items()):
-            for line in describe([e for e in found if e.port == port]):
-                yield f"{group.label}: {line}, the database port of {', '.join(clusters)}.", group.urn
+    for cluster, port in clusters:
+        if port is not None and port not in ADMIN_PORTS:  # listed ports: no-world-admin-ingress reports them
+            owners.setdefault(port, []).append(label(cluster))
+    groups = security_groups(resources)
+    judge = {"resolve_prefix_list": _unresolved, "trusted_prefix_lists": _trusted(args)}
+    if owners:
+        for group in groups:
+            found = exposures(group.permissions(), owners, **judge)
+            for port, names in sorted(owners.items()):
+                for line in describe([e for e in found if e.port == port]):
+                    yield f"{group.label}: {line}, the database port of {', '.join(names)}.", group.urn
+    # A cluster in several groups is reachable by what any of them allows (AWS's rule for an interface), so the
+    # groups are judged together too, on its port whatever it is; what one group opens alone is reported above or
+    # by the admin-port rules.
+    for cluster, port in clusters:
+        mine = _cluster_groups(cluster, groups)
+        if port is None or len(mine) < 2:
+            continue
+        alone = {(e.world.version, e.protocol) for g in mine for e in exposures(g.permissions(), [port], **judge)}
+        found = [e for e in exposures([p for g in mine for p in g.permissions(qualified=True)], [port], **judge)
+                 if (e.world.version, e.protocol) not in alone]
+        for line in describe(found):
+            names = ", ".join(g.label for g in mine)
+            yield f"{label(cluster)} (in {names}): {line}, its database port.", cluster.urn
 
 
 def _belongs_to_vpc(resource: PolicyResource, vpc: PolicyResource) -> bool:

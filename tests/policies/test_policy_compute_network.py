@@ -585,3 +585,42 @@ def test_database_port_spellings(protocol, cidr, shown):
 
 def test_database_port_half_open_passes():
     assert check_stack("no-world-database-ingress", [cluster_on(6543.0), GROUP, db_half("a", "0.0.0.0/1")]) == []
+
+
+def in_groups(port, *groups, linked=True):
+    props = {"engine": "aurora-postgresql", "clusterIdentifier": "db", "port": port,
+             "vpcSecurityGroupIds": [g.outputs["id"] for g in groups]}
+    deps = {"vpcSecurityGroupIds": [g.urn for g in groups]} if linked else {}
+    return resource(CLUSTER, "db", props, property_dependencies=deps)
+
+
+def group_with(name, group_id, cidr, port=5432.0, protocol="tcp"):
+    return resource(SG, name, {"id": group_id, "ingress": [
+        {"protocol": protocol, "fromPort": port, "toPort": port, "cidrBlocks": [cidr]}]})
+
+
+@pytest.mark.parametrize("linked", [True, False], ids=["by-dependency", "by-value"])
+def test_database_port_split_over_the_clusters_two_groups(linked):
+    a, b = group_with("a", "sg-a", "0.0.0.0/1"), group_with("b", "sg-b", "128.0.0.0/1")
+    assert check_stack("no-world-database-ingress", [in_groups(5432.0, a, b, linked=linked), a, b]) == [
+        "Cluster 'db' (in SecurityGroup 'a', SecurityGroup 'b'): SecurityGroup 'a' ingress[0] (0.0.0.0/1) and "
+        "SecurityGroup 'b' ingress[0] (128.0.0.0/1) together open port(s) 5432 to 0.0.0.0/0, its database port."]
+
+
+def test_halves_in_groups_of_different_clusters_pass():
+    a, b = group_with("a", "sg-a", "0.0.0.0/1"), group_with("b", "sg-b", "128.0.0.0/1")
+    other = resource(CLUSTER, "other", {"engine": "aurora-postgresql", "vpcSecurityGroupIds": ["sg-b"]},
+                     property_dependencies={"vpcSecurityGroupIds": [b.urn]})
+    assert check_stack("no-world-database-ingress", [in_groups(5432.0, a), other, a, b]) == []
+
+
+def test_database_halves_over_tcp_and_udp_in_two_groups_pass():
+    a, b = group_with("a", "sg-a", "0.0.0.0/1"), group_with("b", "sg-b", "128.0.0.0/1", protocol="udp")
+    assert check_stack("no-world-database-ingress", [in_groups(5432.0, a, b), a, b]) == []
+
+
+def test_one_group_of_the_cluster_open_alone_is_not_repeated_for_the_cluster():
+    # The admin-port rule reports the group; the cluster's union adds nothing new.
+    a, b = group_with("a", "sg-a", "0.0.0.0/0"), group_with("b", "sg-b", "10.0.0.0/8")
+    assert check_stack("no-world-database-ingress", [in_groups(5432.0, a, b), a, b]) == []
+    assert check("no-world-admin-ingress", SG, a.inputs) == ["ingress[0] opens port(s) 5432 to 0.0.0.0/0."]

@@ -106,3 +106,18 @@ def test_prefix_list_on_ssh_fails_offline(tmp_path):
 def test_correct_spellings_still_pass(tmp_path, network):
     code, found, _ = gate(tmp_path, network)
     assert (code, found) == (0, [])
+
+
+def test_database_port_split_over_the_clusters_two_groups(tmp_path):
+    network = '''low = aws.ec2.SecurityGroup("db-low", vpc_id="vpc-0123", tags=tags, ingress=[
+    aws.ec2.SecurityGroupIngressArgs(protocol="tcp", from_port=5432, to_port=5432, cidr_blocks=["0.0.0.0/1"]),
+])
+high = aws.ec2.SecurityGroup("db-high", vpc_id="vpc-0123", tags=tags, ingress=[
+    aws.ec2.SecurityGroupIngressArgs(protocol="all", from_port=0, to_port=0, cidr_blocks=["128.0.0.0/1"]),
+])
+'''
+    # The groups come before the cluster, which reads their ids.
+    body = program_with("").replace('cluster = aws.rds.Cluster(', network + 'cluster = aws.rds.Cluster(', 1)
+    body = body.replace('engine_version="16.4",', 'engine_version="16.4", vpc_security_group_ids=[low.id, high.id],')
+    code, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path, body=body)))
+    assert (code, mandatory(report)) == (1, [("no-world-database-ingress", "db")])
