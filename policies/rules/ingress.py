@@ -174,7 +174,7 @@ def networks(source: Any) -> tuple[list[Network], str | None]:
                 first = net.network_address.ipv4_mapped
                 nets.append(ipaddress.IPv4Network(f"{first}/{net.prefixlen - 96}"))
             return nets, None
-    return list(WORLDS), f"{source!r} is not a CIDR block: judged as the whole internet"
+    return list(WORLDS), f"source {source!r} is not an IPv4 or IPv6 CIDR block: judged as the whole internet"
 
 
 PrefixListResolver = Callable[[str], "Sequence[str] | None"]

@@ -107,7 +107,8 @@ def test_security_group_sourced_rule_is_not_world():
 def test_unparseable_source_is_judged_as_the_whole_internet(cidr):
     assert opened(tcp(cidr)) == {("0.0.0.0/0", "tcp", 22), ("::/0", "tcp", 22)}
     [line] = describe(exposures([tcp(cidr)], [22]))
-    assert line.endswith(f"to 0.0.0.0/0 and ::/0 ({cidr!r} is not a CIDR block: judged as the whole internet)")
+    assert line.endswith(
+        f"to 0.0.0.0/0 and ::/0 (source {cidr!r} is not an IPv4 or IPv6 CIDR block: judged as the whole internet)")
 
 
 # --- the union ----------------------------------------------------------------------------------------------------

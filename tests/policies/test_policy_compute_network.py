@@ -441,8 +441,8 @@ def test_correct_spellings_pass(props):
 
 def test_unparseable_cidr_is_judged_as_the_world():
     assert check("no-world-admin-ingress", SG_RULE, ssh_rule(cidrBlocks=["0/0"])) == [
-        "the rule (0/0) opens port(s) 22 to 0.0.0.0/0 and ::/0 ('0/0' is not a CIDR block: judged as the whole "
-        "internet)."]
+        "the rule (0/0) opens port(s) 22 to 0.0.0.0/0 and ::/0 (source '0/0' is not an IPv4 or IPv6 CIDR block: "
+        "judged as the whole internet)."]
 
 
 def test_prefix_list_is_left_to_the_stack_rule():
@@ -624,3 +624,19 @@ def test_one_group_of_the_cluster_open_alone_is_not_repeated_for_the_cluster():
     a, b = group_with("a", "sg-a", "0.0.0.0/0"), group_with("b", "sg-b", "10.0.0.0/8")
     assert check_stack("no-world-database-ingress", [in_groups(5432.0, a, b), a, b]) == []
     assert check("no-world-admin-ingress", SG, a.inputs) == ["ingress[0] opens port(s) 5432 to 0.0.0.0/0."]
+
+
+@pytest.mark.parametrize(("config", "error"), [
+    ({UNION: {"trustedPrefixLists": ["office"]}},
+     "no-world-admin-ingress-union: trustedPrefixLists.0: 'office' does not match '^pl-[0-9a-f]+$'"),
+    ({"no-world-admin-ingress": {"ports": [70000]}},
+     "no-world-admin-ingress: ports.0: 70000 is greater than the maximum of 65535"),
+])
+def test_bad_network_config_names_the_key_the_value_and_what_is_allowed(config, error):
+    from preflight.policy_eval import PolicyConfigError
+
+    from .policy_helpers import analyzer
+
+    with pytest.raises(PolicyConfigError) as raised:
+        analyzer(config)
+    assert raised.value.errors == [error]
