@@ -1,7 +1,10 @@
 """Network exposure: no admin or database port open to the world, flow logs on, default security group closed.
 
-The fixed port list (EC2.19's) holds the engines' default ports; a cluster on another port (`port: 6543`) is covered
-by a stack rule that reads each Aurora cluster's port and checks every security group of the stack against it.
+Whether a port is open to the world is judged in one place, `ingress.py` (no Pulumi imports; `ops verify` runs it on
+live rules); this module only gathers what the program writes. The resource rule judges one resource on the engine's
+inputs; the stack rules judge the union per security group (inline rules plus the rule resources attached to it) and
+per cluster (its groups together). The fixed port list (EC2.19's) holds the engines' default ports; a cluster on
+another port (`port: 6543`) is covered by the database rule, which reads each Aurora cluster's port.
 """
 
 from __future__ import annotations
@@ -80,7 +83,8 @@ def _watched(args: Any) -> list[int]:
 
 
 def _world_ingress(props: Mapping[str, Any], args: Any) -> Iterator[str]:
-    """One resource alone: its literal CIDRs (prefix lists are judged by the stack rule, which can resolve them)."""
+    """One resource alone, literal CIDRs only: prefix lists are left to the union rule, so the one place that judges
+    them (at their worst unless trusted) is also the one place its `trustedPrefixLists` applies."""
     for line in describe(exposures(permissions(args.resource_type, props), _watched(args))):
         yield f"{line}."
 
@@ -191,6 +195,8 @@ def _world_admin_ingress_union(resources: list[PolicyResource], args: Any) -> It
 
 
 ENGINE_DEFAULT_PORTS = {"mysql": 3306, "postgres": 5432}
+
+
 def _cluster_port(cluster: PolicyResource) -> int | None:
     """The port the program sets, else the engine's default (which the provider fills in, unknown in a preview)."""
     try:
