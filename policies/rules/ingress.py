@@ -5,9 +5,9 @@ rule resources, `ops verify` (ops/checks/network.py) feeds it live `IpPermission
 
 How a permission is read, as EC2 applies it:
 - protocol: `tcp`/`udp`/`icmp`/`icmpv6`/`all` in any case, or a number 0-255 as int, float or string (`6`, `6.0`,
-  `"6"`); `-1`/`all` is every protocol on every port. Only TCP (6) and UDP (17) carry ports, and both count: a
-  UDP listener on an admin port (DNS-style amplification, RDP over UDP) is exposure too. Any other protocol
-  (ICMP, ESP, GRE) reaches no port.
+  `"6"`); `-1`/`all` is every protocol on every port. Only TCP (6) and UDP (17) carry ports, and both count: admin
+  services listen on UDP too (RDP on 3389, the SQL Server Browser on 1434). Any other protocol
+  (ICMP, ESP, GRE) reaches no port; SCTP (132) has ports, but no admin or database listener speaks it.
 - ports: ints, floats or numeric strings; a reversed range is read low to high; for TCP/UDP a missing, `-1` or
   unreadable bound is read as the widest range, so an input AWS would refuse is judged at its worst, not skipped.
 - sources: CIDRs are parsed with `ipaddress`, host bits allowed (AWS stores `1.2.3.4/0` as `0.0.0.0/0`), any IPv6
@@ -195,7 +195,8 @@ def _sources(permission: Permission, resolve: PrefixListResolver | None,
         entries = resolve(str(pl))
         if entries is None:
             out.append((str(pl), list(WORLDS),
-                        f"prefix list {pl} cannot be read here: judged as the whole internet unless trusted"))
+                        f"the entries of prefix list {pl} are not known here: judged as the whole internet unless "
+                        f"its id is trusted (trustedPrefixLists)"))
             continue
         for entry in entries:
             nets, note = networks(entry)

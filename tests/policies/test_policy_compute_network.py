@@ -542,7 +542,8 @@ def test_prefix_list_on_an_admin_port_is_judged_as_the_world_offline():
                            "prefixListId": "pl-0a1b"})
     assert check_stack(UNION, [GROUP, rule]) == [
         "SecurityGroup 'db-sg': SecurityGroupIngressRule 'pl' (pl-0a1b) opens port(s) 22 to 0.0.0.0/0 and ::/0 "
-        "(prefix list pl-0a1b cannot be read here: judged as the whole internet unless trusted)."]
+        "(the entries of prefix list pl-0a1b are not known here: judged as the whole internet unless its id is "
+        "trusted (trustedPrefixLists))."]
     assert check_stack(UNION, [GROUP, rule], {UNION: {"trustedPrefixLists": ["pl-0a1b"]}}) == []
 
 
