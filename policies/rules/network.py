@@ -10,7 +10,7 @@ another port (`port: 6543`) is covered by the database rule, which reads each Au
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,8 @@ INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
 
 # Security Hub EC2.19's high-risk ports: remote administration and database listeners.
 ADMIN_PORTS = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500,
@@ -183,11 +185,53 @@ def _unresolved(_prefix_list: str) -> None:
     return None  # a prefix list's entries live in AWS; offline they are unknown
 
 
+def _prefix_list_values(rule: PolicyResource) -> tuple[str, list[Any]]:
+    """The property through which a resource names prefix lists, and the ids it names."""
+    if rule.resource_type == INGRESS_RULE:
+        return "prefixListId", as_list(_value(rule.props, "prefixListId"))
+    if rule.resource_type == SECURITY_GROUP_RULE:
+        return "prefixListIds", as_list(_value(rule.props, "prefixListIds"))
+    inline = [r for r in as_list(_value(rule.props, "ingress")) if isinstance(r, Mapping)]
+    return "ingress", [pl for r in inline for pl in as_list(r.get("prefixListIds"))]
+
+
+def prefix_lists(resources: list[PolicyResource]) -> Callable[[str], list[Any] | None]:
+    """Entries of the prefix lists the stack itself defines (ManagedPrefixList `entries` plus ManagedPrefixListEntry
+    resources); any other list is unknown offline.
+
+    A rule names a list by its id, which a program only knows after deploy; so the id is matched to a list through
+    the rule's property dependency when that names exactly one list and the rule exactly one id, else by the list's
+    `id` output (state, the real engine's stack rules). Entries added outside the program are not seen.
+    """
+    lists = [r for r in resources if r.resource_type == PREFIX_LIST]
+    if not lists:
+        return _unresolved
+    entries: dict[str, list[Any]] = {
+        pl.urn: [e.get("cidr") for e in as_list(_value(pl.props, "entries")) if isinstance(e, Mapping)]
+        for pl in lists}
+    by_id = {v: pl.urn for pl in lists if isinstance(v := _value(pl.props, "id"), str)}
+    for entry in resources:
+        if entry.resource_type == PREFIX_LIST_ENTRY:
+            target = next((pl.urn for pl in lists if depends_on(entry, "prefixListId", pl)), None)
+            target = target or by_id.get(_value(entry.props, "prefixListId"))
+            if target is not None:
+                entries[target].append(_value(entry.props, "cidr"))
+    for rule in resources:
+        if rule.resource_type in RULE_TYPES + GROUP_TYPES:
+            prop, values = _prefix_list_values(rule)
+            linked = [pl.urn for pl in lists if depends_on(rule, prop, pl)]
+            named = {v for v in values if isinstance(v, str)}
+            if len(linked) == 1 and len(named) == 1:
+                by_id.setdefault(named.pop(), linked[0])
+    return lambda prefix_list: entries[by_id[prefix_list]] if prefix_list in by_id else None
+
+
 def _world_admin_ingress_union(resources: list[PolicyResource], args: Any) -> Iterator[tuple[str, str | None]]:
     watched = _watched(args)
+    resolve = prefix_lists(resources)
     for group in security_groups(resources):
         alone = _alone(group, watched)
-        found = [e for e in exposures(group.permissions(), watched, resolve_prefix_list=_unresolved,
+        found = [e for e in exposures(group.permissions(), watched, resolve_prefix_list=resolve,
                                       trusted_prefix_lists=_trusted(args))
                  if (e.world.version, e.protocol, e.port) not in alone]
         for line in describe(found):
@@ -218,7 +262,7 @@ def _world_database_ingress(resources: list[PolicyResource], args: Any) -> Itera
         if port is not None and port not in ADMIN_PORTS:  # listed ports: no-world-admin-ingress reports them
             owners.setdefault(port, []).append(label(cluster))
     groups = security_groups(resources)
-    judge = {"resolve_prefix_list": _unresolved, "trusted_prefix_lists": _trusted(args)}
+    judge = {"resolve_prefix_list": prefix_lists(resources), "trusted_prefix_lists": _trusted(args)}
     if owners:
         for group in groups:
             found = exposures(group.permissions(), owners, **judge)
@@ -274,8 +318,9 @@ def _default_sg_closed(resources: list[PolicyResource], _args: Any) -> Iterator[
 PORTS_CONFIG = {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 65535},
                 "default": ADMIN_PORTS, "description": "Ports that must never be reachable from the whole internet."}
 TRUSTED_CONFIG = {"type": "array", "items": {"type": "string", "pattern": "^pl-[0-9a-f]+$"}, "default": [],
-                  "description": "Prefix list ids reviewed as not the whole internet (their entries are unknown "
-                                 "offline; any other prefix list on a watched port is judged as the whole internet)."}
+                  "description": "Ids of prefix lists outside the stack reviewed as not the whole internet: offline "
+                                 "their entries are unknown, so any other such list on a watched port is judged as "
+                                 "the whole internet."}
 INGRESS_TYPES = (SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE)
 
 POLICIES = [
@@ -288,13 +333,15 @@ POLICIES = [
         "no-world-admin-ingress-union",
         "The union of a security group's ingress across rules, rule resources and prefix lists must not open "
         "remote-administration or database ports to all of 0.0.0.0/0 or ::/0",
-        ("Security Hub EC2.19", "Checkov CKV_AWS_24"), MANDATORY, (*INGRESS_TYPES, DEFAULT_SECURITY_GROUP),
-        _world_admin_ingress_union, config={"ports": PORTS_CONFIG, "trustedPrefixLists": TRUSTED_CONFIG}),
+        ("Security Hub EC2.19", "Checkov CKV_AWS_24"), MANDATORY,
+        (*INGRESS_TYPES, DEFAULT_SECURITY_GROUP, PREFIX_LIST, PREFIX_LIST_ENTRY), _world_admin_ingress_union,
+        config={"ports": PORTS_CONFIG, "trustedPrefixLists": TRUSTED_CONFIG}),
     StackRule(
         "no-world-database-ingress",
         "Security groups must not allow ingress from 0.0.0.0/0 or ::/0 to the port of an Aurora cluster of the stack",
-        ("Security Hub EC2.19", "Checkov CKV_AWS_24"), MANDATORY, (CLUSTER, *INGRESS_TYPES, DEFAULT_SECURITY_GROUP),
-        _world_database_ingress, config={"trustedPrefixLists": TRUSTED_CONFIG}),
+        ("Security Hub EC2.19", "Checkov CKV_AWS_24"), MANDATORY,
+        (CLUSTER, *INGRESS_TYPES, DEFAULT_SECURITY_GROUP, PREFIX_LIST, PREFIX_LIST_ENTRY), _world_database_ingress,
+        config={"trustedPrefixLists": TRUSTED_CONFIG}),
     StackRule(
         "vpc-flow-logs", "Every VPC must have a flow log",
         ("Security Hub EC2.6",), ADVISORY, (VPC, FLOW_LOG), _flow_logs),

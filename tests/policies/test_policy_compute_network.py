@@ -641,3 +641,58 @@ def test_bad_network_config_names_the_key_the_value_and_what_is_allowed(config, 
     with pytest.raises(PolicyConfigError) as raised:
         analyzer(config)
     assert raised.value.errors == [error]
+
+
+# --- prefix lists the stack defines are read from the program ------------------------------------------------------
+
+PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
+
+
+def stack_list(*cidrs, name="office"):
+    return resource(PREFIX_LIST, name, {"addressFamily": "IPv4", "maxEntries": 5.0, "name": name,
+                                        "entries": [{"cidr": c} for c in cidrs]})
+
+
+def through(pl, name="ssh", value="pl-mock"):
+    return resource(INGRESS, name, {"securityGroupId": "sg-db", "ipProtocol": "tcp", "fromPort": 22.0,
+                                    "toPort": 22.0, "prefixListId": value},
+                    property_dependencies={"securityGroupId": [GROUP.urn], "prefixListId": [pl.urn]})
+
+
+def test_stack_prefix_list_of_office_ranges_passes():
+    office = stack_list("203.0.113.0/24", "198.51.100.0/24")
+    assert check_stack(UNION, [GROUP, office, through(office)]) == []
+
+
+def test_stack_prefix_list_holding_the_world_fails():
+    world = stack_list("10.0.0.0/8", "1.2.3.4/0", name="anyone")
+    assert check_stack(UNION, [GROUP, world, through(world)]) == [
+        "SecurityGroup 'db-sg': SecurityGroupIngressRule 'ssh' (pl-mock (1.2.3.4/0)) opens port(s) 22 to 0.0.0.0/0."]
+
+
+def test_stack_prefix_list_entries_split_over_entry_resources_fail():
+    pl = stack_list(name="split")
+    halves = [resource(PREFIX_LIST_ENTRY, f"half-{i}", {"prefixListId": "pl-mock", "cidr": c},
+                       property_dependencies={"prefixListId": [pl.urn]})
+              for i, c in enumerate(("0.0.0.0/1", "128.0.0.0/1"))]
+    assert check_stack(UNION, [GROUP, pl, *halves, through(pl)]) == [
+        "SecurityGroup 'db-sg': SecurityGroupIngressRule 'ssh' (pl-mock (0.0.0.0/1), pl-mock (128.0.0.0/1)) opens "
+        "port(s) 22 to 0.0.0.0/0."]
+
+
+def test_stack_prefix_list_by_its_id_output():
+    office = resource(PREFIX_LIST, "office", {"id": "pl-0off", "entries": [{"cidr": "0.0.0.0/0"}]})
+    rule = attached("ssh", {"securityGroupId": "sg-db", "ipProtocol": "tcp", "fromPort": 22.0, "toPort": 22.0,
+                            "prefixListId": "pl-0off"})
+    assert check_stack(UNION, [GROUP, office, rule]) == [
+        "SecurityGroup 'db-sg': SecurityGroupIngressRule 'ssh' (pl-0off (0.0.0.0/0)) opens port(s) 22 to 0.0.0.0/0."]
+
+
+def test_stack_prefix_list_and_a_cidr_together_make_the_world():
+    half = stack_list("0.0.0.0/1", name="half")
+    other = attached("other", {"securityGroupId": "sg-db", "ipProtocol": "tcp", "fromPort": 22.0, "toPort": 22.0,
+                               "cidrIpv4": "128.0.0.0/1"})
+    assert check_stack(UNION, [GROUP, half, through(half), other]) == [
+        "SecurityGroup 'db-sg': SecurityGroupIngressRule 'ssh' (pl-mock (0.0.0.0/1)) and SecurityGroupIngressRule "
+        "'other' (128.0.0.0/1) together open port(s) 22 to 0.0.0.0/0."]

@@ -121,3 +121,21 @@ high = aws.ec2.SecurityGroup("db-high", vpc_id="vpc-0123", tags=tags, ingress=[
     body = body.replace('engine_version="16.4",', 'engine_version="16.4", vpc_security_group_ids=[low.id, high.id],')
     code, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path, body=body)))
     assert (code, mandatory(report)) == (1, [("no-world-database-ingress", "db")])
+
+
+def prefix_list_program(*cidrs: str) -> str:
+    entries = ", ".join(f'aws.ec2.ManagedPrefixListEntryArgs(cidr="{c}")' for c in cidrs)
+    return GROUP + (f'office = aws.ec2.ManagedPrefixList("office", address_family="IPv4", max_entries=5, '
+                    f'entries=[{entries}], tags=tags)\n'
+                    'aws.vpc.SecurityGroupIngressRule("ssh", security_group_id=group.id, ip_protocol="tcp", '
+                    'from_port=22, to_port=22, prefix_list_id=office.id, tags=tags)\n')
+
+
+def test_the_programs_own_prefix_list_of_office_ranges_passes(tmp_path):
+    code, found, _ = gate(tmp_path, prefix_list_program("203.0.113.0/24", "198.51.100.0/24"))
+    assert (code, found) == (0, [])
+
+
+def test_the_programs_own_prefix_list_split_over_the_world_fails(tmp_path):
+    code, found, _ = gate(tmp_path, prefix_list_program("0.0.0.0/1", "128.0.0.0/1"))
+    assert (code, found) == (1, [("no-world-admin-ingress-union", "db-sg")])
