@@ -11,23 +11,25 @@ from typing import Any
 
 from ops.checks.base import Facts, Outcome, failed, passed
 
-INGRESS_MODULE = "policies.rules.ingress"
+PACK_MODULE = "policies.rules.ingress"
+PRIVATE_NAME = "ops.checks._pack_ingress"
 
 
 def _pack_ingress() -> ModuleType:
-    """The policy pack's own ingress reasoning, the very module the gate runs.
+    """The policy pack's own ingress reasoning: the very file the gate runs.
 
     Loaded by its path: importing it as a submodule would run policies/rules/__init__.py, which builds the whole
-    pack and pulls in pulumi_policy and pulumi, and ops needs only boto3. It is registered under its package name,
-    so a later `import policies.rules` (verify --policy-config) reuses this module object instead of a second copy.
+    pack and pulls in pulumi_policy and pulumi, and ops needs only boto3. When the pack is already imported (in
+    the tests, or after verify --policy-config) its module object is reused.
     """
-    if INGRESS_MODULE in sys.modules:
-        return sys.modules[INGRESS_MODULE]
+    for name in (PACK_MODULE, PRIVATE_NAME):
+        if name in sys.modules:
+            return sys.modules[name]
     path = Path(__file__).resolve().parents[2] / "policies" / "rules" / "ingress.py"
-    spec = importlib.util.spec_from_file_location(INGRESS_MODULE, path)
+    spec = importlib.util.spec_from_file_location(PRIVATE_NAME, path)
     assert spec is not None and spec.loader is not None, path
     module = importlib.util.module_from_spec(spec)
-    sys.modules[INGRESS_MODULE] = module  # dataclasses look their module up while the class is built
+    sys.modules[PRIVATE_NAME] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
     return module
 

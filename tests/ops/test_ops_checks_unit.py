@@ -212,15 +212,18 @@ def test_open_db_ingress_correct_spellings_pass(aws_env, rules, prefix_lists):
     assert (status, detail) == ("pass", "no 0.0.0.0/0 or ::/0 ingress to port 5432 in sg-db, sg-extra")
 
 
-def test_ops_runs_the_pack_module_itself():
-    from ops.checks import network
-    from policies.rules import network as pack_network
-
-    assert network.ingress.exposures is pack_network.exposures
-
-
-def test_ops_network_check_needs_no_pulumi():
-    code = "import sys, ops.checks.network; print(sorted(m for m in ('pulumi', 'pulumi_policy') if m in sys.modules))"
+def python(code: str) -> list[str]:
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    return done.stdout.splitlines()
+
+
+def test_ops_network_check_runs_the_pack_file_and_needs_no_pulumi():
+    lines = python("import sys, ops.checks.network as n; print(n.ingress.__file__); "
+                   "print(sorted(m for m in ('pulumi', 'pulumi_policy') if m in sys.modules))")
+    assert lines == [str(Path(__file__).resolve().parents[2] / "policies" / "rules" / "ingress.py"), "[]"]
+
+
+def test_ops_reuses_the_pack_module_once_the_pack_is_imported():
+    assert python("import policies.rules.network as p, ops.checks.network as n; "
+                  "print(p.exposures is n.ingress.exposures)") == ["True"]
