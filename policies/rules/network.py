@@ -128,6 +128,7 @@ def security_groups(resources: list[PolicyResource]) -> list[Group]:
     found = {}
     for g in groups:
         value = _value(g.props, "id")
+        value = value.strip().lower() if isinstance(value, str) else value
         found[g.urn] = Group(label(g), g.urn, value if isinstance(value, str) else None, True, [g])
     by_id = {g.group_id: urn for urn, g in found.items() if g.group_id}
     for rule in resources:
@@ -135,6 +136,8 @@ def security_groups(resources: list[PolicyResource]) -> list[Group]:
             continue
         target = next((g.urn for g in groups if depends_on(rule, "securityGroupId", g)), None)
         value = _value(rule.props, "securityGroupId")
+        # Group ids are lowercase; a stray space or capital must not split one group's rules into two groups.
+        value = value.strip().lower() if isinstance(value, str) else value
         if target is None and isinstance(value, str):
             target = by_id.get(value)
         if target is None:
@@ -158,7 +161,7 @@ def _cluster_groups(cluster: PolicyResource, groups: list[Group]) -> list[Group]
 
 def _signatures(permission: Permission) -> set[tuple[Any, ...]]:
     code = protocol_code(permission.protocol)
-    return {(code, str(permission.from_port), str(permission.to_port), str(c)) for c in permission.cidrs}
+    return {(code, number(permission.from_port), number(permission.to_port), str(c)) for c in permission.cidrs}
 
 
 def _alone(group: Group, watched: list[int]) -> set[tuple[int, str, int]]:

@@ -696,3 +696,23 @@ def test_stack_prefix_list_and_a_cidr_together_make_the_world():
     assert check_stack(UNION, [GROUP, half, through(half), other]) == [
         "SecurityGroup 'db-sg': SecurityGroupIngressRule 'ssh' (pl-mock (0.0.0.0/1)) and SecurityGroupIngressRule "
         "'other' (128.0.0.0/1) together open port(s) 22 to 0.0.0.0/0."]
+
+
+def test_one_outside_group_spelled_two_ways_is_still_one_group():
+    a = resource(INGRESS, "a", {"securityGroupId": "sg-0ext", "ipProtocol": "tcp", "fromPort": 22.0,
+                                "toPort": 22.0, "cidrIpv4": "0.0.0.0/1"})
+    b = resource(INGRESS, "b", {**a.inputs, "securityGroupId": " SG-0EXT", "cidrIpv4": "128.0.0.0/1"})
+    assert check_stack(UNION, [a, b]) == [
+        "security group sg-0ext: SecurityGroupIngressRule 'a' (0.0.0.0/1) and SecurityGroupIngressRule 'b' "
+        "(128.0.0.0/1) together open port(s) 22 to 0.0.0.0/0."]
+
+
+def test_group_output_listing_attached_rules_with_other_number_spellings():
+    listed = [{"protocol": "6", "fromPort": "22", "toPort": 22.0, "cidrBlocks": [c]} for c in ("0.0.0.0/1",
+                                                                                               "128.0.0.0/1")]
+    group = resource(SG, "db-sg", {"id": "sg-db", "ingress": listed})
+    rules = [attached(n, ssh_rule(securityGroupId="sg-db", cidrBlocks=[c]), SG_RULE)
+             for n, c in (("a", "0.0.0.0/1"), ("b", "128.0.0.0/1"))]
+    assert check_stack(UNION, [group, *rules]) == [
+        "SecurityGroup 'db-sg': SecurityGroupRule 'a' (0.0.0.0/1) and SecurityGroupRule 'b' (128.0.0.0/1) together "
+        "open port(s) 22 to 0.0.0.0/0."]
