@@ -153,7 +153,7 @@ def _cluster_groups(cluster: PolicyResource, groups: list[Group]) -> list[Group]
     """The groups a cluster is in: its vpcSecurityGroupIds property dependencies, else their values."""
     urns = {dep.urn for dep in cluster.property_dependencies.get("vpcSecurityGroupIds", [])}
     try:
-        ids = {v for v in as_list(cluster.props.get("vpcSecurityGroupIds")) if isinstance(v, str)}
+        ids = {v.strip().lower() for v in as_list(cluster.props.get("vpcSecurityGroupIds")) if isinstance(v, str)}
     except UnknownValueError:
         ids = set()
     return [g for g in groups if (g.in_stack and g.urn in urns) or (g.group_id is not None and g.group_id in ids)]
