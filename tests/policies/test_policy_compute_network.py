@@ -716,3 +716,26 @@ def test_group_output_listing_attached_rules_with_other_number_spellings():
     assert check_stack(UNION, [group, *rules]) == [
         "SecurityGroup 'db-sg': SecurityGroupRule 'a' (0.0.0.0/1) and SecurityGroupRule 'b' (128.0.0.0/1) together "
         "open port(s) 22 to 0.0.0.0/0."]
+
+
+def test_preview_with_unknown_group_ids_still_joins_rules_by_dependency():
+    from preflight.policy_eval import UNKNOWN
+
+    group = resource(SG, "db-sg", {"id": UNKNOWN})
+    rules = [attached(n, {"securityGroupId": UNKNOWN, "ipProtocol": "tcp", "fromPort": 22.0, "toPort": 22.0,
+                          "cidrIpv4": c}) for n, c in (("a", "0.0.0.0/1"), ("b", "128.0.0.0/1"))]
+    assert check_stack(UNION, [group, *rules]) == [
+        "SecurityGroup 'db-sg': SecurityGroupIngressRule 'a' (0.0.0.0/1) and SecurityGroupIngressRule 'b' "
+        "(128.0.0.0/1) together open port(s) 22 to 0.0.0.0/0."]
+
+
+def test_preview_with_an_unknown_cidr_cannot_run_rather_than_pass():
+    from preflight.policy_eval import UNKNOWN
+
+    from .policy_helpers import analyzer
+
+    rule = attached("c", {"securityGroupId": "sg-db", "ipProtocol": "tcp", "fromPort": 22.0, "toPort": 22.0,
+                          "cidrIpv4": UNKNOWN})
+    [violation] = [v for v in analyzer().analyze_stack([GROUP, rule]).violations if v.policy == UNION]
+    assert violation.enforcement_level == "advisory"
+    assert violation.detail.startswith(f"can't run policy '{UNION}'")
