@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._base import MANDATORY, ResourceRule, has
+from ._base import MANDATORY, ResourceRule
+from .encryption import customer_key_problem
 
 PARAMETER = "aws:ssm/parameter:Parameter"
 SECRET = "aws:secretsmanager/secret:Secret"
@@ -23,13 +24,15 @@ def _parameter(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
         if isinstance(name, str) and SECRET_NAME.search(name):
             yield f"parameter {name} looks like a secret and must be type SecureString, not {kind}."
         return
-    if not has(props, "keyId"):
-        yield "SecureString parameters must set keyId to a customer-managed KMS key, not the AWS-managed aws/ssm key."
+    problem = customer_key_problem(props, "keyId", "SSM uses the AWS-managed aws/ssm key")
+    if problem:
+        yield problem
 
 
 def _secret(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
-    if not has(props, "kmsKeyId"):
-        yield "kmsKeyId must name a customer-managed KMS key, not the AWS-managed aws/secretsmanager key."
+    problem = customer_key_problem(props, "kmsKeyId", "Secrets Manager uses the AWS-managed aws/secretsmanager key")
+    if problem:
+        yield problem
 
 
 POLICIES = [
