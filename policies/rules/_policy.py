@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -47,7 +47,7 @@ def _normalise(value: Any, canonical: bool = True) -> Any:
                 for k, v in merged.items()}
     if isinstance(value, Mapping):
         return _normalise(_Pairs(value.items()), canonical)
-    if isinstance(value, list):
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):  # lists arrive as the SDK's proxies
         return [_normalise(v, canonical) for v in value]
     return value
 
