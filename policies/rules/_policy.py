@@ -154,11 +154,12 @@ _RESTRICTING_OPERATORS = frozenset(o.casefold() for o in (
     "StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"))
 
 
-def _specific(key: str, value: str) -> bool:
-    """A condition value that names something: no policy variable, and no wildcard where the identity is."""
+def _specific(operator: str, key: str, value: str) -> bool:
+    """A condition value that names something: no policy variable, and no wildcard where the identity is
+    (StringEquals takes `*` literally; ArnEquals matches wildcards as ArnLike does)."""
     if "${" in value or not value.strip():
         return False
-    if not WILDCARD.search(value):
+    if not WILDCARD.search(value) or operator.startswith("stringequals"):
         return True
     if key in ("aws:principalarn", "aws:sourcearn"):
         parts = value.split(":", 5)
@@ -176,7 +177,7 @@ def restricting_condition(conditions: list[tuple[str, str, list[str]]]) -> tuple
         if op.startswith("foranyvalue:"):
             op = op[len("foranyvalue:"):]
         if op in _RESTRICTING_OPERATORS and key.casefold() in RESTRICTING_KEYS and values and \
-                all(_specific(key.casefold(), v) for v in values):
+                all(_specific(op, key.casefold(), v) for v in values):
             return operator, key
     return None
 
