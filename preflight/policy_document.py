@@ -174,7 +174,7 @@ def _read(text: Any, where: str) -> dict[str, Any]:
     statements = top.get("Statement")
     if statements is None:
         statements = []
-    elif not isinstance(statements, list):
+    elif isinstance(statements, _Object) or not isinstance(statements, list):
         raise PolicyDocumentError(f"{where}: json: cannot unmarshal {_kind(statements)} into Go struct field "
                                   f"IAMPolicyDoc.Statement of type []*iam.IAMPolicyStatement")
     document = {"Version": _string(top.get("Version"), "Version", where), "Id": _string(top.get("Id"), "Id", where),
