@@ -61,8 +61,8 @@ class MockCloud:
         if prefix:
             return f"{prefix}-{stable_hex(urn)}"
         # A task definition's id is its family; elsewhere a given name or identifier is the id, else an auto-name.
-        keys = ("family",) if token == "aws:ecs/taskDefinition:TaskDefinition" else (
-            "name", "identifier", "clusterIdentifier")
+        keys = ("family",) if token == "aws:ecs/taskDefinition:TaskDefinition" else ("bucket",) if token in (
+            "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2") else ("name", "identifier", "clusterIdentifier")
         for key in keys:
             if isinstance(outputs.get(key), str):
                 return outputs[key]
@@ -279,6 +279,9 @@ _RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:iam/instanceProfile:InstanceProfile": _named("arn:aws:iam::{account}:instance-profile/{name}"),
     "aws:iam/policy:Policy": _named("arn:aws:iam::{account}:policy/{name}"),
     "aws:ec2/securityGroup:SecurityGroup": _named(),
+    # A bucket's id is its name, and its ARN has neither region nor account.
+    "aws:s3/bucket:Bucket": _named("arn:aws:s3:::{name}", field="bucket"),
+    "aws:s3/bucketV2:BucketV2": _named("arn:aws:s3:::{name}", field="bucket"),
 }
 
 
