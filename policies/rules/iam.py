@@ -75,8 +75,12 @@ def broad(resource: str) -> str | None:
     # S3 object ARNs have no type prefix ("bucket/key"); elsewhere "key/", "parameter/", "secret:", "dbuser:"...
     prefix = None if parts[2].lower() == "s3" else _TYPED_ID.match(part)
     rest = part[prefix.end():] if prefix else part
+    kind = prefix.group()[:-1] if prefix else "resource"
     if not rest.strip("*?/"):
-        return f"every {prefix.group()[:-1]}" if prefix else "every resource"
+        return f"every {kind}"
+    if rest[0] in "*?":
+        # `secret:*-AbCdEf`, `key/*mrk*`, `arn:aws:s3:::*-exports/*`: no literal part names this stack's resource.
+        return f"any {kind} name"
     return None
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._base import MANDATORY, ResourceRule
+from ._base import MANDATORY, ResourceRule, as_list
 from .encryption import customer_key_problem
 
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -30,9 +30,16 @@ def _parameter(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
 
 
 def _secret(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
-    problem = customer_key_problem(props, "kmsKeyId", "Secrets Manager uses the AWS-managed aws/secretsmanager key")
+    default = "Secrets Manager uses the AWS-managed aws/secretsmanager key"
+    problem = customer_key_problem(props, "kmsKeyId", default)
     if problem:
         yield problem
+    # Each replica is encrypted in its own region with its own key, aws/secretsmanager there when none is named.
+    for i, replica in enumerate(as_list(props.get("replicas"))):
+        if isinstance(replica, Mapping):
+            problem = customer_key_problem(replica, "kmsKeyId", f"{default} of {replica.get('region')}")
+            if problem:
+                yield f"replicas[{i}] {problem}"
 
 
 POLICIES = [

@@ -113,6 +113,23 @@ def test_secrets_manager_secret_with_the_aws_managed_key(key_id):
         f"kmsKeyId {key_id} is an AWS-managed key; name a customer-managed KMS key (its ARN, id or alias)."]
 
 
+def test_secrets_manager_replica_without_its_own_key():
+    props = {"name": "db", "kmsKeyId": KEY_ARN, "replicas": [
+        {"region": "eu-central-1", "kmsKeyId": "arn:aws:kms:eu-central-1:123456789012:key/0b1c2d3e"},
+        {"region": "us-east-1"}]}
+    assert check("secretsmanager-secret-cmk", SECRET, props) == [
+        "replicas[1] kmsKeyId must name a customer-managed KMS key; without it Secrets Manager uses the AWS-managed "
+        "aws/secretsmanager key of us-east-1."]
+
+
+def test_secrets_manager_replica_with_the_aws_managed_key():
+    props = {"name": "db", "kmsKeyId": KEY_ARN, "replicas": [{"region": "us-east-1",
+                                                              "kmsKeyId": "alias/aws/secretsmanager"}]}
+    assert check("secretsmanager-secret-cmk", SECRET, props) == [
+        "replicas[0] kmsKeyId alias/aws/secretsmanager is an AWS-managed key; name a customer-managed KMS key (its "
+        "ARN, id or alias)."]
+
+
 def test_log_group_encrypted_passes():
     assert check("log-group-encrypted", LOG_GROUP, {"retentionInDays": 30.0, "kmsKeyId": KEY_ARN}) == []
 
