@@ -269,3 +269,12 @@ def test_export_bucket_linked_by_name():
     assert check_stack("s3-export-bucket-cmk", [b, task]) == [
         "Bucket 'exports' holds exports (snapshot) but has no default encryption; add a "
         "BucketServerSideEncryptionConfiguration with aws:kms and a customer-managed kmsMasterKeyId."]
+
+
+def test_bucket_name_unknown_during_preview_accepts_any_object_resource():
+    from preflight.policy_eval import UNKNOWN
+
+    b = bucket({"bucket": UNKNOWN})
+    statement = {**TLS, "Resource": ["arn:aws:s3:::exports-1a2b3c4", "arn:aws:s3:::exports-1a2b3c4/*"]}
+    assert check_stack("s3-bucket-tls-only", [b, bucket_policy(b, statement)]) == []
+    assert check_stack("s3-bucket-tls-only", [b]) == [TLS_MESSAGE]
