@@ -178,3 +178,28 @@ def test_a_tls_policy_for_another_bucket_arn_fails(tmp_path):
                                     '"Resource": ["arn:aws:s3:::other", "arn:aws:s3:::other/*"]')
     code, failures, _ = gate(tmp_path, body)
     assert (code, failures) == (1, [("s3-bucket-tls-only", "exports")])
+
+
+def test_a_key_policy_opened_by_an_override_document_fails(tmp_path):
+    body = '''
+root = {"sid": "Admin", "actions": ["kms:*"], "resources": ["*"],
+        "principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::123456789012:root"]}]}
+opened = json.dumps({"Statement": [{"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "*"},
+                                    "Action": "kms:*", "Resource": "*"}]})
+doc = aws.iam.get_policy_document(statements=[root], override_policy_documents=[opened])
+aws.kms.Key("open", enable_key_rotation=True, policy=doc.json)
+'''
+    code, failures, report = gate(tmp_path, body)
+    assert (code, failures) == (1, [("kms-key-policy-no-public-principal", "open")])
+    assert messages(report, "kms-key-policy-no-public-principal") == [
+        'Statement[0] (Sid "Admin") allows Principal "*" without a restricting condition; name the principals, or '
+        "add a condition on kms:CallerAccount, aws:PrincipalAccount or aws:PrincipalOrgID that limits callers to "
+        "known accounts."]
+
+
+def test_an_aws_managed_alias_assembled_from_outputs_fails(tmp_path):
+    body = ('aws.ssm.Parameter("p", name="/db/password", type="SecureString", value="x",\n'
+            '                  key_id=pulumi.Output.concat("alias/", "aws", "/ssm"))\n')
+    code, failures, _ = gate(tmp_path, body)
+    assert (code, failures) == (1, [("ssm-secret-parameter-secure-cmk", "p")])
+
