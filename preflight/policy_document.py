@@ -126,8 +126,12 @@ def _own_document(args: dict[str, Any]) -> dict[str, Any]:
             if values:
                 statement[field] = _set_of_strings([_variables(v, version) if variables else v for v in values])
         for wire, field in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
-            principals = [(p["type"], _set_of_strings([_variables(i, version) for i in p.get("identifiers") or []]))
-                          for p in _unique(given.get(wire) or [])]
+            principals = []
+            for principal in _unique(given.get(wire) or []):
+                identifiers = [_variables(i, version) for i in principal.get("identifiers") or []]
+                if not identifiers:
+                    raise PolicyDocumentError(f'statement.{index}.{wire}: "identifiers": required field is not set')
+                principals.append((principal["type"], _set_of_strings(identifiers)))
             if principals:
                 statement[field] = principals
         conditions = []

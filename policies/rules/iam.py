@@ -147,6 +147,16 @@ def _attachments(props: Mapping[str, Any], args: Any) -> Iterator[str]:
                    f"a policy that grants only the actions and resources this identity needs.")
 
 
+TRUST_HINT = ("name the principals (accounts, roles or services), or add a condition on aws:PrincipalAccount or "
+              "aws:PrincipalOrgID that limits who may assume the role.")
+
+
+def _trust(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    if has(props, "assumeRolePolicy"):
+        for finding in _policy.public_statement_findings(_policy.load(props["assumeRolePolicy"]), TRUST_HINT):
+            yield f"assumeRolePolicy {finding}"
+
+
 POLICIES = [
     ResourceRule(
         "iam-sensitive-actions-scoped",
@@ -160,4 +170,8 @@ POLICIES = [
         ("Checkov CKV_AWS_274",), MANDATORY,
         (ROLE_ATTACHMENT, USER_ATTACHMENT, GROUP_ATTACHMENT, ATTACHMENT, ROLE, ROLE_ATTACHMENTS, USER_ATTACHMENTS,
          GROUP_ATTACHMENTS), _attachments),
+    ResourceRule(
+        "iam-role-trust-not-public",
+        "A role's trust policy must not let every AWS account assume it",
+        ("Checkov CKV_AWS_60",), MANDATORY, (ROLE,), _trust),
 ]

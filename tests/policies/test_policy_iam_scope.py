@@ -232,3 +232,39 @@ def test_padded_arn_is_still_admin():
 ])
 def test_scoped_or_customer_policies_pass(arn):
     assert check(ADMIN, ATTACHMENT_TYPE, {"role": "r", "policyArn": arn}) == []
+
+
+# --- iam-role-trust-not-public ------------------------------------------------------------------------------------
+
+TRUST = "iam-role-trust-not-public"
+TRUST_HINT = ("name the principals (accounts, roles or services), or add a condition on aws:PrincipalAccount or "
+              "aws:PrincipalOrgID that limits who may assume the role.")
+
+
+def trust(principal, **extra):
+    return {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra})}
+
+
+@pytest.mark.parametrize(("principal", "shown"), [
+    ("*", "*"), ({"AWS": "*"}, "*"), ({"AWS": ["arn:aws:iam::123456789012:root", "*"]}, "*"),
+    ({"AWS": "arn:aws:iam::*:root"}, "arn:aws:iam::*:root"), ({"Federated": "*"}, "*"),
+])
+def test_a_role_anyone_may_assume(principal, shown):
+    assert check(TRUST, ROLE, trust(principal)) == [
+        f"assumeRolePolicy Statement[0] allows Principal {json.dumps(shown)} without a restricting condition; "
+        f"{TRUST_HINT}"]
+
+
+def test_an_external_id_alone_does_not_restrict_who_assumes():
+    props = trust({"AWS": "*"}, Condition={"StringEquals": {"sts:ExternalId": "shared-secret"}})
+    assert check(TRUST, ROLE, props) == [
+        f'assumeRolePolicy Statement[0] allows Principal "*" without a restricting condition; {TRUST_HINT}']
+
+
+@pytest.mark.parametrize("props", [
+    trust({"Service": "ecs-tasks.amazonaws.com"}, Condition={"StringEquals": {"aws:SourceAccount": "123456789012"}}),
+    trust({"AWS": "arn:aws:iam::210987654321:root"}),
+    trust({"AWS": "*"}, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}),
+])
+def test_roles_with_named_or_restricted_principals_pass(props):
+    assert check(TRUST, ROLE, props) == []
