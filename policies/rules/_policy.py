@@ -32,11 +32,19 @@ def _merge_pairs(pairs: list[tuple[str, Any]], canonical: bool) -> dict[str, Any
     out: dict[str, Any] = {}
     for key, value in pairs:
         name = _CANONICAL.get(key.casefold(), key) if canonical else key
-        if name in out:
-            out[name] = as_list(out[name]) + as_list(value)
-        else:
+        if name not in out:
             out[name] = value
+        elif name in ("Principal", "NotPrincipal") and isinstance(out[name], _Pairs) and isinstance(value, _Pairs):
+            out[name] = _Pairs([*out[name], *value])  # every principal of both counts
+        # Two Statement objects are two statements; two Condition objects are a list, which restricts nothing
+        # (which one AWS would apply is not known, so neither is credited).
+        else:
+            out[name] = _many(out[name]) + _many(value)
     return out
+
+
+def _many(value: Any) -> list[Any]:
+    return [value] if isinstance(value, _Pairs) else as_list(value)
 
 
 def _normalise(value: Any, canonical: bool = True) -> Any:

@@ -131,3 +131,26 @@ def test_deny_with_everyone_passes():
 def test_named_accounts_and_services_pass():
     assert findings(use({"AWS": ["arn:aws:iam::210987654321:root", "123456789012"]}),
                     use({"Service": "events.rds.amazonaws.com"})) == []
+
+
+def test_principal_object_given_twice_counts_both():
+    raw = ('{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "' + ROOT + '"}, "Principal": {"AWS": "*"}, '
+           '"Action": "kms:Decrypt", "Resource": "*"}]}')
+    assert check(RULE, KEY, {"policy": raw}) == [
+        f'Statement[0] allows Principal "*" without a restricting condition; {HINT}']
+
+
+def test_statement_object_given_twice_counts_both():
+    raw = ('{"Statement": {"Effect": "Allow", "Principal": {"AWS": "' + ROOT + '"}, "Action": "kms:*", '
+           '"Resource": "*"}, "statement": {"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", '
+           '"Resource": "*"}}')
+    assert check(RULE, KEY, {"policy": raw}) == [
+        f'Statement[1] allows Principal "*" without a restricting condition; {HINT}']
+
+
+def test_a_condition_given_twice_is_not_credited():
+    raw = ('{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*", '
+           '"Condition": {"Bool": {"aws:SecureTransport": "true"}}, '
+           '"Condition": {"StringEquals": {"kms:CallerAccount": "123456789012"}}}]}')
+    assert check(RULE, KEY, {"policy": raw}) == [
+        f'Statement[0] allows Principal "*" without a restricting condition; {HINT}']
