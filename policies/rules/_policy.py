@@ -104,10 +104,14 @@ def _strings(value: Any) -> list[str] | None:
 def _principals(value: Any) -> list[tuple[str, str]] | None:
     if value is None:
         return None
-    if not isinstance(value, Mapping):
-        # "*" is everyone; any other bare string is not valid IAM, read it as an AWS principal.
-        return [("*" if str(v).strip() == "*" else "AWS", str(v)) for v in as_list(value)]
-    return [(str(kind), str(identifier)) for kind, identifiers in value.items() for identifier in as_list(identifiers)]
+    out = []
+    for item in as_list(value):
+        if isinstance(item, Mapping):
+            out += [(str(kind), str(identifier)) for kind, ids in item.items() for identifier in as_list(ids)]
+        else:
+            # "*" is everyone; any other bare string is not valid IAM, read it as an AWS principal.
+            out.append(("*" if str(item).strip() == "*" else "AWS", str(item)))
+    return out
 
 
 def _conditions(value: Any) -> list[tuple[str, str, list[str]]]:
