@@ -32,6 +32,10 @@ ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
 ROLE_ATTACHMENTS = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
 USER_ATTACHMENTS = "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive"
 GROUP_ATTACHMENTS = "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive"
+# IAM Identity Center permission sets: the same documents and managed policies, handed to people.
+SSO_INLINE = "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"
+SSO_ATTACHMENT = "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment"
+SSO_ATTACHMENTS = "aws:ssoadmin/managedPolicyAttachmentsExclusive:ManagedPolicyAttachmentsExclusive"
 
 # Every action of these services counts (parameter values, key material, secret values, remote commands), except
 # the ones below that reveal no data and cannot be scoped to a resource anyway.
@@ -119,6 +123,8 @@ def _identity_policies(props: Mapping[str, Any], args: Any) -> Iterator[str]:
         for i, inline in enumerate(as_list(props.get("inlinePolicies"))):
             if isinstance(inline, Mapping):
                 yield from _statement_findings(f"inlinePolicies[{i}] ", inline.get("policy"))
+    elif args.resource_type == SSO_INLINE:
+        yield from _statement_findings("", props.get("inlinePolicy"))
     else:
         yield from _statement_findings("", props.get("policy"))
 
@@ -138,7 +144,8 @@ def admin_policy(arn: Any) -> bool:
 
 def _attachments(props: Mapping[str, Any], args: Any) -> Iterator[str]:
     key = {ROLE: "managedPolicyArns", ROLE_ATTACHMENTS: "policyArns", USER_ATTACHMENTS: "policyArns",
-           GROUP_ATTACHMENTS: "policyArns"}.get(args.resource_type, "policyArn")
+           GROUP_ATTACHMENTS: "policyArns", SSO_ATTACHMENT: "managedPolicyArn",
+           SSO_ATTACHMENTS: "managedPolicyArns"}.get(args.resource_type, "policyArn")
     if not has(props, key):
         return
     for arn in as_list(props[key]):
@@ -163,13 +170,13 @@ POLICIES = [
         "IAM policies must not grant secret-reading, key-using, role-passing or object-data actions on every "
         'resource (Resource "*", wildcard accounts or ids, NotResource)',
         (OURS, "related Checkov CKV_AWS_356"), MANDATORY,
-        (POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY, ROLE), _identity_policies),
+        (POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY, ROLE, SSO_INLINE), _identity_policies),
     ResourceRule(
         "iam-no-admin-managed-policy",
         "Roles, users and groups must not have AWS-managed administrator, power-user or full-access policies attached",
         ("Checkov CKV_AWS_274",), MANDATORY,
         (ROLE_ATTACHMENT, USER_ATTACHMENT, GROUP_ATTACHMENT, ATTACHMENT, ROLE, ROLE_ATTACHMENTS, USER_ATTACHMENTS,
-         GROUP_ATTACHMENTS), _attachments),
+         GROUP_ATTACHMENTS, SSO_ATTACHMENT, SSO_ATTACHMENTS), _attachments),
     ResourceRule(
         "iam-role-trust-not-public",
         "A role's trust policy must not let every AWS account assume it",

@@ -6,11 +6,15 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._base import MANDATORY, ResourceRule, as_list
+from . import _policy
+from ._base import MANDATORY, OURS, ResourceRule, as_list, has
 from .encryption import customer_key_problem
 
 PARAMETER = "aws:ssm/parameter:Parameter"
 SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
+PUBLIC_HINT = ("name the principals, or add a condition on aws:PrincipalAccount or aws:PrincipalOrgID that limits "
+               "callers to known accounts.")
 
 # The analyzer receives secret inputs already unwrapped (the SDK drops the secret marker), so a parameter
 # "holds a secret" by its name or by being declared SecureString.
@@ -42,6 +46,11 @@ def _secret(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
                 yield f"replicas[{i}] {problem}"
 
 
+def _secret_policy(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    if has(props, "policy"):
+        yield from _policy.public_statement_findings(_policy.load(props["policy"]), PUBLIC_HINT)
+
+
 POLICIES = [
     ResourceRule(
         "ssm-secret-parameter-secure-cmk",
@@ -50,4 +59,8 @@ POLICIES = [
     ResourceRule(
         "secretsmanager-secret-cmk", "Secrets Manager secrets must be encrypted with a customer-managed KMS key",
         ("Checkov CKV_AWS_149",), MANDATORY, (SECRET,), _secret),
+    ResourceRule(
+        "secretsmanager-secret-policy-not-public",
+        "Secrets Manager resource policies must not let every AWS account read or change a secret",
+        (OURS,), MANDATORY, (SECRET, SECRET_POLICY), _secret_policy),
 ]

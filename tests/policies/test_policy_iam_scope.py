@@ -268,3 +268,20 @@ def test_an_external_id_alone_does_not_restrict_who_assumes():
 ])
 def test_roles_with_named_or_restricted_principals_pass(props):
     assert check(TRUST, ROLE, props) == []
+
+
+# --- IAM Identity Center permission sets ---------------------------------------------------------------------------
+
+def test_permission_set_inline_policy_is_an_identity_policy():
+    props = {"instanceArn": "arn:aws:sso:::instance/ssoins-1", "permissionSetArn": "arn:aws:sso:::permissionSet/x",
+             "inlinePolicy": doc(allow("secretsmanager:GetSecretValue"))}
+    assert check(RULE, "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy", props) == [
+        f'Statement[0] allows secretsmanager:GetSecretValue on Resource "*"; {FIX}']
+
+
+def test_permission_set_admin_attachments():
+    arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+    assert check(ADMIN, "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment",
+                 {"managedPolicyArn": arn}) == [admin_message("managedPolicyArn", arn)]
+    assert check(ADMIN, "aws:ssoadmin/managedPolicyAttachmentsExclusive:ManagedPolicyAttachmentsExclusive",
+                 {"managedPolicyArns": [arn]}) == [admin_message("managedPolicyArns", arn)]

@@ -130,6 +130,29 @@ def test_secrets_manager_replica_with_the_aws_managed_key():
         "ARN, id or alias)."]
 
 
+SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
+SECRET_HINT = ("name the principals, or add a condition on aws:PrincipalAccount or aws:PrincipalOrgID that limits "
+               "callers to known accounts.")
+READ_SECRET = {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}
+
+
+@pytest.mark.parametrize("type_", [SECRET_POLICY, SECRET])
+@pytest.mark.parametrize("principal", ["*", {"AWS": "*"}, {"AWS": ["*"]}])
+def test_secret_policy_open_to_everyone(type_, principal):
+    props = {"secretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+             "policy": json.dumps({"Statement": [{**READ_SECRET, "Principal": principal}]})}
+    assert check("secretsmanager-secret-policy-not-public", type_, props) == [
+        f'Statement[0] allows Principal "*" without a restricting condition; {SECRET_HINT}']
+
+
+def test_secret_policy_for_a_named_role_or_the_organisation_passes():
+    statements = [{**READ_SECRET, "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"}},
+                  {**READ_SECRET, "Principal": "*",
+                   "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]
+    assert check("secretsmanager-secret-policy-not-public", SECRET_POLICY,
+                 {"policy": json.dumps({"Statement": statements})}) == []
+
+
 def test_log_group_encrypted_passes():
     assert check("log-group-encrypted", LOG_GROUP, {"retentionInDays": 30.0, "kmsKeyId": KEY_ARN}) == []
 
