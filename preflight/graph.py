@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine import REPO_ROOT, STACK_TYPE, ProgramError
+from .engine import REPO_ROOT, STACK_TYPE
 
 EXIT_OK, EXIT_ERROR = 0, 2
 ROOT = "(stack)"
@@ -208,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .cli import guarded
+
+    return guarded("preflight graph", _run, args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from .engine import run_stack
 
     try:
@@ -217,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             changed = write_readme(args.program.resolve() / "README.md", args.stack, diagram)
             print(f"README.md: diagram of {args.stack} {'updated' if changed else 'already current'}",
                   file=sys.stderr)
-    except (ProgramError, ValueError, OSError) as error:
+    except OSError as error:  # README.md missing or not writable
         print(f"preflight graph: {error}", file=sys.stderr)
         return EXIT_ERROR
     print(diagram)
