@@ -59,8 +59,16 @@ def _node_id(component: Component, taken: set[str]) -> str:
     return candidate
 
 
+# Mermaid's own entity codes (`#quot;`, `#35;`): it rewrites `#name;` itself before rendering, so HTML entities
+# such as `&#35;` would be mangled. Names come from the program (the pull request): none of these may stay literal -
+# `"` would end the label, `<`/`>`/`&` make HTML, a backtick starts a Mermaid markdown string (and three would end
+# the ```mermaid fence of the comment), `|` ends an edge label, `#` starts an entity, a line break ends the line.
+_MERMAID_ESCAPES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;", "|": "#124;",
+                    "\n": " ", "\r": " "}
+
+
 def _label(text: str) -> str:
-    return text.replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join(_MERMAID_ESCAPES.get(char, char) for char in text)
 
 
 def build(resources: Sequence[Any]) -> tuple[dict[str, Component], dict[tuple[str, str], set[str]], int]:

@@ -56,6 +56,7 @@ LEVEL_VALUES = {name: value for value, name in LEVELS.items()}
 # Levels whose findings fail the gate: the SDK reports a remediate policy's violation as mandatory.
 BLOCKING_LEVELS = {"mandatory", "remediate"}
 CANNOT_VERIFY = "cannot verify"
+MAX_MESSAGE = 200  # characters of one config problem (it quotes the value given)
 
 
 class PolicyConfigError(ValueError):
@@ -218,6 +219,8 @@ def _reconcile(info: analyzer_pb2.AnalyzerInfo, given: ParsedConfig,
         for error in sorted(validator.iter_errors(result[name][1] or {}), key=str):
             where = ".".join(str(p) for p in error.absolute_path) or "(root)"
             message = error.message
+            if len(message) > MAX_MESSAGE:  # the message quotes the value, which may be 5,000 characters
+                message = message[:MAX_MESSAGE - 3] + "..."
             if error.validator == "format" and error.cause is not None:
                 message += f" ({error.cause})"
             errors.append(f"{name}: {where}: {message}")

@@ -160,6 +160,10 @@ def load_state(path: Path | str) -> DeployedStack:
         try:
             inputs = _value(raw.get("inputs") or {}, f"{where}.inputs")
             outputs = _value(raw.get("outputs") or {}, f"{where}.outputs")
+            for key, value in (("inputs", inputs), ("outputs", outputs)):
+                if not isinstance(value, dict):  # the object itself was a special value: Pulumi writes none
+                    raise StateError(f"{where}.{key} must be an object of properties, got a secret or special "
+                                     "value")
         except StateError as error:
             raise StateError(f"{path}: {error}") from None
         if raw["type"] == STACK_TYPE:
