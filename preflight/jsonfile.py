@@ -49,18 +49,27 @@ def _constant(name: str) -> Any:
     raise JsonInputError(f"not valid JSON: {name} is not a JSON number")
 
 
-def _depth(value: Any) -> int:
-    """The nesting depth of a parsed document, without recursion (a deep document must not crash the check)."""
-    deepest, stack = 0, [(value, 1)]
+def _check(value: Any) -> None:
+    """Depth and text of a parsed document, without recursion (a deep document must not crash the check).
+
+    `"\\ud800"` is valid JSON but not text: an unpaired surrogate cannot be encoded, so it would crash whatever
+    prints or marshals it later (protobuf, stdout)."""
+    stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        if isinstance(item, (dict, list)) and depth > MAX_DEPTH:
+            raise JsonInputError(f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(item, dict):
-            deepest = max(deepest, depth)
+            stack.extend((k, depth) for k in item)
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):
-            deepest = max(deepest, depth)
             stack.extend((v, depth + 1) for v in item)
-    return deepest
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise JsonInputError(f"a string holds an unpaired surrogate ({item[error.start]!r}), which is not "
+                                     "text") from None
 
 
 def loads(text: str) -> Any:
@@ -77,8 +86,7 @@ def loads(text: str) -> Any:
         raise JsonInputError(f"nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as error:  # any other conversion limit of the parser
         raise JsonInputError(f"not valid JSON: {error}") from None
-    if _depth(value) > MAX_DEPTH:
-        raise JsonInputError(f"nested deeper than {MAX_DEPTH} levels")
+    _check(value)
     return value
 
 

@@ -342,6 +342,17 @@ def _cant_run(diagnostic: Any) -> bool:
             and diagnostic.message.startswith(f"can't run policy '{diagnostic.policyName}'"))
 
 
+def _raised_in_validate(error: BaseException) -> bool:
+    """Whether the exception came out of a policy's `validate` (the SDK also raises before it, unmarshalling)."""
+    frame = error.__traceback__
+    while frame is not None:
+        code = frame.tb_frame.f_code
+        if code.co_name == "validate" and Path(code.co_filename).parent.name == "pulumi_policy":
+            return True
+        frame = frame.tb_next
+    return False
+
+
 def _show_path(path: Sequence[str]) -> str:
     return ".".join(path) or "(the whole resource)"
 
@@ -424,10 +435,14 @@ class Analyzer:
             try:
                 response = method(request, None)
             except Exception as error:  # the SDK lets a rule's exception out of the whole RPC
-                policy = self._servicer.current_policy or "the policy SDK"
                 where = f"resource {urn}" if urn else "the stack"
-                raise EvaluationError(f"policy {policy} failed on {where}: {type(error).__name__} (a rule bug or "
-                                      "an input of a type the rule does not expect)") from None
+                if _raised_in_validate(error):
+                    raise EvaluationError(f"policy {self._servicer.current_policy} failed on {where}: "
+                                          f"{type(error).__name__} (a rule bug or an input of a type the rule does "
+                                          "not expect)") from None
+                raise EvaluationError(f"the policy SDK cannot read the properties of {where}: "
+                                      f"{type(error).__name__} (a value no engine sends: NaN, infinity, an object "
+                                      "with Pulumi's reserved signature key)") from None
         return response, reads
 
     def analyze(self, resource: Any, props: Mapping[str, Any] | None = None,

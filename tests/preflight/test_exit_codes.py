@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from preflight import diff as diff_cli
 from preflight import graph as graph_cli
 
-from .gate_helpers import run_gate
+from .gate_helpers import run_gate, write_program
 from .test_preflight_state import CLUSTER_INPUTS, SECRET_SIG, deployment, good_stack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -131,6 +131,23 @@ def test_state_that_is_not_utf8_or_not_a_file(tmp_path):
     assert gate_error("--state", str(tmp_path)) == f"preflight: state file {tmp_path}: cannot read it: Is a directory"
 
 
+def test_escaped_lone_surrogates_are_not_text(tmp_path):
+    # "\\ud800" is valid JSON, but no UTF-8 output can hold it: refused on reading, not when printing.
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(deployment(*good_stack())).replace("::shop-tls", "::shop\\ud800-tls"))
+    assert gate_error("--state", str(path)) == (
+        f"preflight: state file {path}: a string holds an unpaired surrogate ('\\ud800'), which is not text")
+
+
+def test_a_program_value_the_sdk_cannot_read_is_one_line(tmp_path):
+    program = write_program(tmp_path, body='import pulumi_aws as aws\n'
+                                           'aws.s3.Bucket("b", tags={"a": float("nan")})\n')
+    assert gate_error("--stack", "test", "--program", str(program)) == (
+        "preflight: the policy SDK cannot read the properties of resource urn:pulumi:test::gate-test::aws:s3/bucket:"
+        "Bucket::b: ValueError (a value no engine sends: NaN, infinity, an object with Pulumi's reserved signature "
+        "key)")
+
+
 def test_state_values_nested_up_to_the_limit_are_evaluated(tmp_path):
     # 100 levels in all: deployment, resources, the resource and inputs take 4, the tag value the other 96.
     tag: object = "x"
@@ -181,9 +198,9 @@ def test_a_regex_that_python_cannot_even_nest_is_a_config_error(small_state, tmp
     config = tmp_path / "config.json"
     config.write_text(json.dumps({ECS: {"secretNamePattern": "(" * 5_000}}))
     err = gate_error("--state", str(small_state), "--policy-config", str(config))
-    # The value is cut in the message (it quotes what was given), the reason stays.
-    assert err.startswith(f"preflight: invalid policy pack config {config}: {ECS}: secretNamePattern: '((((")
-    assert err.endswith("... (maximum recursion depth exceeded)") and len(err) < 400
+    # The value is cut in the message (it quotes what was given: 200 characters at most), the reason stays.
+    assert err == (f"preflight: invalid policy pack config {config}: {ECS}: secretNamePattern: '" + "(" * 196
+                   + "... (maximum recursion depth exceeded)")
 
 
 def test_every_pattern_property_of_the_pack_is_checked_as_a_regex():
