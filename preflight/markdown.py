@@ -5,7 +5,8 @@ the GitHub markdown of a pull-request comment without it becoming markup.
   backticks inside (so a backtick in a name cannot end it); inside a code span HTML is literal and GitHub neither
   links `@mentions` nor `#references`.
 - `text(text)`: prose (a rule's message): HTML-significant characters as entities, markdown punctuation
-  backslash-escaped, and a zero-width space after `@` so `@user` / `@org/team` cannot notify anyone.
+  backslash-escaped, and a zero-width space after `@` so `@user` / `@org/team` cannot notify anyone, and after a
+  `#` before a digit so `#12` / `owner/repo#12` is no cross-reference. Bare URLs stay (GitHub links them).
 - `table=True` (the default) escapes `|` as `\\|`, which GFM tables unescape even inside code spans; a line break
   ends a table row, so it becomes `<br>` in prose and a space in code.
 """
@@ -19,6 +20,7 @@ ZERO_WIDTH_SPACE = "\u200b"
 # escapes themselves. `|` is handled apart (only tables need it); `<`, `>` and `&` become entities.
 _INLINE = re.compile(r"([\\`*_\[\]~])")
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+_REFERENCE = re.compile(r"#(?=[0-9])")  # `#12`, `owner/repo#12`: a cross-reference shows on that issue's timeline
 _BREAKS = re.compile(r"\r\n|\r|\n")
 
 
@@ -26,6 +28,7 @@ def text(value: object, table: bool = True) -> str:
     escaped = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = _INLINE.sub(r"\\\1", escaped)
     escaped = _MENTION.sub("@" + ZERO_WIDTH_SPACE, escaped)
+    escaped = _REFERENCE.sub("#" + ZERO_WIDTH_SPACE, escaped)
     if table:
         escaped = escaped.replace("|", "\\|")
     return _BREAKS.sub("<br>", escaped)

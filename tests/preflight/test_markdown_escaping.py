@@ -38,6 +38,7 @@ def test_prose_is_not_html_markup_or_a_mention():
     assert md.text("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
     assert md.text("&lt;b&gt;") == "&amp;lt;b&amp;gt;"
     assert md.text("ping @org/team and @user, not a@") == f"ping @{ZWSP}org/team and @{ZWSP}user, not a@"
+    assert md.text("see #12 and o/r#3, not #x") == f"see #{ZWSP}12 and o/r#{ZWSP}3, not #x"
     assert md.text("**b** _i_ [l](u) ~~s~~ `c` \\") == "\\*\\*b\\*\\* \\_i\\_ \\[l\\](u) \\~\\~s\\~\\~ \\`c\\` \\\\"
     assert md.text("a|b\nc") == "a\\|b<br>c"
     assert md.text("a|b\nc", table=False) == "a|b<br>c"
