@@ -124,7 +124,8 @@ def _run(args: argparse.Namespace) -> int:
     if config_path is None and (deployed is None or deployed.project == _project_name(program_dir)):
         config_path = _default_policy_config(program_dir, stack)
     try:
-        analyzer = Analyzer(load_policy_config(config_path) if config_path else None)
+        # Fail closed: a mandatory rule that cannot see a value it reads is a mandatory finding (docs/preflight.md).
+        analyzer = Analyzer(load_policy_config(config_path) if config_path else None, fail_closed=True)
     except PolicyConfigError as error:  # name the file the problems are in, as the user wrote its path
         raise PolicyConfigError(error.errors, source=_display(config_path)) from None
 

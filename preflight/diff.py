@@ -499,7 +499,7 @@ def report_from_run(run: Any, policy_config: Mapping[str, Any] | None = None, ev
 
     if evaluate:
         from .policy_eval import Analyzer
-        evaluation = Analyzer(policy_config).evaluate(run.resources, stack_use_outputs=True)
+        evaluation = Analyzer(policy_config, fail_closed=True).evaluate(run.resources, stack_use_outputs=True)
     else:
         from .policy_eval import Evaluation
         evaluation = Evaluation()

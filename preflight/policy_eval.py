@@ -10,12 +10,13 @@ with real `analyzer_pb2` requests. Around it this module does what the Go engine
   keys starting with "__" dropped;
 * diagnostics of a resource policy carry the resource's URN (the engine fills it in when the SDK leaves it empty).
 
-One deliberate difference, fail-closed: a policy at mandatory (or remediate) level that reads a value it cannot see
-(a secret without plaintext in a state file, an unknown value) is a mandatory "cannot verify" finding, not the SDK's
-advisory "can't run policy during preview" - whether it caught the read (`has()` counts an unknown as set) or not.
-Reads are charged to the policy that made them through a small subclass of the servicer (`_create_report_violation`
-is called right before each policy's `validate`) and a wrapper around the SDK's proxy check, active only while the
-analyzer runs.
+`Analyzer(fail_closed=True)` (what the gate uses; the default keeps the engine's verdicts) adds one deliberate
+difference: a policy at mandatory (or remediate) level that reads a value it cannot see (a secret without plaintext
+in a state file, an unknown value) is a mandatory "cannot verify" finding, not the SDK's advisory "can't run policy
+during preview" - whether it caught the read (`has()` counts an unknown as set) or not. Live preview has a later
+`pulumi up` that judges the known value; the offline gate has none. Reads are charged to the policy that made them
+through a small subclass of the servicer (`_create_report_violation` is called right before each policy's
+`validate`) and a wrapper around the SDK's proxy check, active only while the analyzer runs.
 
 `_PolicyAnalyzerServicer` is private to pulumi-policy (pinned to 1.21.0); tests/policies/test_sdk_contract.py
 fails loudly when its shape changes.
@@ -367,8 +368,10 @@ class Analyzer:
     """One configured policy pack, as the engine holds it for one stack operation."""
 
     def __init__(self, config: Mapping[str, Any] | None = None,
-                 policies: list[Policy] | None = None, stack_tags: Mapping[str, str] | None = None) -> None:
+                 policies: list[Policy] | None = None, stack_tags: Mapping[str, str] | None = None,
+                 fail_closed: bool = False) -> None:
         self.policies = policies if policies is not None else _default_policies()
+        self.fail_closed = fail_closed
         self._servicer = _TrackingServicer(PACK_NAME, SERVICER_VERSION, self.policies, EnforcementLevel.ADVISORY)
         self.info = self._servicer.GetAnalyzerInfo(None, None)
         errors: list[str] = []
@@ -391,7 +394,7 @@ class Analyzer:
         return {p.name: self.config[p.name][0] for p in self.info.policies}
 
     def _blocking(self, policy: str) -> bool:
-        return self.config.get(policy, ("advisory", None))[0] in BLOCKING_LEVELS
+        return self.fail_closed and self.config.get(policy, ("advisory", None))[0] in BLOCKING_LEVELS
 
     def _collect(self, response: analyzer_pb2.AnalyzeResponse, urn: str, evaluation: Evaluation,
                  unseen: dict[tuple[str, str], list[tuple[str, ...]]] | None = None) -> None:

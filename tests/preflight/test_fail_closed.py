@@ -123,7 +123,8 @@ def test_the_sdk_is_restored_after_evaluation_even_when_a_rule_raises():
     def boom(args, report):
         raise ValueError("the value was hunter2")
 
-    analyzer = Analyzer(policies=[ResourceValidationPolicy("boom", "Raises.", boom, EnforcementLevel.MANDATORY)])
+    analyzer = Analyzer(policies=[ResourceValidationPolicy("boom", "Raises.", boom, EnforcementLevel.MANDATORY)],
+                        fail_closed=True)
     resource = Resource(urn="urn:pulumi:s::p::aws:s3/bucket:Bucket::b", type="aws:s3/bucket:Bucket", name="b")
     with pytest.raises(EvaluationError) as error:
         analyzer.evaluate([resource])
@@ -145,3 +146,19 @@ def test_a_raising_rule_is_exit_2_with_one_line(tmp_path, monkeypatch):
     assert (code, out) == (2, "")
     assert err == ("preflight: policy boom failed on resource urn:pulumi:prod::shop::pulumi:providers:aws::"
                    "default_7_51_1: KeyError (a rule bug or an input of a type the rule does not expect)\n")
+
+
+def test_the_analyzer_alone_keeps_the_engines_verdicts():
+    # Live `pulumi preview` semantics stay available (tests/policies judge rules with them): an unknown read is
+    # the SDK's advisory, a caught one passes. Only the gate turns fail-closed on.
+    from preflight.policy_eval import UNKNOWN
+
+    cluster = Resource(urn="urn:pulumi:s::p::aws:rds/cluster:Cluster::db", type="aws:rds/cluster:Cluster", name="db",
+                       inputs={**CLUSTER_INPUTS, "masterPassword": "x", "storageEncrypted": UNKNOWN})
+    engine = Analyzer().evaluate([cluster])
+    assert [(v.enforcement_level, v.detail[:38]) for v in engine.violations
+            if v.policy == "aurora-storage-encrypted"] == [("advisory", "can't run policy 'aurora-storage-encry")]
+    gate = Analyzer(fail_closed=True).evaluate([cluster])
+    assert [(v.enforcement_level, v.detail) for v in gate.violations if v.policy == "aurora-storage-encrypted"] == [
+        ("mandatory", cannot_verify("storageEncrypted"))]
+    assert gate.cannot_verify == [("aurora-storage-encrypted", cluster.urn, ("storageEncrypted",))]
