@@ -141,6 +141,10 @@ def load_state(path: Path | str) -> DeployedStack:
     resources: list[RecordedResource] = []
     exports: dict[str, Any] = {}
     stack = project = None
+    # URNs with a live entry: only such a resource's old copy (`delete: true`, its replacement already created) is
+    # skipped. A lone `delete: true` is no replacement (the engine leaves none) and must not hide a resource.
+    live = {raw.get("urn") for raw in raw_resources
+            if isinstance(raw, Mapping) and isinstance(raw.get("urn"), str) and not raw.get("delete")}
     for i, raw in enumerate(raw_resources):
         where = f"deployment.resources[{i}]"
         if not isinstance(raw, Mapping):
@@ -155,7 +159,7 @@ def load_state(path: Path | str) -> DeployedStack:
             raise StateError(f"{path}: {where}.urn is of stack {this_project}/{this_stack}, the file's first "
                              f"resource of {project}/{stack}")
         stack, project = this_stack, this_project
-        if raw.get("delete"):
+        if raw.get("delete") and raw["urn"] in live:
             continue  # a replaced resource waiting for deletion is not part of what runs
         try:
             inputs = _value(raw.get("inputs") or {}, f"{where}.inputs")

@@ -85,6 +85,7 @@ R1 = "deployment.resources[3]"  # the cluster (after the stack and the provider)
     ('{"version": 3, "deployment": {"resources": ["urn:pulumi:a::b::c::d"]}}',
      "{path}: deployment.resources[0] must be an object, got a string"),
     (_with_resource(urn=5), f"{{path}}: {R1}.urn must be a non-empty string, got a number"),
+    (_with_resource(urn=["x"]), f"{{path}}: {R1}.urn must be a non-empty string, got a list"),
     (_with_resource(urn="arn:aws:rds:x"),
      f"{{path}}: {R1}.urn is not a Pulumi URN (urn:pulumi:STACK::PROJECT::TYPE::NAME): 'arn:aws:rds:x'"),
     (_with_resource(urn="urn:pulumi:::::aws:rds/cluster:Cluster::x"),

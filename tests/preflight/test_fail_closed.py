@@ -148,6 +148,18 @@ def test_a_raising_rule_is_exit_2_with_one_line(tmp_path, monkeypatch):
                    "default_7_51_1: KeyError (a rule bug or an input of a type the rule does not expect)\n")
 
 
+def test_a_lone_delete_mark_does_not_hide_a_resource(tmp_path):
+    # `delete: true` marks the old copy of a replaced resource; its live replacement has the same URN. Without one,
+    # skipping it would let a state file hide its unencrypted cluster from the audit.
+    resources = good_stack()
+    resources[1]["inputs"] = {**CLUSTER_INPUTS, "storageEncrypted": False}
+    resources[1]["delete"] = True
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(deployment(*resources)))
+    code, report = gate_json("--state", str(path))
+    assert (code, mandatory(report)) == (1, [("aurora-storage-encrypted", "shop")])
+
+
 def test_the_analyzer_alone_keeps_the_engines_verdicts():
     # Live `pulumi preview` semantics stay available (tests/policies judge rules with them): an unknown read is
     # the SDK's advisory, a caught one passes. Only the gate turns fail-closed on.
