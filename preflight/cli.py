@@ -143,8 +143,13 @@ def _run(args: argparse.Namespace) -> int:
     report = Report(stack=stack, project=project, source=source, resources=resources, exports=exports,
                     evaluation=evaluation, policy_config=_display(config_path), pack_version=_pack_version(),
                     policy_count=len(analyzer.policies), warnings=warnings)
-    try:
-        print(RENDERERS[args.format](report), flush=True)
-    except BrokenPipeError:  # `preflight ... | head`: the reader left early; the verdict still stands
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    emit(RENDERERS[args.format](report))
     return report.exit_code
+
+
+def emit(text: str) -> None:
+    """Print the result. `preflight ... | head`: the reader left early; the verdict (exit code) still stands."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

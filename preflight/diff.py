@@ -538,10 +538,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .cli import emit
+
     base = load_report(args.base, missing_ok=args.base_missing_ok)
     head = load_report(args.head)
     diff = diff_reports(base, head)
-    print(RENDERERS[args.format](diff))
+    emit(RENDERERS[args.format](diff))
     if args.fail_on_replace and diff.stateful_replacements:
         return EXIT_FINDINGS
     return EXIT_OK

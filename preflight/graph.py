@@ -222,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .cli import emit
     from .engine import run_stack
 
     try:
@@ -234,5 +235,5 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as error:  # README.md missing or not writable
         print(f"preflight graph: {error}", file=sys.stderr)
         return EXIT_ERROR
-    print(diagram)
+    emit(diagram)
     return EXIT_OK
