@@ -22,6 +22,10 @@ STORAGE = ("Aurora storage must be encrypted with a customer-managed KMS key (Se
            "CKV_AWS_327).")
 
 
+TLS = ("Every Aurora cluster must use a cluster parameter group that sets rds.force_ssl=1 (PostgreSQL) or "
+       "require_secure_transport=ON (MySQL) (aurora-platform).")
+
+
 def cannot_verify(what: str) -> str:
     return (f"cannot verify: {what} is not known offline (a secret without plaintext, or an unknown value), so this "
             "mandatory policy cannot check it (a state file: export it with --show-secrets).")
@@ -67,11 +71,14 @@ def test_parameter_group_parameters_in_ciphertext_cannot_verify_tls(tmp_path):
     path.write_text(json.dumps(deployment(*resources)))
     code, report = gate_json("--state", str(path))
     assert code == 1
-    # One finding, on the resource whose value is unseen (a stack rule's read names a path, not a resource).
-    assert findings(report, "aurora-tls-forced") == [(
-        "mandatory", "shop-tls",
-        "Every Aurora cluster must use a cluster parameter group that sets rds.force_ssl=1 (PostgreSQL) or "
-        "require_secure_transport=ON (MySQL) (aurora-platform).\n" + cannot_verify("parameters"))]
+    # The rule now says so itself, on the cluster; the gate adds its finding on the resource whose value is unseen
+    # (a stack rule's read names a path, not a resource, so the gate cannot tell that the two are one: it reports
+    # both rather than drop one).
+    assert findings(report, "aurora-tls-forced") == [
+        ("mandatory", "shop", f"{TLS}\nClusterParameterGroup 'shop-tls' (used by Cluster 'shop') must set "
+                              "rds.force_ssl=1; its parameters are not known before deployment, so this cannot be "
+                              "verified: set them as literals."),
+        ("mandatory", "shop-tls", f"{TLS}\n" + cannot_verify("parameters"))]
 
 
 def test_a_readable_secret_is_judged_not_reported_unseen(tmp_path):
