@@ -83,6 +83,15 @@ def key_policy(account_id: str, region: str, partition: str, args: EncryptionKey
                 "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"}},
         })
     if args.allow_services:
+        # Amazon SNS developer guide, "Enable compatibility between event sources from AWS services and encrypted
+        # topics": the publishing service (cloudwatch.amazonaws.com, events.rds.amazonaws.com) needs
+        # kms:GenerateDataKey* and kms:Decrypt, and aws:SourceAccount / aws:SourceArn are the documented
+        # confused-deputy guards, except for EventBridge, whose requests to KMS carry none of them: a condition on
+        # them drops every event silently, so EventBridge is refused here rather than conditioned.
+        unconditionable = sorted(set(args.allow_services) & {"events.amazonaws.com"})
+        if unconditionable:
+            raise ValueError(f"allow_services: {', '.join(unconditionable)} does not send aws:SourceAccount to KMS "
+                             "when publishing to an encrypted SNS topic; give it a statement of its own")
         statements.append({
             "Sid": "ServicesPublishingEncryptedData",
             "Effect": "Allow",
