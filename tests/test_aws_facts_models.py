@@ -271,3 +271,29 @@ def _fargate_memory_from_the_model() -> dict[int, tuple[int, ...]]:
 
 def test_fargate_cpu_and_memory_table():
     assert _fargate_memory_from_the_model() == app_settings.FARGATE_MEMORY
+
+
+# ---- the ops tools --------------------------------------------------------------------------------------------------
+def test_export_task_statuses():
+    from ops.commands import export
+
+    statuses = find(r"The status can be one of the following: ((?:[A-Z_]+ )+[A-Z_]+)", "rds", "ExportTask",
+                    "Status").group(1).split()
+    assert {export.DONE, *export.BAD} <= set(statuses)
+
+
+def test_export_role_actions_in_docs_are_the_api_s():
+    actions = set(re.findall(r"s3:\w+\*?", find(r"include the following required actions (.+?) In the policy", "rds",
+                                                 "StartExportTaskMessage", "IamRoleArn").group(1)))
+    ops_doc = (Path(__file__).resolve().parents[1] / "docs" / "ops.md").read_text()
+    section = ops_doc.split("## `export`", 1)[1].split("## ", 1)[0]
+    assert actions and actions == set(re.findall(r"`(s3:\w+\*?)`", section))
+
+
+def test_ssm_parameter_names():
+    assert find(r"can't be prefixed with \" aws \" or \" ssm \" \(case-insensitive\)", "ssm", "PutParameterRequest",
+                "Name")
+    assert find(r"only the following symbols and letters: a-zA-Z0-9_\.-", "ssm", "PutParameterRequest", "Name")
+    for bad in ("/aws/x", "/SSM/x", "/a b"):
+        assert not re.fullmatch(app_settings.SSM_NAME, bad)
+    assert re.fullmatch(app_settings.SSM_NAME, "/blog/prod/session-key")
