@@ -88,7 +88,7 @@ def key_policy(account_id: str, region: str, partition: str, args: EncryptionKey
         # kms:GenerateDataKey* and kms:Decrypt, and aws:SourceAccount / aws:SourceArn are the documented
         # confused-deputy guards, except for EventBridge, whose requests to KMS carry none of them: a condition on
         # them drops every event silently, so EventBridge is refused here rather than conditioned.
-        unconditionable = sorted(set(args.allow_services) & {"events.amazonaws.com"})
+        unconditionable = sorted(s for s in args.allow_services if s.strip().lower() == "events.amazonaws.com")
         if unconditionable:
             raise ValueError(f"allow_services: {', '.join(unconditionable)} does not send aws:SourceAccount to KMS "
                              "when publishing to an encrypted SNS topic; give it a statement of its own")

@@ -73,10 +73,18 @@ def test_the_program_names_exactly_those_two_publishers(any_stack):
                 assert list(statement["Condition"]["StringEquals"]) == ["aws:SourceAccount"]
 
 
-@pytest.mark.parametrize("services", [["events.amazonaws.com"],
-                                      ["events.rds.amazonaws.com", "events.amazonaws.com"]])
-def test_eventbridge_is_refused_because_it_sends_no_source_account_to_kms(services):
+@pytest.mark.parametrize(("services", "named"), [
+    (["events.amazonaws.com"], "events.amazonaws.com"),
+    (["events.rds.amazonaws.com", "events.amazonaws.com"], "events.amazonaws.com"),
+    (["Events.AmazonAWS.com"], "Events.AmazonAWS.com"),
+    ([" events.amazonaws.com"], " events.amazonaws.com"),
+])
+def test_eventbridge_is_refused_because_it_sends_no_source_account_to_kms(services, named):
     with pytest.raises(ValueError) as caught:
         publishers_statement(services)
-    assert str(caught.value) == ("allow_services: events.amazonaws.com does not send aws:SourceAccount to KMS when "
+    assert str(caught.value) == (f"allow_services: {named} does not send aws:SourceAccount to KMS when "
                                  "publishing to an encrypted SNS topic; give it a statement of its own")
+
+
+def test_rds_events_is_not_mistaken_for_eventbridge():
+    assert publishers_statement(["events.rds.amazonaws.com"])["Principal"] == {"Service": ["events.rds.amazonaws.com"]}
