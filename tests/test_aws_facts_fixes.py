@@ -129,3 +129,22 @@ def test_generated_password_never_uses_a_character_rds_refuses():
 
 def test_password_length_is_within_what_create_db_cluster_takes():
     assert 8 <= PASSWORD_LENGTH <= 41
+
+
+# ---- other spellings that must not get past ----------------------------------------------------------------------
+def test_ecs_exec_with_a_writable_root_spelt_as_text_is_accepted():
+    settings = load_settings(app({"enableExecuteCommand": "true", "readonlyRootFilesystem": "false"}), "dev",
+                             "us-east-1").app
+    assert settings.enable_execute_command is True and settings.readonly_root_filesystem is False
+
+
+@pytest.mark.parametrize("maximum", ["256", "256.0", 128.5, "1.28e2.5"])
+def test_capacity_spellings_on_an_older_version_do_not_get_past(maximum):
+    found = problems({"database": {"engineVersion": "15.4", "instanceClass": "db.serverless",
+                                   "serverless": {"maxCapacity": maximum}}})
+    assert len(found) == 1 and found[0].startswith(f"{DB}.serverless.maxCapacity: got ")
+
+
+def test_master_username_of_16_with_underscores_is_accepted_and_17_is_not():
+    assert database({"masterUsername": "blog_admin_12345"}).master_username == "blog_admin_12345"
+    assert len(problems({"database": {"masterUsername": "blog_admin_123456"}})) == 1
