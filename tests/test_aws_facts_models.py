@@ -53,9 +53,10 @@ def find(pattern: str, service: str, shape: str, name: str) -> re.Match:
 
 
 def test_the_models_read_are_the_pinned_botocore():
-    requirements = (Path(__file__).resolve().parents[1] / "requirements.txt").read_text().splitlines()
-    pinned = next(line.split("==")[1] for line in requirements if line.startswith("botocore=="))
-    assert botocore.__version__ == pinned.strip()
+    requirements = (Path(__file__).resolve().parents[1] / "requirements.txt").read_text()
+    # The lock may carry hashes after the version (`botocore==1.44.8 \`, then `--hash=...` lines).
+    pinned = re.search(r"^botocore==([^\s\\;]+)", requirements, re.MULTILINE)
+    assert pinned and botocore.__version__ == pinned.group(1)
 
 
 # ---- RDS: CreateDBCluster -------------------------------------------------------------------------------------------

@@ -20,16 +20,18 @@ def test_a_yes_through_a_pipe_is_not_a_confirmation(answer):
     assert stderr.getvalue() == ""  # no prompt was shown, nothing was read
 
 
-def test_a_yes_at_a_terminal_confirms():
+@pytest.mark.parametrize("answer", ["y\n", "yes\n", " YES \n"])
+def test_a_yes_at_a_terminal_confirms(answer):
     stderr = io.StringIO()
-    confirm("fail over aurora-prod", assume_yes=False, stdin=Tty("y\n"), stderr=stderr)
+    confirm("fail over aurora-prod", assume_yes=False, stdin=Tty(answer), stderr=stderr)
     assert stderr.getvalue() == "fail over aurora-prod\nProceed? [y/N] "
 
 
 @pytest.mark.parametrize("answer", ["\n", "n\n", "yess\n", "ok\n"])
 def test_anything_but_yes_at_a_terminal_aborts(answer):
-    with pytest.raises(Aborted):
+    with pytest.raises(Aborted) as aborted:
         confirm("fail over aurora-prod", assume_yes=False, stdin=Tty(answer), stderr=io.StringIO())
+    assert str(aborted.value) == "aborted at the confirmation prompt: nothing was changed"
 
 
 def test_a_closed_stdin_is_refused_even_with_a_terminal():
