@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 from botocore.stub import Stubber
 
@@ -19,7 +21,8 @@ def test_default_target_is_best_promotion_tier_and_writer_moves(stacks, run_ops)
         "newWriter": "aurora-dev-3",
     }
     assert stacks.writer(stack.cluster_id) == "aurora-dev-3"
-    assert "writer of aurora-dev: status available, writer aurora-dev-3" in result.err
+    last = json.loads(result.err.splitlines()[-1])  # --json: progress as JSON lines
+    assert (last["what"], last["status"]) == ("writer of aurora-dev", "status available, writer aurora-dev-3")
 
 
 def test_to_flag_picks_the_reader_and_text_names_old_and_new(stacks, run_ops):
@@ -88,6 +91,17 @@ def test_equal_tiers_go_to_the_lowest_identifier():
     assert choose_target(cluster, None) == "c-2"
 
 
+def instances(states, classes=None):
+    return [
+        {
+            "DBInstanceIdentifier": name,
+            "DBInstanceStatus": state,
+            "DBInstanceClass": (classes or {}).get(name, "db.r6g.large"),
+        }
+        for name, state in states.items()
+    ]
+
+
 def test_waits_until_the_new_writer_is_available(aws_env, run_ops):
     """Stubber, because moto's failover is instantaneous: AWS reports `failing-over` first with
     the old writer, then with the new writer before the cluster is `available` again. The
@@ -108,6 +122,8 @@ def test_waits_until_the_new_writer_is_available(aws_env, run_ops):
             }
             stubber.add_response("describe_db_clusters", {"DBClusters": [cluster]}, {"DBClusterIdentifier": "c"})
             if index == 0:
+                ready = instances({"c-1": "available", "c-2": "available"})
+                stubber.add_response("describe_db_instances", {"DBInstances": ready})
                 stubber.add_response(
                     "failover_db_cluster",
                     {"DBCluster": cluster},
@@ -117,7 +133,7 @@ def test_waits_until_the_new_writer_is_available(aws_env, run_ops):
         stubber.assert_no_pending_responses()
     assert result.code == 0, result.err
     assert result.out == "c: writer c-1 -> c-2\n"
-    progress = [line.split("] ", 1)[1] for line in result.err.splitlines() if line.startswith("  [")]
+    progress = [line.split("] ", 1)[1] for line in result.err.splitlines() if "Z [" in line]
     assert progress == [
         "writer of c: status failing-over, writer c-1",
         "writer of c: status failing-over, writer c-2",

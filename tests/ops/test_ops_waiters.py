@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -24,7 +25,12 @@ class FakeClock:
 
 def poller(timeout: float, interval: float = 10) -> tuple[Poller, FakeClock, io.StringIO]:
     clock, progress = FakeClock(), io.StringIO()
-    return Poller(interval, timeout, progress, clock, clock.sleep), clock, progress
+    start = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+    return (
+        Poller(interval, timeout, progress, clock, clock.sleep, now=lambda: start + timedelta(seconds=clock.now)),
+        clock,
+        progress,
+    )
 
 
 def test_polls_until_done_and_shows_each_state():
@@ -34,17 +40,21 @@ def test_polls_until_done_and_shows_each_state():
     assert result == "available"
     assert clock.sleeps == [10, 10]
     assert progress.getvalue().splitlines() == [
-        "  [    0s] snapshot s1: creating",
-        "  [   10s] snapshot s1: backing-up",
-        "  [   20s] snapshot s1: available",
+        "2026-12-01T23:00:00Z [    0s] snapshot s1: creating",
+        "2026-12-01T23:00:10Z [   10s] snapshot s1: backing-up",
+        "2026-12-01T23:00:20Z [   20s] snapshot s1: available",
     ]
 
 
 def test_gives_up_at_the_timeout_without_oversleeping():
     p, clock, _ = poller(timeout=25)
-    with pytest.raises(WaitTimeout, match=r"timed out after 25s waiting for writer \(last state: old\)"):
+    with pytest.raises(WaitTimeout) as caught:
         p.until("writer", lambda: "old", lambda s: False, str)
-    assert clock.now == 20  # a third sleep would pass the deadline
+    # The last sleep is cut to the 5 s left, and that last poll happens at the deadline itself.
+    assert clock.sleeps == [10, 10, 5]
+    assert str(caught.value) == (
+        "stopped waiting for writer after 25s (--timeout 25), last state: old; writer may still change in AWS"
+    )
 
 
 def test_terminal_failure_stops_at_once():
