@@ -136,7 +136,8 @@ class ErrorReport:
 def report(exc: BaseException, region: str | None = None) -> ErrorReport:
     """What the user sees for ``exc``: code, one-line message, and where AWS said it."""
     if isinstance(exc, OpsError):
-        return ErrorReport(exc.code, _first_line(str(exc)), exc.exit_code, plain=True)
+        # Ours, and the resume commands at their end must survive whole: no length limit.
+        return ErrorReport(exc.code, _first_line(str(exc), limit=0), exc.exit_code, plain=True)
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         meta = exc.response.get("ResponseMetadata", {})
@@ -156,11 +157,11 @@ def report(exc: BaseException, region: str | None = None) -> ErrorReport:
 def one_line(exc: BaseException) -> str:
     """``Code: message`` on a single line, for any error in AWS_ERRORS or OpsError."""
     if isinstance(exc, OpsError):
-        return _first_line(str(exc))
+        return _first_line(str(exc), limit=0)
     found = report(exc)
     return f"{found.code}: {found.message}"
 
 
 def _first_line(text: str, limit: int = 300) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= limit else line[: limit - 3] + "..."
+    return line if not limit or len(line) <= limit else line[: limit - 3] + "..."

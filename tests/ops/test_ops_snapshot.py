@@ -27,7 +27,14 @@ def test_snapshot_is_tagged_and_available(stacks, run_ops):
         t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=snap["DBClusterSnapshotArn"])["TagList"]
     }
     # The cluster's own tag, ours, and the user's.
-    assert tags == {"stack": "dev", "created-by": "aurora-platform-ops", "ticket": "OPS-1"}
+    assert tags == {
+        "Project": "aurora-platform",
+        "stack": "dev",
+        "Environment": "development",
+        "ManagedBy": "pulumi",
+        "created-by": "aurora-platform-ops",
+        "ticket": "OPS-1",
+    }
     assert result.json()["snapshot"]["status"] == "available"
     assert result.json()["copy"] is None
 
