@@ -438,3 +438,196 @@ def test_window_includes_both_ends(when, accepted):
     else:
         with pytest.raises(OpsError, match=r"outside the restorable window of aurora-dev: 2026-11-20T03:00:00Z \.\. "):
             check_window(serverless_source(), iso_time(when))
+
+
+# ------------------------------------------------------------------- resumable, pre-checked, tagged
+
+
+def restore(run_ops, stack, *extra, new="copy"):
+    return run_ops("restore", "--cluster", stack.cluster_id, "--latest", "--new-cluster", new, *extra)
+
+
+def instance_ids(stacks, cluster_id):
+    found = stacks.rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}])
+    return sorted(i["DBInstanceIdentifier"] for i in found["DBInstances"])
+
+
+def test_restored_cluster_carries_the_stack_tags_and_what_it_came_from(stacks, run_ops):
+    stack = stacks.build()
+    result = restore(run_ops, stack, "--yes")
+    assert result.code == 0, result.err
+    tags = {t["Key"]: t["Value"] for t in cluster(stacks, "copy")["TagList"]}
+    assert tags == {
+        "Project": "aurora-platform",
+        "stack": "dev",  # the source's spelling is kept
+        "Environment": "development",
+        "restored-from": "aurora-dev",
+        "restored-from-point": "latest",
+        "ops-restore-instances": "1",
+        "created-by": "aurora-platform-ops",
+    }
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        ("1copy", "--new-cluster '1copy': not a valid cluster identifier"),
+        ("copy--x", "--new-cluster 'copy--x': not a valid cluster identifier"),
+        ("copy-", "--new-cluster 'copy-': not a valid cluster identifier"),
+        ("copy_x", "--new-cluster 'copy_x': not a valid cluster identifier"),
+        ("c" * 61, f"--new-cluster '{'c' * 61}': not a valid cluster identifier (1-60 letters"),
+        ("AURORA-DEV", "--new-cluster AURORA-DEV: that is the source cluster"),
+        ("aurora-dev", "--new-cluster aurora-dev: that is the source cluster"),
+    ],
+    ids=["digit-first", "double-hyphen", "trailing-hyphen", "underscore", "too-long", "source-upper", "source"],
+)
+def test_new_cluster_name_is_checked_before_anything(stacks, run_ops, new, message):
+    stack = stacks.build()
+    result = restore(run_ops, stack, "--yes", new=new)
+    assert result.code == 2
+    assert result.err.startswith("error: " + message)
+    assert len(result.err.splitlines()) == 1
+    assert [c["DBClusterIdentifier"] for c in stacks.rds.describe_db_clusters()["DBClusters"]] == ["aurora-dev"]
+
+
+def test_existing_cluster_not_made_by_restore_is_refused(stacks, run_ops):
+    stack = stacks.build()
+    stacks.build(name="taken", zones=("a",))
+    result = restore(run_ops, stack, "--yes", new="taken")
+    assert (result.code, result.err) == (
+        2,
+        "error: --new-cluster taken: a cluster of that name already exists and was not created by `ops restore`; "
+        "choose another name. Nothing changed\n",
+    )
+    assert instance_ids(stacks, "taken") == ["taken-1"]
+
+
+def test_existing_restore_from_another_point_is_refused_and_named(stacks, run_ops):
+    stack = stacks.build()
+    stacks.rds.create_db_cluster_snapshot(DBClusterIdentifier=stack.cluster_id, DBClusterSnapshotIdentifier="nightly")
+    assert restore(run_ops, stack, "--yes").code == 0
+    result = run_ops(
+        "restore", "--cluster", stack.cluster_id, "--snapshot", "nightly", "--new-cluster", "copy", "--yes"
+    )
+    assert (result.code, result.err) == (
+        2,
+        "error: --new-cluster copy: already exists, restored from aurora-dev at the latest restorable time, not from "
+        "aurora-dev at snapshot nightly; choose another name, or finish that restore with "
+        "`python -m ops restore --resume copy`. Nothing changed\n",
+    )
+
+
+def test_instance_name_taken_by_another_cluster_is_refused_before_the_cluster_exists(stacks, run_ops):
+    stack = stacks.build()
+    other = stacks.build(name="other", zones=("a",))
+    stacks.rds.create_db_instance(
+        DBInstanceIdentifier="copy-2", DBClusterIdentifier=other.cluster_id, Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    result = restore(run_ops, stack, "--yes", "--instances", "2")
+    assert (result.code, result.err) == (
+        2,
+        "error: instance copy-2 already exists (in cluster other); choose another --new-cluster. Nothing changed\n",
+    )
+    assert not exists(stacks, "copy")
+
+
+def test_snapshot_that_is_not_available_yet_is_refused(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    absent_cluster(stubber, "x")
+    stubber.add_response("describe_db_clusters", {"DBClusters": [serverless_source()]})
+    stubber.add_response("describe_db_instances", {"DBInstances": [SERVERLESS_WRITER]})
+    absent_instance(stubber, "x-1")
+    stubber.add_response(
+        "describe_db_cluster_snapshots",
+        {"DBClusterSnapshots": [{"DBClusterSnapshotIdentifier": "s", "Status": "creating"}]},
+    )
+    result = run_ops(
+        "restore", "--cluster", "aurora-dev", "--snapshot", "s", "--new-cluster", "x", "--yes",
+        make_client=lambda service, region: client,
+    )
+    assert (result.code, result.err) == (
+        2,
+        "error: --snapshot s: is creating, not available; wait for it (`python -m ops wait --snapshot s`) and run "
+        "again\n",
+    )
+
+
+def test_dry_run_prints_the_exact_requests_and_creates_nothing(stacks, run_ops):
+    stack = stacks.build()
+    result = restore(run_ops, stack, "--dry-run", "--instances", "2", "--json")
+    assert result.code == 0, result.err
+    requests = result.json()["requests"]
+    assert [r["operation"] for r in requests] == [
+        "RestoreDBClusterToPointInTime",
+        "CreateDBInstance",
+        "CreateDBInstance",
+    ]
+    assert requests[0]["request"]["SourceDBClusterIdentifier"] == "aurora-dev"
+    assert requests[0]["request"]["UseLatestRestorableTime"] is True
+    assert requests[0]["request"]["DBClusterIdentifier"] == "copy"
+    assert [(r["request"]["DBInstanceIdentifier"], r["request"]["PromotionTier"]) for r in requests[1:]] == [
+        ("copy-1", 0),
+        ("copy-2", 1),
+    ]
+    assert not exists(stacks, "copy")
+    text = restore(run_ops, stack, "--dry-run")
+    assert text.out.startswith("dry run, nothing changed; the requests would be:\n")
+
+
+def test_no_wait_starts_the_cluster_and_names_the_command_that_finishes(stacks, run_ops):
+    stack = stacks.build()
+    result = restore(run_ops, stack, "--yes", "--no-wait")
+    assert result.code == 0, result.err
+    assert result.out == (
+        "restore of copy started; not waiting (--no-wait). The instances are not created yet: run "
+        "`python -m ops restore --resume copy --region eu-west-1` (it waits for the cluster, then creates them)\n"
+    )
+    assert exists(stacks, "copy")
+    assert instance_ids(stacks, "copy") == []
+    resumed = run_ops("restore", "--resume", "copy", "--region", "eu-west-1", "--yes", "--json")
+    assert resumed.code == 0, resumed.err
+    assert resumed.json()["instances"] == ["copy-1"]
+    assert instance_ids(stacks, "copy") == ["copy-1"]
+
+
+def test_resume_creates_only_missing_instances(stacks, run_ops):
+    stack = stacks.build()
+    assert restore(run_ops, stack, "--yes", "--instances", "3", "--no-wait").code == 0
+    # As if the first run died after creating the writer.
+    source = cluster(stacks, "aurora-dev")
+    assert source["Status"] == "available"
+    stacks.rds.create_db_instance(
+        DBInstanceIdentifier="copy-1", DBClusterIdentifier="copy", Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    result = run_ops("restore", "--resume", "copy", "--yes")
+    assert result.code == 0, result.err
+    assert "cluster copy exists from an earlier run of this restore; creating only what is missing" in result.err
+    assert instance_ids(stacks, "copy") == ["copy-1", "copy-2", "copy-3"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--resume", "ghost"], "error: --resume ghost: no cluster of that name in eu-west-1; nothing to resume"),
+        (["--resume", "aurora-dev"], "error: --resume aurora-dev: cluster aurora-dev was not created by `ops restore`"),
+        (["--resume", "copy", "--new-cluster", "other"], "error: --new-cluster other and --resume copy name different"),
+    ],
+    ids=["missing", "not-ours", "two-names"],
+)
+def test_resume_refusals(stacks, run_ops, argv, message):
+    stacks.build()
+    result = run_ops("restore", *argv, "--yes")
+    assert result.code == 2
+    assert result.err.startswith(message)
+
+
+def test_prompt_shows_what_resume_will_do(stacks, run_ops, tty):
+    stack = stacks.build()
+    assert restore(run_ops, stack, "--yes", "--no-wait").code == 0
+    result = run_ops("restore", "--resume", "copy", stdin=tty("n\n"))
+    assert result.code == 2
+    assert "Finish the restore of copy (from aurora-dev at the latest restorable time, status available): " \
+           "create copy-1 (billed from now on)." in result.err
+    assert instance_ids(stacks, "copy") == []
