@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO, TypeVar
 
-from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ClientError, HTTPClientError, SSLError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from ops.errors import Incomplete, Refused
 
@@ -72,8 +73,12 @@ def classify(exc: BaseException) -> str | None:
         if code in THROTTLING_CODES or status in (429, 502, 503, 504):
             return TRANSIENT
         return None
-    # EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, ConnectTimeoutError...
-    if isinstance(exc, HTTPClientError):
+    # A certificate that does not match will not match on the next poll either.
+    if isinstance(exc, SSLError):
+        return None
+    # EndpointConnectionError, ConnectTimeoutError (ConnectionError); ConnectionClosedError,
+    # ReadTimeoutError (HTTPClientError): the network, not the request.
+    if isinstance(exc, (HTTPClientError, BotoConnectionError)):
         return TRANSIENT
     return None
 
