@@ -170,7 +170,8 @@ def _main(argv: Sequence[str] | None, ctx: Context) -> int:
         found = report(exc, ctx.region)
         advice = ctx.inflight.advice()
         # An AWS error after something started: say what is left running and how to pick it up.
-        if advice and not found.plain:
+        # (While pending, the error is the answer to the starting request itself: nothing started.)
+        if advice and not found.plain and not ctx.inflight.pending:
             found = ErrorReport(
                 found.code,
                 f"{found.message}; {advice}",

@@ -77,12 +77,16 @@ class Context:
             line += ["--endpoint-url", self.options.endpoint_url]
         return shlex.join(line)
 
-    def started(self, what: str, kind_flag: str, ident: str, resume: str | None = None) -> None:
-        """Record that ``what`` now runs in AWS, checkable with `ops status KIND_FLAG ID`."""
+    def started(
+        self, what: str, kind_flag: str, ident: str, resume: str | None = None, pending: bool = False
+    ) -> None:
+        """Record that ``what`` now runs in AWS, checkable with `ops status KIND_FLAG ID`.
+        ``pending``: the request is being sent; call again without it once AWS has answered."""
         self.inflight.started(
             what,
             self.command("status", kind_flag, ident),
             resume or self.command("wait", kind_flag, ident),
+            pending,
         )
 
     def say(self, text: str) -> None:

@@ -117,13 +117,22 @@ class InFlight:
     what: str | None = None
     status_command: str | None = None
     resume_command: str | None = None
+    # True between sending the changing request and reading its answer: a Ctrl-C then cannot
+    # know whether AWS took it.
+    pending: bool = False
 
-    def started(self, what: str, status_command: str, resume_command: str) -> None:
+    def started(self, what: str, status_command: str, resume_command: str, pending: bool = False) -> None:
         self.what, self.status_command, self.resume_command = what, status_command, resume_command
+        self.pending = pending
 
     def advice(self) -> str:
         if not self.what:
             return ""
+        if self.pending:
+            return (
+                f"{self.what} may or may not have started in AWS; check with `{self.status_command}` "
+                f"and, if it did, resume with `{self.resume_command}`"
+            )
         return (
             f"{self.what} continues in AWS; check it with `{self.status_command}`, "
             f"resume with `{self.resume_command}`"

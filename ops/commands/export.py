@@ -150,6 +150,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     }
     if args.prefix:
         request["S3Prefix"] = args.prefix
+    ctx.started(f"export {task_id}", "--export-task", task_id, pending=True)
     rds.start_export_task(**request)
     ctx.started(f"export {task_id}", "--export-task", task_id)
     where = f"s3://{args.bucket}/{args.prefix + '/' if args.prefix else ''}{task_id}/"

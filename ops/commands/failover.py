@@ -107,13 +107,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         stdin=ctx.stdin,
         stderr=ctx.stderr,
     )
+    resume = ctx.command("wait", "--cluster", cluster_id, "--writer", new_target)
+    what = f"the failover of {cluster_id} to {new_target}"
+    ctx.started(what, "--cluster", cluster_id, resume, pending=True)
     rds.failover_db_cluster(**request)
-    ctx.started(
-        f"the failover of {cluster_id} to {new_target}",
-        "--cluster",
-        cluster_id,
-        ctx.command("wait", "--cluster", cluster_id, "--writer", new_target),
-    )
+    ctx.started(what, "--cluster", cluster_id, resume)
     if args.no_wait:
         data = {"cluster": cluster_id, "oldWriter": old_writer, "newWriter": new_target, "waited": False}
         ctx.result(args, data, f"failover of {cluster_id} to {new_target} started; not waiting (--no-wait)")

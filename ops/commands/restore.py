@@ -407,7 +407,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     confirm(action, assume_yes=args.yes, stdin=ctx.stdin, stderr=ctx.stderr)
 
     resume = ctx.command("restore", "--resume", new)
+    what_runs = f"the restore of {new} (its instances are created only by `ops restore`)"
     if plan.existing is None:
+        ctx.started(what_runs, "--cluster", new, resume, pending=True)
         operation, request = calls[0]
         if operation == "RestoreDBClusterFromSnapshot":
             rds.restore_db_cluster_from_snapshot(**request)
@@ -416,7 +418,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         ctx.say(f"restore of {new} from {plan.source_id} ({what}) started")
     else:
         ctx.say(f"cluster {new} exists from an earlier run of this restore; creating only what is missing")
-    ctx.started(f"the restore of {new} (its instances are created only by `ops restore`)", "--cluster", new, resume)
+    ctx.started(what_runs, "--cluster", new, resume)
 
     if args.no_wait and creates and (plan.existing or {}).get("Status") != "available":
         ctx.result(

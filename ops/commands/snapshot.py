@@ -99,6 +99,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     tags = snapshot_tags(cluster, extra_tags)
     poller = ctx.poller(args)
 
+    ctx.started(f"snapshot {snapshot_id} of {cluster_id}", "--snapshot", snapshot_id, pending=True)
     rds.create_db_cluster_snapshot(DBClusterIdentifier=cluster_id, DBClusterSnapshotIdentifier=snapshot_id, Tags=tags)
     ctx.started(f"snapshot {snapshot_id} of {cluster_id}", "--snapshot", snapshot_id)
     if args.no_wait:
@@ -112,6 +113,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     text = f"snapshot {snapshot_id}: {snap.get('Status')}"
 
     if args.copy_kms_key and copy_id:
+        ctx.started(f"copy {copy_id} of snapshot {snapshot_id}", "--snapshot", copy_id, pending=True)
         rds.copy_db_cluster_snapshot(
             SourceDBClusterSnapshotIdentifier=snap["DBClusterSnapshotArn"],
             TargetDBClusterSnapshotIdentifier=copy_id,

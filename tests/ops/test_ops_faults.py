@@ -12,6 +12,8 @@ import shlex
 
 import pytest
 
+from ops.aws import boto3_client
+
 RESTORE = "RestoreDBClusterToPointInTime"
 
 
@@ -158,3 +160,36 @@ def test_snapshot_wait_fault_leaves_the_snapshot_and_says_how_to_wait(stacks, ru
             f"`python -m ops wait --snapshot s1 --region eu-west-1 --endpoint-url {fault_proxy.url}`. "
             "Refresh the credentials first"
         )
+
+
+def test_ctrl_c_while_the_restore_request_is_in_flight_says_it_may_have_started(stacks, run_ops):
+    """Between sending the request and reading the answer nobody knows whether AWS took it."""
+    stack = stacks.build()
+    client = boto3_client("rds", "eu-west-1")
+
+    def ctrl_c(**_kwargs):
+        raise KeyboardInterrupt
+
+    client.meta.events.register(f"before-call.rds.{RESTORE}", ctrl_c)
+    result = run_ops(*restore_argv_plain(stack), make_client=lambda service, region: client)
+    assert result.code == 130
+    assert result.err.splitlines()[-1] == (
+        "error: interrupted; the restore of restored (its instances are created only by `ops restore`) may or may "
+        "not have started in AWS; check with `python -m ops status --cluster restored --region eu-west-1` and, if it "
+        "did, resume with `python -m ops restore --resume restored --region eu-west-1`"
+    )
+
+
+def test_refused_restore_request_does_not_claim_anything_runs(stacks, run_ops, fault_proxy):
+    stack = stacks.build()
+    fault_proxy.add("expired", RESTORE)
+    result = run_ops(*restore_argv(fault_proxy, stack))
+    assert result.code == 3
+    assert result.err.splitlines()[-1] == (
+        f"error: ExpiredToken in eu-west-1 ({RESTORE}, request id fault-1): The security token included in the "
+        "request is expired"
+    )
+
+
+def restore_argv_plain(stack):
+    return ("restore", "--cluster", stack.cluster_id, "--latest", "--new-cluster", "restored", "--yes")
