@@ -16,7 +16,7 @@ from ops.commands.export import BAD as EXPORT_BAD
 from ops.commands.export import DONE as EXPORT_DONE
 from ops.commands.restore import BAD_CLUSTER, BAD_INSTANCE
 from ops.context import Context
-from ops.errors import EXIT_OK, OpsError
+from ops.errors import EXIT_OK, OpsError, Refused
 from ops.target import resolve_target
 
 NAME = "status"
@@ -36,6 +36,14 @@ def add_what(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_what(parser)
+
+
+def first(answer: dict[str, Any], key: str, what: str) -> Any:
+    """The one item a describe-by-identifier returns; some (export tasks) answer an empty list for an unknown id."""
+    items = answer.get(key) or []
+    if not items:
+        raise Refused(f"{what}: not found")
+    return items[0]
 
 
 @dataclass
@@ -69,7 +77,7 @@ def watch_for(args: argparse.Namespace, ctx: Context) -> Watch:
         return Watch(
             "instance",
             name,
-            lambda: rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0],
+            lambda: first(rds.describe_db_instances(DBInstanceIdentifier=name), "DBInstances", f"instance {name}"),
             lambda i: i.get("DBInstanceStatus") == "available",
             lambda i: str(i.get("DBInstanceStatus")),
             lambda i: f"status {i.get('DBInstanceStatus')}" if i.get("DBInstanceStatus") in BAD_INSTANCE else None,
@@ -79,7 +87,11 @@ def watch_for(args: argparse.Namespace, ctx: Context) -> Watch:
         return Watch(
             "snapshot",
             snap_id,
-            lambda: rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=snap_id)["DBClusterSnapshots"][0],
+            lambda: first(
+                rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=snap_id),
+                "DBClusterSnapshots",
+                f"snapshot {snap_id}",
+            ),
             lambda s: s.get("Status") == "available",
             lambda s: f"{s.get('Status')} {s.get('PercentProgress', 0)}%",
             lambda s: f"status {s['Status']}" if s.get("Status") in ("failed", "error") else None,
@@ -95,7 +107,7 @@ def watch_for(args: argparse.Namespace, ctx: Context) -> Watch:
         return Watch(
             "export",
             task_id,
-            lambda: rds.describe_export_tasks(ExportTaskIdentifier=task_id)["ExportTasks"][0],
+            lambda: first(rds.describe_export_tasks(ExportTaskIdentifier=task_id), "ExportTasks", f"export {task_id}"),
             lambda t: str(t.get("Status", "")).upper() == EXPORT_DONE,
             lambda t: f"{t.get('Status')} {t.get('PercentProgress', 0)}%",
             export_failed,
@@ -106,9 +118,11 @@ def watch_for(args: argparse.Namespace, ctx: Context) -> Watch:
         return Watch(
             "backtrack",
             backtrack_id,
-            lambda: rds.describe_db_cluster_backtracks(
-                DBClusterIdentifier=cluster_id, BacktrackIdentifier=backtrack_id
-            )["DBClusterBacktracks"][0],
+            lambda: first(
+                rds.describe_db_cluster_backtracks(DBClusterIdentifier=cluster_id, BacktrackIdentifier=backtrack_id),
+                "DBClusterBacktracks",
+                f"backtrack {backtrack_id} of {cluster_id}",
+            ),
             lambda b: str(b.get("Status", "")).lower() == "completed",
             lambda b: str(b.get("Status")),
             lambda b: "failed" if str(b.get("Status", "")).lower() == "failed" else None,

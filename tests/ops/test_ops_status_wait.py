@@ -69,3 +69,11 @@ def test_wait_has_no_no_wait(aws_env, run_ops):
     result = run_ops("wait", "--cluster", "c", "--no-wait")
     assert result.code == 2
     assert "unrecognized arguments: --no-wait" in result.err
+
+
+def test_unknown_export_task_is_one_line_not_a_crash(stubbed_rds, run_ops):
+    """Stubber: DescribeExportTasks answers an empty list for an id it does not know."""
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_export_tasks", {"ExportTasks": []}, {"ExportTaskIdentifier": "ghost"})
+    result = run_ops("status", "--export-task", "ghost", make_client=lambda service, region: client)
+    assert (result.code, result.err) == (3, "error: export ghost: not found\n")
