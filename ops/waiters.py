@@ -154,6 +154,7 @@ class Poller:
     json_lines: bool = False
     inflight: InFlight = field(default_factory=InFlight)
     max_backoff: float = 60.0
+    _start: float | None = field(default=None, init=False, repr=False)
 
     def until(
         self,
@@ -168,7 +169,11 @@ class Poller:
         ``failed`` returns a reason when the state is terminal and bad. The sleep before the next
         poll never goes past the deadline, so the last poll happens at the deadline itself.
         """
-        start = self.clock()
+        # One deadline per command: a restore's wait for the cluster and then for its instances
+        # share --timeout, so "--timeout 7200" means two hours in all, not two hours each.
+        if self._start is None:
+            self._start = self.clock()
+        start = self._start
         deadline = start + self.timeout
         last = "not read yet"
         blips = 0

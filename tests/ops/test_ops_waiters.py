@@ -158,3 +158,14 @@ def test_timeout_zero_polls_once():
     with pytest.raises(WaitTimeout, match=r"after 0s \(--timeout 0\), last state: creating"):
         p.until("snapshot s", lambda: "creating", lambda s: False, str)
     assert clock.sleeps == []
+
+
+def test_one_deadline_for_all_the_waits_of_a_command():
+    """A restore waits for the cluster, then for its instances: --timeout is the total, not per wait."""
+    p, clock, _ = poller(timeout=30)
+    states = iter(["creating", "creating", "available"])
+    p.until("cluster c", lambda: next(states), lambda s: s == "available", str)
+    assert clock.now == 20
+    with pytest.raises(WaitTimeout, match=r"^stopped waiting for instances of c after 30s \(--timeout 30\)"):
+        p.until("instances of c", lambda: "creating", lambda s: False, str)
+    assert clock.sleeps == [10, 10, 10]
