@@ -73,7 +73,7 @@ def trace_calls(client: Any, out: TextIO = sys.stderr) -> None:
     region = client.meta.region_name
 
     def before(params: dict[str, Any], model: Any, **_: Any) -> None:
-        shown = {k: ("***" if any(w in k.lower() for w in _SECRET_WORDS) else v) for k, v in params.items()}
+        shown = masked(params)
         out.write(f"debug: -> {model.name} in {region} {json.dumps(shown, default=str, sort_keys=True)}\n")
 
     def after(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
@@ -86,6 +86,17 @@ def trace_calls(client: Any, out: TextIO = sys.stderr) -> None:
 
     client.meta.events.register("provide-client-params", before)
     client.meta.events.register("after-call", after)
+
+
+def masked(value: Any) -> Any:
+    """``value`` with every field named like a secret replaced by ``***``, at any depth."""
+    if isinstance(value, dict):
+        return {
+            k: "***" if any(w in str(k).lower() for w in _SECRET_WORDS) else masked(v) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [masked(v) for v in value]
+    return value
 
 
 class Clients:

@@ -204,3 +204,14 @@ def test_subprocess_error_line_names_operation_and_region(moto):
     assert completed.returncode == 3
     assert json.loads(completed.stdout)["error"]["code"] == "DBClusterNotFoundFault"
     assert completed.stderr.startswith("error: DBClusterNotFoundFault in eu-west-1 (DescribeDBClusters")
+
+
+def test_debug_masks_secret_fields_at_any_depth():
+    from ops.aws import masked
+
+    params = {"MasterUserPassword": "p", "Tags": [{"Key": "k", "SecretValue": "s"}], "A": {"SessionToken": "t"}}
+    assert masked(params) == {
+        "MasterUserPassword": "***",
+        "Tags": [{"Key": "k", "SecretValue": "***"}],
+        "A": {"SessionToken": "***"},
+    }
