@@ -156,6 +156,7 @@ def _main(argv: Sequence[str] | None, ctx: Context) -> int:
     except SystemExit as exc:  # argparse already printed usage and the message naming the flag
         return 0 if exc.code in (0, None) else EXIT_USAGE
     ctx.options = _options(args, ctx)
+    ctx.json_lines = bool(args.json)
     try:
         return args.run(args, ctx)
     except KeyboardInterrupt:

@@ -36,6 +36,8 @@ class Context:
     # What the command has started in AWS: the CLI's Ctrl-C message and the poller's timeout read it.
     inflight: InFlight = field(default_factory=InFlight)
     last_clients: Clients | None = None
+    # --json: progress and notes on stderr as JSON lines too, so a consumer parses every line.
+    json_lines: bool = False
 
     def clients(self, region: str | None) -> Clients:
         self.last_clients = Clients(region, self.make_client, self.options)
@@ -61,7 +63,7 @@ class Context:
             self.clock,
             self.sleep,
             self.now,
-            json_lines=bool(getattr(args, "json", False)),
+            json_lines=self.json_lines or bool(getattr(args, "json", False)),
             inflight=self.inflight,
         )
 
@@ -91,7 +93,11 @@ class Context:
 
     def say(self, text: str) -> None:
         """Progress and notes for humans: stderr, so stdout is only the result."""
-        self.stderr.write(text + "\n")
+        if self.json_lines:
+            stamp = _json_default(self.now().replace(microsecond=0))
+            self.stderr.write(json.dumps({"time": stamp, "note": text}) + "\n")
+        else:
+            self.stderr.write(text + "\n")
         self.stderr.flush()
 
     def result(self, args: argparse.Namespace, data: dict[str, Any], text: str) -> None:

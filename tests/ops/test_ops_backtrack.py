@@ -114,7 +114,9 @@ def test_backtrack_request_and_progress(stubbed_rds, run_ops):
     assert result.json()["backtrackId"] == "bt-1"
     assert result.json()["status"] == "completed"
     # --json: progress comes as JSON lines on stderr, one per poll.
-    progress = [json.loads(line) for line in result.err.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in result.err.splitlines()]
+    assert lines[0] == {"time": "2026-11-27T12:00:00Z", "note": "backtrack bt-1 of orders started"}
+    progress = [p for p in lines if "what" in p]
     assert [(p["what"], p["status"]) for p in progress] == [
         ("backtrack bt-1", "applying"),
         ("backtrack bt-1", "completed"),
