@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ops.errors import Aborted, OpsError
+from ops.errors import Aborted, Interrupted, OpsError
 
 
 def confirm(action: str, *, assume_yes: bool, stdin: TextIO | None, stderr: TextIO) -> None:
@@ -16,6 +16,10 @@ def confirm(action: str, *, assume_yes: bool, stdin: TextIO | None, stderr: Text
         raise OpsError(f"{action}: confirmation needed but stdin is not a terminal; pass --yes to proceed")
     stderr.write(f"{action}\nProceed? [y/N] ")
     stderr.flush()
-    answer = stdin.readline().strip().lower()
+    try:
+        answer = stdin.readline().strip().lower()
+    except KeyboardInterrupt:
+        stderr.write("\n")
+        raise Interrupted("interrupted at the confirmation prompt; nothing was started") from None
     if answer not in ("y", "yes"):
         raise Aborted("aborted at the confirmation prompt: nothing was changed")

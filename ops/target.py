@@ -32,13 +32,18 @@ class Target:
 
 
 def load_outputs(path: str) -> dict[str, Any]:
-    """Read the JSON printed by `pulumi stack output --json`."""
+    """Read the JSON printed by `pulumi stack output --json`.
+
+    Read as bytes: json detects UTF-8 (with or without a BOM), UTF-16 and UTF-32, which is what
+    `pulumi stack output --json > f.json` leaves on Windows PowerShell (UTF-16 with a BOM)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise OpsError(f"--outputs {path}: cannot read: {exc.strerror}") from None
     try:
-        data = json.loads(text)
+        data = json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise OpsError(f"--outputs {path}: not text in UTF-8, UTF-16 or UTF-32 ({exc.reason})") from None
     except json.JSONDecodeError as exc:
         raise OpsError(f"--outputs {path}: not JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(data, dict):

@@ -80,6 +80,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     )
     started = rds.backtrack_db_cluster(DBClusterIdentifier=cluster_id, BacktrackTo=when)
     backtrack_id = started["BacktrackIdentifier"]
+    ctx.inflight.started(
+        f"backtrack {backtrack_id} of {cluster_id}",
+        ctx.command("status", "--cluster", cluster_id, "--backtrack", backtrack_id),
+        ctx.command("wait", "--cluster", cluster_id, "--backtrack", backtrack_id),
+    )
+    if args.no_wait:
+        data.update(backtrackId=backtrack_id, status=started.get("Status"), waited=False)
+        ctx.result(args, data, f"backtrack {backtrack_id} of {cluster_id} started; not waiting (--no-wait)")
+        return EXIT_OK
     ctx.say(f"backtrack {backtrack_id} of {cluster_id} started")
 
     def probe() -> dict[str, Any]:

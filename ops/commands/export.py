@@ -6,10 +6,15 @@ Nothing in the cluster changes; the export is billed per GB scanned.
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
+from urllib.parse import unquote
+
+from botocore.exceptions import ClientError
 
 from ops.context import Context
-from ops.errors import EXIT_OK
+from ops.errors import EXIT_OK, OpsError
+from ops.lookup import check_identifier, error_code, find
 from ops.target import resolve_target
 
 NAME = "export"
@@ -48,11 +53,94 @@ def default_task_id(snapshot: str, stamp: str) -> str:
     return base[: MAX_TASK_ID - len(suffix)].rstrip("-") + suffix
 
 
+EXPORT_PRINCIPAL = "export.rds.amazonaws.com"
+# Refusals that mean "you may not look", not "it is wrong": the pre-check is then skipped with a
+# note, and AWS still checks when the task starts.
+NOT_ALLOWED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AllAccessDisabled")
+
+
+def bucket_region(location: str | None) -> str:
+    """GetBucketLocation's LocationConstraint: empty means us-east-1, and "EU" is the old name of eu-west-1."""
+    if not location:
+        return "us-east-1"
+    return "eu-west-1" if location == "EU" else location
+
+
+def _principals(statement: dict[str, Any]) -> list[str]:
+    principal = statement.get("Principal", {})
+    service = principal.get("Service", []) if isinstance(principal, dict) else []
+    return [service] if isinstance(service, str) else list(service)
+
+
+def role_trusts_export(document: Any) -> bool:
+    if isinstance(document, str):  # boto3 decodes it; a raw answer may still be text
+        document = json.loads(unquote(document))
+    statements = document.get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else statements
+    return any(
+        s.get("Effect") == "Allow" and EXPORT_PRINCIPAL in _principals(s) for s in statements if isinstance(s, dict)
+    )
+
+
+def precheck(aws: Any, args: argparse.Namespace, region: str | None, notes: list[str]) -> None:
+    """Everything StartExportTask would only find out after being asked: bucket, key, role."""
+    try:
+        location = aws.s3.get_bucket_location(Bucket=args.bucket).get("LocationConstraint")
+        where = bucket_region(location)
+        if region and where != region:
+            raise OpsError(
+                f"--bucket {args.bucket}: is in {where}, the snapshot in {region}; an export writes to a bucket "
+                "of the same region"
+            )
+    except ClientError as exc:
+        code = error_code(exc)
+        if code in ("NoSuchBucket", "404", "NotFound"):
+            raise OpsError(f"--bucket {args.bucket}: no such bucket; nothing started") from None
+        if code not in NOT_ALLOWED:
+            raise
+        notes.append(f"bucket {args.bucket} not checked ({code})")
+    try:
+        key = aws.kms.describe_key(KeyId=args.kms_key)["KeyMetadata"]
+        if key.get("KeyState") != "Enabled":
+            raise OpsError(f"--kms-key {args.kms_key}: is {key.get('KeyState')}, not Enabled; nothing started")
+    except ClientError as exc:
+        code = error_code(exc)
+        if code == "NotFoundException":
+            raise OpsError(f"--kms-key {args.kms_key}: no such key in {region}; nothing started") from None
+        if code not in NOT_ALLOWED:
+            raise
+        notes.append(f"key not checked ({code})")
+    role_name = args.role.rsplit("/", 1)[-1]
+    try:
+        role = aws.iam.get_role(RoleName=role_name)["Role"]
+        if not role_trusts_export(role.get("AssumeRolePolicyDocument", {})):
+            raise OpsError(
+                f"--role {args.role}: its trust policy does not let {EXPORT_PRINCIPAL} assume it; nothing started"
+            )
+    except ClientError as exc:
+        code = error_code(exc)
+        if code == "NoSuchEntity":
+            raise OpsError(f"--role {args.role}: no such role; nothing started") from None
+        if code not in NOT_ALLOWED:
+            raise
+        notes.append(f"role not checked ({code})")
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     target = resolve_target(args)
-    rds = ctx.clients(target.region).rds
-    source_arn = snapshot_arn(rds, args.snapshot)
+    aws = ctx.clients(target.region)
+    rds = aws.rds
     task_id = args.export_id or default_task_id(args.snapshot, f"{ctx.now():%Y%m%d%H%M%S}")
+    task_id = check_identifier("--export-id", task_id, "export task")
+    source_arn = snapshot_arn(rds, args.snapshot)
+    taken = find(lambda: rds.describe_export_tasks(ExportTaskIdentifier=task_id), "ExportTaskNotFound",
+                 "ExportTaskNotFoundFault")
+    if taken and taken.get("ExportTasks"):
+        raise OpsError(f"--export-id {task_id}: an export task of that name already exists; choose another")
+    notes: list[str] = []
+    precheck(aws, args, ctx.region, notes)
+    for note in notes:
+        ctx.say(f"note: {note}; AWS checks it when the task starts")
     request = {
         "ExportTaskIdentifier": task_id,
         "SourceArn": source_arn,
@@ -62,7 +150,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     }
     if args.prefix:
         request["S3Prefix"] = args.prefix
+    ctx.started(f"export {task_id}", "--export-task", task_id, pending=True)
     rds.start_export_task(**request)
+    ctx.started(f"export {task_id}", "--export-task", task_id)
+    where = f"s3://{args.bucket}/{args.prefix + '/' if args.prefix else ''}{task_id}/"
+    if args.no_wait:
+        data = {"exportTaskId": task_id, "sourceArn": source_arn, "bucket": args.bucket, "prefix": args.prefix,
+                "status": "STARTING", "waited": False}
+        ctx.result(args, data, f"export {task_id}: started -> {where}; not waiting (--no-wait)")
+        return EXIT_OK
     ctx.say(f"export {task_id} of {source_arn} to s3://{args.bucket}/{args.prefix or ''} started")
 
     final = ctx.poller(args).until(
@@ -84,6 +180,5 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         "status": str(final.get("Status")).upper(),
         "totalExtractedDataInGB": final.get("TotalExtractedDataInGB"),
     }
-    where = f"s3://{args.bucket}/{args.prefix + '/' if args.prefix else ''}{task_id}/"
     ctx.result(args, data, f"export {task_id}: {data['status']} -> {where}")
     return EXIT_OK

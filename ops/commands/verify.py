@@ -13,6 +13,7 @@ from ops.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from ops.levels import ADVISORY, DISABLED, Levels, load_levels, strict
 from ops.target import resolve_target
 
+WARN = "warn"
 NAME = "verify"
 HELP = "check a live stack against the policy pack's rules (read-only)"
 DISRUPTIVE = False
@@ -78,6 +79,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     results = apply_levels(run_checks(facts, checks), levels)
     counts = {s: sum(r.status == s for r in results) for s in (PASS, FAIL, SKIP, ERROR)}
     blocking = [r for r in results if r.status == FAIL and levels.level(r.name) != ADVISORY]
+    # An advisory failure is a warning: counted apart, so "failed" is what fails the run.
+    counts[WARN] = counts[FAIL] - len(blocking)
+    counts[FAIL] = len(blocking)
     data = {
         "cluster": cluster_id,
         "engine": cluster.get("Engine"),
@@ -112,7 +116,7 @@ def render_table(results: list[CheckResult], counts: dict[str, int], levels: Lev
     lines = [f"{'CHECK':<{width}}  STATUS  DETAIL"]
     lines += [f"{r.name:<{width}}  {status(r):<6}  {r.detail}" for r in results]
     lines.append(
-        f"{len(results)} checks: {counts[PASS]} passed, {counts[FAIL]} failed, "
+        f"{len(results)} checks: {counts[PASS]} passed, {counts[FAIL]} failed, {counts[WARN]} warnings, "
         f"{counts[SKIP]} skipped, {counts[ERROR]} errors"
     )
     return "\n".join(lines)

@@ -31,6 +31,7 @@ from ops.aws import boto3_client  # noqa: E402
 from ops.cli import main  # noqa: E402
 from ops.context import Context  # noqa: E402
 
+from .faultproxy import FaultProxy  # noqa: E402
 from .stacks import REGION, SharedStacks, StackBuilder  # noqa: E402
 
 
@@ -120,16 +121,18 @@ CLIENT_ENV = (
 _clients: dict[tuple[Any, ...], Any] = {}
 
 
-def reused_client(service: str, region: str | None) -> Any:
+def reused_client(service: str, region: str | None, options: Any = None) -> Any:
     """ops' own client maker, but one client per service, region and environment.
 
     Building a boto3 client costs more CPU than the moto calls a command makes; the client is
     still made by ops.aws.boto3_client from the environment (AWS_ENDPOINT_URL, credentials),
     and a test that changes that environment gets a new one.
     """
-    key = (service, region, *(os.environ.get(name) for name in CLIENT_ENV))
+    if options is not None and options.debug is not None:
+        return boto3_client(service, region, options)  # --debug hooks a stream of this run into the client
+    key = (service, region, options, *(os.environ.get(name) for name in CLIENT_ENV))
     if key not in _clients:
-        _clients[key] = boto3_client(service, region)
+        _clients[key] = boto3_client(service, region, options)
     return _clients[key]
 
 
@@ -144,7 +147,8 @@ def run_ops(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     def run(*argv: str, stdin: Any = None, **ctx_overrides: Any) -> Run:
         capsys.readouterr()
         ctx_overrides.setdefault("make_client", reused_client)
-        ctx = Context(stdin=stdin, poll_interval=0, sleep=_no_sleep, **ctx_overrides)
+        ctx_overrides.setdefault("sleep", _no_sleep)
+        ctx = Context(stdin=stdin, poll_interval=0, **ctx_overrides)
         code = main(list(argv), ctx)
         out, err = capsys.readouterr()
         return Run(code, out, err)
@@ -162,6 +166,15 @@ def stacks(moto: str, tmp_path: Path) -> StackBuilder:
 @pytest.fixture(scope="module")
 def shared_stacks(moto_server: MotoServer, aws_env: None, tmp_path_factory: pytest.TempPathFactory) -> SharedStacks:
     return SharedStacks(moto_server, tmp_path_factory.mktemp("shared-stacks"))
+
+
+@pytest.fixture
+def fault_proxy(moto: str) -> Any:
+    """A fault-injecting proxy on 127.0.0.1 in front of the clean moto; commands reach it with
+    --endpoint-url, the test's own clients (stacks) still talk to moto directly."""
+    proxy = FaultProxy(moto)
+    yield proxy
+    proxy.stop()
 
 
 @pytest.fixture

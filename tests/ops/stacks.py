@@ -150,7 +150,14 @@ class StackBuilder:
             "DeletionProtection": s["deletion_protection"],
             "EnableIAMDatabaseAuthentication": s["iam_auth"],
             "CopyTagsToSnapshot": s["copy_tags"],
-            "Tags": [{"Key": "stack", "Value": "dev"}],
+            # As the program tags it (Project/Stack/Environment/ManagedBy); `stack` in lower case
+            # because AWS keys are case-sensitive and people type them by hand.
+            "Tags": [
+                {"Key": "Project", "Value": "aurora-platform"},
+                {"Key": "stack", "Value": "dev"},
+                {"Key": "Environment", "Value": "development"},
+                {"Key": "ManagedBy", "Value": "pulumi"},
+            ],
         }
         if s["network"]:
             cluster.update(DBSubnetGroupName=subnet_group, VpcSecurityGroupIds=[db_sg_id])

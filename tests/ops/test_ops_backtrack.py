@@ -9,6 +9,7 @@ run against moto.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -112,11 +113,18 @@ def test_backtrack_request_and_progress(stubbed_rds, run_ops):
     assert result.code == 0, result.err
     assert result.json()["backtrackId"] == "bt-1"
     assert result.json()["status"] == "completed"
-    assert "backtrack bt-1: applying" in result.err
-    assert "backtrack bt-1: completed" in result.err
+    # --json: progress comes as JSON lines on stderr, one per poll.
+    lines = [json.loads(line) for line in result.err.splitlines()]
+    assert lines[0] == {"time": "2026-11-27T12:00:00Z", "note": "backtrack bt-1 of orders started"}
+    progress = [p for p in lines if "what" in p]
+    assert [(p["what"], p["status"]) for p in progress] == [
+        ("backtrack bt-1", "applying"),
+        ("backtrack bt-1", "completed"),
+    ]
+    assert progress[0]["time"] == "2026-11-27T12:00:00Z"
 
 
-def test_a_refused_backtrack_is_one_line_and_exit_2(stubbed_rds, run_ops):
+def test_a_refused_backtrack_is_one_line_and_exit_3(stubbed_rds, run_ops):
     """Stubber: RDS refuses the call (a cluster that is not available); the user gets its code and message."""
     client, stubber = stubbed_rds
     when = NOW - timedelta(hours=1)
@@ -126,8 +134,11 @@ def test_a_refused_backtrack_is_one_line_and_exit_2(stubbed_rds, run_ops):
                              http_status_code=400,
                              expected_params={"DBClusterIdentifier": "orders", "BacktrackTo": when})
     result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T12:00:00+01:00", "--yes")
-    assert result.code == 2
-    assert result.err == "error: InvalidDBClusterStateFault: DbCluster orders is not in available state.\n"
+    assert result.code == 3
+    assert result.err == (
+        "error: InvalidDBClusterStateFault in eu-west-1 (BacktrackDBCluster): DbCluster orders is not in available "
+        "state.\n"
+    )
 
 
 def test_earliest_backtrack_time_bounds_the_window(stubbed_rds, run_ops):
@@ -153,7 +164,7 @@ def test_failed_backtrack_is_an_error(stubbed_rds, run_ops):
         {"DBClusterBacktracks": [{"BacktrackIdentifier": "bt-2", "Status": "failed"}]},
     )
     result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T11:00:00Z", "--yes")
-    assert result.code == 2
+    assert result.code == 3
     assert result.err.endswith("error: backtrack bt-2: failed\n")
 
 

@@ -3,9 +3,13 @@ nothing to S3) and with Stubber for the progress loop and a failed task."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from urllib.parse import quote
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from ops.commands.export import default_task_id
 
@@ -13,8 +17,17 @@ ROLE = "arn:aws:iam::123456789012:role/rds-s3-export"
 SNAP_ARN = "arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:nightly"
 
 
+def export_target(stacks, bucket="exports"):
+    """The bucket and role an export needs, in moto; returns the role's ARN."""
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    iam = boto3.client("iam", region_name="eu-west-1")
+    return iam.create_role(RoleName="rds-s3-export", AssumeRolePolicyDocument=json.dumps(EXPORT_TRUST))["Role"]["Arn"]
+
+
 def test_export_starts_task_with_the_given_parameters(stacks, run_ops):
     stack = stacks.build(encrypted=True)
+    role = export_target(stacks)
     snap = stacks.rds.create_db_cluster_snapshot(
         DBClusterIdentifier=stack.cluster_id, DBClusterSnapshotIdentifier="nightly"
     )["DBClusterSnapshot"]
@@ -29,7 +42,7 @@ def test_export_starts_task_with_the_given_parameters(stacks, run_ops):
         "--kms-key",
         stack.key_arn,
         "--role",
-        ROLE,
+        role,
         "--prefix",
         "aurora-dev",
         "--export-id",
@@ -41,19 +54,59 @@ def test_export_starts_task_with_the_given_parameters(stacks, run_ops):
     assert task["SourceArn"] == snap["DBClusterSnapshotArn"]
     assert task["S3Bucket"] == "exports"
     assert task["S3Prefix"] == "aurora-dev"
-    assert task["IamRoleArn"] == ROLE
+    assert task["IamRoleArn"] == role
     assert task["KmsKeyId"] == stack.key_arn
     assert result.json()["status"] == "COMPLETE"
 
 
 def test_unknown_snapshot_is_one_line_aws_error(moto, run_ops):
     result = run_ops("export", "--snapshot", "ghost", "--bucket", "b", "--kms-key", "k", "--role", ROLE)
-    assert result.code == 2
-    assert result.err.startswith("error: DBClusterSnapshotNotFoundFault: ")
+    assert result.code == 3
+    assert result.err.startswith("error: DBClusterSnapshotNotFoundFault in eu-west-1 (DescribeDBClusterSnapshots")
     assert len(result.err.splitlines()) == 1
 
 
-def export_with(run_ops, client, *argv):
+EXPORT_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "export.rds.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
+}
+
+
+def precheck_clients(rds, location="eu-west-1", key_state="Enabled", trust=None):
+    """Stubbed S3, KMS and IAM answering export's pre-checks; RDS is the test's own client."""
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    kms = boto3.client("kms", region_name="eu-west-1")
+    iam = boto3.client("iam", region_name="eu-west-1")
+    stubs = [Stubber(s3), Stubber(kms), Stubber(iam)]
+    stubs[0].add_response("get_bucket_location", {"LocationConstraint": location}, {"Bucket": "exports"})
+    stubs[1].add_response(
+        "describe_key",
+        {"KeyMetadata": {"KeyId": "k", "KeyState": key_state}},
+        {"KeyId": "alias/exports"},
+    )
+    role = {
+        "RoleName": "rds-s3-export",
+        "Path": "/",
+        "RoleId": "AROAEXAMPLEEXAMPLE01",
+        "Arn": ROLE,
+        "CreateDate": datetime(2026, 1, 1, tzinfo=UTC),
+        # The wire form: URL-encoded JSON text.
+        "AssumeRolePolicyDocument": quote(json.dumps(trust or EXPORT_TRUST)),
+    }
+    stubs[2].add_response("get_role", {"Role": role}, {"RoleName": "rds-s3-export"})
+    for stub in stubs:
+        stub.activate()
+    clients = {"rds": rds, "s3": s3, "kms": kms, "iam": iam}
+    return lambda service, region: clients[service]
+
+
+def task_is_free(stubber, task_id):
+    stubber.add_response("describe_export_tasks", {"ExportTasks": []}, {"ExportTaskIdentifier": task_id})
+
+
+def export_with(run_ops, client, *argv, **checks):
     return run_ops(
         "export",
         "--snapshot",
@@ -65,7 +118,7 @@ def export_with(run_ops, client, *argv):
         "--role",
         ROLE,
         *argv,
-        make_client=lambda service, region: client,
+        make_client=precheck_clients(client, **checks),
         now=lambda: datetime(2026, 11, 27, 3, 0, tzinfo=UTC),
     )
 
@@ -75,6 +128,7 @@ def test_progress_is_followed_to_complete(stubbed_rds, run_ops):
     and the polling through STARTING and IN_PROGRESS."""
     client, stubber = stubbed_rds
     # An ARN is used as given: no describe call before start_export_task.
+    task_is_free(stubber, "nightly-export-20261127030000")
     stubber.add_response(
         "start_export_task",
         {"ExportTaskIdentifier": "nightly-export-20261127030000", "Status": "STARTING"},
@@ -103,23 +157,71 @@ def test_progress_is_followed_to_complete(stubbed_rds, run_ops):
 def test_failed_export_reports_its_cause(stubbed_rds, run_ops):
     """Stubber, because a moto export never fails."""
     client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
     stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
     stubber.add_response(
         "describe_export_tasks",
         {"ExportTasks": [{"Status": "FAILED", "FailureCause": "S3 access denied"}]},
     )
     result = export_with(run_ops, client, "--export-id", "e")
-    assert result.code == 2
+    assert result.code == 3
     assert result.err.endswith("error: export e: FAILED: S3 access denied\n")
 
 
 def test_timeout_stops_waiting_with_a_clear_message(stubbed_rds, run_ops):
     client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
     stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
     stubber.add_response("describe_export_tasks", {"ExportTasks": [{"Status": "IN_PROGRESS"}]})
     result = export_with(run_ops, client, "--export-id", "e", "--timeout", "0")
+    assert result.code == 4
+    assert result.err.splitlines()[-1] == (
+        "error: stopped waiting for export e after 0s (--timeout 0), last state: IN_PROGRESS 0%; export e continues "
+        "in AWS; check it with `python -m ops status --export-task e --region eu-west-1`, resume with "
+        "`python -m ops wait --export-task e --region eu-west-1`"
+    )
+
+
+@pytest.mark.parametrize(
+    ("checks", "message"),
+    [
+        ({"location": "us-east-2"}, "--bucket exports: is in us-east-2, the snapshot in eu-west-1"),
+        ({"location": ""}, "--bucket exports: is in us-east-1, the snapshot in eu-west-1"),
+        ({"key_state": "PendingDeletion"}, "--kms-key alias/exports: is PendingDeletion, not Enabled"),
+        (
+            {"trust": {"Statement": {"Effect": "Allow", "Principal": {"Service": "rds.amazonaws.com"}}}},
+            "--role " + ROLE + ": its trust policy does not let export.rds.amazonaws.com assume it",
+        ),
+        (
+            {"trust": {"Statement": [{"Effect": "Deny", "Principal": {"Service": "export.rds.amazonaws.com"}}]}},
+            "--role " + ROLE + ": its trust policy does not let export.rds.amazonaws.com assume it",
+        ),
+    ],
+    ids=["other-region", "us-east-1-empty-location", "key-pending-deletion", "role-trusts-rds-only", "deny"],
+)
+def test_prechecks_refuse_before_the_task_starts(stubbed_rds, run_ops, checks, message):
+    """No start_export_task is stubbed: the Stubber fails the test if one were sent."""
+    client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
+    result = export_with(run_ops, client, "--export-id", "e", **checks)
     assert result.code == 2
-    assert "error: timed out after 0s waiting for export e (last state: IN_PROGRESS 0%)" in result.err
+    assert result.err.startswith("error: " + message)
+    assert len(result.err.splitlines()) == 1
+
+
+def test_taken_export_id_is_refused_before_the_task_starts(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    stubber.add_response(
+        "describe_export_tasks", {"ExportTasks": [{"ExportTaskIdentifier": "e", "Status": "COMPLETE"}]}
+    )
+    result = run_ops(
+        "export", "--snapshot", SNAP_ARN, "--bucket", "exports", "--kms-key", "k", "--role", ROLE,
+        "--export-id", "e", make_client=lambda service, region: client,
+    )
+    assert (result.code, result.err) == (
+        2,
+        "error: --export-id e: an export task of that name already exists; choose another\n",
+    )
 
 
 @pytest.mark.parametrize(

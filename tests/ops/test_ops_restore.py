@@ -130,8 +130,8 @@ def test_unknown_snapshot_is_one_line_aws_error(stacks, run_ops):
         "--yes",
     )
     assert result.code == 2
-    assert result.err.startswith("error: DBClusterSnapshotNotFoundFault: ")
-    assert len(result.err.splitlines()) == 1
+    assert result.err == "error: --snapshot ghost: no such cluster snapshot; nothing changed\n"
+    assert not exists(stacks, "x")
 
 
 @pytest.mark.parametrize(
@@ -142,12 +142,12 @@ def test_unknown_snapshot_is_one_line_aws_error(stacks, run_ops):
             ["--to-time", "2026-11-27T10:00:00", "--new-cluster", "x"],
             "argument --to-time: '2026-11-27T10:00:00' has no time zone",
         ),
-        (["--latest"], "the following arguments are required: --new-cluster"),
+        (["--latest"], "error: --new-cluster NAME is required (or --resume NAME to finish an earlier restore)"),
         (
             ["--to-time", "2026-11-27T10:00:00Z", "--latest", "--new-cluster", "x"],
             "argument --latest: not allowed with argument --to-time",
         ),
-        (["--new-cluster", "x"], "one of the arguments --to-time --latest --snapshot is required"),
+        (["--new-cluster", "x"], "one of the arguments --to-time --latest --snapshot --resume is required"),
         (["--latest", "--new-cluster", "x", "--instances", "0"], "error: --instances 0: must be between 1 and 16"),
     ],
     ids=["bad-iso", "no-zone", "no-new-cluster", "two-sources", "no-source", "zero-instances"],
@@ -198,6 +198,12 @@ def serverless_source(**extra):
         "EarliestRestorableTime": datetime(2026, 11, 20, 3, 0, tzinfo=UTC),
         "LatestRestorableTime": datetime(2026, 11, 27, 11, 55, tzinfo=UTC),
         "DBClusterMembers": [{"DBInstanceIdentifier": "aurora-dev-1", "IsClusterWriter": True, "PromotionTier": 0}],
+        "TagList": [
+            {"Key": "Project", "Value": "aurora-platform"},
+            {"Key": "Stack", "Value": "dev"},
+            {"Key": "Environment", "Value": "development"},
+            {"Key": "ManagedBy", "Value": "pulumi"},
+        ],
         **extra,
     }
 
@@ -216,10 +222,44 @@ SERVERLESS_WRITER = {
     "MonitoringInterval": 15,
     "MonitoringRoleArn": MONITORING_ROLE,
 }
-RESTORED_TAGS = [
+STACK_TAGS = [
+    {"Key": "Project", "Value": "aurora-platform"},
+    {"Key": "Stack", "Value": "dev"},
+    {"Key": "Environment", "Value": "development"},
+]
+CLUSTER_TAGS = [
+    *STACK_TAGS,
     {"Key": "restored-from", "Value": "aurora-dev"},
+    {"Key": "restored-from-point", "Value": "time:2026-11-27T09:30:00Z"},
+    {"Key": "ops-restore-instances", "Value": "1"},
     {"Key": "created-by", "Value": "aurora-platform-ops"},
 ]
+INSTANCE_TAGS = [
+    *STACK_TAGS,
+    {"Key": "restored-from", "Value": "aurora-dev"},
+    {"Key": "restored-from-point", "Value": "time:2026-11-27T09:30:00Z"},
+    {"Key": "created-by", "Value": "aurora-platform-ops"},
+]
+
+
+def absent_cluster(stubber, cluster_id):
+    stubber.add_client_error(
+        "describe_db_clusters",
+        "DBClusterNotFoundFault",
+        f"DBCluster {cluster_id} not found.",
+        http_status_code=404,
+        expected_params={"DBClusterIdentifier": cluster_id},
+    )
+
+
+def absent_instance(stubber, instance_id):
+    stubber.add_client_error(
+        "describe_db_instances",
+        "DBInstanceNotFound",
+        f"DBInstance {instance_id} not found.",
+        http_status_code=404,
+        expected_params={"DBInstanceIdentifier": instance_id},
+    )
 
 
 def test_serverless_source_restore_request_carries_every_setting(stubbed_rds, run_ops):
@@ -229,6 +269,7 @@ def test_serverless_source_restore_request_carries_every_setting(stubbed_rds, ru
     each request against botocore's RDS service model."""
     client, stubber = stubbed_rds
     when = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+    absent_cluster(stubber, "aurora-dev-0930")
     stubber.add_response(
         "describe_db_clusters", {"DBClusters": [serverless_source()]}, {"DBClusterIdentifier": "aurora-dev"}
     )
@@ -237,6 +278,7 @@ def test_serverless_source_restore_request_carries_every_setting(stubbed_rds, ru
         {"DBInstances": [SERVERLESS_WRITER]},
         {"Filters": [{"Name": "db-cluster-id", "Values": ["aurora-dev"]}]},
     )
+    absent_instance(stubber, "aurora-dev-0930-1")
     stubber.add_response(
         "restore_db_cluster_to_point_in_time",
         {"DBCluster": {"DBClusterIdentifier": "aurora-dev-0930", "Status": "creating"}},
@@ -252,12 +294,12 @@ def test_serverless_source_restore_request_carries_every_setting(stubbed_rds, ru
             "DeletionProtection": False,
             "BackupRetentionPeriod": 7,
             "PreferredBackupWindow": "03:00-04:00",
-            "Tags": RESTORED_TAGS,
             "KmsKeyId": SOURCE_KEY,
             "EnableCloudwatchLogsExports": ["postgresql"],
             "Port": 5432,
             "StorageType": "aurora",
             "ServerlessV2ScalingConfiguration": {"MinCapacity": 0.0, "MaxCapacity": 4.0, "SecondsUntilAutoPause": 1800},
+            "Tags": CLUSTER_TAGS,
         },
     )
     new_cluster = {"DBClusterIdentifier": "aurora-dev-0930", "Status": "available", "Endpoint": "new.example"}
@@ -274,7 +316,7 @@ def test_serverless_source_restore_request_carries_every_setting(stubbed_rds, ru
             "DBInstanceClass": "db.serverless",
             "Engine": "aurora-postgresql",
             "PubliclyAccessible": False,
-            "Tags": RESTORED_TAGS,
+            "Tags": INSTANCE_TAGS,
             "DBParameterGroupName": "aurora-dev-instance",
             "CACertificateIdentifier": "rds-ca-rsa2048-g1",
             "AutoMinorVersionUpgrade": True,
@@ -289,7 +331,7 @@ def test_serverless_source_restore_request_carries_every_setting(stubbed_rds, ru
     stubber.add_response(
         "describe_db_instances",
         {"DBInstances": [{"DBInstanceIdentifier": "aurora-dev-0930-1", "DBInstanceStatus": "available"}]},
-        {"DBInstanceIdentifier": "aurora-dev-0930-1"},
+        {"Filters": [{"Name": "db-cluster-id", "Values": ["aurora-dev-0930"]}]},
     )
     stubber.add_response(
         "describe_db_clusters", {"DBClusters": [new_cluster]}, {"DBClusterIdentifier": "aurora-dev-0930"}
@@ -313,8 +355,10 @@ def test_snapshot_restore_names_the_snapshots_engine_and_version(stubbed_rds, ru
     """Stubber, because moto's restore_db_cluster_from_snapshot does not require Engine: AWS
     does, and the version must be the snapshot's (a snapshot taken before an upgrade)."""
     client, stubber = stubbed_rds
+    absent_cluster(stubber, "x")
     stubber.add_response("describe_db_clusters", {"DBClusters": [serverless_source(EngineVersion="16.8")]})
     stubber.add_response("describe_db_instances", {"DBInstances": [SERVERLESS_WRITER]})
+    absent_instance(stubber, "x-1")
     stubber.add_response(
         "describe_db_cluster_snapshots",
         {
@@ -323,6 +367,7 @@ def test_snapshot_restore_names_the_snapshots_engine_and_version(stubbed_rds, ru
                     "DBClusterSnapshotIdentifier": "before-upgrade",
                     "Engine": "aurora-postgresql",
                     "EngineVersion": "16.6",
+                    "Status": "available",
                 }
             ]
         },
@@ -367,7 +412,11 @@ def test_snapshot_restore_names_the_snapshots_engine_and_version(stubbed_rds, ru
         "--yes",
         make_client=lambda service, region: client,
     )
-    assert (result.code, result.err) == (2, "error: DBClusterAlreadyExistsFault: DB Cluster already exists\n")
+    # Created between our check and the call (a colleague, a second terminal): AWS's refusal, exit 3.
+    assert (result.code, result.err) == (
+        3,
+        "error: DBClusterAlreadyExistsFault in eu-west-1 (RestoreDBClusterFromSnapshot): DB Cluster already exists\n",
+    )
 
 
 @pytest.mark.parametrize(
@@ -389,3 +438,196 @@ def test_window_includes_both_ends(when, accepted):
     else:
         with pytest.raises(OpsError, match=r"outside the restorable window of aurora-dev: 2026-11-20T03:00:00Z \.\. "):
             check_window(serverless_source(), iso_time(when))
+
+
+# ------------------------------------------------------------------- resumable, pre-checked, tagged
+
+
+def restore(run_ops, stack, *extra, new="copy"):
+    return run_ops("restore", "--cluster", stack.cluster_id, "--latest", "--new-cluster", new, *extra)
+
+
+def instance_ids(stacks, cluster_id):
+    found = stacks.rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}])
+    return sorted(i["DBInstanceIdentifier"] for i in found["DBInstances"])
+
+
+def test_restored_cluster_carries_the_stack_tags_and_what_it_came_from(stacks, run_ops):
+    stack = stacks.build()
+    result = restore(run_ops, stack, "--yes")
+    assert result.code == 0, result.err
+    tags = {t["Key"]: t["Value"] for t in cluster(stacks, "copy")["TagList"]}
+    assert tags == {
+        "Project": "aurora-platform",
+        "stack": "dev",  # the source's spelling is kept
+        "Environment": "development",
+        "restored-from": "aurora-dev",
+        "restored-from-point": "latest",
+        "ops-restore-instances": "1",
+        "created-by": "aurora-platform-ops",
+    }
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        ("1copy", "--new-cluster '1copy': not a valid cluster identifier"),
+        ("copy--x", "--new-cluster 'copy--x': not a valid cluster identifier"),
+        ("copy-", "--new-cluster 'copy-': not a valid cluster identifier"),
+        ("copy_x", "--new-cluster 'copy_x': not a valid cluster identifier"),
+        ("c" * 61, f"--new-cluster '{'c' * 61}': not a valid cluster identifier (1-60 letters"),
+        ("AURORA-DEV", "--new-cluster AURORA-DEV: that is the source cluster"),
+        ("aurora-dev", "--new-cluster aurora-dev: that is the source cluster"),
+    ],
+    ids=["digit-first", "double-hyphen", "trailing-hyphen", "underscore", "too-long", "source-upper", "source"],
+)
+def test_new_cluster_name_is_checked_before_anything(stacks, run_ops, new, message):
+    stack = stacks.build()
+    result = restore(run_ops, stack, "--yes", new=new)
+    assert result.code == 2
+    assert result.err.startswith("error: " + message)
+    assert len(result.err.splitlines()) == 1
+    assert [c["DBClusterIdentifier"] for c in stacks.rds.describe_db_clusters()["DBClusters"]] == ["aurora-dev"]
+
+
+def test_existing_cluster_not_made_by_restore_is_refused(stacks, run_ops):
+    stack = stacks.build()
+    stacks.build(name="taken", zones=("a",))
+    result = restore(run_ops, stack, "--yes", new="taken")
+    assert (result.code, result.err) == (
+        2,
+        "error: --new-cluster taken: a cluster of that name already exists and was not created by `ops restore`; "
+        "choose another name. Nothing changed\n",
+    )
+    assert instance_ids(stacks, "taken") == ["taken-1"]
+
+
+def test_existing_restore_from_another_point_is_refused_and_named(stacks, run_ops):
+    stack = stacks.build()
+    stacks.rds.create_db_cluster_snapshot(DBClusterIdentifier=stack.cluster_id, DBClusterSnapshotIdentifier="nightly")
+    assert restore(run_ops, stack, "--yes").code == 0
+    result = run_ops(
+        "restore", "--cluster", stack.cluster_id, "--snapshot", "nightly", "--new-cluster", "copy", "--yes"
+    )
+    assert (result.code, result.err) == (
+        2,
+        "error: --new-cluster copy: already exists, restored from aurora-dev at the latest restorable time, not from "
+        "aurora-dev at snapshot nightly; choose another name, or finish that restore with "
+        "`python -m ops restore --resume copy`. Nothing changed\n",
+    )
+
+
+def test_instance_name_taken_by_another_cluster_is_refused_before_the_cluster_exists(stacks, run_ops):
+    stack = stacks.build()
+    other = stacks.build(name="other", zones=("a",))
+    stacks.rds.create_db_instance(
+        DBInstanceIdentifier="copy-2", DBClusterIdentifier=other.cluster_id, Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    result = restore(run_ops, stack, "--yes", "--instances", "2")
+    assert (result.code, result.err) == (
+        2,
+        "error: instance copy-2 already exists (in cluster other); choose another --new-cluster. Nothing changed\n",
+    )
+    assert not exists(stacks, "copy")
+
+
+def test_snapshot_that_is_not_available_yet_is_refused(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    absent_cluster(stubber, "x")
+    stubber.add_response("describe_db_clusters", {"DBClusters": [serverless_source()]})
+    stubber.add_response("describe_db_instances", {"DBInstances": [SERVERLESS_WRITER]})
+    absent_instance(stubber, "x-1")
+    stubber.add_response(
+        "describe_db_cluster_snapshots",
+        {"DBClusterSnapshots": [{"DBClusterSnapshotIdentifier": "s", "Status": "creating"}]},
+    )
+    result = run_ops(
+        "restore", "--cluster", "aurora-dev", "--snapshot", "s", "--new-cluster", "x", "--yes",
+        make_client=lambda service, region: client,
+    )
+    assert (result.code, result.err) == (
+        2,
+        "error: --snapshot s: is creating, not available; wait for it (`python -m ops wait --snapshot s`) and run "
+        "again\n",
+    )
+
+
+def test_dry_run_prints_the_exact_requests_and_creates_nothing(stacks, run_ops):
+    stack = stacks.build()
+    result = restore(run_ops, stack, "--dry-run", "--instances", "2", "--json")
+    assert result.code == 0, result.err
+    requests = result.json()["requests"]
+    assert [r["operation"] for r in requests] == [
+        "RestoreDBClusterToPointInTime",
+        "CreateDBInstance",
+        "CreateDBInstance",
+    ]
+    assert requests[0]["request"]["SourceDBClusterIdentifier"] == "aurora-dev"
+    assert requests[0]["request"]["UseLatestRestorableTime"] is True
+    assert requests[0]["request"]["DBClusterIdentifier"] == "copy"
+    assert [(r["request"]["DBInstanceIdentifier"], r["request"]["PromotionTier"]) for r in requests[1:]] == [
+        ("copy-1", 0),
+        ("copy-2", 1),
+    ]
+    assert not exists(stacks, "copy")
+    text = restore(run_ops, stack, "--dry-run")
+    assert text.out.startswith("dry run, nothing changed; the requests would be:\n")
+
+
+def test_no_wait_starts_the_cluster_and_names_the_command_that_finishes(stacks, run_ops):
+    stack = stacks.build()
+    result = restore(run_ops, stack, "--yes", "--no-wait")
+    assert result.code == 0, result.err
+    assert result.out == (
+        "restore of copy started; not waiting (--no-wait). The instances are not created yet: run "
+        "`python -m ops restore --resume copy --region eu-west-1` (it waits for the cluster, then creates them)\n"
+    )
+    assert exists(stacks, "copy")
+    assert instance_ids(stacks, "copy") == []
+    resumed = run_ops("restore", "--resume", "copy", "--region", "eu-west-1", "--yes", "--json")
+    assert resumed.code == 0, resumed.err
+    assert resumed.json()["instances"] == ["copy-1"]
+    assert instance_ids(stacks, "copy") == ["copy-1"]
+
+
+def test_resume_creates_only_missing_instances(stacks, run_ops):
+    stack = stacks.build()
+    assert restore(run_ops, stack, "--yes", "--instances", "3", "--no-wait").code == 0
+    # As if the first run died after creating the writer.
+    source = cluster(stacks, "aurora-dev")
+    assert source["Status"] == "available"
+    stacks.rds.create_db_instance(
+        DBInstanceIdentifier="copy-1", DBClusterIdentifier="copy", Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    result = run_ops("restore", "--resume", "copy", "--yes")
+    assert result.code == 0, result.err
+    assert "cluster copy exists from an earlier run of this restore; creating only what is missing" in result.err
+    assert instance_ids(stacks, "copy") == ["copy-1", "copy-2", "copy-3"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--resume", "ghost"], "error: --resume ghost: no cluster of that name in eu-west-1; nothing to resume"),
+        (["--resume", "aurora-dev"], "error: --resume aurora-dev: cluster aurora-dev was not created by `ops restore`"),
+        (["--resume", "copy", "--new-cluster", "other"], "error: --new-cluster other and --resume copy name different"),
+    ],
+    ids=["missing", "not-ours", "two-names"],
+)
+def test_resume_refusals(stacks, run_ops, argv, message):
+    stacks.build()
+    result = run_ops("restore", *argv, "--yes")
+    assert result.code == 2
+    assert result.err.startswith(message)
+
+
+def test_prompt_shows_what_resume_will_do(stacks, run_ops, tty):
+    stack = stacks.build()
+    assert restore(run_ops, stack, "--yes", "--no-wait").code == 0
+    result = run_ops("restore", "--resume", "copy", stdin=tty("n\n"))
+    assert result.code == 2
+    assert "Finish the restore of copy (from aurora-dev at the latest restorable time, status available): " \
+           "create copy-1 (billed from now on)." in result.err
+    assert instance_ids(stacks, "copy") == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_snapshot_is_tagged_and_available(stacks, run_ops):
     stack = stacks.build(encrypted=True)
@@ -25,7 +27,14 @@ def test_snapshot_is_tagged_and_available(stacks, run_ops):
         t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=snap["DBClusterSnapshotArn"])["TagList"]
     }
     # The cluster's own tag, ours, and the user's.
-    assert tags == {"stack": "dev", "created-by": "aurora-platform-ops", "ticket": "OPS-1"}
+    assert tags == {
+        "Project": "aurora-platform",
+        "stack": "dev",
+        "Environment": "development",
+        "ManagedBy": "pulumi",
+        "created-by": "aurora-platform-ops",
+        "ticket": "OPS-1",
+    }
     assert result.json()["snapshot"]["status"] == "available"
     assert result.json()["copy"] is None
 
@@ -68,10 +77,63 @@ def test_bad_tag_names_the_flag(stacks, run_ops):
     assert result.err == "error: --tag 'novalue': expected KEY=VALUE\n"
 
 
-def test_duplicate_snapshot_id_is_one_line_aws_error(stacks, run_ops):
+def test_duplicate_snapshot_id_is_refused_before_any_call(stacks, run_ops):
     stack = stacks.build()
     assert run_ops("snapshot", "--cluster", stack.cluster_id, "--snapshot-id", "dup").code == 0
     result = run_ops("snapshot", "--cluster", stack.cluster_id, "--snapshot-id", "dup")
+    assert (result.code, result.err) == (
+        2,
+        "error: --snapshot-id dup: a cluster snapshot of that name already exists; choose another. Nothing changed\n",
+    )
+
+
+def snapshot_ids(stacks):
+    """Manual snapshots (moto also makes an automated one per cluster)."""
+    found = stacks.rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+    return sorted(s["DBClusterSnapshotIdentifier"] for s in found)
+
+
+def test_taken_copy_id_is_refused_before_the_snapshot_is_taken(stacks, run_ops):
+    """Before, the snapshot was taken and the copy failed: an orphan snapshot and nothing said."""
+    stack = stacks.build()
+    key = stacks.key()
+    assert run_ops("snapshot", "--cluster", stack.cluster_id, "--snapshot-id", "taken").code == 0
+    result = run_ops(
+        "snapshot", "--cluster", stack.cluster_id, "--snapshot-id", "s2", "--copy-kms-key", key, "--copy-id", "TAKEN"
+    )
+    assert (result.code, result.err) == (
+        2,
+        "error: --copy-id taken: a cluster snapshot of that name already exists; choose another. Nothing changed\n",
+    )
+    assert snapshot_ids(stacks) == ["taken"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--snapshot-id", "1st"], "error: --snapshot-id '1st': not a valid snapshot identifier"),
+        (["--snapshot-id", "a--b"], "error: --snapshot-id 'a--b': not a valid snapshot identifier"),
+        (["--snapshot-id", "ends-"], "error: --snapshot-id 'ends-': not a valid snapshot identifier"),
+        (
+            ["--snapshot-id", "s", "--copy-kms-key", "k", "--copy-id", "S"],
+            "error: --copy-id s: the same as the snapshot",
+        ),
+        (["--copy-id", "c"], "error: --copy-id is only used with --copy-kms-key"),
+        (["--copy-kms-key", "k", "--no-wait"], "error: --no-wait with --copy-kms-key"),
+    ],
+    ids=["digit-first", "double-hyphen", "trailing-hyphen", "copy-same-id", "copy-id-alone", "no-wait-copy"],
+)
+def test_bad_ids_are_refused_before_any_call(stacks, run_ops, argv, message):
+    stack = stacks.build()
+    result = run_ops("snapshot", "--cluster", stack.cluster_id, *argv)
     assert result.code == 2
-    assert result.err.startswith("error: DBClusterSnapshotAlreadyExistsFault: ")
-    assert len(result.err.splitlines()) == 1
+    assert result.err.startswith(message)
+    assert snapshot_ids(stacks) == []
+
+
+def test_no_wait_returns_after_the_create_call(stacks, run_ops):
+    stack = stacks.build()
+    result = run_ops("snapshot", "--cluster", stack.cluster_id, "--snapshot-id", "quick", "--no-wait", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["waited"] is False
+    assert snapshot_ids(stacks) == ["quick"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_text_table_names_each_check(shared_stacks, run_ops):
     assert lines[1].split() == ["CHECK", "STATUS", "DETAIL"]
     for name in ALL_CHECKS:
         assert any(line.startswith(name) and " PASS " in line for line in lines), name
-    assert lines[-1] == "14 checks: 14 passed, 0 failed, 0 skipped, 0 errors"
+    assert lines[-1] == "14 checks: 14 passed, 0 failed, 0 warnings, 0 skipped, 0 errors"
 
 
 VARIANTS = [
@@ -107,7 +108,7 @@ def test_text_table_marks_the_failed_check(shared_stacks, run_ops):
     assert result.code == 1
     line = next(x for x in result.out.splitlines() if x.startswith("aurora-deletion-protection"))
     assert line.split()[1:] == ["FAIL", "deletion", "protection", "is", "off"]
-    assert result.out.splitlines()[-1] == "14 checks: 13 passed, 1 failed, 0 skipped, 0 errors"
+    assert result.out.splitlines()[-1] == "14 checks: 13 passed, 1 failed, 0 warnings, 0 skipped, 0 errors"
 
 
 def test_mysql_without_tls_parameter_names_require_secure_transport(shared_stacks, run_ops):
@@ -161,10 +162,10 @@ def test_missing_password_parameter_is_a_finding(shared_stacks, run_ops):
     assert detail == "parameter /nope not found"
 
 
-def test_check_that_cannot_read_reports_error_and_exit_2(shared_stacks, run_ops):
+def test_check_that_cannot_read_reports_error_and_exit_3(shared_stacks, run_ops):
     stack = shared_stacks.get()
     result = run_ops("verify", "--outputs", str(stack.outputs), "--bastion-instance", "i-00000000000000000")
-    assert result.code == 2
+    assert result.code == 3  # AWS refused a read: not a finding (1), not a usage error (2)
     line = next(x for x in result.out.splitlines() if x.startswith("ec2-imdsv2-required"))
     assert "ERROR" in line and "InvalidInstanceID.NotFound" in line
 
@@ -173,6 +174,10 @@ def test_unknown_cluster_is_one_line_error(moto, run_ops, tmp_path):
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps({"region": "eu-west-1", "clusterIdentifier": "ghost"}))
     result = run_ops("verify", "--outputs", str(outputs))
-    assert result.code == 2
+    assert result.code == 3
     assert result.out == ""
-    assert result.err == "error: DBClusterNotFoundFault: DBCluster ghost not found.\n"
+    assert re.fullmatch(
+        r"error: DBClusterNotFoundFault in eu-west-1 \(DescribeDBClusters, request id \w+\): "
+        r"DBCluster ghost not found\.\n",
+        result.err,
+    )
