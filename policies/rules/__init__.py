@@ -3,7 +3,7 @@
 
 from pulumi_policy import Policy
 
-from . import ec2, ecs, encryption, iam, kms, network, protection, rds, rds_snapshot, rds_stack, ssm, tls
+from . import budget, ec2, ecs, encryption, iam, kms, network, protection, rds, rds_snapshot, rds_stack, ssm, tls
 from ._base import RuleInfo
 
 ALL_POLICIES: list[Policy] = [
@@ -19,6 +19,7 @@ ALL_POLICIES: list[Policy] = [
     *ecs.POLICIES,
     *iam.POLICIES,
     *protection.POLICIES,
+    *budget.POLICIES,
 ]
 
 # name -> metadata (controls, default level, resource types, config schema) for docs and tests.
