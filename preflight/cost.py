@@ -250,3 +250,15 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # `... | head`: the reader left early, as the gate handles it
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK
+
+
+def report_estimate(resources: Sequence[Any], region: str | None, config_path: Path | None) -> Estimate | str:
+    """The gate report's cost section: the estimate, or one line saying why there is none (never a failure of the
+    gate: the budget rule is where cost can fail a stack)."""
+    from .policy_eval import load_policy_config
+
+    try:
+        policy_config = load_policy_config(config_path) if config_path else None
+        return stack_estimate(resources, region or state_region(resources), policy_config)
+    except ValueError as error:
+        return str(error)
