@@ -18,6 +18,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -262,3 +263,92 @@ def report_estimate(resources: Sequence[Any], region: str | None, config_path: P
         return stack_estimate(resources, region or state_region(resources), policy_config)
     except ValueError as error:
         return str(error)
+
+
+# --- the change between two reports (python -m preflight diff) ---------------------------------------------------
+@dataclass
+class CostDelta:
+    base_total: float | None  # None: BASE cannot be priced (no cost section, or an error); 0 for a new stack
+    head_total: float | None
+    region: str | None = None
+    rows: list[tuple[str, str, str, float, float]] = field(default_factory=list)  # name, type, action, old, new
+    changed_assumptions: list[tuple[str, Any, Any]] = field(default_factory=list)
+    problem: str | None = None  # why there is no delta
+
+    @property
+    def delta(self) -> float | None:
+        if self.base_total is None or self.head_total is None:
+            return None
+        return self.head_total - self.base_total
+
+
+def _cost_section(report: Mapping[str, Any] | None, label: str) -> tuple[dict[str, Any] | None, str | None]:
+    if report is None:
+        return {"monthly": {"total": 0.0}, "resources": [], "assumptions": {}}, None  # a new stack costs 0 today
+    section = report.get("cost")
+    if not isinstance(section, Mapping):
+        return None, f"the {label} report has no cost section (made before cost estimates existed)"
+    if section.get("error"):
+        return None, f"{label}: {section['error']}"
+    return dict(section), None
+
+
+def cost_delta(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> CostDelta:
+    """Per-resource monthly change between two `--format json` reports, biggest change first."""
+    old, old_problem = _cost_section(base, "BASE")
+    new, new_problem = _cost_section(head, "HEAD")
+    if old is None or new is None:
+        return CostDelta(None if old is None else float(old["monthly"]["total"]),
+                         None if new is None else float(new["monthly"]["total"]), problem=old_problem or new_problem)
+    if base is not None and old.get("region") != new.get("region"):
+        region = f"{old.get('region')} -> {new.get('region')}"
+    else:
+        region = new.get("region")
+    before = {r["urn"]: r for r in old.get("resources", [])}
+    after = {r["urn"]: r for r in new.get("resources", [])}
+    rows = []
+    for urn in sorted(set(before) | set(after)):
+        was, now = before.get(urn), after.get(urn)
+        a, b = float(was["total"]) if was else 0.0, float(now["total"]) if now else 0.0
+        if abs(b - a) < 0.005:
+            continue
+        action = "create" if was is None else "delete" if now is None else "change"
+        ref = now or was
+        rows.append((str(ref["name"]), str(ref["type"]), action, a, b))
+    rows.sort(key=lambda row: (-abs(row[4] - row[3]), row[0]))
+    a_old, a_new = old.get("assumptions") or {}, new.get("assumptions") or {}
+    changed = [(k, a_old.get(k), a_new.get(k)) for k in sorted(set(a_old) | set(a_new))
+               if base is not None and a_old.get(k) != a_new.get(k)]
+    return CostDelta(float(old["monthly"]["total"]), float(new["monthly"]["total"]), region, rows, changed)
+
+
+def _signed(value: float) -> str:
+    return ("+" if value >= 0 else "-") + money(abs(value))
+
+
+def delta_headline(delta: CostDelta) -> str:
+    if delta.delta is None:
+        return f"Monthly cost change: not known ({delta.problem})."
+    return (f"Monthly cost change: {_signed(delta.delta)} ({money(delta.base_total or 0)} -> "
+            f"{money(delta.head_total or 0)}, {delta.region}, unverified list prices: see docs/cost.md).")
+
+
+def delta_text(delta: CostDelta) -> list[str]:
+    lines = [delta_headline(delta)]
+    lines += [f"  {_signed(b - a):>12}  {action} {name} ({token}): {money(a)} -> {money(b)}"
+              for name, token, action, a, b in delta.rows]
+    lines += [f"  usage assumption {k}: {old} -> {new}" for k, old, new in delta.changed_assumptions]
+    return lines
+
+
+def delta_markdown(delta: CostDelta) -> list[str]:
+    lines = [f"**{delta_headline(delta)}**", ""]
+    if delta.rows:
+        lines += ["<details><summary>Cost change by resource</summary>", "", "| change | resource | type | before | "
+                  "after |", "| ---: | --- | --- | ---: | ---: |"]
+        lines += [f"| {_signed(b - a)} | {action} `{_cell(name)}` | `{token}` | {money(a)} | {money(b)} |"
+                  for name, token, action, a, b in delta.rows]
+        lines += ["", "</details>", ""]
+    if delta.changed_assumptions:
+        lines += [f"- usage assumption `{k}`: {old} -> {new}" for k, old, new in delta.changed_assumptions] + [""]
+    return lines

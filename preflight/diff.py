@@ -114,6 +114,7 @@ class StackDiff:
     base_missing: bool = False
     # Unchanged stateful resources that depend on a replaced or deleted one (may be replaced through new outputs).
     cascades: list[ResourceChange] = field(default_factory=list)
+    cost: Any = None  # preflight.cost.CostDelta: the monthly cost change, shown first
 
     def of(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
@@ -294,7 +295,13 @@ def diff_reports(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Sta
 
     changes.sort(key=lambda c: (RISK_ORDER.get(c.risk or "", 9), ACTION_ORDER[c.action], c.type, c.name, c.urn))
     return StackDiff(project=str(head.get("project", "")), stack=head["stack"], changes=changes, unchanged=unchanged,
-                     verdict=policy_verdict(base, head), base_missing=base is None, cascades=cascades)
+                     verdict=policy_verdict(base, head), base_missing=base is None, cascades=cascades,
+                     cost=_cost_delta(base, head))
+
+
+def _cost_delta(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Any:
+    from .cost import cost_delta
+    return cost_delta(base, head)
 
 
 def _name(resource: Mapping[str, Any]) -> str:
@@ -352,6 +359,7 @@ def render_text(diff: StackDiff) -> str:
     if diff.base_missing:
         title += " (new stack: not on the base branch)"
     lines = [f"{title}: {summary_line(diff)}"]
+    lines += _cost_lines(diff, "text")
     for change in diff.data_loss:
         verb = "REPLACED" if change.action == "replace" else "DELETED"
         lines += ["", f"!!! DATA LOSS RISK: {change.type} '{change.name}' will be {verb}",
@@ -399,7 +407,7 @@ def render_markdown(diff: StackDiff) -> str:
     mark = ":x:" if diff.data_loss or not diff.verdict.passed else (
         ":warning:" if diff.of("replace") or diff.of("delete") else ":white_check_mark:")
     title = f"### {mark} preflight diff `{diff.project}/{diff.stack}`"
-    lines = [title, ""]
+    lines = [title, ""] + _cost_lines(diff, "markdown")
     if diff.base_missing:
         lines += ["_New stack: it does not exist on the base branch._", ""]
     lines += [f"{summary_line(diff)}.", ""]
@@ -456,6 +464,13 @@ def render_markdown(diff: StackDiff) -> str:
         lines += [f"- {_md(s)}" for s in forced_sources]
         lines += ["", "</details>"]
     return "\n".join(lines)
+
+
+def _cost_lines(diff: StackDiff, form: str) -> list[str]:
+    if diff.cost is None:
+        return []
+    from .cost import delta_markdown, delta_text
+    return delta_markdown(diff.cost) if form == "markdown" else delta_text(diff.cost)
 
 
 RENDERERS = {"text": render_text, "markdown": render_markdown}
