@@ -330,7 +330,7 @@ def delta_headline(delta: CostDelta) -> str:
     if delta.delta is None:
         return f"Monthly cost change: not known ({delta.problem})."
     return (f"Monthly cost change: {_signed(delta.delta)} ({money(delta.base_total or 0)} -> "
-            f"{money(delta.head_total or 0)}, {delta.region}, unverified list prices: see docs/cost.md).")
+            f"{money(delta.head_total or 0)}, {delta.region}, on-demand list prices: see docs/cost.md).")
 
 
 def delta_text(delta: CostDelta) -> list[str]:
@@ -342,7 +342,7 @@ def delta_text(delta: CostDelta) -> list[str]:
 
 
 def delta_markdown(delta: CostDelta) -> list[str]:
-    lines = [f"**{delta_headline(delta)}**", ""]
+    lines = []
     if delta.rows:
         lines += ["<details><summary>Cost change by resource</summary>", "", "| change | resource | type | before | "
                   "after |", "| ---: | --- | --- | ---: | ---: |"]

@@ -359,7 +359,6 @@ def render_text(diff: StackDiff) -> str:
     if diff.base_missing:
         title += " (new stack: not on the base branch)"
     lines = [f"{title}: {summary_line(diff)}"]
-    lines += _cost_lines(diff, "text")
     for change in diff.data_loss:
         verb = "REPLACED" if change.action == "replace" else "DELETED"
         lines += ["", f"!!! DATA LOSS RISK: {change.type} '{change.name}' will be {verb}",
@@ -390,6 +389,7 @@ def render_text(diff: StackDiff) -> str:
         for change in diff.cascades:
             lines.append(f"  ? {change.type} '{change.name}': depends on "
                          + ", ".join(_short_urn(u) for u in change.depends_on_replaced))
+    lines += [""] + _cost_lines(diff, "text")
     lines += ["", _verdict_line(diff.verdict)]
     if diff.changes:
         lines.append(SCOPE_NOTE)
@@ -407,7 +407,7 @@ def render_markdown(diff: StackDiff) -> str:
     mark = ":x:" if diff.data_loss or not diff.verdict.passed else (
         ":warning:" if diff.of("replace") or diff.of("delete") else ":white_check_mark:")
     title = f"### {mark} preflight diff `{diff.project}/{diff.stack}`"
-    lines = [title, ""] + _cost_lines(diff, "markdown")
+    lines = [title, ""] + _cost_lines(diff, "headline")
     if diff.base_missing:
         lines += ["_New stack: it does not exist on the base branch._", ""]
     lines += [f"{summary_line(diff)}.", ""]
@@ -448,6 +448,7 @@ def render_markdown(diff: StackDiff) -> str:
         lines += [f"- `{c.type}` `{_md(c.name)}`: depends on "
                   + ", ".join(f"`{_short_urn(u)}`" for u in c.depends_on_replaced) for c in diff.cascades]
         lines.append("")
+    lines += _cost_lines(diff, "markdown")
     lines.append(_verdict_line(diff.verdict).replace("Policy: PASS", "**Policy: PASS**")
                  .replace("Policy: FAIL", "**Policy: FAIL**"))
     if diff.verdict.new:
@@ -469,7 +470,11 @@ def render_markdown(diff: StackDiff) -> str:
 def _cost_lines(diff: StackDiff, form: str) -> list[str]:
     if diff.cost is None:
         return []
-    from .cost import delta_markdown, delta_text
+    # The total goes first in the PR comment; the table by resource goes after the data-loss warnings and changes,
+    # which stay the first thing a reviewer sees.
+    from .cost import delta_headline, delta_markdown, delta_text
+    if form == "headline":
+        return [f"**{_md(delta_headline(diff.cost))}**", ""]
     return delta_markdown(diff.cost) if form == "markdown" else delta_text(diff.cost)
 
 
