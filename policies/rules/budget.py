@@ -17,6 +17,13 @@ from ._base import ADVISORY, OURS, StackRule
 from ._cost import USAGE, CostInputError, PriceTable, Resource, estimate, is_custom_type, money
 
 NAME = "stack-monthly-budget"
+# What the estimate prices (docs and tests list it); the rule itself reads every custom resource.
+PRICED_TYPES = ("aws:rds/clusterInstance:ClusterInstance", "aws:rds/cluster:Cluster", "aws:rds/proxy:Proxy",
+                "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:ec2/instance:Instance",
+                "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ecs/service:Service", "aws:kms/key:Key",
+                "aws:cloudwatch/logGroup:LogGroup", "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:sns/topic:Topic",
+                "aws:lb/loadBalancer:LoadBalancer", "aws:ecr/repository:Repository", "aws:s3/bucket:Bucket",
+                "aws:secretsmanager/secret:Secret", "aws:ssm/parameter:Parameter")
 TOP = 3  # the biggest resources named in the message, so a reader knows where the money goes
 
 
@@ -101,7 +108,7 @@ def _budget(resources: list[PolicyResource], args: StackValidationArgs) -> Itera
 POLICIES = [
     StackRule(
         NAME, "The stack's estimated monthly cost must not exceed the budget its config sets", (OURS,), ADVISORY,
-        (), _budget,
+        PRICED_TYPES, _budget,
         config={
             "monthlyMaximumUsd": {"type": "number", "minimum": 0,
                                   "description": "Monthly budget in USD; without it the rule judges nothing."},
