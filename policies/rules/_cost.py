@@ -475,13 +475,14 @@ def _fargate_size(definition: Resource | None) -> tuple[float, float, str] | Non
 
 def _service(r: Resource, p: _Pricer, by_urn: Mapping[str, Resource], definitions: list[Resource],
              cost: ResourceCost) -> None:
-    launch = _text(r.inputs.get("launchType")) or ("FARGATE" if r.inputs.get("capacityProviderStrategies") is None
-                                                    else None)
+    # Without launchType or a capacity provider strategy the provider runs the service on EC2 (its default), whose
+    # instances are not this resource: unpriced, never assumed to be Fargate.
+    strategies = r.inputs.get("capacityProviderStrategies")
+    launch = _text(r.inputs.get("launchType")) or ("a capacity provider strategy" if strategies else "EC2")
     count = _number(r.inputs.get("desiredCount"))
     count = 1.0 if count is None else count  # the provider's default
     if launch != "FARGATE":
-        cost.lines.append(Line(f"{count:g} task(s) on {launch or 'a capacity provider'}", "fixed", count,
-                               "tasks", "ecs.nonFargate"))
+        cost.lines.append(Line(f"{count:g} task(s) on {launch}", "fixed", count, "tasks", "ecs.nonFargate"))
         return
     size = _fargate_size(_task_definition(r, by_urn, definitions))
     if size is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from preflight.policy_eval import PolicyConfigError
+from preflight.policy_eval import UNKNOWN, PolicyConfigError
 
 from .policy_helpers import analyzer, messages, resource
 
@@ -73,3 +73,11 @@ def test_unpriced_resources_are_said_not_counted():
 def test_messages_helper_sees_the_rule_by_name():
     evaluation = analyzer({POLICY: {"monthlyMaximumUsd": 1, "region": "us-east-1"}}).evaluate(stack())
     assert len(messages(evaluation, POLICY)) == 1
+
+
+def test_a_value_unknown_during_preview_makes_its_line_unpriced_not_a_guess():
+    instance = resource("aws:rds/clusterInstance:ClusterInstance", "db", {"instanceClass": UNKNOWN})
+    [violation] = evaluate({"monthlyMaximumUsd": 1, "region": "us-east-1", "usage": {"natGbPerMonth": 0}},
+                           stack() + [instance])
+    assert violation.detail.startswith("estimated monthly cost $32.85 ")  # the NAT gateway only
+    assert "1 item(s) have no price and are not counted" in violation.detail

@@ -216,6 +216,14 @@ def test_application_load_balancer_hours_lcus_and_public_addresses():
     assert math.isclose(result.usage, 2 * 730 * 0.008)
 
 
+@pytest.mark.parametrize("inputs", [{}, {"launchType": "EC2"},
+                                    {"capacityProviderStrategies": [{"capacityProvider": "FARGATE_SPOT"}]}])
+def test_a_service_not_on_fargate_on_demand_is_unpriced_not_assumed_fargate(inputs):
+    task = res(TASK, "app", family="app", cpu="256", memory="512")
+    result = estimate([task, res(SERVICE, "app", (task.urn,), desiredCount=2, **inputs)], REGION, None, table())
+    assert result.total == 0 and [line.item for _r, line in result.unpriced_lines] == ["ecs.nonFargate"]
+
+
 # --- never silently zero --------------------------------------------------------------------------------------------
 def test_unknown_types_are_listed_unpriced_by_type():
     result = estimate([res("aws:dynamodb/table:Table", "t1"), res("aws:dynamodb/table:Table", "t2"),
