@@ -23,10 +23,12 @@ from .aurora_proxy import AuroraProxy, proxy_log_group_name, proxy_name_of
 from .kms import EncryptionKey, EncryptionKeyArgs
 from .settings.database import DatabaseSettings
 
-# Characters RDS refuses in a master password are `/`, `@`, `"` and space; `'` and `\` are left out too because they
-# break shell and connection-string quoting. These are the specials the generator may use.
+# Characters RDS refuses in a master password: `/`, `'`, `"`, `@` and space (the RDS console's rule; the API model's
+# MasterUserPassword text names only `/`, `"` and `@`, so the stricter list is the one to trust). `\` is left out too
+# because it breaks shell and connection-string quoting. These are the specials the generator may use.
+RDS_REFUSED_PASSWORD_CHARACTERS = "/'\"@ "
 PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?"
-# Aurora MySQL takes master passwords of 8 to 41 characters; Aurora PostgreSQL more. 32 fits both.
+# CreateDBCluster.MasterUserPassword: 8 to 41 characters, for every Aurora engine (API model). 32 fits.
 PASSWORD_LENGTH = 32
 # Cluster parameters are always sent with this apply method: AWS reports `pending-reboot` for parameters it was not
 # asked to change and silently ignores apply-method-only changes, so any other value shows a diff on every preview
@@ -262,8 +264,12 @@ class AuroraCluster(pulumi.ComponentResource):
             db_subnet_group_name=args.network.db_subnet_group_name,
             vpc_security_group_ids=[self.security_group.id],
             db_cluster_parameter_group_name=self.cluster_parameter_group.name,
-            # Used by RDS when a major version upgrade moves the instances to a new family.
+            # Used by RDS when a major version upgrade moves the instances to a new family. ModifyDBCluster takes
+            # DBInstanceParameterGroupName only together with AllowMajorVersionUpgrade (API model), so without the
+            # flag an engineVersion bump across majors fails at `pulumi up` (terraform-provider-aws #13389, #30605).
+            # The flag only permits: a major upgrade still needs engineVersion changed in the stack's config.
             db_instance_parameter_group_name=self.instance_parameter_group.name,
+            allow_major_version_upgrade=True,
             storage_encrypted=True,
             kms_key_id=self.kms_key_arn,
             iam_database_authentication_enabled=True,

@@ -108,6 +108,15 @@ def key_policy(account_id: str, region: str, partition: str, args: EncryptionKey
             "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": arns}},
         })
     if args.allow_services:
+        # Amazon SNS developer guide, "Enable compatibility between event sources from AWS services and encrypted
+        # topics": the publishing service (cloudwatch.amazonaws.com, events.rds.amazonaws.com) needs
+        # kms:GenerateDataKey* and kms:Decrypt, and aws:SourceAccount / aws:SourceArn are the documented
+        # confused-deputy guards, except for EventBridge, whose requests to KMS carry none of them: a condition on
+        # them drops every event silently, so EventBridge is refused here rather than conditioned.
+        unconditionable = sorted(s for s in args.allow_services if s.strip().lower() == "events.amazonaws.com")
+        if unconditionable:
+            raise ValueError(f"allow_services: {', '.join(unconditionable)} does not send aws:SourceAccount to KMS "
+                             "when publishing to an encrypted SNS topic; give it a statement of its own")
         statements.append({
             "Sid": "ServicesPublishingEncryptedData",
             "Effect": "Allow",

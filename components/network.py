@@ -191,12 +191,19 @@ class Network(pulumi.ComponentResource):
             lambda values: json.dumps(flow_log_trust_policy(*values)))
         role = aws.iam.Role(f"{self._name}-flow-logs", assume_role_policy=trust,
                             tags=self._tag(f"{self._name}-flow-logs"), opts=child)
-        # Scoped to this one log group (and its streams), not logs:* on *.
+        # AWS's documented minimum for flow logs to CloudWatch Logs (VPC user guide, "IAM role for publishing flow
+        # logs to CloudWatch Logs"): CreateLogGroup, CreateLogStream, PutLogEvents, DescribeLogGroups and
+        # DescribeLogStreams; without all five, delivery can fail with nothing but the flow log's status to show it.
+        # Scoped to this one log group and its streams (CreateLogGroup lets delivery recreate it if it is deleted);
+        # DescribeLogGroups lists groups and is authorised on the account's log-group:* pattern, not on one group.
         aws.iam.RolePolicy(f"{self._name}-flow-logs", role=role.id, policy=group.arn.apply(lambda arn: json.dumps({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow",
-                           "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                           "Resource": [arn, f"{arn}:*"]}],
+                           "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                                      "logs:DescribeLogStreams"],
+                           "Resource": [arn, f"{arn}:*"]},
+                          {"Effect": "Allow", "Action": "logs:DescribeLogGroups",
+                           "Resource": arn.rsplit(":log-group:", 1)[0] + ":log-group:*"}],
         })), opts=child)
         aws.ec2.FlowLog(f"{self._name}", vpc_id=self.vpc.id, traffic_type="ALL",
                         log_destination_type="cloud-watch-logs", log_destination=group.arn, iam_role_arn=role.arn,

@@ -35,6 +35,7 @@ from policies.rules._cost import (
     money,
 )
 
+from . import markdown as md
 from .engine import REPO_ROOT, ProgramError
 
 EXIT_OK, EXIT_ERROR = 0, 2
@@ -138,36 +139,33 @@ def render_text(result: Estimate, stack: str) -> str:
     return "\n".join([f"Stack {stack}"] + text_lines(result))
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def markdown_lines(result: Estimate) -> list[str]:
-    lines = [f"**{headline(result)}**", ""]
+    lines = [f"**{md.text(headline(result), table=False)}**", ""]
     if result.no_prices:
         return lines
     lines += ["| monthly | fixed | usage | resource | type |", "| ---: | ---: | ---: | --- | --- |"]
     ranked = sorted(result.resources, key=lambda c: c.total(), reverse=True)
     for r in ranked[:TOP_IN_MARKDOWN]:
-        lines.append(f"| {money(r.total())} | {money(r.total('fixed'))} | {money(r.total('usage'))} | "
-                     f"`{_cell(r.name)}` | `{r.type}` |")
+        lines.append(f"| {md.text(money(r.total()))} | {md.text(money(r.total('fixed')))} | "
+                     f"{md.text(money(r.total('usage')))} | {md.code(r.name)} | {md.code(r.type)} |")
     if len(ranked) > TOP_IN_MARKDOWN:
         rest = ranked[TOP_IN_MARKDOWN:]
-        lines.append(f"| {money(sum(r.total() for r in rest))} | | | {len(rest)} more | |")
+        lines.append(f"| {md.text(money(sum(r.total() for r in rest)))} | | | {len(rest)} more | |")
     unpriced = _unpriced_text(result)
     if unpriced:
-        lines += ["", "Unpriced (not in the total):", ""] + [f"- {_cell(u.strip())}" for u in unpriced]
+        lines += ["", "Unpriced (not in the total):", ""] + [f"- {md.text(u.strip(), table=False)}" for u in unpriced]
     lines += ["", "<details><summary>Usage assumptions</summary>", "", "| assumption | value | meaning |",
               "| --- | ---: | --- |"]
-    lines += [f"| `{name}` | {value} | {_cell(text)} |" for name, value, text in _assumption_rows(result)]
+    lines += [f"| {md.code(name)} | {md.text(value)} | {md.text(text)} |"
+              for name, value, text in _assumption_rows(result)]
     lines += ["", "</details>"]
     if result.unverified_items:
-        lines += ["", f"Unverified prices used: {', '.join(f'`{i}`' for i in result.unverified_items)}."]
+        lines += ["", f"Unverified prices used: {', '.join(md.code(i, table=False) for i in result.unverified_items)}."]
     return lines
 
 
 def render_markdown(result: Estimate, stack: str) -> str:
-    return "\n".join([f"### Monthly cost `{stack}`", ""] + markdown_lines(result))
+    return "\n".join([f"### Monthly cost {md.code(stack, table=False)}", ""] + markdown_lines(result))
 
 
 def render_json(result: Estimate, stack: str) -> str:
@@ -293,8 +291,11 @@ def _cost_section(report: Mapping[str, Any] | None, label: str) -> tuple[dict[st
     return dict(section), None
 
 
-def cost_delta(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> CostDelta:
-    """Per-resource monthly change between two `--format json` reports, biggest change first."""
+def cost_delta(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> CostDelta | None:
+    """Per-resource monthly change between two `--format json` reports, biggest change first; None when HEAD has no
+    cost section at all (a report made by a tool or version without estimates: there is nothing to compare)."""
+    if not isinstance(head.get("cost"), Mapping):
+        return None
     old, old_problem = _cost_section(base, "BASE")
     new, new_problem = _cost_section(head, "HEAD")
     if old is None or new is None:
@@ -346,9 +347,10 @@ def delta_markdown(delta: CostDelta) -> list[str]:
     if delta.rows:
         lines += ["<details><summary>Cost change by resource</summary>", "", "| change | resource | type | before | "
                   "after |", "| ---: | --- | --- | ---: | ---: |"]
-        lines += [f"| {_signed(b - a)} | {action} `{_cell(name)}` | `{token}` | {money(a)} | {money(b)} |"
-                  for name, token, action, a, b in delta.rows]
+        lines += [f"| {md.text(_signed(b - a))} | {action} {md.code(name)} | {md.code(token)} | {md.text(money(a))} | "
+                  f"{md.text(money(b))} |" for name, token, action, a, b in delta.rows]
         lines += ["", "</details>", ""]
     if delta.changed_assumptions:
-        lines += [f"- usage assumption `{k}`: {old} -> {new}" for k, old, new in delta.changed_assumptions] + [""]
+        lines += [f"- usage assumption {md.code(k, table=False)}: {md.text(old, table=False)} -> "
+                  f"{md.text(new, table=False)}" for k, old, new in delta.changed_assumptions] + [""]
     return lines
