@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage, config or program error\n\n"
                "also:\n"
                "  python -m preflight diff BASE.json HEAD.json [--format text|markdown] [--fail-on-replace]\n"
-               "  python -m preflight graph --stack STACK [--write-readme]")
+               "  python -m preflight graph --stack STACK [--write-readme]\n"
+               "  python -m preflight cost --stack STACK [--format text|json|markdown] [--set NS:KEY=VALUE]")
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--stack", help="stack name: runs the program with Pulumi.<stack>.yaml")
     target.add_argument("--state", type=Path, metavar="FILE",
@@ -109,6 +110,7 @@ def _one_line(message: str) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     # Heavy imports happen here, after argparse: `--help` and usage errors stay instant.
+    from .cost import report_estimate
     from .engine import run_stack
     from .policy_eval import Analyzer, PolicyConfigError, load_policy_config
     from .report import RENDERERS, Report
@@ -142,7 +144,8 @@ def _run(args: argparse.Namespace) -> int:
                 for name in analyzer.unknown_policies]
     report = Report(stack=stack, project=project, source=source, resources=resources, exports=exports,
                     evaluation=evaluation, policy_config=_display(config_path), pack_version=_pack_version(),
-                    policy_count=len(analyzer.policies), warnings=warnings)
+                    policy_count=len(analyzer.policies), warnings=warnings,
+                    cost=report_estimate(resources, None if deployed is not None else run.region, config_path))
     emit(RENDERERS[args.format](report))
     return report.exit_code
 

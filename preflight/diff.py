@@ -115,6 +115,7 @@ class StackDiff:
     base_missing: bool = False
     # Unchanged stateful resources that depend on a replaced or deleted one (may be replaced through new outputs).
     cascades: list[ResourceChange] = field(default_factory=list)
+    cost: Any = None  # preflight.cost.CostDelta: the monthly cost change, shown first
 
     def of(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
@@ -321,7 +322,13 @@ def diff_reports(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Sta
 
     changes.sort(key=lambda c: (RISK_ORDER.get(c.risk or "", 9), ACTION_ORDER[c.action], c.type, c.name, c.urn))
     return StackDiff(project=str(head.get("project", "")), stack=head["stack"], changes=changes, unchanged=unchanged,
-                     verdict=policy_verdict(base, head), base_missing=base is None, cascades=cascades)
+                     verdict=policy_verdict(base, head), base_missing=base is None, cascades=cascades,
+                     cost=_cost_delta(base, head))
+
+
+def _cost_delta(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Any:
+    from .cost import cost_delta
+    return cost_delta(base, head)
 
 
 def _name(resource: Mapping[str, Any]) -> str:
@@ -409,6 +416,7 @@ def render_text(diff: StackDiff) -> str:
         for change in diff.cascades:
             lines.append(f"  ? {change.type} '{change.name}': depends on "
                          + ", ".join(_short_urn(u) for u in change.depends_on_replaced))
+    lines += [""] + _cost_lines(diff, "text")
     lines += ["", _verdict_line(diff.verdict)]
     if diff.changes:
         lines.append(SCOPE_NOTE)
@@ -425,7 +433,7 @@ def render_markdown(diff: StackDiff) -> str:
     mark = ":x:" if diff.data_loss or not diff.verdict.passed else (
         ":warning:" if diff.of("replace") or diff.of("delete") else ":white_check_mark:")
     title = f"### {mark} preflight diff {md.code(f'{diff.project}/{diff.stack}', table=False)}"
-    lines = [title, ""]
+    lines = [title, ""] + _cost_lines(diff, "headline")
     if diff.base_missing:
         lines += ["_New stack: it does not exist on the base branch._", ""]
     lines += [f"{summary_line(diff)}.", ""]
@@ -470,6 +478,7 @@ def render_markdown(diff: StackDiff) -> str:
                   + ", ".join(md.code(_short_urn(u), table=False) for u in c.depends_on_replaced)
                   for c in diff.cascades]
         lines.append("")
+    lines += _cost_lines(diff, "markdown")
     lines.append(_verdict_line(diff.verdict).replace("Policy: PASS", "**Policy: PASS**")
                  .replace("Policy: FAIL", "**Policy: FAIL**"))
     if diff.verdict.new:
@@ -486,6 +495,17 @@ def render_markdown(diff: StackDiff) -> str:
         lines += [f"- {md.text(s, table=False)}" for s in forced_sources]
         lines += ["", "</details>"]
     return "\n".join(lines)
+
+
+def _cost_lines(diff: StackDiff, form: str) -> list[str]:
+    if diff.cost is None:
+        return []
+    # The total goes first in the PR comment; the table by resource goes after the data-loss warnings and changes,
+    # which stay the first thing a reviewer sees.
+    from .cost import delta_headline, delta_markdown, delta_text
+    if form == "headline":
+        return [f"**{md.text(delta_headline(diff.cost), table=False)}**", ""]
+    return delta_markdown(diff.cost) if form == "markdown" else delta_text(diff.cost)
 
 
 RENDERERS = {"text": render_text, "markdown": render_markdown}

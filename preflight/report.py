@@ -31,6 +31,7 @@ class Report:
     pack_version: str = ""
     policy_count: int = 0
     warnings: list[str] = field(default_factory=list)
+    cost: Any = None  # the monthly estimate (policies/rules/_cost.Estimate), or a str saying why there is none
 
     @property
     def violations(self) -> list[Violation]:
@@ -74,6 +75,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "violations": [v.as_json() for v in report.violations],
         "exports": mask_secrets(dict(report.exports)),
         "warnings": list(report.warnings),
+        "cost": _cost_json(report),
     }
 
 
@@ -139,6 +141,7 @@ def render_text(report: Report) -> str:
     lines += ["", "Exports:"]
     exports = mask_secrets(dict(report.exports))
     lines += [f"  {key}: {json.dumps(value, default=str)}" for key, value in sorted(exports.items())] or ["  (none)"]
+    lines += _cost_text(report)
     lines += ["", _verdict(report)]
     return "\n".join(lines)
 
@@ -168,6 +171,7 @@ def render_markdown(report: Report) -> str:
         lines.append(f"- warning: {md.text(warning, table=False)}")
     if report.warnings:
         lines.append("")
+    lines += _cost_markdown(report)
     lines += ["<details><summary>Resources by type</summary>", "", "| count | type |", "| ---: | --- |"]
     lines += [f"| {count} | {md.code(token)} |" for token, count in report.counts_by_type().items()]
     tree = "\n".join(f"{'  ' * depth}{c.name} ({c.type}): {n} resources" for depth, c, n in _tree(report))
@@ -183,6 +187,34 @@ def render_markdown(report: Report) -> str:
               for key, value in sorted(exports.items())]
     lines += ["", "</details>"]
     return "\n".join(lines)
+
+
+# --- cost (python -m preflight cost prints the same estimate in full) ---------------------------------------------
+
+def _cost_json(report: Report) -> dict[str, Any] | None:
+    if report.cost is None:
+        return None
+    if isinstance(report.cost, str):
+        return {"error": report.cost}
+    return report.cost.as_json()
+
+
+def _cost_text(report: Report) -> list[str]:
+    if report.cost is None:
+        return []
+    if isinstance(report.cost, str):
+        return ["", f"Monthly cost: not estimated ({report.cost})."]
+    from .cost import text_lines
+    return [""] + text_lines(report.cost)
+
+
+def _cost_markdown(report: Report) -> list[str]:
+    if report.cost is None:
+        return []
+    if isinstance(report.cost, str):
+        return [f"Monthly cost: not estimated ({md.text(report.cost, table=False)}).", ""]
+    from .cost import markdown_lines
+    return ["<details><summary>Monthly cost</summary>", ""] + markdown_lines(report.cost) + ["", "</details>", ""]
 
 
 RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}

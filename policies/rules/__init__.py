@@ -3,7 +3,7 @@
 
 from pulumi_policy import Policy
 
-from . import ec2, ecs, encryption, iam, kms, network, protection, rds, rds_snapshot, rds_stack, s3, ssm, tls
+from . import budget, ec2, ecs, encryption, iam, kms, network, protection, rds, rds_snapshot, rds_stack, s3, ssm, tls
 from ._base import RuleInfo
 
 ALL_POLICIES: list[Policy] = [
@@ -20,6 +20,7 @@ ALL_POLICIES: list[Policy] = [
     *iam.POLICIES,
     *s3.POLICIES,
     *protection.POLICIES,
+    *budget.POLICIES,
 ]
 
 # name -> metadata (controls, default level, resource types, config schema) for docs and tests.

@@ -6,7 +6,7 @@ from .gate_helpers import gate_json, write_program
 def test_json_report_keys_are_stable(tmp_path):
     _, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path, retention=1)))
     assert set(report) == {"formatVersion", "stack", "project", "source", "policyPack", "summary", "resources",
-                           "violations", "exports", "warnings"}
+                           "violations", "exports", "warnings", "cost"}
     assert report["formatVersion"] == 1
     assert set(report["policyPack"]) == {"name", "version", "config"}
     assert set(report["summary"]) == {"resources", "byType", "violations", "exitCode"}

@@ -1,0 +1,198 @@
+"""Refresh the price table (`policies/rules/prices.json`) from the AWS Price List API, so it does not rot.
+
+    python -m preflight.price_refresh [--region REGION ...] [--item ITEM ...] [--write]
+
+Needs AWS credentials allowed `pricing:GetProducts` (the API answers from us-east-1 for every region). For each
+item and region it asks for the service's on-demand products in that region, keeps the one whose usage type ends with
+the item's usage type (Price List usage types carry a region prefix: `USW2-NatGateway-Hours`), and takes the first
+price tier in USD. An item that matches no product, or several products with different prices, is reported and left
+as it was: the table never gets a figure the API did not give unambiguously. Without --write it only prints what
+would change. A refreshed figure is marked verified, with the offer (service, SKU, effective date) as its source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policies.rules._cost import PRICES_FILE, CostInputError, PriceTable
+
+PRICING_REGION = "us-east-1"  # the Price List query API's endpoint
+
+
+@dataclass(frozen=True)
+class Query:
+    service: str
+    usage_type: str  # suffix of the product's `usagetype` attribute
+    attributes: Mapping[str, str] = field(default_factory=dict)  # server-side TERM_MATCH filters besides the region
+    scale: float = 1.0  # the API quotes per request or per byte-hour unit; the table per million, per 10,000, ...
+
+
+AURORA_PG = {"databaseEngine": "Aurora PostgreSQL"}
+# Usage types as the Price List publishes them; the table's unit is what `scale` converts to.
+QUERIES: dict[str, Query] = {
+    "aurora.instance.db.r6g.large": Query("AmazonRDS", "InstanceUsage:db.r6g.large",
+                                          {**AURORA_PG, "instanceType": "db.r6g.large"}),
+    "aurora.instance.iopt.db.r6g.large": Query("AmazonRDS", "InstanceUsageIOOptimized:db.r6g.large",
+                                               {**AURORA_PG, "instanceType": "db.r6g.large"}),
+    "aurora.acu": Query("AmazonRDS", "Aurora:ServerlessV2Usage", AURORA_PG),
+    "aurora.acu.iopt": Query("AmazonRDS", "Aurora:ServerlessV2IOOptimizedUsage", AURORA_PG),
+    "aurora.storage": Query("AmazonRDS", "Aurora:StorageUsage"),
+    "aurora.storage.iopt": Query("AmazonRDS", "Aurora:IO-OptimizedStorageUsage"),
+    "aurora.io": Query("AmazonRDS", "Aurora:StorageIOUsage", scale=1_000_000),
+    "aurora.backup": Query("AmazonRDS", "Aurora:BackupUsage"),
+    "aurora.performanceInsights.retention": Query("AmazonRDS", "PI_LTR:FMR"),
+    "rdsProxy.vcpu": Query("AmazonRDS", "RDS:ProxyUsage"),
+    "rdsProxy.acu": Query("AmazonRDS", "RDS:ProxyServerlessV2Usage"),
+    "nat.hour": Query("AmazonEC2", "NatGateway-Hours"),
+    "nat.gb": Query("AmazonEC2", "NatGateway-Bytes"),
+    "publicIpv4.hour": Query("AmazonVPC", "PublicIPv4:InUseAddress"),
+    "vpcEndpoint.azHour": Query("AmazonVPC", "VpcEndpoint-Hours"),
+    "vpcEndpoint.gb": Query("AmazonVPC", "VpcEndpoint-Bytes"),
+    "kms.key": Query("awskms", "KMS-Keys"),
+    "kms.requests": Query("awskms", "KMS-Requests", scale=10_000),
+    "logs.ingest": Query("AmazonCloudWatch", "DataProcessing-Bytes"),
+    "logs.storage": Query("AmazonCloudWatch", "TimedStorage-ByteHrs"),
+    "cloudwatch.alarm": Query("AmazonCloudWatch", "CW:AlarmMonitorUsage"),
+    "cloudwatch.alarm.highResolution": Query("AmazonCloudWatch", "CW:HighResAlarmMonitorUsage"),
+    "cloudwatch.metric": Query("AmazonCloudWatch", "CW:MetricMonitorUsage"),
+    "sns.requests": Query("AmazonSNS", "Requests-Tier1", scale=1_000_000),
+    "fargate.x86.vcpu": Query("AmazonECS", "Fargate-vCPU-Hours:perCPU"),
+    "fargate.x86.gb": Query("AmazonECS", "Fargate-GB-Hours"),
+    "fargate.arm.vcpu": Query("AmazonECS", "Fargate-ARM-vCPU-Hours:perCPU"),
+    "fargate.arm.gb": Query("AmazonECS", "Fargate-ARM-GB-Hours"),
+    "ec2.t4g.nano": Query("AmazonEC2", "BoxUsage:t4g.nano", {"operatingSystem": "Linux", "tenancy": "Shared",
+                                                              "preInstalledSw": "NA", "capacitystatus": "Used"}),
+    "ec2.t4g.micro": Query("AmazonEC2", "BoxUsage:t4g.micro", {"operatingSystem": "Linux", "tenancy": "Shared",
+                                                                "preInstalledSw": "NA", "capacitystatus": "Used"}),
+    "ec2.t4g.small": Query("AmazonEC2", "BoxUsage:t4g.small", {"operatingSystem": "Linux", "tenancy": "Shared",
+                                                                "preInstalledSw": "NA", "capacitystatus": "Used"}),
+    "ebs.gp3": Query("AmazonEC2", "EBS:VolumeUsage.gp3"),
+    "alb.hour": Query("AWSELB", "LoadBalancerUsage", {"productFamily": "Load Balancer-Application"}),
+    "alb.lcu": Query("AWSELB", "LCUUsage", {"productFamily": "Load Balancer-Application"}),
+    "ecr.storage": Query("AmazonECR", "TimedStorage-ByteHrs"),
+    "s3.standard": Query("AmazonS3", "TimedStorage-ByteHrs"),
+    "secretsManager.secret": Query("AWSSecretsManager", "AWSSecretsManager-Secrets"),
+    "ssm.advancedParameter": Query("AWSSystemsManager", "PS-Advanced-Param-Tier1"),
+}
+
+
+@dataclass
+class Found:
+    price: float
+    source: str
+
+
+class RefreshError(Exception):
+    """One item that could not be refreshed: the message says which, where and why."""
+
+
+def _products(client: Any, query: Query, region: str) -> Iterable[Mapping[str, Any]]:
+    filters = [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": region}]
+    filters += [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in sorted(query.attributes.items())]
+    token = None
+    while True:
+        kwargs: dict[str, Any] = {"ServiceCode": query.service, "Filters": filters, "FormatVersion": "aws_v1"}
+        if token:
+            kwargs["NextToken"] = token
+        page = client.get_products(**kwargs)
+        for item in page.get("PriceList", []):
+            yield json.loads(item) if isinstance(item, str) else item
+        token = page.get("NextToken")
+        if not token:
+            return
+
+
+def _first_tier(product: Mapping[str, Any]) -> tuple[float, str, str] | None:
+    """(USD price, offer term code, effective date) of the on-demand dimension that starts at 0."""
+    for term in (product.get("terms", {}).get("OnDemand") or {}).values():
+        for dimension in (term.get("priceDimensions") or {}).values():
+            if str(dimension.get("beginRange", "0")) not in ("0", "0.0"):
+                continue
+            usd = (dimension.get("pricePerUnit") or {}).get("USD")
+            if usd is None:
+                continue
+            return float(usd), str(term.get("offerTermCode", "")), str(term.get("effectiveDate", ""))
+    return None
+
+
+def fetch(client: Any, item: str, region: str) -> Found:
+    query = QUERIES.get(item)
+    if query is None:
+        raise RefreshError(f"{item}: no Price List query is defined for this item")
+    matches = []
+    for product in _products(client, query, region):
+        usage = str(product.get("product", {}).get("attributes", {}).get("usagetype", ""))
+        if usage != query.usage_type and not usage.endswith("-" + query.usage_type):
+            continue
+        tier = _first_tier(product)
+        if tier is not None:
+            matches.append((tier, str(product.get("product", {}).get("sku", "")), usage))
+    prices = {round(tier[0], 10) for tier, _sku, _usage in matches}
+    if not matches:
+        raise RefreshError(f"{item} in {region}: no {query.service} product with usage type *{query.usage_type}")
+    if len(prices) > 1:
+        raise RefreshError(f"{item} in {region}: {len(matches)} products match with different prices "
+                           f"({', '.join(f'{p:g}' for p in sorted(prices))}); narrow the query")
+    (price, term, effective), sku, usage = matches[0]
+    return Found(price * query.scale, f"AWS Price List API: {query.service} {usage} SKU {sku} "
+                                      f"(on-demand term {term}, effective {effective[:10]})")
+
+
+def refresh(document: dict[str, Any], client: Any, regions: Sequence[str] | None = None,
+            items: Sequence[str] | None = None, today: str | None = None) -> tuple[list[str], list[str]]:
+    """Update `document` (prices.json content) in place; returns (changes, problems) as printable lines."""
+    PriceTable.from_document(document)  # refuse a malformed table before touching it
+    today = today or dt.datetime.now(dt.UTC).date().isoformat()
+    changes, problems = [], []
+    for entry in document["prices"]:
+        if (regions and entry["region"] not in regions) or (items and entry["item"] not in items):
+            continue
+        try:
+            found = fetch(client, entry["item"], entry["region"])
+        except RefreshError as error:
+            problems.append(str(error))
+            continue
+        if entry.get("price") != found.price:
+            changes.append(f"{entry['item']} {entry['region']}: {entry.get('price')} -> {found.price:g} "
+                           f"{entry['unit']}")
+        entry.update(price=found.price, verified=True, basis="price-list-api", source=found.source, read=today)
+        entry.pop("note", None)
+    return changes, problems
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m preflight.price_refresh", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--region", action="append", help="only this region (repeatable)")
+    parser.add_argument("--item", action="append", help="only this item (repeatable)")
+    parser.add_argument("--table", type=Path, default=PRICES_FILE, help="price table (default: %(default)s)")
+    parser.add_argument("--write", action="store_true", help="write the refreshed table back")
+    args = parser.parse_args(argv)
+    try:
+        document = json.loads(args.table.read_text())
+        import boto3  # only here: the rest of the project never talks to AWS
+        client = boto3.client("pricing", region_name=PRICING_REGION)
+        changes, problems = refresh(document, client, args.region, args.item)
+    except (OSError, ValueError, CostInputError) as error:
+        print(f"price_refresh: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # botocore's NoCredentialsError, ClientError...: one line, no traceback
+        print(f"price_refresh: the Price List API call failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    for line in changes:
+        print(line)
+    for line in problems:
+        print(f"not refreshed: {line}", file=sys.stderr)
+    if args.write:
+        args.table.write_text(json.dumps(document, indent=1) + "\n")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
