@@ -13,6 +13,8 @@ import string
 from collections.abc import Callable
 from typing import Any
 
+from .engine import Secret
+
 ACCOUNT_ID = "123456789012"
 
 # The parts of a token: "aws:rds/cluster:Cluster" -> package "aws", module "rds", type "Cluster".
@@ -321,11 +323,32 @@ def _partition(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
     return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws"}
 
 
+# AWS's public parameters (latest AMIs, regions, services) are all String parameters, readable by every account.
+PUBLIC_PARAMETERS = "/aws/service/"
+
+
 def _ssm_get_parameter(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
+    """`value` is the provider's sensitive field: a parameter of our own may be a SecureString, read decrypted, so its
+    value comes back secret (and the engine records it as a secret read at deploy time). A public parameter is
+    known to be a String: plain, as `insecureValue` always is."""
     name = args.get("name", "")
     value = f"ami-{stable_hex(name)}" if "/ami/" in name or "ami" in name else f"mock-value-of-{name}"
-    return {"id": name, "name": name, "value": value, "insecureValue": value, "type": "String",
-            "version": 1, "arn": f"arn:aws:ssm:{cloud.region}:{ACCOUNT_ID}:parameter{name}", "withDecryption": True}
+    secret = not name.startswith(PUBLIC_PARAMETERS) and args.get("withDecryption", True) is not False
+    return {"id": name, "name": name, "value": Secret(value) if secret else value, "insecureValue": value,
+            "type": "String", "version": 1, "arn": f"arn:aws:ssm:{cloud.region}:{ACCOUNT_ID}:parameter{name}",
+            "withDecryption": True}
+
+
+def _secret_version(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
+    """secretsmanager.get_secret_version: the secret string comes back secret, as the provider marks it."""
+    secret_id = str(args.get("secretId", ""))
+    arn = secret_id if secret_id.startswith("arn:") else \
+        f"arn:aws:secretsmanager:{cloud.region}:{ACCOUNT_ID}:secret:{secret_id}-{stable_hex(secret_id, 6)}"
+    version = args.get("versionId") or stable_hex(secret_id + "version", 32)
+    return {"id": f"{arn}|{args.get('versionStage') or 'AWSCURRENT'}", "arn": arn, "secretId": secret_id,
+            "secretString": Secret(f"mock-secret-string-of-{secret_id}"),
+            "secretBinary": Secret(""), "versionId": version, "versionStage": args.get("versionStage") or "AWSCURRENT",
+            "versionStages": ["AWSCURRENT"], "createdDate": "2026-01-01T00:00:00Z"}
 
 
 def _one_or_list(values: list[Any]) -> Any:
@@ -369,4 +392,5 @@ _INVOKES: dict[str, Callable[[MockCloud, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getPartition:getPartition": _partition,
     "aws:ssm/getParameter:getParameter": _ssm_get_parameter,
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
+    "aws:secretsmanager/getSecretVersion:getSecretVersion": _secret_version,
 }

@@ -3,7 +3,7 @@
 
 from pulumi_policy import Policy
 
-from . import ec2, ecs, encryption, iam, kms, network, protection, rds, rds_stack, ssm, tls
+from . import ec2, ecs, encryption, iam, kms, network, protection, rds, rds_stack, secrets, ssm, tls
 from ._base import RuleInfo
 
 ALL_POLICIES: list[Policy] = [
@@ -18,6 +18,7 @@ ALL_POLICIES: list[Policy] = [
     *ecs.POLICIES,
     *iam.POLICIES,
     *protection.POLICIES,
+    *secrets.POLICIES,
 ]
 
 # name -> metadata (controls, default level, resource types, config schema) for docs and tests.
