@@ -245,16 +245,19 @@ def _json(text: str) -> Any:
 
 
 def _matches(text: str, secrets: Sequence[KnownSecret], depth: int) -> Iterator[tuple[KnownSecret, str]]:
+    """Each secret found in `text` once: in the first spelling that matches, else inside the base64 `text` is."""
+    missing = []
     for secret in secrets:
-        for how, needle in _spellings(secret.plaintext):
-            if needle in text:
-                yield secret, how
-                break
-    if depth >= _MAX_DEPTH:
+        how = next((how for how, needle in _spellings(secret.plaintext) if needle in text), None)
+        if how is None:
+            missing.append(secret)
+        else:
+            yield secret, how
+    if depth >= _MAX_DEPTH or not missing:
         return
     decoded = _decoded(text)
     if decoded is not None:
-        for secret, how in _matches(decoded, secrets, depth + 1):
+        for secret, how in _matches(decoded, missing, depth + 1):
             yield secret, f"{how}, inside base64"
 
 
