@@ -731,7 +731,9 @@ def _secret_calls(note: Callable[..., None], program_dir: Path) -> Iterator[None
 
     def secret(val: Any) -> Any:
         output = make_secret(val)
-        where = f"Output.secret at {_call_site(program_dir)}"
+        # A provider SDK wraps the inputs its schema marks secret (a master password) itself.
+        by_provider = Path(sys._getframe(1).f_code.co_filename).parent.parent.name.startswith("pulumi_")
+        where = f"{'a secret input' if by_provider else 'Output.secret'} at {_call_site(program_dir)}"
 
         def record(value: Any) -> Any:
             for leaf in _string_leaves(value):
@@ -749,18 +751,33 @@ def _secret_calls(note: Callable[..., None], program_dir: Path) -> Iterator[None
 
 
 def _call_site(program_dir: Path) -> str:
-    """The innermost frame outside the Pulumi SDK and this engine: `components/aurora.py:155`."""
-    import pulumi
-
-    skipped = (str(Path(pulumi.__file__).parent), __file__)
+    """Where the program made the call: the innermost frame in the program's directory (`components/aurora.py:155`),
+    else the innermost outside the Pulumi SDKs and this engine."""
+    frames = []
     frame = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename.startswith(skipped):
+    while frame is not None:
+        frames.append(frame)
         frame = frame.f_back
-    if frame is None:
+    inside = [f for f in frames if _is_inside(f.f_code.co_filename, program_dir) and "/.venv/" not in
+              f.f_code.co_filename]
+    outside = [f for f in frames if not _is_machinery(f.f_code.co_filename)]
+    chosen = (inside or outside or [None])[0]
+    if chosen is None:
         return "an unknown place"
-    path = Path(frame.f_code.co_filename)
+    path = Path(chosen.f_code.co_filename)
     shown = path.relative_to(program_dir) if _is_inside(str(path), program_dir) else path.name
-    return f"{shown}:{frame.f_lineno}"
+    return f"{shown}:{chosen.f_lineno}"
+
+
+def _is_machinery(filename: str) -> bool:
+    """A frame of the Python standard library, a Pulumi SDK (pulumi, pulumi_aws, ...) or this engine."""
+    if filename == __file__:
+        return True
+    parts = Path(filename).parts
+    if "site-packages" in parts:
+        package = parts[parts.index("site-packages") + 1:][:1]
+        return bool(package) and package[0].startswith("pulumi")
+    return _is_inside(filename, Path(os.__file__).parent)
 
 
 def _merged(secrets: list[KnownSecret]) -> tuple[KnownSecret, ...]:
