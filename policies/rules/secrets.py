@@ -19,6 +19,7 @@ import functools
 import gzip
 import json
 import re
+import shlex
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -195,7 +196,9 @@ def _spellings(secret: str) -> tuple[tuple[str, str], ...]:
     candidates = [
         ("as written", secret),
         ("URL-encoded", quote(secret, safe="")),
+        ("URL-encoded", quote(secret)),  # urllib's default keeps "/"
         ("form-encoded", quote_plus(secret)),
+        ("shell-quoted", shlex.quote(secret)),
         ("JSON-escaped", json.dumps(secret)[1:-1]),
         ("base64", base64.b64encode(raw).decode().rstrip("=")),
         ("base64url", base64.urlsafe_b64encode(raw).decode().rstrip("=")),
@@ -346,6 +349,10 @@ def _plain_text(props: Mapping[str, Any], args: ResourceValidationArgs) -> Itera
     def skip(path: tuple[Any, ...]) -> bool:
         return secret_accepting(args.resource_type, path, plain, secret_outputs)
 
+    # The logical name is in the URN, which Pulumi and the provider's autonaming show everywhere.
+    for secret, how in _matches(args.name, secrets, 0):
+        spelled = "" if how == "as written" else f" ({how})"
+        yield f"the resource's name holds the secret from {secret.origin}{spelled}; name it without the secret."
     reported: set[tuple[str, str]] = set()
     for finding in find(plain, secrets, skip):
         # A value the program itself wrapped with Output.secret and passed as a whole property (user_data=

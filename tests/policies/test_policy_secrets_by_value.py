@@ -4,6 +4,7 @@ way into a plain-text property, the properties that may hold it, and what the ru
 import base64
 import gzip
 import json
+import shlex
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -42,6 +43,7 @@ def plain_text(type_, props, context=CONTEXT, **extra):
 @pytest.mark.parametrize(("value", "how"), [
     (f"host=db password={PASSWORD}", ""),
     (f"postgres://app:{quote(PASSWORD, safe='')}@db/app", " (URL-encoded)"),
+    (f"postgres://app:{quote(PASSWORD)}@db/app", " (URL-encoded)"),
     (f"user=app&password={quote_plus(PASSWORD)}", " (form-encoded)"),
     (base64.b64encode(PASSWORD.encode()).decode(), " (base64)"),
     (base64.urlsafe_b64encode(PASSWORD.encode()).decode().rstrip("="), " (base64url)"),
@@ -49,13 +51,22 @@ def plain_text(type_, props, context=CONTEXT, **extra):
     # Not aligned to 3 bytes: the secret's own base64 is not a substring of this one, only decoding finds it.
     (base64.b64encode(f"[client]\npassword = {PASSWORD}\n".encode()).decode(), " (as written, inside base64)"),
     (json.dumps({"db": {"password": PASSWORD}}), ""),  # JSON inside the JSON: searched as the structure
-], ids=["dsn", "url-encoded", "form-encoded", "base64", "base64url", "hex", "inside-base64", "json-in-json"])
+], ids=["dsn", "url-encoded", "url-encoded-keeping-slash", "form-encoded", "base64", "base64url", "hex",
+        "inside-base64", "json-in-json"])
 def test_each_spelling_of_the_secret_in_a_task_environment_is_found(value, how):
     [message] = plain_text(TASK, task(value))
     path = "containerDefinitions[web].environment[SETTING].value"
     if value.startswith("{"):
         path += ".db.password"
     assert message == f"{path} holds the secret from secure config app:dbPassword{how}{FIX}"
+
+
+def test_a_shell_quoted_secret_is_found():
+    quoted = SecretContext((KnownSecret("it's-a-secret", "secure config app:token", source=True),))
+    script = f"#!/bin/sh\nrun --token {shlex.quote(quoted.secrets[0].plaintext)}\n"
+    assert "it's-a-secret" not in script
+    [message] = plain_text(INSTANCE, {"userData": script}, quoted)
+    assert message.startswith("userData holds the secret from secure config app:token (shell-quoted);")
 
 
 def test_a_json_escaped_secret_in_text_that_is_not_json_is_found():
@@ -75,6 +86,12 @@ def test_tags_descriptions_and_names_of_any_aws_type_are_searched():
     props = {"description": f"owner pw {PASSWORD}", "tags": {"Note": PASSWORD}, "name": f"x-{PASSWORD}"}
     messages = plain_text("aws:sns/topic:Topic", props)
     assert [m.split(" holds")[0] for m in messages] == ["description", "tags.Note", "name"]
+
+
+def test_a_secret_in_the_resource_name_is_found():
+    messages = plain_text("aws:sns/topic:Topic", {}, name=f"alerts-{quote(PASSWORD, safe='')}")
+    assert messages == ["the resource's name holds the secret from secure config app:dbPassword (URL-encoded); "
+                        "name it without the secret."]
 
 
 def test_every_secret_found_in_one_property_is_reported_once_each():
