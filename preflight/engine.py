@@ -835,13 +835,28 @@ def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
                        resources=monitor.recorded(order), exports=monitor.exports, logs=list(logs.messages),
                        secrets=_merged([*secure_config_secrets(config), *monitor.secrets]))
     if error is not None:
-        error.resources = run.resources
-        raise error
-    errors = [message for level, message in run.logs if level == "error"]
+        # A program that fails while handling a secret may name it (a validation message quoting the value).
+        redacted = ProgramError(redact(str(error), run.secrets), error.kind)
+        redacted.resources = run.resources
+        raise redacted from None
+    errors = [redact(message, run.secrets) for level, message in run.logs if level == "error"]
     if errors:
         # pulumi.log.error fails a real `pulumi up` even when the program returns normally.
         raise ProgramError("the program logged errors:\n" + "\n".join(errors), "program")
     return run
+
+
+# Shorter known secrets are left in messages: replacing every "5432" or "admin" would garble them. The same minimum
+# as the policy pack's secrets rules (policies/rules/secrets.py MIN_SECRET_LENGTH), for the same reason.
+_REDACT_MIN = 8
+
+
+def redact(text: str, secrets: tuple[KnownSecret, ...]) -> str:
+    """`text` with every known secret (and every secure placeholder) replaced by the mask, longest first."""
+    for secret in sorted((s for s in secrets if s.secret), key=lambda s: -len(s.plaintext)):
+        if len(secret.plaintext) >= _REDACT_MIN:
+            text = text.replace(secret.plaintext, MASK)
+    return re.sub(rf"{re.escape(SECURE_PLACEHOLDER)}-[0-9a-f]{{12}}", MASK, text)
 
 
 def _entry_point(program_dir: Path, project: Mapping[str, Any]) -> Path:

@@ -477,3 +477,24 @@ def test_conceal_masks_plain_strings_that_leak_and_leaves_the_rest():
     assert mask_secrets(concealed) == {"env": [{"name": "A", "value": "[secret]"}, {"name": "B", "value": "fine"}],
                                        "n": 3, "s": "[secret]"}
     assert value["env"][0]["value"] == "x=hunter2hunter2"  # a copy: the run's record is unchanged
+
+
+def test_a_program_error_never_repeats_a_secret(tmp_path):
+    body = ("import pulumi_random as random\n"
+            "c = pulumi.Config()\n"
+            "pw = random.RandomPassword('pw', length=20, special=False)\n"
+            "def fail(values):\n"
+            "    raise ValueError(f'password {values[0]} or {values[1]} is not allowed')\n"
+            "pulumi.Output.all(c.require_secret('token'), pw.result).apply(fail)\n")
+    with pytest.raises(ProgramError) as caught:
+        run_stack("s", write_program(tmp_path, body, "config:\n  probe:token:\n    secure: AAAB\n"))
+    assert str(caught.value) == "ValueError: password [secret] or [secret] is not allowed (at __main__.py:7)"
+    assert caught.value.kind == "program"
+
+
+def test_a_logged_error_never_repeats_a_secret(tmp_path):
+    body = ("c = pulumi.Config()\n"
+            "c.require_secret('token').apply(lambda t: pulumi.log.error(f'token {t} was refused'))\n")
+    with pytest.raises(ProgramError) as caught:
+        run_stack("s", write_program(tmp_path, body, "config:\n  probe:token:\n    secure: AAAB\n"))
+    assert str(caught.value) == "the program logged errors:\ntoken [secret] was refused"
