@@ -162,6 +162,8 @@ SECRET_ACCEPTING: Mapping[str, tuple[tuple[str, ...], ...]] = {
     "aws:opensearch/domain:Domain": (("advancedSecurityOptions", "masterUserOptions", "masterUserPassword"),),
     "aws:kms/ciphertext:Ciphertext": (("plaintext",), ("plaintextWo",)),
     "aws:directoryservice/directory:Directory": (("password",),),
+    # The provider's credentials; its defaultTags land on every resource, in plain text.
+    "pulumi:providers:aws": (("accessKey",), ("secretKey",), ("token",), ("assumeRoleWithWebIdentity",)),
 }
 PARAMETER = "aws:ssm/parameter:Parameter"
 # An SSM parameter's value is secret only as a SecureString; the SDK marks `value` secret for every type, but AWS
@@ -422,10 +424,11 @@ def _hard_coded_password(props: Mapping[str, Any], args: ResourceValidationArgs)
 
 
 class _AnyAwsResourceRule(ResourceRule):
-    """A resource rule for every `aws:` type: a secret can land in a tag or description of anything."""
+    """A resource rule for every `aws:` type and the AWS provider: a secret can land in a tag or description of
+    anything, and the provider's default tags on everything."""
 
     def _validate(self, args: ResourceValidationArgs, report: Any) -> None:
-        if args.resource_type.startswith("aws:"):
+        if args.resource_type.startswith("aws:") or args.resource_type == "pulumi:providers:aws":
             for message in self._check(args.props, args):
                 report(message, None)
 

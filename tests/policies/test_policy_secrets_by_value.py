@@ -135,6 +135,12 @@ def test_a_provider_declared_secret_property_of_an_unlisted_type_may_hold_it_but
     assert [m.split(" holds")[0] for m in messages] == ["containerDefinitions"]
 
 
+def test_the_aws_provider_default_tags_are_plain_text_but_its_credentials_are_not():
+    props = {"region": "us-east-1", "secretKey": PASSWORD, "defaultTags": {"tags": {"Owner": PASSWORD}}}
+    messages = plain_text("pulumi:providers:aws", props)
+    assert [m.split(" holds")[0] for m in messages] == ["defaultTags.tags.Owner"]
+
+
 def test_secret_names_do_not_exempt_plain_text_places():
     props = {"tags": {"password": PASSWORD}, "environment": {"variables": {"DB_PASSWORD": PASSWORD}}}
     messages = plain_text("aws:lambda/function:Function", props)

@@ -75,6 +75,10 @@ aws.ec2.SecurityGroup("leak", vpc_id="vpc-0123", tags=tags,
 aws.ssm.Parameter("leak", name="/app/database-url", type="String", tags=tags,
                   value=generated.apply(lambda p: f"postgres://app:{urllib.parse.quote(p, safe='')}@db:5432/app"))
 ''', "leak", "value"),
+    "provider-default-tags": ('''
+aws.Provider("leak", region="us-east-1",
+             default_tags={"tags": config_password.apply(lambda p: {"Environment": "development", "Owner": p})})
+''', "leak", "defaultTags.tags.Owner"),
     "export-not-secret": ('''
 pulumi.export("connection", pulumi.Output.unsecret(config_password.apply(lambda p: f"host=db password={p}")))
 ''', "", "export connection"),
