@@ -252,8 +252,11 @@ def _json(text: str) -> Any:
 def _matches(text: str, secrets: Sequence[KnownSecret], depth: int) -> Iterator[tuple[KnownSecret, str]]:
     """Each secret found in `text` once: in the first spelling that matches, else inside the base64 `text` is."""
     missing = []
+    folded = text.casefold()
     for secret in secrets:
         how = next((how for how, needle in _spellings(secret.plaintext) if needle in text), None)
+        if how is None and secret.plaintext.casefold() in folded:
+            how = "in another case"  # .upper() or .lower() hides nothing of a secret of 8+ characters
         if how is None:
             missing.append(secret)
         else:

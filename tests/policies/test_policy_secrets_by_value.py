@@ -48,10 +48,11 @@ def plain_text(type_, props, context=CONTEXT, **extra):
     (base64.b64encode(PASSWORD.encode()).decode(), " (base64)"),
     (base64.urlsafe_b64encode(PASSWORD.encode()).decode().rstrip("="), " (base64url)"),
     (PASSWORD.encode().hex(), " (hex)"),
+    (f"password={PASSWORD.upper()}", " (in another case)"),
     # Not aligned to 3 bytes: the secret's own base64 is not a substring of this one, only decoding finds it.
     (base64.b64encode(f"[client]\npassword = {PASSWORD}\n".encode()).decode(), " (as written, inside base64)"),
     (json.dumps({"db": {"password": PASSWORD}}), ""),  # JSON inside the JSON: searched as the structure
-], ids=["dsn", "url-encoded", "url-encoded-keeping-slash", "form-encoded", "base64", "base64url", "hex",
+], ids=["dsn", "url-encoded", "url-encoded-keeping-slash", "form-encoded", "base64", "base64url", "hex", "upper",
         "inside-base64", "json-in-json"])
 def test_each_spelling_of_the_secret_in_a_task_environment_is_found(value, how):
     [message] = plain_text(TASK, task(value))
