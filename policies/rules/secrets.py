@@ -73,8 +73,8 @@ class SecretContext:
         password, a SecureString value: whatever the program wrote there is a secret, literal or not). Resources are
         duck-typed: `type`, `name`, `inputs`, `additional_secret_outputs`."""
         found: dict[str, KnownSecret] = {}
-        for secret in known:
-            _keep(found, secret)
+        # The property a value sits in names it better than the line that wrapped it, so those come first (a
+        # source still names it whatever the order).
         for resource in resources:
             if getattr(resource, "external", False):
                 continue
@@ -84,6 +84,8 @@ class SecretContext:
                 if isinstance(value, str) and secret_accepting(resource.type, path, inputs, secret_outputs):
                     short = resource.type.split(":")[-1]
                     _keep(found, KnownSecret(value, f"{short} '{resource.name}' {_render(path, inputs)}"))
+        for secret in known:
+            _keep(found, secret)
         return cls(tuple(found.values()), exports)
 
     @property

@@ -257,8 +257,8 @@ def test_values_in_secret_places_join_the_known_secrets_and_a_source_names_them(
     read = Resource(urn="urn:x", type=CLUSTER, name="legacy", inputs={"masterPassword": "someone-elses-pw"})
     read.external = True
     context = SecretContext.of([FROM_CONFIG], [cluster, parameter, plain, read])
-    assert [(s.origin, s.source) for s in context.secrets] == [
-        ("secure config app:dbPassword", True), ("Cluster 'db' masterPassword", False)]
+    assert sorted((s.origin, s.source) for s in context.secrets) == [
+        ("Cluster 'db' masterPassword", False), ("secure config app:dbPassword", True)]
     assert context.leaks(f"x {quote(PASSWORD, safe='')} y") and not context.leaks("postgres://db/app")
 
 

@@ -245,3 +245,19 @@ def test_a_master_password_from_a_secret_source_passes(tmp_path, password):
     body = body.replace('pulumi.export("masterPassword", cluster.master_password)\n', "")
     code, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path, body=body)))
     assert (code, report["violations"]) == (0, [])
+
+
+def test_a_hard_coded_password_that_also_leaks_fails_both_ways(tmp_path):
+    """Nothing marks the literal secret but its place: being a master password makes it a known secret."""
+    body = PROGRAM.format(**SAFE).replace(SECURE_MASTER, 'master_password="correct-horse-battery"')
+    body = body.replace('"environment": [{"name": "PGHOST", "value": "db"}]',
+                        '"environment": [{"name": "PGHOST", "value": "db"}, {"name": "DB", "value": '
+                        '"host=db password=correct-horse-battery"}]')
+    assert "password=correct-horse-battery" in body
+    directory = write_program(tmp_path, body=body)
+    code, report = gate_json("--stack", "test", "--program", str(directory))
+    assert (code, mandatory(report)) == (1, [(HARD_CODED, "db"), (PLAIN_TEXT, "app")])
+    [leak] = [v["message"] for v in report["violations"] if v["policy"] == PLAIN_TEXT]
+    assert "containerDefinitions[app].environment[DB].value holds the secret from Cluster 'db' masterPassword;" in leak
+    _, out, err = run_gate("--stack", "test", "--program", str(directory))
+    assert "correct-horse-battery" not in json.dumps(report) + out + err
