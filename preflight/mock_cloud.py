@@ -6,6 +6,7 @@ names and ARNs. That is what lets `preflight diff` compare two reports, and test
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import random
@@ -127,6 +128,7 @@ def generate_password(inputs: dict[str, Any], rng: random.Random) -> str:
 
 # ---- per-type computed outputs --------------------------------------------------------------------------------
 _ID_PREFIXES = {
+    "aws:iam/accessKey:AccessKey": "AKIA",
     "aws:ec2/vpc:Vpc": "vpc",
     "aws:ec2/subnet:Subnet": "subnet",
     "aws:ec2/securityGroup:SecurityGroup": "sg",
@@ -252,7 +254,15 @@ def _iam_role(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], re
     outputs.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role}", uniqueId=f"AROA{stable_hex(urn, 17).upper()}")
 
 
+def _access_key(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    """An IAM access key: its secret (and SMTP password) exist only in outputs, declared secret by the SDK."""
+    outputs.update(secret=base64.b64encode(bytes.fromhex(stable_hex(urn + "secret", 60))).decode(),
+                   sesSmtpPasswordV4=base64.b64encode(bytes.fromhex(stable_hex(urn + "smtp", 64))).decode(),
+                   status=outputs.get("status") or "Active")
+
+
 _RESOURCE_OUTPUTS: dict[str, Handler] = {
+    "aws:iam/accessKey:AccessKey": _access_key,
     "aws:ec2/vpc:Vpc": _vpc,
     "aws:ec2/instance:Instance": _instance,
     "aws:ec2/natGateway:NatGateway": _nat,

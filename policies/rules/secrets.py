@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import gzip
 import json
 import re
 import shlex
@@ -233,7 +232,7 @@ def _decoded(text: str) -> str | None:
     if data[:2] == b"\x1f\x8b":
         try:
             data = zlib.decompressobj(wbits=31).decompress(data, _MAX_DECODED)
-        except (OSError, zlib.error, gzip.BadGzipFile):
+        except zlib.error:
             return None
     try:
         return data.decode("utf-8")

@@ -261,3 +261,18 @@ def test_a_hard_coded_password_that_also_leaks_fails_both_ways(tmp_path):
     assert "containerDefinitions[app].environment[DB].value holds the secret from Cluster 'db' masterPassword;" in leak
     _, out, err = run_gate("--stack", "test", "--program", str(directory))
     assert "correct-horse-battery" not in json.dumps(report) + out + err
+
+
+def test_an_access_key_secret_in_a_task_environment_is_found(tmp_path):
+    """The key's secret exists only as the provider's secret output: known although the program never touched it."""
+    snippet = '''
+user = aws.iam.User("deployer", tags=tags)
+access_key = aws.iam.AccessKey("deployer", user=user.name)
+aws.ecs.TaskDefinition("leak", family="leak", container_definitions=access_key.secret.apply(lambda s: json.dumps([{
+    "name": "web", "image": "web:1", "logConfiguration": {"logDriver": "awslogs"},
+    "environment": [{"name": "UPLOADS", "value": f"s3://uploads?secret={s}"}]}])))
+'''
+    code, report = gate_json("--stack", "test", "--program", str(program(tmp_path, snippet)))
+    assert (code, mandatory(report)) == (1, [(PLAIN_TEXT, "leak")])
+    assert ("containerDefinitions[web].environment[UPLOADS].value holds the secret from AccessKey 'deployer' secret;"
+            in report["violations"][0]["message"])
