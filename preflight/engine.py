@@ -10,6 +10,8 @@ The tests and `python -m preflight` both use it. Compared with the stock `pulumi
 - treats `additionalSecretOutputs` (and secret inputs) as secret outputs, as the engine does;
 - gives computed outputs a plausible, deterministic shape in the resource's region (see mock_cloud.py);
 - captures the stack's exports and component outputs, with secrets kept as `Secret`;
+- knows which plaintexts are secret and where each came from (`StackRun.secrets`: a placeholder per `secure:` config
+  key, secret outputs, secret invoke results, every `Output.secret` value), for the pack's secrets-by-value rules;
 - lists resources in program order, so runs are identical whatever the thread or hash-seed scheduling;
 - resets the runtime before and after each run, so runs do not depend on each other or on their order.
 docs/architecture.md ("The offline engine") says where it still differs from a real `pulumi preview`.

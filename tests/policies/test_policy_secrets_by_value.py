@@ -83,6 +83,12 @@ def test_gzip_compressed_base64_user_data_is_decoded():
         f"userData holds the secret from secure config app:dbPassword (as written, inside base64){FIX}"]
 
 
+def test_broken_gzip_and_binary_base64_are_ignored_not_fatal():
+    broken = base64.b64encode(b"\x1f\x8b" + bytes(range(200))).decode()
+    binary = base64.b64encode(bytes(range(256))).decode()
+    assert plain_text(INSTANCE, {"userData": broken, "tags": {"Blob": binary}}) == []
+
+
 def test_tags_descriptions_and_names_of_any_aws_type_are_searched():
     props = {"description": f"owner pw {PASSWORD}", "tags": {"Note": PASSWORD}, "name": f"x-{PASSWORD}"}
     messages = plain_text("aws:sns/topic:Topic", props)
