@@ -194,6 +194,19 @@ aws.ssm.Parameter("leak", name="/app/settings", type="String", tags=tags,
     ]
 
 
+def test_a_string_parameter_value_is_no_secret_although_the_sdk_marks_it_so(tmp_path):
+    """pulumi_aws wraps every parameter value in Output.secret; an endpoint in a String parameter and in user data
+    is no leak."""
+    snippet = '''
+aws.ssm.Parameter("endpoint", name="/app/db-endpoint", type="String", value=cluster.endpoint, tags=tags)
+aws.ec2.Instance("bastion", ami="ami-0123456789abcdef0", instance_type="t4g.micro", tags=tags,
+    metadata_options={"http_tokens": "required"}, root_block_device={"encrypted": True},
+    user_data=cluster.endpoint.apply(lambda e: f"#!/bin/sh\\necho 'host={e}' > /etc/db.conf\\n"))
+'''
+    code, report = gate_json("--stack", "test", "--program", str(program(tmp_path, snippet)))
+    assert (code, report["violations"]) == (0, [])
+
+
 def test_public_aws_parameters_are_not_secrets(tmp_path):
     """The latest-AMI parameters are String parameters every account reads: an AMI id in user data is fine."""
     snippet = '''
