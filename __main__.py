@@ -5,11 +5,11 @@ This is the only module that knows every component; components take what they ne
 
 import pulumi
 
-from components.app import AppService, AppServiceArgs, DatabaseConnection
+from components.app import AppService, AppServiceArgs, DatabaseConnection, app_log_group_name
 from components.aurora import AuroraCluster, AuroraClusterArgs, DatabaseNetwork
 from components.bastion import Bastion, BastionArgs, DatabaseAccess
 from components.kms import EncryptionKey, EncryptionKeyArgs
-from components.network import Network, NetworkArgs
+from components.network import Network, NetworkArgs, flow_log_group_name
 from components.settings import load_from_pulumi_config
 
 # Every problem in Pulumi.<stack>.yaml is reported here, at once, before any resource is registered.
@@ -21,7 +21,8 @@ platform_key = EncryptionKey("platform", EncryptionKeyArgs(
     description=f"{settings.project}/{settings.stack}: logs and volumes",
     alias=f"{settings.project}-{settings.stack}-platform",
     tags=tags,
-    allow_cloudwatch_logs=True,
+    # CloudWatch Logs may use it for exactly these groups: the network's flow logs and the application's logs.
+    log_group_names=[flow_log_group_name("network")] + ([app_log_group_name("app")] if settings.app else []),
     protect=settings.is_production,
 ))
 

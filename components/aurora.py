@@ -19,7 +19,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from . import aurora_monitoring as monitoring
-from .aurora_proxy import AuroraProxy
+from .aurora_proxy import AuroraProxy, proxy_log_group_name, proxy_name_of
 from .kms import EncryptionKey, EncryptionKeyArgs
 from .settings.database import DatabaseSettings
 
@@ -69,6 +69,11 @@ def instance_zones(zones: Sequence[str], count: int) -> list[str]:
     return [zones[0]] + [order[i % len(order)] for i in range(count - 1)]
 
 
+def instance_identifier(cluster: str, index: int) -> str:
+    """The identifier of the cluster's instance number `index` (0: the writer): `<cluster>-1`, `<cluster>-2`, ..."""
+    return f"{cluster}-{index + 1}"
+
+
 class AuroraCluster(pulumi.ComponentResource):
     engine: str
     port: int
@@ -110,7 +115,9 @@ class AuroraCluster(pulumi.ComponentResource):
                             f"password, database logs and events",
                 alias=f"{args.project}-{args.stack}-database",
                 tags=self._tags,
-                allow_cloudwatch_logs=True,
+                # Exactly the groups RDS writes the log exports (and the proxy's log) to, named in advance.
+                log_group_names=[*monitoring.log_group_names(self.identifier, settings)]
+                + ([proxy_log_group_name(proxy_name_of(self.identifier))] if settings.proxy.enabled else []),
                 # RDS event notifications and CloudWatch alarms publish to the encrypted SNS topic.
                 allow_services=["events.rds.amazonaws.com", "cloudwatch.amazonaws.com"],
                 protect=protect,
@@ -165,7 +172,9 @@ class AuroraCluster(pulumi.ComponentResource):
         # ---- observability created before the cluster ---------------------------------------------------------
         self.log_groups = monitoring.log_groups(name, self.identifier, settings, self.kms_key_arn, self._tags, child,
                                                 protect=protect)
-        self.monitoring_role = monitoring.monitoring_role(name, self._partition, self._tags, child)
+        self.monitoring_role = monitoring.monitoring_role(
+            name, self._partition, self._region, self._account_id,
+            [instance_identifier(self.identifier, index) for index in range(1 + settings.readers)], self._tags, child)
 
         # ---- global database ----------------------------------------------------------------------------------
         self.global_cluster: aws.rds.GlobalCluster | None = None
@@ -315,7 +324,7 @@ class AuroraCluster(pulumi.ComponentResource):
                           performance_insights_retention_period=settings.performance_insights_retention_days)
             instances.append(aws.rds.ClusterInstance(
                 f"{name}-{index + 1}",
-                identifier=f"{self.identifier}-{index + 1}",
+                identifier=instance_identifier(self.identifier, index),
                 cluster_identifier=self.cluster.id,
                 engine=self.cluster.engine,
                 engine_version=self.cluster.engine_version,
@@ -379,20 +388,18 @@ class AuroraCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self))
 
     def grant_password_read(self, name: str, role: aws.iam.Role) -> aws.iam.RolePolicy:
-        """An inline policy on `role` to read exactly the master password and decrypt it with exactly its key."""
+        """An inline policy on `role` to read exactly the master password and decrypt exactly it: `kms:Decrypt` on
+        exactly its key, only through the service that holds it (`kms:ViaService`) and only for that parameter or
+        secret (the encryption context the service sends: `PARAMETER_ARN` for SSM, `SecretARN` for Secrets
+        Manager)."""
         if self.password_parameter_arn is not None:
-            actions: str | list[str] = ["ssm:GetParameters", "ssm:GetParameter"]
-            password = self.password_parameter_arn
+            service, password = "ssm", self.password_parameter_arn
         elif self._settings.manage_master_user_password:
-            actions, password = "secretsmanager:GetSecretValue", self._master_secret_arn()
+            service, password = "secretsmanager", self._master_secret_arn()
         else:
             raise ValueError(f"{self.identifier} is a global database secondary: its password lives with the primary")
-        document = pulumi.Output.all(password, self.kms_key_arn).apply(
-            lambda values: json.dumps({"Version": "2012-10-17", "Statement": [
-                {"Sid": "ReadTheDatabasePassword", "Effect": "Allow", "Action": actions, "Resource": values[0]},
-                {"Sid": "DecryptTheDatabasePassword", "Effect": "Allow", "Action": "kms:Decrypt",
-                 "Resource": values[1]},
-            ]}))
+        document = pulumi.Output.all(password, self.kms_key_arn, self._region).apply(
+            lambda values: json.dumps(password_read_policy(service, *values)))
         return aws.iam.RolePolicy(f"{self._name}-{name}-password-read", role=role.id, policy=document,
                                   opts=pulumi.ResourceOptions(parent=self))
 
@@ -411,3 +418,23 @@ class AuroraCluster(pulumi.ComponentResource):
             }]}))
         return aws.iam.RolePolicy(f"{self._name}-{name}-connect", role=role.id, policy=document,
                                   opts=pulumi.ResourceOptions(parent=self))
+
+
+# What reading the password needs from each service that can hold it: the read actions, and the encryption context
+# key the service sends to KMS with the parameter's or secret's ARN ("AWS KMS encryption for Parameter Store
+# SecureString parameters"; "Secret encryption and decryption in AWS Secrets Manager").
+PASSWORD_READ = {
+    "ssm": (["ssm:GetParameter", "ssm:GetParameters"], "kms:EncryptionContext:PARAMETER_ARN"),
+    "secretsmanager": (["secretsmanager:GetSecretValue"], "kms:EncryptionContext:SecretARN"),
+}
+
+
+def password_read_policy(service: str, password_arn: str, key_arn: str, region: str) -> dict:
+    """Read exactly `password_arn`; decrypt with exactly `key_arn`, through `service` only, for that ARN only."""
+    actions, context_key = PASSWORD_READ[service]
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ReadTheDatabasePassword", "Effect": "Allow", "Action": actions, "Resource": password_arn},
+        {"Sid": "DecryptTheDatabasePassword", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn,
+         "Condition": {"StringEquals": {"kms:ViaService": f"{service}.{region}.amazonaws.com",
+                                        context_key: password_arn}}},
+    ]}

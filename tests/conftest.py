@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 from functools import cache
 from pathlib import Path
@@ -46,3 +48,16 @@ def evaluate():
     def _evaluate(stack: str, overrides: dict | None = None, program_dir: Path = REPO_ROOT) -> StackRun:
         return run_stack(stack, program_dir, overrides)
     return _evaluate
+
+
+def needs_tool(path: str | None, name: str, install: str):
+    """Skip where a developer lacks an external tool; fail under CI (CI=true), whose set-up (.ci/run) installs it, so a
+    missing install step can never turn a check into a quiet skip."""
+    if path is None and os.environ.get("CI", "").lower() == "true":
+        def failing(test):
+            @functools.wraps(test)
+            def missing(*args, **kwargs):
+                pytest.fail(f"{name} is missing under CI; .ci/run must install it: {install}")
+            return missing
+        return failing
+    return pytest.mark.skipif(path is None, reason=f"needs {name} ({install})")

@@ -16,6 +16,7 @@ from components.bastion_user_data import (
     render_helper,
     render_user_data,
 )
+from tests.conftest import needs_tool
 
 HOST = "database.cluster-abc.us-east-1.rds.amazonaws.com"
 PASSWORD = "Xy9#k!pQ(2)z-Secret"
@@ -95,7 +96,7 @@ def _fake_bin(directory: Path, name: str, body: str) -> None:
     path.chmod(0o755)
 
 
-@pytest.mark.skipif(BASH is None, reason="needs bash")
+@needs_tool(BASH, "bash", "apt-get install bash")
 @pytest.mark.parametrize(("engine", "source", "client", "variable"), [
     ("aurora-postgresql", "ssm", "psql", "PGPASSWORD"),
     ("aurora-mysql", "ssm", "mariadb", "MYSQL_PWD"),
@@ -130,7 +131,7 @@ def _reference(source: str) -> str:
             "prompt": ""}[source]
 
 
-@pytest.mark.skipif(SHELLCHECK is None, reason="needs shellcheck (apt-get install shellcheck)")
+@needs_tool(SHELLCHECK, "shellcheck", "apt-get install shellcheck")
 @pytest.mark.parametrize(("engine", "source"), VARIANTS)
 @pytest.mark.parametrize("regional", [False, True])
 def test_the_rendered_scripts_pass_shellcheck(engine, source, regional):
@@ -142,7 +143,7 @@ def test_the_rendered_scripts_pass_shellcheck(engine, source, regional):
         assert result.returncode == 0, result.stdout
 
 
-@pytest.mark.skipif(BASH is None, reason="needs bash")
+@needs_tool(BASH, "bash", "apt-get install bash")
 @pytest.mark.parametrize(("engine", "source"), [v for v in VARIANTS if v[1] != "prompt"])
 def test_when_the_password_cannot_be_read_the_client_is_not_started(tmp_path, monkeypatch, engine, source):
     bundle = tmp_path / "global-bundle.pem"
@@ -161,7 +162,7 @@ def test_when_the_password_cannot_be_read_the_client_is_not_started(tmp_path, mo
     assert not (tmp_path / "client.started").exists()  # no session attempted with an empty password
 
 
-@pytest.mark.skipif(BASH is None, reason="needs bash")
+@needs_tool(BASH, "bash", "apt-get install bash")
 def test_the_helper_stops_with_a_clear_message_when_the_ca_bundle_is_missing(tmp_path, monkeypatch):
     monkeypatch.setattr(bastion_user_data, "CA_BUNDLE_PATH", str(tmp_path / "absent.pem"))
     bin_dir = tmp_path / "bin"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .reader import Problems, Section, show
+from .reader import MASK, Problems, Section, show
 
 # ---- engine-specific behaviour, in one place ------------------------------------------------------------------------
 
@@ -293,10 +293,11 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
                                 allowed=f"a whole number of hours from 0 to {BACKTRACK_MAX_HOURS} (0 turns backtrack "
                                         f"off)")
     if backtrack and not engine.supports_backtrack:
+        given, on = (MASK, MASK) if problems.is_secret(key) else (backtrack, engine_name)
         problems.add_text(f"{key}.backtrackHours",
-                          f"got {backtrack} with engine {engine_name}; backtrack exists only for aurora-mysql, so on "
-                          f"{engine_name} it must be 0 or unset. Aurora supports backtrack for MySQL only; use "
-                          f"point-in-time restore (restoreFrom.restoreToTime) to go back in time on PostgreSQL")
+                          f"got {given} with engine {on}; backtrack exists only for aurora-mysql, so on {on} it must "
+                          f"be 0 or unset. Aurora supports backtrack for MySQL only; use point-in-time restore "
+                          f"(restoreFrom.restoreToTime) to go back in time on PostgreSQL")
         backtrack = 0
     restore = _restore(section, problems)
     apply_immediately = section.boolean("applyImmediately", defaults.apply_immediately)
@@ -335,8 +336,9 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
                           f"global database, so the cluster would never pause; allowed: a minCapacity of at least "
                           f"0.5, or global.enabled false")
     if global_database.enabled and backtrack:
-        problems.add_text(f"{key}.backtrackHours", f"got {backtrack} with {key}.global.enabled: true; Aurora global "
-                                                   f"databases do not support backtrack")
+        problems.add_text(f"{key}.backtrackHours", f"got {MASK if problems.is_secret(key) else backtrack} with "
+                                                   f"{key}.global.enabled: true; Aurora global databases do not "
+                                                   f"support backtrack")
 
     return DatabaseSettings(
         engine=engine_name, engine_version=version, database_name=database_name, master_username=master_username,
@@ -357,7 +359,8 @@ def _serverless(section: Section, problems: Problems, instance_class: str, engin
     if instance_class != "db.serverless":
         if sub.raw:
             problems.add_text(sub.key, f"is only used with instanceClass \"db.serverless\" (Serverless v2); "
-                                       f"instanceClass is {show(instance_class)}")
+                                       f"instanceClass is "
+                                       f"{problems.shown(f'{section.key}.instanceClass', instance_class)}")
             sub.used.update(sub.raw)
         return None
     defaults = Serverless()
@@ -369,16 +372,23 @@ def _serverless(section: Section, problems: Problems, instance_class: str, engin
                         maximum=AUTO_PAUSE_MAX,
                         allowed=f"{AUTO_PAUSE_MIN} to {AUTO_PAUSE_MAX} seconds (only with minCapacity 0)")
     sub.finish()
+
+    def capacity(value: float) -> str:
+        return MASK if problems.is_secret(sub.key) else f"{value:g}"
+
     if maximum < minimum:
-        problems.add_text(f"{sub.key}.maxCapacity", f"got {maximum:g}, less than minCapacity {minimum:g}; "
+        problems.add_text(f"{sub.key}.maxCapacity", f"got {capacity(maximum)}, less than minCapacity "
+                                                    f"{capacity(minimum)}; "
                                                     f"allowed: at least minCapacity")
     if sub.has("secondsUntilAutoPause") and minimum != 0:
         problems.add_text(f"{sub.key}.secondsUntilAutoPause",
-                          f"only applies when minCapacity is 0 (auto-pause); minCapacity is {minimum:g}")
+                          f"only applies when minCapacity is 0 (auto-pause); minCapacity is "
+                          f"{capacity(minimum)}")
     if minimum == 0 and not engine.supports_scale_to_zero(version):
         problems.add_text(f"{sub.key}.minCapacity",
                           f"0 (auto-pause) needs Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3 or later, or Aurora MySQL "
-                          f"3.08.0 or later; engineVersion is {show(version)}")
+                          f"3.08.0 or later; engineVersion is "
+                          f"{problems.shown(f'{section.key}.engineVersion', version)}")
     return Serverless(min_capacity=minimum, max_capacity=maximum, seconds_until_auto_pause=pause)
 
 
@@ -402,7 +412,8 @@ def _parameters(section: Section, name: str, tls_name: str, tls_value: str) -> d
             continue
         text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
         if parameter == tls_name and text.lower() not in (tls_value.lower(), "1"):
-            section.problems.add_text(item_key, f"got {show(raw)}; {tls_name} is always {tls_value}: the cluster "
+            section.problems.add_text(item_key, f"got {section.problems.shown(item_key, raw)}; {tls_name} is always "
+                                                f"{tls_value}: the cluster "
                                                 f"accepts TLS connections only, in every stack")
             continue
         good[str(parameter)] = text
@@ -411,6 +422,11 @@ def _parameters(section: Section, name: str, tls_name: str, tls_value: str) -> d
 
 def _windows(section: Section, problems: Problems, defaults: DatabaseSettings) -> tuple[str, str]:
     key = section.key
+
+    def length(window: tuple[int, int], period: int) -> str:
+        # Worked out from the window as given: a secret window's length is not shown either.
+        return MASK if problems.is_secret(key) else str(window_length(*window, period))
+
     backup = section.string("backupWindow", defaults.backup_window)
     maintenance = section.string("maintenanceWindow", defaults.maintenance_window)
     backup_parsed = parse_daily_window(backup)
@@ -422,7 +438,7 @@ def _windows(section: Section, problems: Problems, defaults: DatabaseSettings) -
         ok = False
     elif window_length(*backup_parsed, MINUTES_PER_DAY) < MIN_WINDOW_MINUTES:
         problems.add(f"{key}.backupWindow", backup, f"a window of at least {MIN_WINDOW_MINUTES} minutes (this one "
-                                                    f"is {window_length(*backup_parsed, MINUTES_PER_DAY)})")
+                                                    f"is {length(backup_parsed, MINUTES_PER_DAY)})")
         ok = False
     if maintenance_parsed is None:
         problems.add(f"{key}.maintenanceWindow", maintenance,
@@ -432,10 +448,12 @@ def _windows(section: Section, problems: Problems, defaults: DatabaseSettings) -
     elif window_length(*maintenance_parsed, MINUTES_PER_WEEK) < MIN_WINDOW_MINUTES:
         problems.add(f"{key}.maintenanceWindow", maintenance,
                      f"a window of at least {MIN_WINDOW_MINUTES} minutes (this one is "
-                     f"{window_length(*maintenance_parsed, MINUTES_PER_WEEK)})")
+                     f"{length(maintenance_parsed, MINUTES_PER_WEEK)})")
         ok = False
     if ok and windows_overlap(backup_parsed, maintenance_parsed):
-        problems.add_text(f"{key}.backupWindow", f"{show(backup)} overlaps maintenanceWindow {show(maintenance)}; "
+        problems.add_text(f"{key}.backupWindow", f"{problems.shown(f'{key}.backupWindow', backup)} overlaps "
+                                                 f"maintenanceWindow "
+                                                 f"{problems.shown(f'{key}.maintenanceWindow', maintenance)}; "
                                                  f"allowed: a backup window that does not meet the maintenance "
                                                  f"window on any day (times are UTC)")
     return backup, maintenance.lower()

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from .reader import Problems, Section, show
+from .reader import Problems, Section
 
 NAT_STRATEGIES = ("none", "single", "perAz")
 MIN_AZS, MAX_AZS = 3, 6
@@ -65,7 +65,8 @@ def _availability_zones(section: Section, problems: Problems, region: str | None
         if region:
             bad += [n for n in names if isinstance(n, str) and n not in bad and not n.startswith(region)]
         if bad or len(set(names)) != len(names) or not MIN_AZS <= len(names) <= MAX_AZS:
-            detail = f" ({', '.join(show(n) for n in bad)} not a zone of {region or 'the region'})" if bad else ""
+            names_shown = ", ".join(problems.shown(key, n) for n in bad)
+            detail = f" ({names_shown} not a zone of {region or 'the region'})" if bad else ""
             problems.add(key, value, allowed + detail)
             return NetworkSettings.availability_zone_count, ()
         return len(names), names

@@ -41,20 +41,82 @@ def show(value: Any) -> str:
         return repr(value)
 
 
+# What an error shows instead of a value read from a secret config key (the same text Pulumi and the gate print).
+MASK = "[secret]"
+# The safety net below masks only string values at least this long: shorter ones ("1", "on") would mask digits and
+# words of the message's own text, and every message built here masks its values explicitly anyway.
+_NET_MIN_LENGTH = 4
+
+
 class Problems:
-    def __init__(self, stack: str):
+    """Problems of one stack's settings. `secret_keys` are the config keys Pulumi marks secret (a `secure:` value at
+    or anywhere under them); every value read from under one of them is shown as `[secret]`, never as given."""
+
+    def __init__(self, stack: str, secret_keys: Iterable[str] = (), secret_values: Iterable[str] = ()):
         self.stack = stack
-        self.items: list[str] = []
+        self.secret_keys = frozenset(secret_keys)
+        # The plain text of those keys' string values: a message that quotes one without `shown` still masks it.
+        # Both as written and as JSON quotes it inside `show` (escaped quotes, backslashes, non-ASCII).
+        spellings = {form for v in secret_values for form in (v, json.dumps(v)[1:-1])}
+        self._net = sorted({v for v in spellings if len(v) >= _NET_MIN_LENGTH}, key=len, reverse=True)
+        self._items: list[tuple[str, str]] = []
+
+    @property
+    def items(self) -> list[str]:
+        return [f"{key}: {self._redact(text)}" for key, text in self._items]
+
+    def is_secret(self, key: str) -> bool:
+        """Whether `key` (e.g. "aurora-platform:app.environment.FOO") lies under a secret config key."""
+        return any(key == s or key.startswith((f"{s}.", f"{s}[")) for s in self.secret_keys)
+
+    def shown(self, key: str, value: Any) -> str:
+        """`value`, read at `key`, as a message may quote it: `[secret]` under a secret config key, and for a mapping
+        with a `secure` key that Pulumi did not take for a secure value (another key beside it), ciphertext and all."""
+        return MASK if self.is_secret(key) or _mentions_secure(value) else show(value)
 
     def add(self, key: str, given: Any, allowed: str) -> None:
-        self.items.append(f"{key}: got {show(given)}; allowed: {allowed}")
+        if _mentions_secure(given) and not self.is_secret(key):
+            allowed += ("; a secure: value is a mapping with the one key secure, holding the ciphertext (`pulumi "
+                        "config set --secret --path` writes it)")
+        self._items.append((key, f"got {self.shown(key, given)}; allowed: {allowed}"))
 
     def add_text(self, key: str, text: str) -> None:
-        self.items.append(f"{key}: {text}")
+        """`text` must quote values through `shown(key, value)`, so a secret one is masked."""
+        self._items.append((key, text))
 
     def raise_if_any(self) -> None:
-        if self.items:
+        if self._items:
             raise SettingsError(self.stack, self.items)
+
+    def _redact(self, text: str) -> str:
+        for value in self._net:
+            # Only where the value stands alone (quoted, or between spaces), not inside a longer word, number, key
+            # path or ARN of the message's own text ("enabled" in "global.enabled").
+            text = re.sub(rf"(?<![\w.:/-]){re.escape(value)}(?![\w:/-])", MASK, text)
+        return text
+
+
+def _mentions_secure(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return "secure" in value or any(_mentions_secure(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions_secure(v) for v in value)
+    return False
+
+
+def string_leaves(value: Any) -> list[str]:
+    """Every string inside a config value (objects and lists walked; JSON text also parsed), for the safety net."""
+    if isinstance(value, str):
+        with contextlib.suppress(json.JSONDecodeError):
+            parsed = json.loads(value)
+            if isinstance(parsed, Mapping | list):
+                return [value, *string_leaves(parsed)]
+        return [value]
+    if isinstance(value, Mapping):
+        return [leaf for item in value.values() for leaf in string_leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in string_leaves(item)]
+    return []
 
 
 class Section:
@@ -71,7 +133,10 @@ class Section:
             with contextlib.suppress(json.JSONDecodeError):
                 raw = json.loads(raw) if raw.strip() else {}
         if not isinstance(raw, Mapping):
-            problems.add(key, raw, "an object (a YAML mapping of settings)")
+            # A whole secret key that is not an object is already refused as a secret (load_settings); its text,
+            # which offline is only a placeholder for the ciphertext, says nothing more.
+            if key not in problems.secret_keys:
+                problems.add(key, raw, "an object (a YAML mapping of settings)")
             raw = {}
         self.raw: Mapping[str, Any] = raw
 

@@ -139,7 +139,15 @@ def test_policy_config_file(tmp_path):
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_shipped_stack_configs_are_valid(stack):
     path = ROOT / "policies" / "config" / f"{stack}.json"
-    analyzer(load_policy_config(path))
+    levels = analyzer(load_policy_config(path)).levels()
+    assert set(levels) == set(RULES)
+    # Encryption and TLS stay mandatory in every stack; prod makes everything mandatory.
+    for name in ("aurora-storage-encrypted", "aurora-tls-forced", "no-world-admin-ingress"):
+        assert levels[name] == "mandatory", (stack, name)
+    if stack == "prod":
+        assert set(levels.values()) == {"mandatory"}
+    else:
+        assert levels["aurora-deletion-protection"] == "advisory"
 
 
 def test_schema_defaults_are_valid_against_their_schemas():
