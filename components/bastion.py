@@ -100,13 +100,14 @@ def needs_endpoints(settings: BastionSettings, has_nat: bool) -> bool:
     return settings.subnet_tier == "private" and not has_nat
 
 
-def session_manager_policy(partition: str, region: str, account_id: str) -> dict:
-    """What the SSM Agent needs for Session Manager alone: register the instance (UpdateInstanceInformation, on the
-    account's EC2 instances: never `*`, which the pack's iam-no-wildcard-ssm-kms rule refuses for ssm actions) and open
-    the session channels. No ssm:GetParameter*, no ec2messages (Run Command), no State Manager or inventory."""
+def session_manager_policy() -> dict:
+    """What the SSM Agent needs for Session Manager alone, as AWS documents it ("Create a custom IAM role for Session
+    Manager"): register the instance (ssm:UpdateInstanceInformation, on "*" as documented: whether it authorizes
+    against an instance ARN is not documented, and a scope it does not honour would stop the agent registering) and
+    open the session channels. No ssm:GetParameter*, no ec2messages (Run Command), no State Manager or inventory."""
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "RegisterWithSystemsManager", "Effect": "Allow", "Action": "ssm:UpdateInstanceInformation",
-         "Resource": f"arn:{partition}:ec2:{region}:{account_id}:instance/*"},
+         "Resource": "*"},
         {"Sid": "SessionManagerChannels", "Effect": "Allow", "Action": SESSION_CHANNEL_ACTIONS, "Resource": "*"},
     ]}
 
@@ -250,15 +251,12 @@ class Bastion(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = aws.get_caller_identity_output(opts=invoke).account_id
-        region = aws.get_region_output(opts=invoke).region
-        partition = aws.get_partition_output(opts=invoke).partition
         role = aws.iam.Role(self._name, description="Bastion: SSM Session Manager and the database password only",
                             assume_role_policy=account.apply(lambda a: json.dumps(instance_trust_policy(a))),
                             tags=self._tag(self._name), opts=child)
         self._session_manager = aws.iam.RolePolicy(
             f"{self._name}-session-manager", role=role.id,
-            policy=pulumi.Output.all(partition, region, account).apply(
-                lambda values: json.dumps(session_manager_policy(*values))), opts=child)
+            policy=json.dumps(session_manager_policy()), opts=child)
         # Exactly the password parameter (or secret) and exactly its key: the database builds the policy.
         self.password_read = (None if database.password_source == "prompt"
                               else database.grant_password_read(self._name, role))

@@ -3,7 +3,7 @@
 
 from pulumi_policy import Policy
 
-from . import ec2, ecs, encryption, iam, kms, network, protection, rds, rds_snapshot, rds_stack, secrets, ssm, tls
+from . import ec2, ecs, encryption, iam, kms, network, protection, rds, rds_snapshot, rds_stack, s3, secrets, ssm, tls
 from ._base import RuleInfo
 
 ALL_POLICIES: list[Policy] = [
@@ -18,6 +18,7 @@ ALL_POLICIES: list[Policy] = [
     *network.POLICIES,
     *ecs.POLICIES,
     *iam.POLICIES,
+    *s3.POLICIES,
     *protection.POLICIES,
     *secrets.POLICIES,
 ]
