@@ -10,7 +10,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from policies.rules.secrets import MIN_SECRET_LENGTH, KnownSecret, SecretContext, current, evaluating
-from preflight.policy_eval import Resource
+from preflight.policy_eval import UNKNOWN, Resource
 
 from .policy_helpers import analyzer, check, check_stack, resource
 
@@ -183,6 +183,25 @@ def test_a_whole_property_the_program_wrapped_in_output_secret_hides_that_proper
     assert len(plain_text(INSTANCE, {"userData": script}, sourced)) == 1
     literal = SecretContext((KnownSecret("sk-live-0123456789", "Output.secret at __main__.py:3"),))
     assert len(plain_text(INSTANCE, {"userData": "KEY=sk-live-0123456789"}, literal)) == 1
+
+
+def test_values_unknown_during_preview_are_left_out_not_read(monkeypatch):
+    """An output the mock engine does not compute (an autonamed user's name) is unknown; the rest is still searched,
+    and no unknown is read through the SDK's check (a fail-closed gate counts every such read as "cannot verify")."""
+    from pulumi_policy import proxy
+
+    checked = proxy._raise_if_unknown
+    reads = []
+
+    def recording(key, value, path):
+        if proxy._is_unknown(value):
+            reads.append((*path, key))
+        return checked(key, value, path)
+
+    monkeypatch.setattr(proxy, "_raise_if_unknown", recording)
+    props = {"user": UNKNOWN, "userData": f"pw={PASSWORD}", "tags": {"Owner": UNKNOWN}, "list": [UNKNOWN, PASSWORD]}
+    assert [m.split(" holds")[0] for m in plain_text(INSTANCE, props)] == ["userData", "list[1]"]
+    assert reads == []
 
 
 def test_without_known_secrets_the_rules_see_nothing_as_under_the_real_cli():
