@@ -110,8 +110,10 @@ def _one_line(message: str) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     # Heavy imports happen here, after argparse: `--help` and usage errors stay instant.
+    from policies.rules.secrets import SecretContext, evaluating
+
     from .cost import report_estimate
-    from .engine import run_stack
+    from .engine import conceal_all, run_stack
     from .policy_eval import Analyzer, PolicyConfigError, load_policy_config
     from .report import RENDERERS, Report
     from .state import load_state
@@ -131,15 +133,20 @@ def _run(args: argparse.Namespace) -> int:
     except PolicyConfigError as error:  # name the file the problems are in, as the user wrote its path
         raise PolicyConfigError(error.errors, source=_display(config_path)) from None
 
+    known = None  # secrets by value: only a program run knows them (see docs/preflight.md)
     if deployed is not None:
         project, resources, exports, source = deployed.project, deployed.resources, deployed.exports, "state"
     else:
         run = run_stack(stack, program_dir)
         project, resources, exports, source = run.project, run.resources, run.exports, "program"
+        known = SecretContext.of(run.secrets, resources, exports)
 
     # Resource policies see inputs; stack policies see outputs. For a preview, the mock engine's outputs are the
     # inputs plus plausible computed values, as the engine's would be after a successful create.
-    evaluation = analyzer.evaluate(resources, stack_use_outputs=True)
+    with evaluating(known):
+        evaluation = analyzer.evaluate(resources, stack_use_outputs=True)
+    if known is not None:  # a secret that reached a property unmarked is still printed as [secret]
+        resources, exports = conceal_all(resources, exports, known.leaks)
     warnings = [f"policy config names {name}, which is not a policy of this pack (ignored, as the engine does)"
                 for name in analyzer.unknown_policies]
     report = Report(stack=stack, project=project, source=source, resources=resources, exports=exports,

@@ -10,6 +10,8 @@ The tests and `python -m preflight` both use it. Compared with the stock `pulumi
 - treats `additionalSecretOutputs` (and secret inputs) as secret outputs, as the engine does;
 - gives computed outputs a plausible, deterministic shape in the resource's region (see mock_cloud.py);
 - captures the stack's exports and component outputs, with secrets kept as `Secret`;
+- knows which plaintexts are secret and where each came from (`StackRun.secrets`: a placeholder per `secure:` config
+  key, secret outputs, secret invoke results, every `Output.secret` value), for the pack's secrets-by-value rules;
 - lists resources in program order, so runs are identical whatever the thread or hash-seed scheduling;
 - resets the runtime before and after each run, so runs do not depend on each other or on their order.
 docs/architecture.md ("The offline engine") says where it still differs from a real `pulumi preview`.
@@ -17,6 +19,7 @@ docs/architecture.md ("The offline engine") says where it still differs from a r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -25,7 +28,7 @@ import runpy
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,8 +39,14 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STACK_TYPE = "pulumi:pulumi:Stack"
 MASK = "[secret]"
-# What the offline engine substitutes for a `secure:` config value it cannot decrypt.
+# What the offline engine substitutes for a `secure:` config value it cannot decrypt: this prefix and a hash of the
+# key, so each secure value is its own traceable string (`secure_placeholder`).
 SECURE_PLACEHOLDER = "preflight-placeholder-secret"
+
+
+def secure_placeholder(key: str) -> str:
+    """The stand-in for the `secure:` value at config path `key` (`ns:key`, `ns:obj.field`, `ns:list[0]`)."""
+    return f"{SECURE_PLACEHOLDER}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,22 @@ class Secret:
 
     def __repr__(self) -> str:  # never leak the value into logs or assertion messages
         return "Secret([secret])"
+
+
+@dataclass(frozen=True)
+class KnownSecret:
+    """A plaintext the engine knows to be secret (or generated). `origin` names where it came from - a config key, a
+    resource and output, an invoke, a program line - never the value. `source`: not written in the program (secure
+    config, a generated value, a secret read at deploy time). `secret`: Pulumi treats it as secret (a RandomString's
+    result is generated, so a source, but not secret). The policy pack's `secrets` rules read these."""
+
+    plaintext: str
+    origin: str
+    source: bool = False
+    secret: bool = True
+
+    def __repr__(self) -> str:  # never leak the value into logs or assertion messages
+        return f"KnownSecret([secret], origin={self.origin!r}, source={self.source}, secret={self.secret})"
 
 
 @dataclass
@@ -87,6 +112,9 @@ class StackRun:
     resources: list[RecordedResource]
     exports: dict[str, Any]
     logs: list[tuple[str, str]] = field(default_factory=list)
+    # What the run knows to be secret, by value (see KnownSecret): secure config, generated passwords, secret
+    # outputs and invoke results, values the program wrapped with Output.secret.
+    secrets: tuple[KnownSecret, ...] = ()
 
     def of_type(self, token: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == token]
@@ -178,6 +206,60 @@ def contains_secret(value: Any) -> bool:
     if isinstance(value, list):
         return any(contains_secret(v) for v in value)
     return False
+
+
+def conceal(value: Any, leaks: Callable[[str], bool]) -> Any:
+    """`value` with every plain string for which `leaks` is true wrapped as `Secret`, so a report masks a secret
+    that reached a property without Pulumi's secret marker (Output.unsecret, a literal, an encoding)."""
+    if isinstance(value, Secret):
+        return value
+    if isinstance(value, str):
+        return Secret(value) if leaks(value) else value
+    if isinstance(value, dict):
+        return {k: conceal(v, leaks) for k, v in value.items()}
+    if isinstance(value, list):
+        return [conceal(v, leaks) for v in value]
+    return value
+
+
+def conceal_all(resources: list[RecordedResource], exports: Mapping[str, Any],
+                leaks: Callable[[str], bool]) -> tuple[list[RecordedResource], dict[str, Any]]:
+    """`conceal` over every resource's inputs and outputs and the exports (copies; the run is left as it was)."""
+    from dataclasses import replace
+
+    return ([replace(r, inputs=conceal(r.inputs, leaks), outputs=conceal(r.outputs, leaks)) for r in resources],
+            conceal(dict(exports), leaks))
+
+
+def _string_leaves(value: Any) -> Iterator[str]:
+    value = unwrap_secrets(value)
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _string_leaves(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _string_leaves(v)
+
+
+def secure_config_secrets(config: Mapping[str, Any]) -> list[KnownSecret]:
+    """The placeholder of every `secure:` value in the stack's config, named by its key."""
+    found: list[KnownSecret] = []
+
+    def walk(value: Any, path: str) -> None:
+        if _is_secure(value):
+            found.append(KnownSecret(secure_placeholder(path), f"secure config {path}", source=True))
+        elif isinstance(value, Mapping):
+            for k, v in value.items():
+                walk(v, f"{path}.{k}")
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, f"{path}[{i}]")
+
+    for key, value in config.items():
+        walk(value, key)
+    return found
 
 
 # ---- stack configuration --------------------------------------------------------------------------------------------
@@ -340,7 +422,7 @@ def _runtime_config(config: Mapping[str, Any]) -> tuple[dict[str, str], list[str
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in config.items():
-        plain, was_secret = _strip_secure(value)
+        plain, was_secret = _strip_secure(value, key)
         if was_secret:
             secret_keys.append(key)
         values[key] = _as_text(plain)
@@ -359,14 +441,15 @@ def _as_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _strip_secure(value: Any) -> tuple[Any, bool]:
+def _strip_secure(value: Any, path: str = "") -> tuple[Any, bool]:
+    """`value` with each `secure:` value replaced by its own placeholder (secure_placeholder of its config path)."""
     if _is_secure(value):
-        return SECURE_PLACEHOLDER, True
+        return secure_placeholder(path), True
     if isinstance(value, Mapping):
-        items = {k: _strip_secure(v) for k, v in value.items()}
+        items = {k: _strip_secure(v, f"{path}.{k}") for k, v in value.items()}
         return {k: v for k, (v, _) in items.items()}, any(s for _, s in items.values())
     if isinstance(value, list):
-        items = [_strip_secure(v) for v in value]
+        items = [_strip_secure(v, f"{path}[{i}]") for i, v in enumerate(value)]
         return [v for v, _ in items], any(s for _, s in items)
     return value, False
 
@@ -436,7 +519,15 @@ def _make_monitor_class():
         def call(self, args):
             arguments = unwrap_secrets(_from_rpc(args.args))
             region = self.monitor.region_of(args.provider, arguments)
-            return _to_rpc(self.monitor.cloud.call(args.token, arguments, region))
+            result = self.monitor.cloud.call(args.token, arguments, region)
+            # A secret read at deploy time (a SecureString, a Secrets Manager secret) is a source of secrets.
+            subject = next((str(arguments[k]) for k in ("name", "secretId", "arn") if arguments.get(k)), "")
+            call = f"{args.token.split(':')[-1]}({subject})" if subject else args.token.split(":")[-1]
+            for key, value in result.items():
+                if isinstance(value, Secret):
+                    for leaf in _string_leaves(value):
+                        self.monitor.note(leaf, f"invoke {call} {key}", source=True)
+            return _to_rpc(result)
 
         def new_resource(self, args):  # pragma: no cover - RegisterResource and ReadResource are overridden
             raise NotImplementedError
@@ -455,6 +546,25 @@ def _make_monitor_class():
             # What children inherit from a parent in the engine (resmon inheritFromParent): unset options only.
             self.inherited: dict[str, tuple[bool | None, bool | None, str]] = {}
             self.provider_regions: dict[str, str] = {}
+            self.secrets: list[KnownSecret] = []
+
+        def note(self, plaintext: str, origin: str, source: bool = False, secret: bool = True) -> None:
+            with self.lock:
+                self.secrets.append(KnownSecret(plaintext, origin, source, secret))
+
+        def _note_outputs(self, token: str, name: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any],
+                          secret_outputs: list[str]) -> None:
+            """Outputs the provider computes and declares secret (RandomPassword.result) are new secrets; a secret
+            output that echoes an input (masterPassword) is not a new source. A `random:` result is generated,
+            so a source even where it is not secret (RandomString)."""
+            short = token.split(":")[-1]
+            for key, value in outputs.items():
+                if key in inputs or key == "id":
+                    continue
+                secret = key in secret_outputs
+                if secret or token.startswith("random:"):
+                    for leaf in _string_leaves(value):
+                        self.note(leaf, f"{short} '{name}' {key}", source=True, secret=secret)
 
         def make_urn(self, parent: str, type_: str, name: str) -> str:
             qualified = type_
@@ -510,6 +620,7 @@ def _make_monitor_class():
                 _annotate_secrets(outputs, inputs)
                 outputs = {k: Secret(v) if k in secret_outputs and not isinstance(v, Secret) else v
                            for k, v in outputs.items()}
+                self._note_outputs(request.type, request.name, inputs, outputs, secret_outputs)
             record = RecordedResource(
                 urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
                 parent=request.parent or None, protect=bool(protect),
@@ -610,6 +721,86 @@ class _ConstructionOrder:
         return sorted(resources, key=lambda r: (self.index.get(r.urn, last), r.urn))
 
 
+# ---- secrets the program makes -------------------------------------------------------------------------------------
+@contextmanager
+def _secret_calls(note: Callable[..., None], program_dir: Path) -> Iterator[None]:
+    """Record the value of every `pulumi.Output.secret(...)` call of the run, named by the program line that made it:
+    what the program itself declares secret (a literal it wrapped included) is a secret to look for elsewhere."""
+    import pulumi
+
+    original = pulumi.Output.__dict__["secret"]
+    make_secret = original.__func__ if isinstance(original, staticmethod) else original
+
+    def secret(val: Any) -> Any:
+        output = make_secret(val)
+        # A provider SDK wraps the inputs its schema marks secret itself, an SSM String parameter's value as much as
+        # a master password: that says nothing about the value. Which of those properties AWS keeps secret is the
+        # policy pack's call (policies/rules/secrets.py SECRET_ACCEPTING).
+        if Path(sys._getframe(1).f_code.co_filename).parent.parent.name.startswith("pulumi_"):
+            return output
+        where = f"Output.secret at {_call_site(program_dir)}"
+
+        def record(value: Any) -> Any:
+            for leaf in _string_leaves(value):
+                note(leaf, where)
+            return value
+
+        output.apply(record)
+        return output
+
+    pulumi.Output.secret = staticmethod(secret)
+    try:
+        yield
+    finally:
+        pulumi.Output.secret = original
+
+
+def _call_site(program_dir: Path) -> str:
+    """Where the program made the call: the innermost frame in the program's directory (`components/aurora.py:155`),
+    else the innermost outside the Pulumi SDKs and this engine."""
+    frames = []
+    frame = sys._getframe(2)
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    inside = [f for f in frames if _is_inside(f.f_code.co_filename, program_dir) and "/.venv/" not in
+              f.f_code.co_filename]
+    outside = [f for f in frames if not _is_machinery(f.f_code.co_filename)]
+    chosen = (inside or outside or [None])[0]
+    if chosen is None:
+        return "an unknown place"
+    path = Path(chosen.f_code.co_filename)
+    shown = path.relative_to(program_dir) if _is_inside(str(path), program_dir) else path.name
+    return f"{shown}:{chosen.f_lineno}"
+
+
+def _is_machinery(filename: str) -> bool:
+    """A frame of the Python standard library, a Pulumi SDK (pulumi, pulumi_aws, ...) or this engine."""
+    if filename == __file__:
+        return True
+    parts = Path(filename).parts
+    if "site-packages" in parts:
+        package = parts[parts.index("site-packages") + 1:][:1]
+        return bool(package) and package[0].startswith("pulumi")
+    return _is_inside(filename, Path(os.__file__).parent)
+
+
+def _merged(secrets: list[KnownSecret]) -> tuple[KnownSecret, ...]:
+    """One entry per plaintext, in the order first seen: secret if anything says so, a source if anything says so,
+    and named after its source when it has one."""
+    found: dict[str, KnownSecret] = {}
+    for given in secrets:
+        if not given.plaintext:
+            continue
+        current = found.get(given.plaintext)
+        if current is not None:
+            origin = current.origin if current.source or not given.source else given.origin
+            given = KnownSecret(given.plaintext, origin, current.source or given.source,
+                                current.secret or given.secret)
+        found[given.plaintext] = given
+    return tuple(found.values())
+
+
 # ---- running a program --------------------------------------------------------------------------------------------
 class _LogCollector(logging.Handler):
     def __init__(self) -> None:
@@ -636,25 +827,41 @@ def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
             config.pop(key, None)
         else:
             config[key] = value
-    region = str(_strip_secure(config.get("aws:region", "us-east-1"))[0])
+    region = str(_strip_secure(config.get("aws:region", "us-east-1"), "aws:region")[0])
     main = _entry_point(program_dir, project)
 
     # The Pulumi runtime keeps process-wide state: one evaluation at a time, and none of it survives the run.
     with _run_lock, _program_environment(program_dir), _runtime_state(project["name"], stack, config) as logs:
         monitor = _configure_runtime(project["name"], stack, region, logs)
         order = _ConstructionOrder(stack, project["name"])
-        with order.recording():
+        with order.recording(), _secret_calls(monitor.note, program_dir):
             error = _execute(main)
         run = StackRun(project=project["name"], stack=stack, region=region, config=config,
-                       resources=monitor.recorded(order), exports=monitor.exports, logs=list(logs.messages))
+                       resources=monitor.recorded(order), exports=monitor.exports, logs=list(logs.messages),
+                       secrets=_merged([*secure_config_secrets(config), *monitor.secrets]))
     if error is not None:
-        error.resources = run.resources
-        raise error
-    errors = [message for level, message in run.logs if level == "error"]
+        # A program that fails while handling a secret may name it (a validation message quoting the value).
+        redacted = ProgramError(redact(str(error), run.secrets), error.kind)
+        redacted.resources = run.resources
+        raise redacted from None
+    errors = [redact(message, run.secrets) for level, message in run.logs if level == "error"]
     if errors:
         # pulumi.log.error fails a real `pulumi up` even when the program returns normally.
         raise ProgramError("the program logged errors:\n" + "\n".join(errors), "program")
     return run
+
+
+# Shorter known secrets are left in messages: replacing every "5432" or "admin" would garble them. The same minimum
+# as the policy pack's secrets rules (policies/rules/secrets.py MIN_SECRET_LENGTH), for the same reason.
+_REDACT_MIN = 8
+
+
+def redact(text: str, secrets: tuple[KnownSecret, ...]) -> str:
+    """`text` with every known secret (and every secure placeholder) replaced by the mask, longest first."""
+    for secret in sorted((s for s in secrets if s.secret), key=lambda s: -len(s.plaintext)):
+        if len(secret.plaintext) >= _REDACT_MIN:
+            text = text.replace(secret.plaintext, MASK)
+    return re.sub(rf"{re.escape(SECURE_PLACEHOLDER)}-[0-9a-f]{{12}}", MASK, text)
 
 
 def _entry_point(program_dir: Path, project: Mapping[str, Any]) -> Path:

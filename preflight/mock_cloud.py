@@ -6,6 +6,7 @@ names and ARNs. That is what lets `preflight diff` compare two reports, and test
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import random
 import string
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import policy_document
+from .engine import Secret
 
 ACCOUNT_ID = "123456789012"
 
@@ -126,6 +128,7 @@ def generate_password(inputs: dict[str, Any], rng: random.Random) -> str:
 
 # ---- per-type computed outputs --------------------------------------------------------------------------------
 _ID_PREFIXES = {
+    "aws:iam/accessKey:AccessKey": "AKIA",
     "aws:ec2/vpc:Vpc": "vpc",
     "aws:ec2/subnet:Subnet": "subnet",
     "aws:ec2/securityGroup:SecurityGroup": "sg",
@@ -251,7 +254,15 @@ def _iam_role(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], re
     outputs.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role}", uniqueId=f"AROA{stable_hex(urn, 17).upper()}")
 
 
+def _access_key(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    """An IAM access key: its secret (and SMTP password) exist only in outputs, declared secret by the SDK."""
+    outputs.update(secret=base64.b64encode(bytes.fromhex(stable_hex(urn + "secret", 60))).decode(),
+                   sesSmtpPasswordV4=base64.b64encode(bytes.fromhex(stable_hex(urn + "smtp", 64))).decode(),
+                   status=outputs.get("status") or "Active")
+
+
 _RESOURCE_OUTPUTS: dict[str, Handler] = {
+    "aws:iam/accessKey:AccessKey": _access_key,
     "aws:ec2/vpc:Vpc": _vpc,
     "aws:ec2/instance:Instance": _instance,
     "aws:ec2/natGateway:NatGateway": _nat,
@@ -325,11 +336,32 @@ def _partition(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
     return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws"}
 
 
+# AWS's public parameters (latest AMIs, regions, services) are all String parameters, readable by every account.
+PUBLIC_PARAMETERS = "/aws/service/"
+
+
 def _ssm_get_parameter(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
+    """`value` is the provider's sensitive field: a parameter of our own may be a SecureString, read decrypted, so its
+    value comes back secret (and the engine records it as a secret read at deploy time). A public parameter is
+    known to be a String: plain, as `insecureValue` always is."""
     name = args.get("name", "")
     value = f"ami-{stable_hex(name)}" if "/ami/" in name or "ami" in name else f"mock-value-of-{name}"
-    return {"id": name, "name": name, "value": value, "insecureValue": value, "type": "String",
-            "version": 1, "arn": f"arn:aws:ssm:{cloud.region}:{ACCOUNT_ID}:parameter{name}", "withDecryption": True}
+    secret = not name.startswith(PUBLIC_PARAMETERS) and args.get("withDecryption", True) is not False
+    return {"id": name, "name": name, "value": Secret(value) if secret else value, "insecureValue": value,
+            "type": "String", "version": 1, "arn": f"arn:aws:ssm:{cloud.region}:{ACCOUNT_ID}:parameter{name}",
+            "withDecryption": True}
+
+
+def _secret_version(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
+    """secretsmanager.get_secret_version: the secret string comes back secret, as the provider marks it."""
+    secret_id = str(args.get("secretId", ""))
+    arn = secret_id if secret_id.startswith("arn:") else \
+        f"arn:aws:secretsmanager:{cloud.region}:{ACCOUNT_ID}:secret:{secret_id}-{stable_hex(secret_id, 6)}"
+    version = args.get("versionId") or stable_hex(secret_id + "version", 32)
+    return {"id": f"{arn}|{args.get('versionStage') or 'AWSCURRENT'}", "arn": arn, "secretId": secret_id,
+            "secretString": Secret(f"mock-secret-string-of-{secret_id}"),
+            "secretBinary": Secret(""), "versionId": version, "versionStage": args.get("versionStage") or "AWSCURRENT",
+            "versionStages": ["AWSCURRENT"], "createdDate": "2026-01-01T00:00:00Z"}
 
 
 def _policy_document(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
@@ -345,4 +377,5 @@ _INVOKES: dict[str, Callable[[MockCloud, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getPartition:getPartition": _partition,
     "aws:ssm/getParameter:getParameter": _ssm_get_parameter,
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
+    "aws:secretsmanager/getSecretVersion:getSecretVersion": _secret_version,
 }

@@ -384,3 +384,118 @@ def test_a_program_with_its_own_preflight_package_does_not_replace_the_engine(tm
     (tmp_path / "preflight" / "mock_cloud.py").write_text("raise RuntimeError('the program copy was imported')\n")
     run = run_stack("s", tmp_path)
     assert [r.type for r in run.resources] == ["aws:sns/topic:Topic"]
+
+
+# ---- what the run knows to be secret, by value -------------------------------------------------------------------
+def origins(run) -> dict[str, tuple[str, bool, bool]]:
+    """plaintext -> (origin, source, secret) of everything the run knows."""
+    return {s.plaintext: (s.origin, s.source, s.secret) for s in run.secrets}
+
+
+def test_each_secure_config_value_gets_its_own_traceable_placeholder(tmp_path):
+    body = ("c = pulumi.Config()\n"
+            "pulumi.export('values', pulumi.Output.unsecret(pulumi.Output.all(\n"
+            "    c.require_secret('first'), c.require_secret('second'), c.require_secret_object('nested'))))\n")
+    stack = ("config:\n  probe:first:\n    secure: AAAB1\n  probe:second:\n    secure: AAAB2\n"
+             "  probe:nested:\n    user: app\n    password:\n      secure: AAAB3\n")
+    run = run_stack("s", write_program(tmp_path, body, stack))
+    first, second, nested = run.exports["values"]
+    assert nested["user"] == "app"
+    placeholders = [first, second, nested["password"]]
+    assert len(set(placeholders)) == 3
+    assert all(p.startswith("preflight-placeholder-secret-") for p in placeholders)
+    assert [origins(run)[p] for p in placeholders] == [
+        ("secure config probe:first", True, True), ("secure config probe:second", True, True),
+        ("secure config probe:nested.password", True, True)]
+
+
+def test_generated_values_are_sources_and_only_secret_outputs_are_secrets(program):
+    run = run_stack("test", program)
+    result = run.named("pw").outputs["result"].value
+    bcrypt = run.named("pw").outputs["bcryptHash"].value
+    known = origins(run)
+    assert known[result] == ("RandomPassword 'pw' result", True, True)
+    assert known[bcrypt] == ("RandomPassword 'pw' bcryptHash", True, True)
+
+
+def test_a_random_string_is_a_source_but_no_secret_and_an_echoed_secret_output_is_no_source(tmp_path):
+    body = ("import pulumi_random as random\n"
+            "suffix = random.RandomString('suffix', length=10, special=False)\n"
+            "aws.rds.Cluster('db', engine='aurora-postgresql', master_password='typed-in-the-program')\n")
+    run = run_stack("s", write_program(tmp_path, body))
+    suffix = run.named("suffix").outputs["result"]
+    assert origins(run)[suffix] == ("RandomString 'suffix' result", True, False)
+    # The SDK declares masterPassword secret and wraps the input itself (as it wraps an SSM String parameter's
+    # value): the engine leaves judging such properties to the policy pack.
+    assert isinstance(run.named("db").outputs["masterPassword"], Secret)
+    assert "typed-in-the-program" not in origins(run)
+
+
+def test_output_secret_calls_are_recorded_with_the_program_line(tmp_path):
+    body = ("token = pulumi.Output.secret('sk-live-0123456789')\n"
+            "pulumi.export('token', token)\n"
+            "pulumi.export('derived', pulumi.Output.secret(token.apply(lambda t: t + '-v2')))\n")
+    run = run_stack("s", write_program(tmp_path, body))
+    # write_program adds two import lines before the body.
+    assert origins(run)["sk-live-0123456789"] == ("Output.secret at __main__.py:3", False, True)
+    assert origins(run)["sk-live-0123456789-v2"] == ("Output.secret at __main__.py:5", False, True)
+    import pulumi
+
+    assert pulumi.Output.secret.__qualname__ == "Output.secret"  # the SDK's own, once the run is over
+
+
+def test_a_source_keeps_its_name_when_the_program_wraps_it_again(tmp_path):
+    body = ("c = pulumi.Config()\n"
+            "pulumi.export('again', pulumi.Output.secret(c.require_secret('token')))\n")
+    run = run_stack("s", write_program(tmp_path, body, "config:\n  probe:token:\n    secure: AAAB\n"))
+    [token] = [s for s in run.secrets if s.plaintext == run.exports["again"].value]
+    assert (token.origin, token.source) == ("secure config probe:token", True)
+
+
+def test_secret_invoke_results_are_secret_and_recorded(tmp_path):
+    body = ("own = aws.ssm.get_parameter_output(name='/app/db/password', with_decryption=True)\n"
+            "public = aws.ssm.get_parameter_output(name='/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-"
+            "default-arm64')\n"
+            "version = aws.secretsmanager.get_secret_version_output(secret_id='app/token')\n"
+            "pulumi.export('own', own.value)\n"
+            "pulumi.export('public', public.value)\n"
+            "pulumi.export('token', version.secret_string)\n")
+    run = run_stack("s", write_program(tmp_path, body))
+    assert isinstance(run.exports["own"], Secret) and isinstance(run.exports["token"], Secret)
+    assert run.exports["public"].startswith("ami-")
+    known = origins(run)
+    assert known[run.exports["own"].value] == ("invoke getParameter(/app/db/password) value", True, True)
+    assert known[run.exports["token"].value] == ("invoke getSecretVersion(app/token) secretString", True, True)
+    assert run.exports["public"] not in known
+
+
+def test_conceal_masks_plain_strings_that_leak_and_leaves_the_rest():
+    from preflight.engine import conceal
+
+    value = {"env": [{"name": "A", "value": "x=hunter2hunter2"}, {"name": "B", "value": "fine"}], "n": 3,
+             "s": Secret("already")}
+    concealed = conceal(value, lambda text: "hunter2hunter2" in text)
+    assert mask_secrets(concealed) == {"env": [{"name": "A", "value": "[secret]"}, {"name": "B", "value": "fine"}],
+                                       "n": 3, "s": "[secret]"}
+    assert value["env"][0]["value"] == "x=hunter2hunter2"  # a copy: the run's record is unchanged
+
+
+def test_a_program_error_never_repeats_a_secret(tmp_path):
+    body = ("import pulumi_random as random\n"
+            "c = pulumi.Config()\n"
+            "pw = random.RandomPassword('pw', length=20, special=False)\n"
+            "def fail(values):\n"
+            "    raise ValueError(f'password {values[0]} or {values[1]} is not allowed')\n"
+            "pulumi.Output.all(c.require_secret('token'), pw.result).apply(fail)\n")
+    with pytest.raises(ProgramError) as caught:
+        run_stack("s", write_program(tmp_path, body, "config:\n  probe:token:\n    secure: AAAB\n"))
+    assert str(caught.value) == "ValueError: password [secret] or [secret] is not allowed (at __main__.py:7)"
+    assert caught.value.kind == "program"
+
+
+def test_a_logged_error_never_repeats_a_secret(tmp_path):
+    body = ("c = pulumi.Config()\n"
+            "c.require_secret('token').apply(lambda t: pulumi.log.error(f'token {t} was refused'))\n")
+    with pytest.raises(ProgramError) as caught:
+        run_stack("s", write_program(tmp_path, body, "config:\n  probe:token:\n    secure: AAAB\n"))
+    assert str(caught.value) == "the program logged errors:\ntoken [secret] was refused"

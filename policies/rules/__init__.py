@@ -3,7 +3,23 @@
 
 from pulumi_policy import Policy
 
-from . import budget, ec2, ecs, encryption, iam, kms, network, protection, rds, rds_snapshot, rds_stack, s3, ssm, tls
+from . import (
+    budget,
+    ec2,
+    ecs,
+    encryption,
+    iam,
+    kms,
+    network,
+    protection,
+    rds,
+    rds_snapshot,
+    rds_stack,
+    s3,
+    secrets,
+    ssm,
+    tls,
+)
 from ._base import RuleInfo
 
 ALL_POLICIES: list[Policy] = [
@@ -21,6 +37,7 @@ ALL_POLICIES: list[Policy] = [
     *s3.POLICIES,
     *protection.POLICIES,
     *budget.POLICIES,
+    *secrets.POLICIES,
 ]
 
 # name -> metadata (controls, default level, resource types, config schema) for docs and tests.

@@ -24,7 +24,7 @@ pg = aws.rds.ClusterParameterGroup("tls", family="aurora-postgresql16", tags=tag
 ])
 cluster = aws.rds.Cluster(
     "db", engine="aurora-postgresql", engine_version="16.4", master_username="app",
-    master_password=pulumi.Output.secret("correct-horse-battery"), storage_encrypted={storage_encrypted},
+    master_password=pulumi.Config().require_secret("dbPassword"), storage_encrypted={storage_encrypted},
     kms_key_id=key.arn, backup_retention_period={retention}, db_cluster_parameter_group_name=pg.name,
     deletion_protection=True, iam_database_authentication_enabled=True, copy_tags_to_snapshot=True,
     enabled_cloudwatch_logs_exports=["postgresql"], final_snapshot_identifier="db-final", tags=tags,
@@ -58,7 +58,9 @@ def write_program(directory: Path, stack: str = "test", body: str | None = None,
     """A minimal project in `directory`: Pulumi.yaml, Pulumi.<stack>.yaml and __main__.py."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "Pulumi.yaml").write_text("name: gate-test\nruntime: python\n")
-    (directory / f"Pulumi.{stack}.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    # The master password comes from a secure value, as a hard-coded one fails database-password-not-hard-coded.
+    (directory / f"Pulumi.{stack}.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  gate-test:dbPassword:\n    secure: AAABAJ2x0fakeciphertext\n")
     (directory / "__main__.py").write_text(body if body is not None else PROGRAM.format(**{**SAFE, **knobs}))
     return directory
 

@@ -109,7 +109,7 @@ ipg = aws.rds.ParameterGroup("app-tls", family="<FAMILY>", tags=tags, parameters
 app = aws.rds.Instance(
     "app", identifier="app", engine="<ENGINE>", instance_class="db.t4g.medium", allocated_storage=20,
     username="app",
-    password=pulumi.Output.secret("correct-horse-battery"), storage_encrypted=True, kms_key_id=<KEY>,
+    password=pulumi.Config().require_secret("dbPassword"), storage_encrypted=True, kms_key_id=<KEY>,
     backup_retention_period=<RETENTION>, deletion_protection=True, parameter_group_name=<GROUP>,
     publicly_accessible=<PUBLIC>, final_snapshot_identifier="app-final", monitoring_interval=60,
     monitoring_role_arn="arn:aws:iam::123456789012:role/rds-monitoring", tags=tags)

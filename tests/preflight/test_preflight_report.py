@@ -1,5 +1,7 @@
 """The JSON report is an interface (diff and graph tools build on it): its keys are pinned here."""
 
+from preflight.engine import SECURE_PLACEHOLDER
+
 from .gate_helpers import gate_json, write_program
 
 
@@ -21,7 +23,7 @@ def test_json_report_keys_are_stable(tmp_path):
 def test_secrets_are_masked_everywhere_in_json(tmp_path):
     _, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path)))
     text = str(report)
-    assert "correct-horse-battery" not in text
+    assert SECURE_PLACEHOLDER not in text  # the master password's stand-in for its secure config value
     cluster = next(r for r in report["resources"] if r["name"] == "db")
     assert cluster["inputs"]["masterPassword"] == "[secret]"
     assert report["exports"]["masterPassword"] == "[secret]"
