@@ -196,7 +196,8 @@ def _backend_class():
             self._open_connection = open_connection
             self._endpoint = endpoint
             self._say = say
-            self.last_statement: str | None = None
+            self.failed_statement: int | None = None
+            self.step_index: dict[int, int] = {}
             # yoyo keys a per-URI cache on this; no password in it (there is none to put: we pass our own connect).
             uri = _DatabaseURI("postgresql+psycopg", endpoint.user, None, endpoint.host, endpoint.port,
                                endpoint.dbname, {})
@@ -247,6 +248,10 @@ def _backend_class():
         def apply_one(self, migration, force=False, mark=True):
             # The steps, yoyo's ledger rows and our checksum in one transaction on one connection: all or nothing.
             self.ensure_internal_schema_updated()
+            # yoyo's own set-up statements may fail on purpose (CREATE TABLE of a lock table that exists).
+            self.failed_statement = None
+            migration.load()
+            self.step_index = {id(wrapper.step._apply): i for i, wrapper in enumerate(migration.steps)}
             with self.transaction():
                 migration.process_steps(self, "apply", force=force)
                 self.log_migration(migration, "apply")
@@ -260,15 +265,21 @@ def _backend_class():
 
 
 class _TrackingCursor:
-    """Remembers the statement being run, so an error can name its file and line."""
+    """Remembers the statement that failed, so an error can name its file and line."""
 
     def __init__(self, cursor, backend) -> None:
         self._cursor = cursor
         self._backend = backend
 
     def execute(self, query, params=None):
-        self._backend.last_statement = query
-        return self._cursor.execute(query, params)
+        try:
+            return self._cursor.execute(query, params)
+        except Exception:
+            # The first failure is the one to report: yoyo's ROLLBACK TO SAVEPOINT runs after it.
+            if self._backend.failed_statement is None:
+                # By identity: yoyo passes each step's own string, so two identical statements stay apart.
+                self._backend.failed_statement = self._backend.step_index.get(id(query), -1)
+            raise
 
     def __getattr__(self, name):
         return getattr(self._cursor, name)
@@ -406,7 +417,7 @@ def apply(endpoint: Endpoint, password: str | None, *, roles: RolePasswords | No
                 say(f"applied {current.id} ({current.kind}) in {time.perf_counter() - one:.2f} s")
             current = None
     except psycopg.Error as exc:
-        raise DbError(_explain_failure(exc, current, backend.last_statement, result.applied)) from None
+        raise DbError(_explain_failure(exc, current, backend.failed_statement, result.applied)) from None
     finally:
         if not backend.connection.closed:
             backend.connection.close()
@@ -439,7 +450,7 @@ def _guard_destructive(pending: list[MigrationFile], confirm: Callable[[list[Mig
                                "(confirm the run, or --yes)")
 
 
-def _explain_failure(exc, current: MigrationFile | None, statement: str | None, applied: list[str]) -> str:
+def _explain_failure(exc, current: MigrationFile | None, index: int | None, applied: list[str]) -> str:
     diag = getattr(exc, "diag", None)
     message = " ".join((getattr(diag, "message_primary", None) or str(exc)).split())
     code = getattr(exc, "sqlstate", None)
@@ -447,13 +458,12 @@ def _explain_failure(exc, current: MigrationFile | None, statement: str | None, 
     if current is None:
         return f"{type(exc).__name__}: {message}{done}"
     where = current.path.name
-    if statement is not None:
-        located = next((s for s in current.statements if s.sql == statement), None)
-        if located is not None:
-            line = located.line
-            position = getattr(diag, "statement_position", None)
-            if position:
-                line += statement.count("\n", 0, int(position) - 1)
-            where = f"{current.path.name}:{line}"
+    if index is not None and 0 <= index < len(current.statements):
+        located = current.statements[index]
+        line = located.line
+        position = getattr(diag, "statement_position", None)
+        if position:
+            line += located.sql.count("\n", 0, int(position) - 1)
+        where = f"{current.path.name}:{line}"
     return (f"{where}: {message}" + (f" (SQLSTATE {code})" if code else "")
             + f"; nothing from {current.id} was applied{done}")

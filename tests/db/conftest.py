@@ -13,7 +13,7 @@ import itertools
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -40,9 +40,10 @@ def _server_available() -> bool:
 @dataclass
 class Cluster:
     server: pgserver.LocalServer
-    superuser_password: str
-    app_password: str
-    readonly_password: str
+    # Out of the repr: a failing test prints its fixtures, and passwords never go into a log.
+    superuser_password: str = field(repr=False)
+    app_password: str = field(repr=False)
+    readonly_password: str = field(repr=False)
 
     def endpoint(self, dbname: str = "postgres", user: str = pgserver.SUPERUSER) -> Endpoint:
         # Dial 127.0.0.1, verify the certificate against `localhost`: as a port-forwarded Aurora endpoint is used.
