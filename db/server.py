@@ -140,8 +140,9 @@ class LocalServer:
             handle.write(superuser_password + "\n")
         self._hand_over(pwfile)
         try:
-            self._run([find_binary("initdb"), "-D", str(self.data), "-U", SUPERUSER, "--pwfile", str(pwfile),
-                       "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8"])
+            argv = [find_binary("initdb"), "-D", str(self.data), "-U", SUPERUSER, "--pwfile", str(pwfile),
+                    "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8"]
+            self._run(argv if self.durable else [*argv, "--no-sync"])
         finally:
             pwfile.unlink(missing_ok=True)
         settings = {
