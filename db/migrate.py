@@ -346,7 +346,7 @@ def plan(endpoint: Endpoint, password: str | None, *, seed: bool = False, produc
     """What `apply` would do, reading only: pending migrations with their SQL. Refuses what apply would refuse."""
     _refuse_seed(seed, production)
     files = all_files(seed_dir, migrations_dir)
-    with connect(endpoint, password, autocommit=True) as conn:
+    with connect(endpoint, password, autocommit=True) as conn, _one_line(endpoint, "reading the ledger"):
         _owner_session(conn)
         ledger = read_ledger(conn)
     verify_ledger(files, ledger)
@@ -357,7 +357,7 @@ def status(endpoint: Endpoint, password: str | None, *, migrations_dir: Path = M
            seed_dir: Path = SEED_DIR) -> tuple[list[tuple[str, str, object]], list[MigrationFile]]:
     """([(id, state, applied at)], pending): state is `ok`, `edited`, `missing file` or `no checksum`."""
     files = all_files(seed_dir, migrations_dir)
-    with connect(endpoint, password, autocommit=True) as conn:
+    with connect(endpoint, password, autocommit=True) as conn, _one_line(endpoint, "reading the ledger"):
         _owner_session(conn)
         ledger = read_ledger(conn)
     by_id = {f.id: f for f in files}
@@ -387,7 +387,7 @@ def apply(endpoint: Endpoint, password: str | None, *, roles: RolePasswords | No
                                    "in one transaction, so a failure leaves nothing half-applied")
     result = Result()
     started = time.perf_counter()
-    with connect(endpoint, password, autocommit=True) as admin:
+    with connect(endpoint, password, autocommit=True) as admin, _one_line(endpoint, "creating the roles"):
         result.roles_changed = ensure_roles(admin, roles or RolePasswords())
         admin.execute(f"SET ROLE {OWNER}")
         admin.execute(f"CREATE SCHEMA IF NOT EXISTS {LEDGER_SCHEMA}")
@@ -423,6 +423,20 @@ def apply(endpoint: Endpoint, password: str | None, *, roles: RolePasswords | No
             backend.connection.close()
     result.seconds = time.perf_counter() - started
     return result
+
+
+@contextmanager
+def _one_line(endpoint: Endpoint, doing: str):
+    """A server error outside a migration (no privilege to create roles, a dropped connection) as one DbError."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        diag = getattr(exc, "diag", None)
+        message = " ".join((getattr(diag, "message_primary", None) or str(exc)).split())
+        code = f" (SQLSTATE {exc.sqlstate})" if getattr(exc, "sqlstate", None) else ""
+        raise DbError(f"{doing} on {endpoint.describe()}: {message}{code}") from None
 
 
 def _refuse_seed(seed: bool, production: bool) -> None:

@@ -23,6 +23,9 @@ APP = "blog_app"
 READONLY = "blog_readonly"
 LEDGER_SCHEMA = "ledger"
 BLOG_SCHEMA = "blog"
+# Any constant this project owns (advisory locks are per database; roles are per server, so two databases of one
+# server can still race: the second then fails with "role already exists" and a re-run succeeds).
+ROLES_LOCK_KEY = 0x626C6F67726F6C65  # "blogrole"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ def ensure_roles(conn, passwords: RolePasswords) -> list[str]:
 
     changed: list[str] = []
     with conn.transaction():
+        # Two runners starting at once would both try CREATE ROLE and one would fail on the duplicate: serialize.
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [ROLES_LOCK_KEY])
         existing = {row[0] for row in conn.execute(
             "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", [[OWNER, APP, READONLY]])}
         for role, login in ((OWNER, False), (APP, True), (READONLY, True)):

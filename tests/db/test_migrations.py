@@ -262,3 +262,46 @@ def test_plan_lists_pending_with_sql_and_changes_nothing(cluster, empty_db):
     with cluster.admin(empty_db) as conn:
         schemas = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname IN ('blog', 'ledger')").fetchall()
     assert schemas == []
+
+
+def test_login_without_createrole_is_one_clear_error(cluster, empty_db):
+    import psycopg as pg
+
+    from db.connect import connect
+    from db.server import new_password
+
+    password = new_password()
+    with cluster.admin(empty_db) as conn:
+        conn.execute("DROP ROLE IF EXISTS weak_admin")
+        conn.execute(pg.sql.SQL("CREATE ROLE weak_admin LOGIN PASSWORD {}").format(pg.sql.Literal(password)))
+    try:
+        endpoint = cluster.endpoint(empty_db, "weak_admin")
+        with connect(endpoint, password) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == ("weak_admin",)
+        # One line naming the step, the endpoint and the server's reason; never a traceback.
+        with pytest.raises(DbError, match=r"^creating the roles on localhost:\d+ via 127\.0\.0\.1 \(database t.*"
+                                          r"user weak_admin, sslmode=verify-full\): .*\(SQLSTATE 42501\)$"):
+            migrate.apply(endpoint, password)
+    finally:
+        with cluster.admin(empty_db) as conn:
+            conn.execute("DROP ROLE weak_admin")
+
+
+def test_simultaneous_first_runs_both_succeed(cluster, empty_db):
+    endpoint = cluster.endpoint(empty_db)
+    results = []
+    barrier = threading.Barrier(2)
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(migrate.apply(endpoint, cluster.superuser_password).applied)
+        except Exception as exc:  # noqa: BLE001 - the assertion shows it
+            results.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results, key=len) == [[], ["0001.blog-schema", "0002.role-grants"]]
