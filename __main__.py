@@ -56,9 +56,10 @@ app = None
 app_role = None
 if settings.app is not None:
     # The blog's own login (blog_app, docs/blog-database.md) instead of the master user, on PostgreSQL stacks whose
-    # app logs in with a password; `python -m ops migrate` sets it on the role from this parameter.
+    # app logs in with a password straight to the cluster (an RDS Proxy with password logins knows only the master's
+    # secret); `python -m ops migrate` sets it on the role from this parameter.
     if (settings.database.engine == "aurora-postgresql" and settings.database.generates_password
-            and not settings.app.iam_database_auth):
+            and not settings.app.iam_database_auth and not settings.database.proxy.enabled):
         app_role = AppDatabaseRole("app-database-role", AppDatabaseRoleArgs(
             project=settings.project, stack=settings.stack, kms_key_arn=database.kms_key_arn, tags=tags,
             protect=settings.database.protect,

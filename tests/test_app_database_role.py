@@ -97,7 +97,9 @@ def test_the_bastion_still_reads_the_master_password(any_stack):
 @pytest.mark.parametrize("database, app", [
     ({"engine": "aurora-mysql", "engineVersion": "8.0.mysql_aurora.3.08.0", "masterUsername": "blog_admin"}, {}),
     (None, {"iamDatabaseAuth": True, "iamDatabaseUser": "blog_app"}),
-])
+    # A proxy with password logins authenticates with the master's secret only.
+    ({"proxy": {"enabled": True, "iamAuth": False}}, {}),
+], ids=["mysql", "iam-auth", "password-proxy"])
 def test_no_app_role_password_where_it_does_not_apply(evaluate, database, app):
     run = run_with_app(evaluate, database=database, **app)
     assert [r.name for r in run.of_type(PARAMETER) if r.name.startswith("app-database-role")] == []
