@@ -10,11 +10,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from db import local
 from db import server as pgserver
+
+psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (requirements.in pins it)")
 
 
 def test_pgpass_fields_are_escaped():

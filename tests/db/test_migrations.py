@@ -12,6 +12,8 @@ import pytest
 from db import migrate
 from db.errors import DbError, MigrationRefused
 
+pytest.importorskip("yoyo", reason="yoyo-migrations is not installed (requirements.in pins it)")
+
 BLOG_TABLES = {"users", "social_accounts", "posts", "comments"}
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
 from db import migrate
 from db.connect import Endpoint, connect
 from db.errors import DbError
 from db.roles import APP, OWNER, READONLY, RolePasswords, ensure_roles
+
+psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (requirements.in pins it)")
 
 NEW_GUEST = "INSERT INTO users (user_type, email, display_name) VALUES ('guest', 'new@example.com', 'New')"
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-import psycopg
 import pytest
 
 from db.connect import connect
 from db.errors import DbError
+
+psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (requirements.in pins it)")
 
 
 def _raw(cluster, **overrides):
