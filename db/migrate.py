@@ -98,6 +98,13 @@ def load_files(directory: Path, kind: str) -> list[MigrationFile]:
         path = Path(migration.path)
         source = path.read_text(encoding="utf-8")
         statements = _locate(source, [step.step._apply for step in migration.steps])
+        for statement in statements:
+            word = _first_keyword(statement.sql)
+            if word in _TRANSACTION_CONTROL:
+                # A COMMIT in the middle would end the migration's transaction: what follows could then fail with
+                # what came before already committed, which is exactly the half-applied state the runner prevents.
+                raise DbError(f"{path.name}:{statement.line}: {word} is not allowed in a migration: each migration "
+                              "is one transaction, opened and closed by the runner")
         header = _header_lines(source)
         reason = next((m.group(1).strip() for m in map(_DESTRUCTIVE_HEADER.match, header) if m), None)
         files.append(MigrationFile(
@@ -106,6 +113,20 @@ def load_files(directory: Path, kind: str) -> list[MigrationFile]:
             transactional=migration.use_transactions,
         ))
     return files
+
+
+_TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "END", "START", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE"}
+
+
+def _first_keyword(sql: str) -> str | None:
+    import sqlparse
+    from sqlparse import tokens as T
+
+    for token in sqlparse.parse(sql)[0].flatten() if sql.strip() else []:
+        if token.is_whitespace or token.ttype in T.Comment:
+            continue
+        return token.normalized.upper() if token.ttype in T.Keyword else None
+    return None
 
 
 def _header_lines(source: str) -> list[str]:

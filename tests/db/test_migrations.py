@@ -157,6 +157,20 @@ def test_python_and_rollback_files_are_refused(tmp_path):
             migrate.load_files(directory, "migration")
 
 
+@pytest.mark.parametrize("sql", ["COMMIT;", "commit work;", "/* c */ END;", "ROLLBACK;", "BEGIN;",
+                                 "START TRANSACTION;", "SAVEPOINT s;", "PREPARE TRANSACTION 'x';"])
+def test_transaction_control_in_a_migration_is_refused(tmp_path, sql):
+    (tmp_path / "0001.x.sql").write_text(f"CREATE TABLE public.a (id int);\n{sql}\nCREATE TABLE public.b (x int);\n")
+    with pytest.raises(DbError, match=r"^0001\.x\.sql:2: [A-Z]+ is not allowed in a migration"):
+        migrate.load_files(tmp_path, "migration")
+
+
+def test_a_do_block_with_begin_is_not_transaction_control(tmp_path):
+    (tmp_path / "0001.x.sql").write_text("DO $$ BEGIN PERFORM 1; END $$;\n")
+    [loaded] = migrate.load_files(tmp_path, "migration")
+    assert len(loaded.statements) == 1
+
+
 def test_non_transactional_migration_is_refused(cluster, empty_db, tmp_path):
     migrations = tmp_path / "m"
     migrations.mkdir()
