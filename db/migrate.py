@@ -105,6 +105,10 @@ def load_files(directory: Path, kind: str) -> list[MigrationFile]:
                 # what came before already committed, which is exactly the half-applied state the runner prevents.
                 raise DbError(f"{path.name}:{statement.line}: {word} is not allowed in a migration: each migration "
                               "is one transaction, opened and closed by the runner")
+            if word in ("SET", "RESET") and _changes_role(statement.sql):
+                # Objects created after it would belong to the administrator, not blog_owner.
+                raise DbError(f"{path.name}:{statement.line}: changing the role is not allowed in a migration: "
+                              "migrations run as blog_owner")
         header = _header_lines(source)
         reason = next((m.group(1).strip() for m in map(_DESTRUCTIVE_HEADER.match, header) if m), None)
         files.append(MigrationFile(
@@ -127,6 +131,13 @@ def _first_keyword(sql: str) -> str | None:
             continue
         return token.normalized.upper() if token.ttype in T.Keyword else None
     return None
+
+
+def _changes_role(sql: str) -> bool:
+    import sqlparse
+
+    words = {t.normalized.upper() for t in sqlparse.parse(sql)[0].flatten() if not t.is_whitespace}
+    return bool(words & {"ROLE", "AUTHORIZATION", "SESSION_AUTHORIZATION"})
 
 
 def _header_lines(source: str) -> list[str]:

@@ -165,6 +165,15 @@ def test_transaction_control_in_a_migration_is_refused(tmp_path, sql):
         migrate.load_files(tmp_path, "migration")
 
 
+@pytest.mark.parametrize("sql", ["SET ROLE postgres;", "reset role;", "SET LOCAL ROLE postgres;",
+                                 "SET SESSION AUTHORIZATION postgres;", "RESET SESSION AUTHORIZATION;",
+                                 "SET session_authorization = postgres;", "SET role TO DEFAULT;"])
+def test_changing_the_role_in_a_migration_is_refused(tmp_path, sql):
+    (tmp_path / "0001.x.sql").write_text(f"CREATE TABLE public.a (id int);\n{sql}\n")
+    with pytest.raises(DbError, match=r"^0001\.x\.sql:2: changing the role is not allowed"):
+        migrate.load_files(tmp_path, "migration")
+
+
 def test_a_do_block_with_begin_is_not_transaction_control(tmp_path):
     (tmp_path / "0001.x.sql").write_text("DO $$ BEGIN PERFORM 1; END $$;\n")
     [loaded] = migrate.load_files(tmp_path, "migration")
