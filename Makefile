@@ -58,3 +58,16 @@ clean:
 mutate: setup
 	$(PYTHON) -m mutmut run --max-children $(or $(JOBS),2) $(ONLY)
 	$(PYTHON) tools/mutation_report.py
+
+# The blog's database on this machine (docs/blog-database.md): PostgreSQL from the machine's binaries, TLS-only with
+# a local CA like Aurora's rds.force_ssl=1, the roles, every migration and the seed. Prints the PG* environment the
+# ECS task gets: eval "$$(make -s db)". Files in .db/ (ignored by git); DB_PORT picks the port (default 54329).
+.PHONY: db db-stop db-reset
+db: setup
+	$(PYTHON) -m db.local start --stack $(STACK)
+
+db-stop: setup
+	$(PYTHON) -m db.local stop
+
+db-reset: setup
+	$(PYTHON) -m db.local reset

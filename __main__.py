@@ -6,6 +6,7 @@ This is the only module that knows every component; components take what they ne
 import pulumi
 
 from components.app import AppService, AppServiceArgs, DatabaseConnection, app_log_group_name
+from components.app_database_role import AppDatabaseRole, AppDatabaseRoleArgs
 from components.aurora import AuroraCluster, AuroraClusterArgs, DatabaseNetwork
 from components.bastion import Bastion, BastionArgs, DatabaseAccess
 from components.kms import EncryptionKey, EncryptionKeyArgs
@@ -52,11 +53,22 @@ if settings.bastion.enabled:
 # --- app ---
 # The blog's Fargate task in the private subnets; the only application source allowed into the database.
 app = None
+app_role = None
 if settings.app is not None:
+    # The blog's own login (blog_app, docs/blog-database.md) instead of the master user, on PostgreSQL stacks whose
+    # app logs in with a password straight to the cluster (an RDS Proxy with password logins knows only the master's
+    # secret); `python -m ops migrate` sets it on the role from this parameter.
+    if (settings.database.engine == "aurora-postgresql" and settings.database.generates_password
+            and not settings.app.iam_database_auth and not settings.database.proxy.enabled):
+        app_role = AppDatabaseRole("app-database-role", AppDatabaseRoleArgs(
+            project=settings.project, stack=settings.stack, kms_key_arn=database.kms_key_arn, tags=tags,
+            protect=settings.database.protect,
+        ))
     app = AppService("app", AppServiceArgs(
         settings=settings.app, family=f"{settings.project}-{settings.stack}-app", vpc_id=network.vpc_id,
         subnet_ids=network.subnet_ids["private"], log_key_arn=platform_key.arn,
         database=DatabaseConnection.of(database), tags=tags,
+        database_login=app_role.login() if app_role else None,
     ))
 
 pulumi.export("region", settings.region)
@@ -101,3 +113,6 @@ if app is not None:
     pulumi.export("serviceName", app.service_name)
     pulumi.export("taskSecurityGroupId", app.task_security_group_id)
     pulumi.export("appLogGroupName", app.log_group_name)
+if app_role is not None:
+    pulumi.export("appDatabaseUser", app_role.user)
+    pulumi.export("appPasswordParameterName", app_role.parameter_name)

@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
@@ -29,6 +29,9 @@ import pulumi_aws as aws
 from .app_container import container_definitions, names_for
 from .kms import stack_log_group_name
 from .settings.app import AppSettings, volume_name
+
+if TYPE_CHECKING:  # only the type: the application does not import the database's modules
+    from .app_database_role import DatabaseLogin
 
 # What the ECS agent calls to pull from a private ECR repository; GetAuthorizationToken has no resource to scope to.
 ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
@@ -123,6 +126,9 @@ class AppServiceArgs:
     database: DatabaseConnection
     tags: Mapping[str, str]
     load_balancer: LoadBalancerAttachment | None = None
+    # The application's own database role (components/app_database_role.py): when given, the task logs in as it
+    # with its password, and can no longer read the master password.
+    database_login: DatabaseLogin | None = None
 
 
 class AppService(pulumi.ComponentResource):
@@ -162,9 +168,12 @@ class AppService(pulumi.ComponentResource):
         self.execution_role, execution_policies = self._execution_role(args, account, region, partition)
         self.task_role, task_policies = self._task_role(args, account, region, partition)
 
-        user = settings.iam_database_user if settings.iam_database_auth else database.master_username
+        login = args.database_login
+        user = settings.iam_database_user if settings.iam_database_auth else (
+            login.user if login else database.master_username)
         # With IAM database authentication the task connects with a token: the master password stays out of it.
-        password = None if settings.iam_database_auth else database.password_value_from
+        password = None if settings.iam_database_auth else (
+            login.password_value_from if login else database.password_value_from)
         self.secret_parameter_arns = pulumi.Output.all(partition, region, account).apply(
             lambda v: _parameter_arns(settings.secrets, *v))
         definitions = pulumi.Output.all(
@@ -254,7 +263,8 @@ class AppService(pulumi.ComponentResource):
             policy=pulumi.Output.all(partition, self.log_group.arn).apply(
                 lambda v: json.dumps(execution_policy(settings.image, v[0], v[1]))), opts=child)]
         if not settings.iam_database_auth:
-            policies.append(database.grant_password_read(f"{name}-execution", role))
+            grant = args.database_login.grant_password_read if args.database_login else database.grant_password_read
+            policies.append(grant(f"{name}-execution", role))
         if settings.secrets:
             key_arn = settings.secrets_kms_key_arn or database.kms_key_arn
             document = pulumi.Output.all(partition, region, account, key_arn).apply(

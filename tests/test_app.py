@@ -65,7 +65,10 @@ def as_list(value) -> list:
 
 def database_parts(run: StackRun):
     cluster = run.one("aws:rds/cluster:Cluster")
-    [parameter] = [p for p in run.of_type("aws:ssm/parameter:Parameter") if p.inputs.get("type") == "SecureString"]
+    # The password the task reads: on PostgreSQL its own role's (components/app_database_role.py), not the master's;
+    # on MySQL (no app role) still the master's; None with IAM database authentication.
+    secure = [p for p in run.of_type("aws:ssm/parameter:Parameter") if p.inputs.get("type") == "SecureString"]
+    parameter = next((p for p in secure if p.name.startswith("app-database-role")), secure[0] if secure else None)
     [key] = linked(run, cluster, "kmsKeyId")
     [group] = linked(run, cluster, "vpcSecurityGroupIds")
     return cluster, parameter, key, group
@@ -87,7 +90,8 @@ def test_the_password_is_a_secret_from_the_parameter_arn_and_never_in_the_enviro
     assert secrets(any_stack) == {"PGPASSWORD": parameter.outputs["arn"]}
     assert not [name for name in environment(any_stack) if SECRET_NAME.search(name)]
     # The value itself appears nowhere in the task definition.
-    password = any_stack.one("random:index/randomPassword:RandomPassword").outputs["result"].value
+    [password] = [p.outputs["result"].value for p in any_stack.of_type("random:index/randomPassword:RandomPassword")
+                  if p.name.startswith("app-database-role")]
     assert isinstance(password, str) and len(password) >= 16 and parameter.input("valueWo") == password
     assert password not in json.dumps(any_stack.one(TASK_DEFINITION).inputs)
 
@@ -100,7 +104,7 @@ def test_the_environment_holds_only_the_connection_settings(any_stack):
     assert env["PGHOST_READER"] == cluster.outputs["readerEndpoint"]
     assert env["PGPORT"] == "5432" and any_stack.exports["port"] == 5432
     assert env["PGDATABASE"] == any_stack.exports["databaseName"] == "blog"
-    assert env["PGUSER"] == any_stack.exports["masterUsername"]
+    assert env["PGUSER"] == any_stack.exports["appDatabaseUser"] == "blog_app"
     assert env["PGSSLMODE"] == "verify-full"
     assert env["PGSSLROOTCERT"] == "/etc/ssl/certs/rds-global-bundle.pem"
 

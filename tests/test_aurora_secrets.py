@@ -16,7 +16,8 @@ RDS_REJECTS = set('/@" ')
 
 
 def test_the_generator_can_never_produce_a_character_rds_rejects(any_stack):
-    [password] = any_stack.of_type("random:index/randomPassword:RandomPassword")
+    [password] = [p for p in any_stack.of_type("random:index/randomPassword:RandomPassword")
+                  if not p.name.startswith("app-database-role")]
     inputs = unwrap_secrets(password.inputs)
     # long enough, and within Aurora MySQL's 41-character limit for master passwords
     assert inputs["special"] is True and 16 <= inputs["length"] <= 41
@@ -43,7 +44,8 @@ def _plain_strings(value: Any, path: str = "") -> list[tuple[str, str]]:
 
 
 def _assert_nowhere_in_plain_text(run) -> None:
-    [password] = run.of_type("random:index/randomPassword:RandomPassword")
+    [password] = [p for p in run.of_type("random:index/randomPassword:RandomPassword")
+                  if not p.name.startswith("app-database-role")]
     assert isinstance(password.outputs["result"], Secret)
     value = password.outputs["result"].value
     leaks = [(resource.urn, where) for resource in run.resources
@@ -73,7 +75,8 @@ def test_raising_password_version_generates_a_new_password_and_sends_it_everywhe
     run = evaluate("dev", {"aurora-platform:database": {
         "readers": 1, "deletionProtection": False, "passwordVersion": 3, "proxy": {"enabled": True, "iamAuth": False}},
         "aurora-platform:app": None})
-    [password] = run.of_type("random:index/randomPassword:RandomPassword")
+    [password] = [p for p in run.of_type("random:index/randomPassword:RandomPassword")
+                  if not p.name.startswith("app-database-role")]
     assert unwrap_secrets(password.inputs)["keepers"] == {"passwordVersion": "3"}
     assert run.one("aws:rds/cluster:Cluster").inputs["masterPasswordWoVersion"] == 3
     assert run.one("aws:ssm/parameter:Parameter").inputs["valueWoVersion"] == 3

@@ -167,9 +167,15 @@ def test_the_execution_role_has_only_the_agents_calls_and_no_ecr_for_a_non_ecr_i
     assert documents["app-execution"] == {"Version": "2012-10-17", "Statement": [
         {"Sid": "WriteTheTaskLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": [group, f"{group}:log-stream:*"]}]}
-    assert documents["database-app-execution-password-read"]["Statement"][1]["Condition"] == {"StringEquals": {
-        "kms:ViaService": f"ssm.{REGION}.amazonaws.com", "kms:EncryptionContext:PARAMETER_ARN": password_arn(stack)}}
+    # The task logs in as its own role (blog_app): it reads that password, and can no longer read the master's.
+    app_password = password_arn(stack).replace("/database/password", "/database/app-password")
+    assert documents["app-database-role-app-execution-password-read"]["Statement"][1]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"ssm.{REGION}.amazonaws.com",
+                         "kms:EncryptionContext:PARAMETER_ARN": app_password}}
     documents = list(documents.values())
+    assert can(documents, "ssm:GetParameters", app_password)
+    assert not can(documents, "ssm:GetParameters", password_arn(stack))
+    assert not can(documents, "ssm:GetParameter", password_arn(stack))
     assert can(documents, "logs:PutLogEvents", f"{group}:log-stream:app/blog/0123")
     assert not can(documents, "logs:PutLogEvents", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:other:log-stream:x")
     assert not can(documents, "logs:CreateLogGroup", group)

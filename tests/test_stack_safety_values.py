@@ -37,7 +37,7 @@ def test_every_key_waits_thirty_days_before_deletion(request, stack):
 
 
 def test_the_master_password_recipe(dev):
-    (password,) = dev.of_type(PASSWORD)
+    (password,) = [p for p in dev.of_type(PASSWORD) if p.name == "database-master-password"]
     recipe = {key: password.inputs.get(key) for key in (
         "length", "special", "overrideSpecial", "minUpper", "minLower", "minNumeric", "minSpecial")}
     assert recipe == {"length": 32, "special": True, "overrideSpecial": "!#$%&*()-_=+[]{}<>:?",

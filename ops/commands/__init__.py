@@ -5,6 +5,6 @@ takes --yes), DEFAULT_TIMEOUT (0 when it never waits; else takes --timeout and
 
 from __future__ import annotations
 
-from ops.commands import backtrack, export, failover, restore, snapshot, status, verify, wait
+from ops.commands import backtrack, export, failover, migrate, restore, snapshot, status, verify, wait
 
-COMMANDS = [verify, failover, snapshot, restore, backtrack, export, status, wait]
+COMMANDS = [verify, failover, snapshot, restore, backtrack, export, migrate, status, wait]

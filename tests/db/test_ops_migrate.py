@@ -1,0 +1,149 @@
+"""`python -m ops migrate` against the session's real server, the way an administrator runs it through the
+bastion's port-forwarding session: --host is the name on the certificate, --local-port the tunnel on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from ops.cli import main
+from ops.commands import migrate as command
+from ops.context import Context
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _run(argv, stdin=None):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, Context(stdin=stdin, stdout=out, stderr=err, make_client=_no_aws))
+    return code, out.getvalue(), err.getvalue()
+
+
+def _no_aws(service, region):  # these tests never reach AWS
+    raise AssertionError(f"unexpected AWS client {service}")
+
+
+@pytest.fixture
+def args(cluster, monkeypatch):
+    # The master password as an administrator hands it over: in the environment, never on the command line.
+    monkeypatch.setenv("PGPASSWORD", cluster.superuser_password)
+    monkeypatch.delenv("PGPASSFILE", raising=False)
+
+    def build(db, *extra):
+        return ["migrate", "--stack", "dev", *extra, "--host", "localhost", "--local-port", str(cluster.server.port),
+                "--dbname", db, "--user", "postgres", "--sslrootcert", str(cluster.server.ca_cert)]
+    return build
+
+
+def test_plan_apply_status(cluster, empty_db, args):
+    code, out, _ = _run(args(empty_db, "plan"))
+    assert code == 0
+    assert out.splitlines() == ["-- 0001.blog-schema (migration, 0001.blog-schema.sql)",
+                                "-- 0002.role-grants (migration, 0002.role-grants.sql)"]
+    code, out, err = _run(args(empty_db, "apply", "--json"))
+    assert code == 0, err
+    assert json.loads(out)["applied"] == ["0001.blog-schema", "0002.role-grants"]
+    assert "applied 0001.blog-schema (migration) in" in err
+    code, out, _ = _run(args(empty_db, "apply"))
+    assert (code, out) == (0, "nothing to apply\n")
+    code, out, _ = _run(args(empty_db, "status", "--json"))
+    assert code == 0
+    status = json.loads(out)
+    assert [(a["id"], a["state"]) for a in status["applied"]] == [("0001.blog-schema", "ok"),
+                                                                   ("0002.role-grants", "ok")]
+    assert status["pending"] == []
+
+
+def test_dry_run_prints_sql_and_applies_nothing(cluster, empty_db, args):
+    code, out, _ = _run(args(empty_db, "apply", "--dry-run"))
+    assert code == 0
+    assert "CREATE TABLE blog.posts (" in out
+    assert "GRANT SELECT ON ALL TABLES IN SCHEMA blog TO blog_readonly;" in out
+    with cluster.admin(empty_db) as conn:
+        assert conn.execute("SELECT to_regnamespace('blog')").fetchone() == (None,)
+
+
+def test_password_is_never_a_flag(args, capsys):
+    code, _, _ = _run([*args("postgres", "plan"), "--password", "x"])
+    assert code == 2
+    assert "unrecognized arguments: --password" in capsys.readouterr().err  # argparse writes to sys.stderr
+
+
+def test_mysql_stack_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "Pulumi.legacy.yaml").write_text(
+        "config:\n  aurora-platform:database:\n    engine: aurora-mysql\n")
+    monkeypatch.setattr(command, "STACKS_DIR", tmp_path)
+    code, out, err = _run(["migrate", "--stack", "legacy", "--host", "db.example.com", "--sslrootcert", "x"])
+    assert code == 2
+    assert out == ""
+    assert err == ("error: --stack legacy: the engine is aurora-mysql; the blog's migrations are PostgreSQL only "
+                   "(aurora-postgresql stacks)\n")
+
+
+def test_seed_refused_on_production_before_connecting():
+    code, _, err = _run(["migrate", "--stack", "prod", "apply", "--seed", "--host", "db.example.com",
+                         "--sslrootcert", "/nonexistent"])
+    assert code == 2
+    assert err == "error: --seed: stack prod is production; seed data is for development only\n"
+
+
+def test_unreachable_database_is_one_line_with_host_port_and_sslmode(cluster, args):
+    from db.server import free_port
+
+    argv = args("postgres", "status")
+    argv[argv.index("--local-port") + 1] = str(free_port())
+    code, out, err = _run(argv)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("error: cannot connect to localhost:")
+    assert "via 127.0.0.1" in err
+    assert "sslmode=verify-full" in err
+
+
+def test_wrong_password_says_so(cluster, empty_db, args, monkeypatch):
+    monkeypatch.setenv("PGPASSWORD", "wrong-password-value")
+    code, _, err = _run(args(empty_db, "status"))
+    assert code == 2
+    assert err.startswith("error: wrong password for user postgres at localhost:")
+    assert "wrong-password-value" not in err
+
+
+def test_no_ca_bundle_is_refused(args, monkeypatch):
+    monkeypatch.delenv("PGSSLROOTCERT", raising=False)
+    argv = args("postgres", "plan")
+    index = argv.index("--sslrootcert")
+    del argv[index:index + 2]
+    code, _, err = _run(argv)
+    assert code == 2
+    assert "pass --sslrootcert FILE" in err
+
+
+def test_destructive_migration_needs_yes_without_a_terminal(cluster, blog_db, args, tmp_path, monkeypatch):
+    import shutil
+
+    from db import migrate
+
+    migrations = tmp_path / "m"
+    shutil.copytree(migrate.MIGRATIONS_DIR, migrations)
+    (migrations / "0003.drop-bio.sql").write_text("-- destructive: bio moves elsewhere\n"
+                                                 "ALTER TABLE blog.users DROP COLUMN bio;\n")
+    # The command always runs the packaged migrations; point the runner's default directory at the copy.
+    for function in (migrate.apply, migrate.plan):
+        monkeypatch.setattr(function, "__kwdefaults__", {**function.__kwdefaults__, "migrations_dir": migrations})
+    code, out, _ = _run(args(blog_db, "plan"))
+    assert "-- 0003.drop-bio (migration, 0003.drop-bio.sql)  DESTRUCTIVE: bio moves elsewhere" in out
+    code, _, err = _run(args(blog_db, "apply"), stdin=io.StringIO(""))
+    assert code == 2
+    assert "confirmation needed but stdin is not a terminal; pass --yes" in err
+    code, _, err = _run(args(blog_db, "apply"), stdin=_Tty("n\n"))
+    assert code == 2
+    assert "aborted at the confirmation prompt" in err
+    code, out, err = _run(args(blog_db, "apply", "--yes"))
+    assert (code, out) == (0, "applied 0003.drop-bio\n"), err
+
