@@ -160,3 +160,10 @@ def test_docs_list_every_rule_with_its_default_level():
     doc = (ROOT / "docs" / "policies.md").read_text()
     for name, info in RULES.items():
         assert re.search(rf"^\| `{name}` \| .* \| {info.level.value} \|", doc, re.MULTILINE), name
+
+
+def test_docs_say_what_every_rule_reads_and_cannot_see_offline():
+    doc = (ROOT / "docs" / "policies.md").read_text()
+    section = doc[doc.index("## What each rule reads, and what it cannot see offline"):doc.index("## Running the real gate")]
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| [^|]+ \| [^|]+ \| [^|]+ \|$", section, re.MULTILINE)
+    assert sorted(rows) == sorted(RULES)
