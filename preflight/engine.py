@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from .mock_outputs import Unknown, stable_value
+from .mock_outputs import Unknown, references_as_ids, stable_value
 from .program_errors import close_event_loops_at_exit, describe
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -494,7 +494,7 @@ def _make_monitor_class():
                 self.stack_urn = urn
                 return resource_pb2.RegisterResourceResponse(urn=urn)
             _ensure_event_loop()
-            inputs = _from_rpc(rpc.deserialize_properties(request.object))
+            inputs = _from_rpc(rpc.deserialize_properties(references_as_ids(request.object), keep_unknowns=True))
             self._claim(urn)
             protect = request.protect if request.HasField("protect") else None
             retain = request.retainOnDelete if request.HasField("retainOnDelete") else None
@@ -554,7 +554,7 @@ def _make_monitor_class():
             with self.lock:
                 self.records[urn] = record
             properties = _sync_await(rpc.serialize_properties(_to_rpc(outputs), {}))
-            return resource_pb2.ReadResourceResponse(urn=urn, properties=properties)
+            return resource_pb2.ReadResourceResponse(urn=urn, id=request.id, properties=properties)
 
         def Invoke(self, request):
             """`pulumi:pulumi:getResource` is how the SDK rehydrates a resource passed by reference (`vpc_id=vpc`,
@@ -572,7 +572,7 @@ def _make_monitor_class():
 
         def RegisterResourceOutputs(self, request):
             _ensure_event_loop()
-            outputs = _from_rpc(rpc.deserialize_properties(request.outputs))
+            outputs = _from_rpc(rpc.deserialize_properties(references_as_ids(request.outputs), keep_unknowns=True))
             with self.lock:
                 if request.urn == self.stack_urn:
                     self.exports = outputs

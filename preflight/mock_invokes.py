@@ -25,7 +25,7 @@ import yaml
 
 from . import mock_cloud
 from .mock_cloud import MockCloud, UnmockedInvokeError, stable_hex
-from .mock_outputs import UNKNOWN, Context, resource_outputs, typed_result
+from .mock_outputs import UNKNOWN, Context, as_plain_result, resource_outputs, typed_result
 
 PLACEHOLDER_SECRET = "preflight-placeholder-secret"
 AMAZON_OWNER = "137112412989"  # the account that publishes Amazon Linux images
@@ -336,6 +336,9 @@ class OfflineCloud(MockCloud):
         return resource_outputs(token, {}, ctx)
 
     def call(self, token: str, args: dict[str, Any], region: str | None = None) -> dict[str, Any]:
+        return as_plain_result(self._answer(token, args, region))
+
+    def _answer(self, token: str, args: dict[str, Any], region: str | None) -> dict[str, Any]:
         cloud = self.in_region(region)
         ctx = Context(_seed(token, cloud, args), cloud.region, mock_cloud.ACCOUNT_ID, _service(token),
                       token.rsplit(":", 1)[-1], own_only=False)

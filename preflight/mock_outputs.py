@@ -62,12 +62,16 @@ def stable_value(value: Any, base: Path | None = None) -> Any:
     import pulumi
     from pulumi.output import Unknown as SdkUnknown
 
-    if isinstance(value, (Unknown, SdkUnknown)):
+    if isinstance(value, (Unknown, SdkUnknown)) or value == UNKNOWN_TOKEN:
+        # An invoke result cannot be unknown in the SDK (it type-checks plain values), so a lookup answers the
+        # token text; when the program passes it on as it is, the resource's input is unknown again.
         return UNKNOWN
     if isinstance(value, pulumi.Asset):
         return f"[asset sha256:{_asset_digest(value, base)}]"
     if isinstance(value, pulumi.Archive):
         return f"[archive sha256:{_archive_digest(value, base)}]"
+    if isinstance(value, pulumi.Resource):  # references are replaced by ids first; this is the last resort
+        return f"[resource {type(value).__name__}]"
     return value
 
 
@@ -396,3 +400,48 @@ def _zero(key: str, kind: str, element: Any, ctx: Context, depth: int) -> Any:
     if kind == "object" and depth < 2:
         return _typed_object(element, {}, ctx, depth + 1)
     return None
+
+
+# ---- resources passed as inputs ------------------------------------------------------------------------------------
+def references_as_ids(struct: Any) -> Any:
+    """A copy of a wire struct with every resource reference (`vpc_id=vpc`, `iam_roles=[role]`) replaced as the
+    engine does for a provider that does not take references (pulumi-aws): a custom resource by its id, a component
+    by its URN. Recorded inputs are then what the provider and the rules see, never a Python object."""
+    from google.protobuf import struct_pb2
+
+    copy = struct_pb2.Struct()
+    copy.CopyFrom(struct)
+    _replace_references(copy)
+    return copy
+
+
+def _replace_references(container: Any) -> None:
+    from google.protobuf import struct_pb2
+    from pulumi.runtime import rpc
+
+    slots = container.fields if isinstance(container, struct_pb2.Struct) else container.values
+    keys = list(slots.keys()) if isinstance(container, struct_pb2.Struct) else range(len(slots))
+    for key in keys:
+        value = slots[key]
+        kind = value.WhichOneof("kind")
+        if kind == "struct_value":
+            fields = value.struct_value.fields
+            if rpc._special_sig_key in fields and \
+                    fields[rpc._special_sig_key].string_value == rpc._special_resource_sig:
+                reference = fields["id"].string_value if "id" in fields else ""
+                value.string_value = reference or (fields["urn"].string_value if "urn" in fields else "")
+            else:
+                _replace_references(value.struct_value)
+        elif kind == "list_value":
+            _replace_references(value.list_value)
+
+
+def as_plain_result(value: Any) -> Any:
+    """An invoke answer with UNKNOWN as the `[unknown]` text (see stable_value)."""
+    if isinstance(value, Unknown):
+        return UNKNOWN_TOKEN
+    if isinstance(value, dict):
+        return {k: as_plain_result(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_plain_result(v) for v in value]
+    return value
