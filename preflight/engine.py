@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from .mock_outputs import Unknown, references_as_ids, stable_value
+from .mock_outputs import Unknown, program_view, references_as_ids, stable_value
 from .program_errors import close_event_loops_at_exit, describe
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -532,7 +532,8 @@ def _make_monitor_class():
                 retain_on_delete=bool(retain), deleted_with=deleted_with or None, remote=bool(request.remote))
             with self.lock:
                 self.records[urn] = record
-            response_object = _sync_await(rpc.serialize_properties(_to_rpc(outputs), {}))
+            answer = program_view(request.type, outputs) if request.custom else outputs
+            response_object = _sync_await(rpc.serialize_properties(_to_rpc(answer), {}))
             return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=response_object)
 
         def ReadResource(self, request):

@@ -12,6 +12,7 @@ policy's document) is UNKNOWN rather than invented.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -183,7 +184,9 @@ def _ecr_token(cloud: OfflineCloud, args: dict[str, Any]) -> dict[str, Any]:
     # The provider marks the token and password sensitive; a placeholder that stays secret.
     return {"id": cloud.region, "registryId": registry, "userName": "AWS", "expiresAt": "2026-12-31T00:00:00Z",
             "proxyEndpoint": f"https://{registry}.dkr.ecr.{cloud.region}.amazonaws.com",
-            "password": _secret(PLACEHOLDER_SECRET), "authorizationToken": _secret(PLACEHOLDER_SECRET)}
+            "password": _secret(PLACEHOLDER_SECRET),
+            # base64 of "AWS:<password>", as ECR returns it: programs decode it to log in to the registry.
+            "authorizationToken": _secret(base64.b64encode(f"AWS:{PLACEHOLDER_SECRET}".encode()).decode())}
 
 
 def _secret(value: Any) -> Any:

@@ -445,3 +445,21 @@ def as_plain_result(value: Any) -> Any:
     if isinstance(value, list):
         return [as_plain_result(v) for v in value]
     return value
+
+
+def program_view(token: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """What the program receives: the recorded outputs, plus the `[unknown]` text for every other string the
+    provider always computes (`engineVersionActual`, a computed `kmsKeyId`). An apply over such a value then runs
+    instead of being skipped, so a task definition built from it still reaches the rules with its known parts (the
+    variable names, the other values); passed on as it is, the text becomes unknown again (stable_value). The
+    record keeps them absent, so stack rules judge nothing made up."""
+    cls = sdk_class(token)
+    if cls is None:
+        return dict(outputs)
+    view = dict(outputs)
+    for key, declared in properties(cls):
+        if key not in view and key not in ("id", "urn"):
+            kind, _, optional = _shape(declared)
+            if kind == "str" and not optional:
+                view[key] = UNKNOWN_TOKEN
+    return view

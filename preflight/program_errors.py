@@ -47,14 +47,21 @@ def program_frame(error: BaseException, program_dir: Path) -> traceback.FrameSum
 def describe(error: BaseException, main: Path) -> str:
     """`Type: message (at file.py:line)` for the root cause; a wrapper's different message is kept after it."""
     cause = root_cause(error)
-    kind = "" if type(cause) is Exception else f"{type(cause).__name__}: "
+    kind = "" if type(cause) is Exception else f"{_type_name(cause)}: "
     text = str(cause).strip() or "(no message)"
     frame = program_frame(error, main.parent)
     where = f" (at {Path(frame.filename).relative_to(main.parent.resolve())}:{frame.lineno})" if frame else ""
     message = f"{kind}{text}{where}"
     if cause is not error and str(error).strip() and str(error).strip() != text:
-        message += f"; reported as {type(error).__name__}: {str(error).strip().splitlines()[0]}"
+        message += f"; reported as {_type_name(error)}: {str(error).strip().splitlines()[0]}"
     return message
+
+
+def _type_name(error: BaseException) -> str:
+    """The class name (`KeyError`, `SettingsError`), with its module when the name alone says nothing (`Error`
+    from binascii, the base64 decoder's error)."""
+    kind = type(error)
+    return f"{kind.__module__}.{kind.__qualname__}" if kind.__qualname__ == "Error" else kind.__qualname__
 
 
 _registered = False
@@ -75,4 +82,8 @@ def close_event_loops_at_exit() -> None:
 def _close_idle_loops() -> None:
     for obj in gc.get_objects():
         if isinstance(obj, asyncio.AbstractEventLoop) and not obj.is_running() and not obj.is_closed():
+            # A failed program leaves the SDK's outputs waiting forever; asyncio would print "Task was destroyed
+            # but it is pending!" for each when they are collected. The failure was already reported.
+            for task in asyncio.all_tasks(obj):
+                task._log_destroy_pending = False
             obj.close()

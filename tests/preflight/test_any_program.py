@@ -76,6 +76,34 @@ def test_plaintext_password_stays_secret_in_the_recorded_inputs():
     assert isinstance(run.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"], Secret)
 
 
+def test_a_task_built_from_a_computed_setting_still_shows_its_known_parts(tmp_path):
+    """The real engine knows `engineVersionActual` only after creation; offline the apply still runs on the
+    `[unknown]` text, so the rule sees the variable names and catches the password."""
+    (tmp_path / "Pulumi.yaml").write_text("name: known-parts\nruntime: python\n")
+    (tmp_path / "Pulumi.s.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (tmp_path / "__main__.py").write_text("""
+import json
+import pulumi
+import pulumi_aws as aws
+db = aws.rds.Instance("db", engine="postgres", instance_class="db.t3.micro", allocated_storage=20,
+                      username="app", password="hunter2-hunter2", skip_final_snapshot=True, storage_encrypted=True)
+definitions = db.engine_version_actual.apply(lambda version: json.dumps([{
+    "name": "app", "image": "app:1", "logConfiguration": {"logDriver": "awslogs"},
+    "environment": [{"name": "PG_VERSION", "value": version}, {"name": "PGPASSWORD", "value": "hunter2-hunter2"}]}]))
+aws.ecs.TaskDefinition("app", family="app", container_definitions=definitions)
+aws.ec2.SecurityGroup("sg", description=db.engine_version_actual)
+""")
+    code, report = gate_json("--stack", "s", "--program", str(tmp_path))
+    assert code == 1
+    assert violations(report) == [("ecs-secrets-not-in-environment", "app")]
+    [container] = json.loads(resource(report, "app")["inputs"]["containerDefinitions"])
+    assert container["environment"][0] == {"name": "PG_VERSION", "value": "[unknown]"}
+    assert resource(report, "sg")["inputs"]["description"] == "[unknown]"  # passed on as it is: unknown again
+    # The record (what stack rules see) does not hold the made-up text.
+    run = run_stack("s", tmp_path)
+    assert "engineVersionActual" not in run.named("db").outputs
+
+
 # ---- lookups and identity -------------------------------------------------------------------------------------
 def test_lookups_answer_with_typed_values_and_the_identity_comes_from_the_command_line():
     code, report = gate_json("--stack", "imdsv2", "--program", program("ami_default_vpc"),
