@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import atexit
 import gc
+import logging
+import re
 import traceback
 from pathlib import Path
 
@@ -54,7 +56,9 @@ def describe(error: BaseException, main: Path) -> str:
     message = f"{kind}{text}{where}"
     if cause is not error and str(error).strip() and str(error).strip() != text:
         message += f"; reported as {_type_name(error)}: {str(error).strip().splitlines()[0]}"
-    return message
+    # The SDK's wrappers quote values by repr (`<pulumi.output.Output object at 0x7f...>`): an address differs on
+    # every run and says nothing.
+    return re.sub(r" object at 0x[0-9a-fA-F]+>", " object>", message)
 
 
 def _type_name(error: BaseException) -> str:
@@ -80,6 +84,9 @@ def close_event_loops_at_exit() -> None:
 
 
 def _close_idle_loops() -> None:
+    # Futures of a failed program that nobody awaited print "Future exception was never retrieved" through the
+    # asyncio logger when collected at exit; the gate has already reported the failure in one line.
+    logging.getLogger("asyncio").disabled = True
     for obj in gc.get_objects():
         if isinstance(obj, asyncio.AbstractEventLoop) and not obj.is_running() and not obj.is_closed():
             # A failed program leaves the SDK's outputs waiting forever; asyncio would print "Task was destroyed
