@@ -377,12 +377,28 @@ def typed_result(token: str, args: Mapping[str, Any], ctx: Context) -> dict[str,
 def _typed_object(cls: type, args: Mapping[str, Any], ctx: Context, depth: int) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, declared in properties(cls):
-        if key in args:
-            result[key] = args[key]
-            continue
         kind, element, optional = _shape(declared)
+        if key in args:
+            result[key] = _coerce(args[key], kind)
+            continue
         result[key] = None if optional and depth == 0 else _zero(key, kind, element, ctx, depth)
     return result
+
+
+def _coerce(value: Any, kind: str) -> Any:
+    """An argument echoed as the provider returns it: typed by the schema (`most_recent="true"` comes back true)."""
+    if kind == "bool" and isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if kind == "int" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if kind == "float" and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if kind == "str" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 def _zero(key: str, kind: str, element: Any, ctx: Context, depth: int) -> Any:

@@ -198,6 +198,10 @@ pulumi.export("secret", aws.secretsmanager.get_secret_version_output(secret_id="
 pulumi.export("zone", aws.route53.get_zone(name="example.org.").zone_id)
 pulumi.export("subnetZone", aws.ec2.get_subnet(id="subnet-0abc").availability_zone)
 pulumi.export("partition", aws.get_partition().partition)
+import base64
+token = aws.ecr.get_authorization_token().authorization_token
+pulumi.export("tokenUser", base64.b64decode(token).decode().split(":")[0])
+pulumi.export("mostRecent", aws.ec2.get_ami(most_recent="true", owners=["amazon"]).most_recent)
 """)
     code, report = gate_json("--stack", "s", "--program", str(tmp_path))
     exports = report["exports"]
@@ -209,6 +213,8 @@ pulumi.export("partition", aws.get_partition().partition)
     assert re.fullmatch(r"Z[0-9A-F]{13}", exports["zone"])
     assert exports["subnetZone"] == "[unknown]"  # where an existing subnet lives is AWS's fact
     assert exports["partition"] == "aws"
+    assert exports["tokenUser"] == "AWS"  # ECR's token is base64 of "AWS:<password>"; programs decode it
+    assert exports["mostRecent"] is True  # an echoed argument is typed as the provider types it
 
 
 # ---- zones ------------------------------------------------------------------------------------------------------
@@ -330,6 +336,15 @@ def test_a_chained_exception_shows_the_first_exception_and_its_line():
     with pytest.raises(ProgramError) as caught:
         run_stack("chain", program("failing_apply"))
     assert str(caught.value) == "KeyError: 'dbName' (at __main__.py:11); reported as RuntimeError: invalid settings"
+
+
+def test_a_failed_program_run_prints_one_line_and_no_asyncio_noise():
+    result = subprocess.run([sys.executable, "-m", "preflight", "--stack", "apply", "--program",
+                             program("failing_apply")],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("preflight: ValueError: invalid literal for int() with base 10: ")
+    assert result.stderr.count("\n") == 1, result.stderr
 
 
 def test_a_successful_program_run_prints_nothing_on_stderr():
