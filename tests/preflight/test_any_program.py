@@ -144,6 +144,24 @@ def test_identity_from_a_file_and_flags_win(tmp_path):
     assert code == 0
 
 
+def test_organization_and_account_reach_the_program(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: who\nruntime: python\n")
+    (tmp_path / "Pulumi.s.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\nimport pulumi_aws as aws\n"
+        "pulumi.export('org', pulumi.get_organization())\n"
+        "pulumi.export('account', aws.get_caller_identity().account_id)\n"
+        "pulumi.export('keyArn', aws.kms.Key('k', enable_key_rotation=True).arn)\n")
+    code, report = gate_json("--stack", "s", "--program", str(tmp_path), "--organization", "acme-platform",
+                             "--account-id", "000011112222")
+    assert code == 0
+    assert report["exports"]["org"] == "acme-platform"
+    assert report["exports"]["account"] == "000011112222"
+    assert report["exports"]["keyArn"].startswith("arn:aws:kms:us-east-1:000011112222:key/")
+    # The next run, without flags, is back to the default account.
+    assert run_stack("s", tmp_path).exports["account"] == "123456789012"
+
+
 @pytest.mark.parametrize("text, message", [
     ("accountId: 2109876543\n", "identity accountId: 2109876543 is not an AWS account id; allowed: exactly 12"),
     ('accountId: "21098765432a"\n', "identity accountId: '21098765432a' is not an AWS account id"),
