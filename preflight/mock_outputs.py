@@ -312,10 +312,17 @@ def resource_outputs(token: str, outputs: Mapping[str, Any], ctx: Context) -> di
         if key in outputs or key in ("id", "urn"):
             continue
         kind, element, optional = _shape(declared)
+        if key in _AUTONAMED and kind == "str" and ctx.own_only:
+            # The provider auto-names in Check, so a real preview knows it too: `<logical name>-<7 hex>`.
+            made[key] = f"{ctx.name}-{stable_hex(ctx.seed, 7)}"
+            continue
         value = _made(key, kind, element, optional, ctx, outputs, depth=0)
         if value is not None:
             made[key] = value
     return made
+
+
+_AUTONAMED = ("name", "bucket")
 
 
 def _made(key: str, kind: str, element: Any, optional: bool, ctx: Context, outputs: Mapping[str, Any],

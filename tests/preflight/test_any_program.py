@@ -400,3 +400,18 @@ def test_resource_references_in_nested_lists_become_ids():
     assert json_format.MessageToDict(replaced) == {
         "iamRoles": ["role-1"], "nested": {"parent": "urn:pulumi:s::p::my:x:Y::c"}, "plain": "x"}
     assert json_format.MessageToDict(struct)["iamRoles"][0]["id"] == "role-1"  # the request itself is untouched
+
+
+def test_auto_names_are_known_as_in_a_real_preview(tmp_path):
+    """The provider auto-names in Check, before the preview ends: `bucket.bucket` and `queue.name` are known."""
+    (tmp_path / "Pulumi.yaml").write_text("name: names\nruntime: python\n")
+    (tmp_path / "Pulumi.s.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\nimport pulumi_aws as aws\n"
+        "bucket = aws.s3.Bucket('assets')\nqueue = aws.sqs.Queue('jobs')\n"
+        "pulumi.export('bucket', bucket.bucket)\npulumi.export('bucketId', bucket.id)\n"
+        "pulumi.export('queue', queue.name)\npulumi.export('queueUrl', queue.url)\n")
+    exports = run_stack("s", tmp_path).exports
+    assert re.fullmatch(r"assets-[0-9a-f]{7}", exports["bucket"]) and exports["bucket"] == exports["bucketId"]
+    assert re.fullmatch(r"jobs-[0-9a-f]{7}", exports["queue"])
+    assert exports["queueUrl"].startswith("https://") and exports["queueUrl"].endswith(".sqs.us-east-1.amazonaws.com/")
