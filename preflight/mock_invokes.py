@@ -286,6 +286,7 @@ ANSWERS: dict[str, Answer] = {
     "aws:ec2/getSubnet:getSubnet": _subnet,
     "aws:ec2/getSecurityGroup:getSecurityGroup": _security_group,
     "aws:ecr/getAuthorizationToken:getAuthorizationToken": _ecr_token,
+    "aws:ecr/getCredentials:getCredentials": _ecr_token,
     "aws:iam/getPolicy:getPolicy": _iam_policy,
     "aws:iam/getRole:getRole": _iam_role,
     "aws:secretsmanager/getSecret:getSecret": _sm_secret,
