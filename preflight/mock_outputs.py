@@ -366,6 +366,10 @@ def _object(cls: type, ctx: Context, outputs: Mapping[str, Any]) -> dict[str, An
             value = outputs["domainName"]
         elif kind == "str" or (kind == "int" and key == "port"):
             value = _made(key, kind, None, False, ctx, outputs, depth=1)
+        if value is UNKNOWN:
+            # One unknown inside a list makes the whole list unknown to the program (an apply over the cache nodes
+            # would be skipped); the text keeps the rest known, as program_view does for top-level strings.
+            value = UNKNOWN_TOKEN
         if value is not None:
             made[key] = value
     return made
