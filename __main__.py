@@ -5,11 +5,11 @@ This is the only module that knows every component; components take what they ne
 
 import pulumi
 
-from components.app import AppService, AppServiceArgs, DatabaseConnection
+from components.app import AppService, AppServiceArgs, DatabaseConnection, app_log_group_name
 from components.aurora import AuroraCluster, AuroraClusterArgs, DatabaseNetwork
 from components.bastion import Bastion, BastionArgs, DatabaseAccess
 from components.kms import EncryptionKey, EncryptionKeyArgs
-from components.network import Network, NetworkArgs
+from components.network import Network, NetworkArgs, flow_log_group_name
 from components.settings import load_from_pulumi_config
 
 # Every problem in Pulumi.<stack>.yaml is reported here, at once, before any resource is registered.
@@ -21,13 +21,14 @@ platform_key = EncryptionKey("platform", EncryptionKeyArgs(
     description=f"{settings.project}/{settings.stack}: logs and volumes",
     alias=f"{settings.project}-{settings.stack}-platform",
     tags=tags,
-    allow_cloudwatch_logs=True,
+    # CloudWatch Logs may use it for exactly these groups: the network's flow logs and the application's logs.
+    log_group_names=[flow_log_group_name("network")] + ([app_log_group_name("app")] if settings.app else []),
     protect=settings.is_production,
 ))
 
 network = Network("network", NetworkArgs(settings=settings.network, log_key_arn=platform_key.arn, tags=tags))
 
-# --- database (issue 3): the AuroraCluster, before everything that connects to it ---
+# --- database: the AuroraCluster, before everything that connects to it ---
 database = AuroraCluster("database", AuroraClusterArgs(
     settings=settings.database,
     network=DatabaseNetwork(vpc_id=network.vpc_id, subnet_ids=network.subnet_ids["isolated"],
@@ -36,7 +37,7 @@ database = AuroraCluster("database", AuroraClusterArgs(
     tags=tags, project=settings.project, stack=settings.stack, protect=settings.database.protect,
 ))
 
-# --- bastion (issue 4) ---
+# --- bastion ---
 # The administrators' way in: SSM Session Manager (no inbound rule unless SSH is listed), port forwarding to the writer.
 bastion = None
 if settings.bastion.enabled:
@@ -48,7 +49,7 @@ if settings.bastion.enabled:
         volume_key_arn=platform_key.arn, tags=tags, database=DatabaseAccess.of(database),
     ))
 
-# --- app (issue 5) ---
+# --- app ---
 # The blog's Fargate task in the private subnets; the only application source allowed into the database.
 app = None
 if settings.app is not None:
@@ -67,7 +68,7 @@ pulumi.export("privateSubnetIds", network.subnet_ids["private"])
 pulumi.export("isolatedSubnetIds", network.subnet_ids["isolated"])
 pulumi.export("dbSubnetGroupName", network.db_subnet_group_name)
 pulumi.export("platformKeyArn", platform_key.arn)
-# database (issue 3): what ops tools and people connecting through the bastion need; never the password itself.
+# database: what ops tools and people connecting through the bastion need; never the password itself.
 pulumi.export("engine", database.engine)
 pulumi.export("clusterIdentifier", database.cluster_identifier)
 pulumi.export("clusterArn", database.cluster_arn)
@@ -89,11 +90,11 @@ if database.proxy is not None:
     pulumi.export("proxyEndpoint", database.proxy.endpoint)
     if database.proxy.reader_endpoint is not None:
         pulumi.export("proxyReaderEndpoint", database.proxy.reader_endpoint)
-# bastion (issue 4): null when the stack has no bastion (aurora-platform:bastion.enabled: false).
+# bastion: null when the stack has no bastion (aurora-platform:bastion.enabled: false).
 pulumi.export("bastionInstanceId", bastion.instance_id if bastion else None)
 pulumi.export("bastionSecurityGroupId", bastion.security_group_id if bastion else None)
 pulumi.export("bastionSessionCommand", bastion.session_command if bastion else None)
-# app (issue 5): where the tasks run and what they run as.
+# app: where the tasks run and what they run as.
 if app is not None:
     pulumi.export("ecsClusterName", app.cluster_name)
     pulumi.export("taskDefinitionArn", app.task_definition_arn)

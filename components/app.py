@@ -7,7 +7,10 @@ database offering those can be wired the same way. `__main__.py` builds it with 
 - The password enters the container only through `secrets` (`valueFrom` = the parameter ARN); `environment` holds the
   non-secret connection settings (components/app_container.py).
 - Execution role (used by the ECS agent: pull the image, write logs, resolve `secrets`) and task role (the
-  application's own AWS permissions, none by default) are separate roles.
+  application's own AWS permissions, none by default) are separate roles. The execution role has exactly the calls the
+  agent makes ("Amazon ECS task execution IAM role"): ECR pulls only when the image is in ECR (the authorization token
+  on `*`, which cannot be scoped, the layer reads on that repository only), log writes to the task's log group only,
+  and the secrets' reads; not AmazonECSTaskExecutionRolePolicy (ECR and logs on `*`).
 - The task security group has no ingress (unless a load balancer is attached) and egress only to the database (or
   proxy) security group on the database port and to HTTPS (image registry, SSM, CloudWatch Logs endpoints).
 """
@@ -15,6 +18,7 @@ database offering those can be wired the same way. `__main__.py` builds it with 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -23,9 +27,16 @@ import pulumi
 import pulumi_aws as aws
 
 from .app_container import container_definitions, names_for
+from .kms import stack_log_group_name
 from .settings.app import AppSettings, volume_name
 
-EXECUTION_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
+# What the ECS agent calls to pull from a private ECR repository; GetAuthorizationToken has no resource to scope to.
+ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
+# What the awslogs driver calls (the group exists: the agent does not create it).
+LOG_WRITE_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
+# A private ECR image: <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag | @digest].
+ECR_IMAGE = re.compile(r"(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
+                       r"(?P<repository>[a-z0-9._/-]+?)(?::[\w.-]+)?(?:@sha256:[0-9a-f]{64})?")
 # ECS Exec: the SSM agent inside the task opens its channels with the task role. These actions have no resource
 # to scope to (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html).
 EXEC_ACTIONS = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
@@ -140,7 +151,8 @@ class AppService(pulumi.ComponentResource):
         partition = aws.get_partition_output(opts=invoke).partition
 
         self.log_group = aws.cloudwatch.LogGroup(
-            name, retention_in_days=settings.log_retention_days, kms_key_id=args.log_key_arn,
+            name, name=app_log_group_name(name), retention_in_days=settings.log_retention_days,
+            kms_key_id=args.log_key_arn,
             tags=self._tag(f"{name}-logs"), opts=child)
         self.cluster = aws.ecs.Cluster(
             name, settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value=settings.container_insights)],
@@ -148,7 +160,7 @@ class AppService(pulumi.ComponentResource):
 
         self.security_group, network_rules = self._network(args)
         self.execution_role, execution_policies = self._execution_role(args, account, region, partition)
-        self.task_role, task_policies = self._task_role(args, account)
+        self.task_role, task_policies = self._task_role(args, account, region, partition)
 
         user = settings.iam_database_user if settings.iam_database_auth else database.master_username
         # With IAM database authentication the task connects with a token: the master password stays out of it.
@@ -224,14 +236,9 @@ class AppService(pulumi.ComponentResource):
                 tags=self._tag(f"{name}-task-from-load-balancer"), opts=child))
         return group, rules
 
-    def _trust(self, account: pulumi.Output[str]) -> pulumi.Output[str]:
-        # aws:SourceAccount: only ECS acting for this account may assume the role (confused-deputy protection).
-        return account.apply(lambda account_id: json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                           "Action": "sts:AssumeRole",
-                           "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}],
-        }))
+    def _trust(self, account: pulumi.Output[str], partition: pulumi.Output[str] | None = None,
+               region: pulumi.Output[str] | None = None) -> pulumi.Output[str]:
+        return pulumi.Output.all(account, partition, region).apply(lambda v: json.dumps(ecs_trust_policy(*v)))
 
     def _execution_role(self, args: AppServiceArgs, account: pulumi.Output[str], region: pulumi.Output[str],
                         partition: pulumi.Output[str]) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
@@ -241,10 +248,11 @@ class AppService(pulumi.ComponentResource):
             f"{name}-execution", assume_role_policy=self._trust(account),
             description=f"ECS agent for {name}: pull the image, write logs, resolve the task's secrets",
             tags=self._tag(f"{name}-execution"), opts=child)
-        # ECR pull and CloudWatch Logs writes (its `*` resources are for ecr:GetAuthorizationToken and logs only).
-        policies: list[pulumi.Resource] = [aws.iam.RolePolicyAttachment(
-            f"{name}-execution", role=role.name,
-            policy_arn=partition.apply(lambda p: f"arn:{p}:iam::aws:policy/{EXECUTION_POLICY}"), opts=child)]
+        # The image pull (ECR only) and the log writes, to exactly this task's log group.
+        policies: list[pulumi.Resource] = [aws.iam.RolePolicy(
+            f"{name}-execution", role=role.id,
+            policy=pulumi.Output.all(partition, self.log_group.arn).apply(
+                lambda v: json.dumps(execution_policy(settings.image, v[0], v[1]))), opts=child)]
         if not settings.iam_database_auth:
             policies.append(database.grant_password_read(f"{name}-execution", role))
         if settings.secrets:
@@ -255,11 +263,12 @@ class AppService(pulumi.ComponentResource):
                                                opts=child))
         return role, policies
 
-    def _task_role(self, args: AppServiceArgs, account: pulumi.Output[str]) -> tuple[aws.iam.Role, list[Any]]:
+    def _task_role(self, args: AppServiceArgs, account: pulumi.Output[str], region: pulumi.Output[str],
+                   partition: pulumi.Output[str]) -> tuple[aws.iam.Role, list[Any]]:
         name, settings = self._name, args.settings
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
-            f"{name}-task", assume_role_policy=self._trust(account),
+            f"{name}-task", assume_role_policy=self._trust(account, partition, region),
             description=f"The {name} application's own AWS permissions (none unless a setting grants one)",
             tags=self._tag(f"{name}-task"), opts=child)
         policies: list[Any] = []
@@ -292,6 +301,46 @@ class AppService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=wait_for))
 
 
+def app_log_group_name(service_name: str) -> str:
+    """The task's log group, named in advance so the platform key's policy can name it (components/kms.py)."""
+    return stack_log_group_name(service_name)
+
+
+def ecs_trust_policy(account_id: str, partition: str | None = None, region: str | None = None) -> dict:
+    """ECS tasks of this account (aws:SourceAccount); with a partition and region, also only ECS resources of this
+    account and region (aws:SourceArn), as "Amazon ECS task IAM role" shows for the task role. The execution role
+    keeps aws:SourceAccount alone: the task execution role page documents no aws:SourceArn for the agent."""
+    condition: dict = {"StringEquals": {"aws:SourceAccount": account_id}}
+    if partition is not None and region is not None:
+        condition["ArnLike"] = {"aws:SourceArn": f"arn:{partition}:ecs:{region}:{account_id}:*"}
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": condition}]}
+
+
+def ecr_repository_arn(image: str, partition: str) -> str | None:
+    """The repository ARN of a private ECR image, or None for any other registry (Docker Hub, ghcr.io, ECR Public)."""
+    match = ECR_IMAGE.fullmatch(image)
+    if match is None:
+        return None
+    return f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
+
+
+def execution_policy(image: str, partition: str, log_group_arn: str) -> dict:
+    """The ECS agent's own calls: pull the image when it is in ECR, write the container's log streams."""
+    statements: list[dict] = []
+    repository = ecr_repository_arn(image, partition)
+    if repository is not None:
+        statements += [
+            {"Sid": "EcrAuthorizationToken", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken",
+             "Resource": "*"},
+            {"Sid": "PullTheImage", "Effect": "Allow", "Action": ECR_PULL_ACTIONS, "Resource": repository},
+        ]
+    statements.append({"Sid": "WriteTheTaskLogs", "Effect": "Allow", "Action": LOG_WRITE_ACTIONS,
+                       "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"]})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
 def parameter_arn(partition: str, region: str, account: str, parameter_name: str) -> str:
     """`/blog/key` -> `arn:aws:ssm:<region>:<account>:parameter/blog/key` (the ARN drops the name's leading /)."""
     return f"arn:{partition}:ssm:{region}:{account}:parameter/{parameter_name.lstrip('/')}"
@@ -309,10 +358,11 @@ def _secrets_policy(secrets: Mapping[str, str], partition: str, region: str, acc
         "Statement": [
             {"Sid": "ReadTheTaskSecrets", "Effect": "Allow", "Action": ["ssm:GetParameters"], "Resource": arns},
             {"Sid": "DecryptThemThroughSsm", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key_arn],
-             "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}}},
+             "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com",
+                                            "kms:EncryptionContext:PARAMETER_ARN": arns}}},
         ],
     }
 
 
-__all__ = ["AppService", "AppServiceArgs", "DatabaseConnection", "LoadBalancerAttachment", "names_for",
-           "parameter_arn"]
+__all__ = ["AppService", "AppServiceArgs", "DatabaseConnection", "LoadBalancerAttachment", "app_log_group_name",
+           "names_for", "parameter_arn"]

@@ -19,14 +19,16 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from . import aurora_monitoring as monitoring
-from .aurora_proxy import AuroraProxy
+from .aurora_proxy import AuroraProxy, proxy_log_group_name, proxy_name_of
 from .kms import EncryptionKey, EncryptionKeyArgs
 from .settings.database import DatabaseSettings
 
-# Characters RDS refuses in a master password are `/`, `@`, `"` and space; `'` and `\` are left out too because they
-# break shell and connection-string quoting. These are the specials the generator may use.
+# Characters RDS refuses in a master password: `/`, `'`, `"`, `@` and space (the RDS console's rule; the API model's
+# MasterUserPassword text names only `/`, `"` and `@`, so the stricter list is the one to trust). `\` is left out too
+# because it breaks shell and connection-string quoting. These are the specials the generator may use.
+RDS_REFUSED_PASSWORD_CHARACTERS = "/'\"@ "
 PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?"
-# Aurora MySQL takes master passwords of 8 to 41 characters; Aurora PostgreSQL more. 32 fits both.
+# CreateDBCluster.MasterUserPassword: 8 to 41 characters, for every Aurora engine (API model). 32 fits.
 PASSWORD_LENGTH = 32
 # Cluster parameters are always sent with this apply method: AWS reports `pending-reboot` for parameters it was not
 # asked to change and silently ignores apply-method-only changes, so any other value shows a diff on every preview
@@ -67,6 +69,11 @@ def instance_zones(zones: Sequence[str], count: int) -> list[str]:
     writer (a zone outage always leaves a reader to promote when there is one)."""
     order = list(zones[1:]) + [zones[0]] if len(zones) > 1 else list(zones)
     return [zones[0]] + [order[i % len(order)] for i in range(count - 1)]
+
+
+def instance_identifier(cluster: str, index: int) -> str:
+    """The identifier of the cluster's instance number `index` (0: the writer): `<cluster>-1`, `<cluster>-2`, ..."""
+    return f"{cluster}-{index + 1}"
 
 
 class AuroraCluster(pulumi.ComponentResource):
@@ -110,7 +117,9 @@ class AuroraCluster(pulumi.ComponentResource):
                             f"password, database logs and events",
                 alias=f"{args.project}-{args.stack}-database",
                 tags=self._tags,
-                allow_cloudwatch_logs=True,
+                # Exactly the groups RDS writes the log exports (and the proxy's log) to, named in advance.
+                log_group_names=[*monitoring.log_group_names(self.identifier, settings)]
+                + ([proxy_log_group_name(proxy_name_of(self.identifier))] if settings.proxy.enabled else []),
                 # RDS event notifications and CloudWatch alarms publish to the encrypted SNS topic.
                 allow_services=["events.rds.amazonaws.com", "cloudwatch.amazonaws.com"],
                 protect=protect,
@@ -165,7 +174,9 @@ class AuroraCluster(pulumi.ComponentResource):
         # ---- observability created before the cluster ---------------------------------------------------------
         self.log_groups = monitoring.log_groups(name, self.identifier, settings, self.kms_key_arn, self._tags, child,
                                                 protect=protect)
-        self.monitoring_role = monitoring.monitoring_role(name, self._partition, self._tags, child)
+        self.monitoring_role = monitoring.monitoring_role(
+            name, self._partition, self._region, self._account_id,
+            [instance_identifier(self.identifier, index) for index in range(1 + settings.readers)], self._tags, child)
 
         # ---- global database ----------------------------------------------------------------------------------
         self.global_cluster: aws.rds.GlobalCluster | None = None
@@ -253,8 +264,12 @@ class AuroraCluster(pulumi.ComponentResource):
             db_subnet_group_name=args.network.db_subnet_group_name,
             vpc_security_group_ids=[self.security_group.id],
             db_cluster_parameter_group_name=self.cluster_parameter_group.name,
-            # Used by RDS when a major version upgrade moves the instances to a new family.
+            # Used by RDS when a major version upgrade moves the instances to a new family. ModifyDBCluster takes
+            # DBInstanceParameterGroupName only together with AllowMajorVersionUpgrade (API model), so without the
+            # flag an engineVersion bump across majors fails at `pulumi up` (terraform-provider-aws #13389, #30605).
+            # The flag only permits: a major upgrade still needs engineVersion changed in the stack's config.
             db_instance_parameter_group_name=self.instance_parameter_group.name,
+            allow_major_version_upgrade=True,
             storage_encrypted=True,
             kms_key_id=self.kms_key_arn,
             iam_database_authentication_enabled=True,
@@ -315,7 +330,7 @@ class AuroraCluster(pulumi.ComponentResource):
                           performance_insights_retention_period=settings.performance_insights_retention_days)
             instances.append(aws.rds.ClusterInstance(
                 f"{name}-{index + 1}",
-                identifier=f"{self.identifier}-{index + 1}",
+                identifier=instance_identifier(self.identifier, index),
                 cluster_identifier=self.cluster.id,
                 engine=self.cluster.engine,
                 engine_version=self.cluster.engine_version,
@@ -379,20 +394,18 @@ class AuroraCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self))
 
     def grant_password_read(self, name: str, role: aws.iam.Role) -> aws.iam.RolePolicy:
-        """An inline policy on `role` to read exactly the master password and decrypt it with exactly its key."""
+        """An inline policy on `role` to read exactly the master password and decrypt exactly it: `kms:Decrypt` on
+        exactly its key, only through the service that holds it (`kms:ViaService`) and only for that parameter or
+        secret (the encryption context the service sends: `PARAMETER_ARN` for SSM, `SecretARN` for Secrets
+        Manager)."""
         if self.password_parameter_arn is not None:
-            actions: str | list[str] = ["ssm:GetParameters", "ssm:GetParameter"]
-            password = self.password_parameter_arn
+            service, password = "ssm", self.password_parameter_arn
         elif self._settings.manage_master_user_password:
-            actions, password = "secretsmanager:GetSecretValue", self._master_secret_arn()
+            service, password = "secretsmanager", self._master_secret_arn()
         else:
             raise ValueError(f"{self.identifier} is a global database secondary: its password lives with the primary")
-        document = pulumi.Output.all(password, self.kms_key_arn).apply(
-            lambda values: json.dumps({"Version": "2012-10-17", "Statement": [
-                {"Sid": "ReadTheDatabasePassword", "Effect": "Allow", "Action": actions, "Resource": values[0]},
-                {"Sid": "DecryptTheDatabasePassword", "Effect": "Allow", "Action": "kms:Decrypt",
-                 "Resource": values[1]},
-            ]}))
+        document = pulumi.Output.all(password, self.kms_key_arn, self._region).apply(
+            lambda values: json.dumps(password_read_policy(service, *values)))
         return aws.iam.RolePolicy(f"{self._name}-{name}-password-read", role=role.id, policy=document,
                                   opts=pulumi.ResourceOptions(parent=self))
 
@@ -411,3 +424,23 @@ class AuroraCluster(pulumi.ComponentResource):
             }]}))
         return aws.iam.RolePolicy(f"{self._name}-{name}-connect", role=role.id, policy=document,
                                   opts=pulumi.ResourceOptions(parent=self))
+
+
+# What reading the password needs from each service that can hold it: the read actions, and the encryption context
+# key the service sends to KMS with the parameter's or secret's ARN ("AWS KMS encryption for Parameter Store
+# SecureString parameters"; "Secret encryption and decryption in AWS Secrets Manager").
+PASSWORD_READ = {
+    "ssm": (["ssm:GetParameter", "ssm:GetParameters"], "kms:EncryptionContext:PARAMETER_ARN"),
+    "secretsmanager": (["secretsmanager:GetSecretValue"], "kms:EncryptionContext:SecretARN"),
+}
+
+
+def password_read_policy(service: str, password_arn: str, key_arn: str, region: str) -> dict:
+    """Read exactly `password_arn`; decrypt with exactly `key_arn`, through `service` only, for that ARN only."""
+    actions, context_key = PASSWORD_READ[service]
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ReadTheDatabasePassword", "Effect": "Allow", "Action": actions, "Resource": password_arn},
+        {"Sid": "DecryptTheDatabasePassword", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn,
+         "Condition": {"StringEquals": {"kms:ViaService": f"{service}.{region}.amazonaws.com",
+                                        context_key: password_arn}}},
+    ]}

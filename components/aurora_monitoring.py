@@ -22,6 +22,11 @@ INSTANCE_EVENT_CATEGORIES = ["availability", "failover", "failure", "maintenance
 ENHANCED_MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
 
+def log_group_names(cluster_identifier: str, settings: DatabaseSettings) -> list[str]:
+    """Where RDS writes each exported log: /aws/rds/cluster/<cluster identifier>/<log>."""
+    return [f"/aws/rds/cluster/{cluster_identifier}/{log}" for log in settings.engine_spec.log_exports]
+
+
 def log_groups(name: str, cluster_identifier: str, settings: DatabaseSettings, key_arn: pulumi.Input[str],
                tags: Mapping[str, str], opts: pulumi.ResourceOptions,
                protect: bool = False) -> list[aws.cloudwatch.LogGroup]:
@@ -29,21 +34,38 @@ def log_groups(name: str, cluster_identifier: str, settings: DatabaseSettings, k
     cluster so RDS does not create an unencrypted, never-expiring group of its own. Protected with the cluster: the
     audit and error logs are records deleting the group would lose."""
     return [aws.cloudwatch.LogGroup(
-        f"{name}-{log}", name=f"/aws/rds/cluster/{cluster_identifier}/{log}",
-        retention_in_days=settings.log_retention_days, kms_key_id=key_arn,
+        f"{name}-{log}", name=group, retention_in_days=settings.log_retention_days, kms_key_id=key_arn,
         tags={**tags, "Name": f"{cluster_identifier}-{log}"},
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect)))
-        for log in settings.engine_spec.log_exports]
+        for log, group in zip(settings.engine_spec.log_exports, log_group_names(cluster_identifier, settings),
+                              strict=True)]
 
 
-def monitoring_role(name: str, partition: pulumi.Input[str], tags: Mapping[str, str],
-                    opts: pulumi.ResourceOptions) -> aws.iam.Role:
-    role = aws.iam.Role(f"{name}-monitoring", assume_role_policy=json.dumps({
+def monitoring_trust_policy(partition: str, region: str, account_id: str, instance_identifiers: Sequence[str]) -> dict:
+    """Enhanced Monitoring may assume the role only for this account (aws:SourceAccount) and only for the cluster's
+    own instances (aws:SourceArn), as "Setting up and enabling Enhanced Monitoring" (Protecting against the confused
+    deputy problem) recommends. The instance identifiers are known before the instances exist."""
+    return {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                       "Action": "sts:AssumeRole"}],
-    }), description="Enhanced monitoring of the Aurora instances", tags={**tags, "Name": f"{name}-monitoring"},
-        opts=opts)
+        "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnEquals": {"aws:SourceArn": [f"arn:{partition}:rds:{region}:{account_id}:db:{identifier}"
+                                                for identifier in instance_identifiers]},
+            },
+        }],
+    }
+
+
+def monitoring_role(name: str, partition: pulumi.Input[str], region: pulumi.Input[str],
+                    account_id: pulumi.Input[str], instance_identifiers: Sequence[str], tags: Mapping[str, str],
+                    opts: pulumi.ResourceOptions) -> aws.iam.Role:
+    trust = pulumi.Output.all(partition, region, account_id).apply(
+        lambda values: json.dumps(monitoring_trust_policy(*values, instance_identifiers)))
+    role = aws.iam.Role(f"{name}-monitoring", assume_role_policy=trust,
+                        description="Enhanced monitoring of the Aurora instances",
+                        tags={**tags, "Name": f"{name}-monitoring"}, opts=opts)
     aws.iam.RolePolicyAttachment(
         f"{name}-monitoring", role=role.name,
         policy_arn=pulumi.Output.concat("arn:", partition, ":iam::aws:", ENHANCED_MONITORING_POLICY), opts=opts)

@@ -12,7 +12,7 @@ The proxy always requires TLS from clients. How it logs in to the cluster depend
 - `iamAuth: false`: clients log in with the master user's password; the proxy reads it from a Secrets Manager secret
   encrypted with the database key (its own secret holding the generated password, or the RDS-managed master secret
   with `manageMasterUserPassword`). Its role may read exactly that secret and decrypt exactly with that key, through
-  Secrets Manager only.
+  Secrets Manager only and for that secret only (encryption context `SecretARN`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,16 @@ if TYPE_CHECKING:
 CLIENT_PASSWORD_AUTH = {"POSTGRESQL": "POSTGRES_SCRAM_SHA_256", "MYSQL": "MYSQL_CACHING_SHA2_PASSWORD"}
 
 
+def proxy_name_of(cluster_identifier: str) -> str:
+    """The proxy's name (at most 63 characters), known before the proxy exists."""
+    return f"{cluster_identifier}-proxy"[:63]
+
+
+def proxy_log_group_name(proxy_name: str) -> str:
+    """Where RDS Proxy writes its log; the database key's policy names it, so it must be known in advance."""
+    return f"/aws/rds/proxy/{proxy_name}"
+
+
 class AuroraProxy:
     """Not a component of its own: its resources are children of the AuroraCluster (one tree per database)."""
 
@@ -44,7 +54,7 @@ class AuroraProxy:
         child = pulumi.ResourceOptions(parent=parent)
         proxy_settings = settings.proxy
         engine = settings.engine_spec
-        proxy_name = f"{identifier}-proxy"[:63]
+        proxy_name = proxy_name_of(identifier)
 
         def tag(suffix: str) -> dict[str, str]:
             return {**tags, "Name": f"{identifier}-{suffix}"}
@@ -54,11 +64,14 @@ class AuroraProxy:
         self._partition, self._region, self._account_id = partition, region, account_id
         self._cluster_resource_id = cluster_resource_id
         self.iam_auth = proxy_settings.iam_auth
-        self.role = aws.iam.Role(f"{name}-proxy", assume_role_policy=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": "rds.amazonaws.com"},
-                           "Action": "sts:AssumeRole"}],
-        }), description=f"RDS Proxy {proxy_name}: log in to {identifier}", tags=tag("proxy"), opts=child)
+        # aws:SourceAccount: only RDS acting for this account may assume the role (cross-service confused deputy).
+        self.role = aws.iam.Role(f"{name}-proxy", assume_role_policy=pulumi.Output.from_input(account_id).apply(
+            lambda account: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "rds.amazonaws.com"},
+                               "Action": "sts:AssumeRole",
+                               "Condition": {"StringEquals": {"aws:SourceAccount": account}}}],
+            })), description=f"RDS Proxy {proxy_name}: log in to {identifier}", tags=tag("proxy"), opts=child)
 
         # ---- how the proxy logs in to the cluster -------------------------------------------------------------
         self.secret: aws.secretsmanager.Secret | None = None
@@ -92,7 +105,8 @@ class AuroraProxy:
                         {"Sid": "DecryptTheLoginSecret", "Effect": "Allow", "Action": "kms:Decrypt",
                          "Resource": values[1],
                          "Condition": {"StringEquals": {
-                             "kms:ViaService": f"secretsmanager.{values[2]}.amazonaws.com"}}},
+                             "kms:ViaService": f"secretsmanager.{values[2]}.amazonaws.com",
+                             "kms:EncryptionContext:SecretARN": values[0]}}},
                     ],
                 })), opts=child)
             auth = dict(auths=[aws.rds.ProxyAuthArgs(
@@ -112,7 +126,7 @@ class AuroraProxy:
 
         # RDS Proxy writes its logs to this group name; created first, encrypted and retained.
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-proxy", name=f"/aws/rds/proxy/{proxy_name}", retention_in_days=settings.log_retention_days,
+            f"{name}-proxy", name=proxy_log_group_name(proxy_name), retention_in_days=settings.log_retention_days,
             kms_key_id=key_arn, tags=tag("proxy"), opts=child)
 
         self.proxy = aws.rds.Proxy(

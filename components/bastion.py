@@ -4,8 +4,11 @@
   for, and then only from the listed networks.
 - IMDSv2 only (hop limit 1), root volume encrypted with the stack's key, detailed monitoring, termination protection
   per settings, no key pair unless SSH is on.
-- Its role has AmazonSSMManagedInstanceCore plus, through the database's own grant, read of exactly the password
-  parameter (or secret) and decrypt with exactly its key.
+- Its role has exactly what Session Manager needs on the instance (ssm:UpdateInstanceInformation and the four
+  ssmmessages channel actions: "Create a custom IAM role for Session Manager"), not AmazonSSMManagedInstanceCore
+  (which also reads every parameter in the account and runs Run Command, State Manager, inventory and patching),
+  plus, through the database's own grant, read of exactly the password parameter (or secret) and decrypt of exactly
+  it with exactly its key.
 - In a private subnet with no NAT it brings the interface endpoints SSM needs (ssm, ssmmessages, ec2messages), reachable
   on 443 from the bastion only, and an S3 gateway endpoint limited to the Amazon Linux package repositories.
 
@@ -26,7 +29,9 @@ from .bastion_user_data import ConnectionTarget, render_user_data
 from .settings.bastion import BastionSettings
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
-SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
+# The SSM Agent opens Session Manager's control and data channels with these; they have no resource to scope to.
+SESSION_CHANNEL_ACTIONS = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                           "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
 SSM_ENDPOINT_SERVICES = ("ssm", "ssmmessages", "ec2messages")
 # The bucket behind the Amazon Linux 2023 package repositories in each region (what dnf resolves to through S3).
 AL2023_REPO_BUCKET = "al2023-repos-{region}-de612dc2"
@@ -93,6 +98,27 @@ class BastionArgs:
 def needs_endpoints(settings: BastionSettings, has_nat: bool) -> bool:
     """A public bastion reaches SSM through the internet gateway, a private one through NAT, if there is any."""
     return settings.subnet_tier == "private" and not has_nat
+
+
+def session_manager_policy() -> dict:
+    """What the SSM Agent needs for Session Manager alone, as AWS documents it ("Create a custom IAM role for Session
+    Manager"): register the instance (ssm:UpdateInstanceInformation, on "*" as documented: whether it authorizes
+    against an instance ARN is not documented, and a scope it does not honour would stop the agent registering) and
+    open the session channels. No ssm:GetParameter*, no ec2messages (Run Command), no State Manager or inventory."""
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "RegisterWithSystemsManager", "Effect": "Allow", "Action": "ssm:UpdateInstanceInformation",
+         "Resource": "*"},
+        {"Sid": "SessionManagerChannels", "Effect": "Allow", "Action": SESSION_CHANNEL_ACTIONS, "Resource": "*"},
+    ]}
+
+
+def instance_trust_policy(account_id: str) -> dict:
+    """EC2 may assume the role for this account's instances. EC2 does not send aws:SourceArn for instance roles, and
+    whether it sends aws:SourceAccount is not documented: IfExists refuses a request that names another account and
+    cannot lock the bastion out of its own credentials if EC2 sends none."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEqualsIfExists": {"aws:SourceAccount": account_id}}}]}
 
 
 def session_command(instance_id: str, host: str, port: int, region: str) -> str:
@@ -164,7 +190,7 @@ class Bastion(pulumi.ComponentResource):
             user_data_replace_on_change=True,
             tags=self._tag(name),
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=ignore_changes,
-                                        depends_on=[*self.endpoints, self._ssm_core]),
+                                        depends_on=[*self.endpoints, self._session_manager]),
         )
         self.instance_id = self.instance.id
 
@@ -223,16 +249,14 @@ class Bastion(pulumi.ComponentResource):
 
     def _identity(self, database: DatabaseAccess) -> tuple[aws.iam.Role, aws.iam.InstanceProfile]:
         child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
         role = aws.iam.Role(self._name, description="Bastion: SSM Session Manager and the database password only",
-                            assume_role_policy=json.dumps({
-                                "Version": "2012-10-17",
-                                "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-                                               "Action": "sts:AssumeRole"}],
-                            }), tags=self._tag(self._name), opts=child)
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        self._ssm_core = aws.iam.RolePolicyAttachment(
-            f"{self._name}-ssm-core", role=role.name,
-            policy_arn=pulumi.Output.concat("arn:", partition.partition, ":iam::aws:", SSM_CORE_POLICY), opts=child)
+                            assume_role_policy=account.apply(lambda a: json.dumps(instance_trust_policy(a))),
+                            tags=self._tag(self._name), opts=child)
+        self._session_manager = aws.iam.RolePolicy(
+            f"{self._name}-session-manager", role=role.id,
+            policy=json.dumps(session_manager_policy()), opts=child)
         # Exactly the password parameter (or secret) and exactly its key: the database builds the policy.
         self.password_read = (None if database.password_source == "prompt"
                               else database.grant_password_read(self._name, role))

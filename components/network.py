@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .kms import stack_log_group_name
 from .settings.network import NetworkSettings
 
 TIERS = ("public", "private", "isolated")
@@ -23,6 +24,21 @@ TIERS = ("public", "private", "isolated")
 # subnets when zones are added (changing a subnet's CIDR replaces it and everything inside).
 SUBNET_PREFIX_DELTA = 5
 SLOTS_PER_TIER = 8
+
+
+def flow_log_group_name(network_name: str) -> str:
+    """The flow logs' group, named in advance so the platform key's policy can name it (components/kms.py)."""
+    return stack_log_group_name(f"{network_name}-flow-logs")
+
+
+def flow_log_trust_policy(partition: str, region: str, account_id: str) -> dict:
+    """Flow logs of this account only (aws:SourceAccount, aws:SourceArn: a flow log of this account and region), as
+    "IAM role for publishing flow logs to CloudWatch Logs" recommends; the flow log's id is not known before the role
+    exists, hence the wildcard the same page suggests."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
+                      "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account_id}:vpc-flow-log/*"}}}]}
 
 
 def plan_subnets(cidr_block: str, zone_count: int) -> dict[str, list[str]]:
@@ -165,19 +181,29 @@ class Network(pulumi.ComponentResource):
 
     def _flow_logs(self, retention_days: int, key_arn: pulumi.Input[str]) -> aws.cloudwatch.LogGroup:
         child = pulumi.ResourceOptions(parent=self)
-        group = aws.cloudwatch.LogGroup(f"{self._name}-flow-logs", retention_in_days=retention_days,
-                                        kms_key_id=key_arn, tags=self._tag(f"{self._name}-flow-logs"), opts=child)
-        role = aws.iam.Role(f"{self._name}-flow-logs", assume_role_policy=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                           "Action": "sts:AssumeRole"}],
-        }), tags=self._tag(f"{self._name}-flow-logs"), opts=child)
-        # Scoped to this one log group (and its streams), not logs:* on *.
+        group = aws.cloudwatch.LogGroup(f"{self._name}-flow-logs", name=flow_log_group_name(self._name),
+                                        retention_in_days=retention_days, kms_key_id=key_arn,
+                                        tags=self._tag(f"{self._name}-flow-logs"), opts=child)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        trust = pulumi.Output.all(aws.get_partition_output(opts=invoke).partition,
+                                  aws.get_region_output(opts=invoke).region,
+                                  aws.get_caller_identity_output(opts=invoke).account_id).apply(
+            lambda values: json.dumps(flow_log_trust_policy(*values)))
+        role = aws.iam.Role(f"{self._name}-flow-logs", assume_role_policy=trust,
+                            tags=self._tag(f"{self._name}-flow-logs"), opts=child)
+        # AWS's documented minimum for flow logs to CloudWatch Logs (VPC user guide, "IAM role for publishing flow
+        # logs to CloudWatch Logs"): CreateLogGroup, CreateLogStream, PutLogEvents, DescribeLogGroups and
+        # DescribeLogStreams; without all five, delivery can fail with nothing but the flow log's status to show it.
+        # Scoped to this one log group and its streams (CreateLogGroup lets delivery recreate it if it is deleted);
+        # DescribeLogGroups lists groups and is authorised on the account's log-group:* pattern, not on one group.
         aws.iam.RolePolicy(f"{self._name}-flow-logs", role=role.id, policy=group.arn.apply(lambda arn: json.dumps({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow",
-                           "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                           "Resource": [arn, f"{arn}:*"]}],
+                           "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                                      "logs:DescribeLogStreams"],
+                           "Resource": [arn, f"{arn}:*"]},
+                          {"Effect": "Allow", "Action": "logs:DescribeLogGroups",
+                           "Resource": arn.rsplit(":log-group:", 1)[0] + ":log-group:*"}],
         })), opts=child)
         aws.ec2.FlowLog(f"{self._name}", vpc_id=self.vpc.id, traffic_type="ALL",
                         log_destination_type="cloud-watch-logs", log_destination=group.arn, iam_role_arn=role.arn,

@@ -5,7 +5,8 @@
 
 Runs the program for STACK under the project's mock engine (or reads a `pulumi stack export` file), evaluates every
 resource and stack policy of the pack through the policy SDK, and prints the plan, the violations and the exports.
-Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage, config or program error.
+Exit codes: 0 no mandatory violation, 1 mandatory violations (a mandatory rule that cannot verify a value it
+cannot see counts as one), 2 usage, config, input or program error: always one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -81,11 +83,32 @@ def _display(path: Path | None) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    return guarded("preflight", _run, args)
+
+
+def guarded(prog: str, run: Any, *args: Any) -> int:
+    """Run a subcommand under the exit-code contract: its own errors (ProgramError and the ValueErrors of config,
+    state, report and evaluation problems) are one line and exit 2; so is anything unexpected, named by type only
+    (its message could quote a secret value). PREFLIGHT_TRACEBACK=1 lets the unexpected ones through, to debug."""
     try:
-        return _run(args)
-    except (ProgramError, ValueError) as error:  # PolicyConfigError and StateError are ValueErrors
-        print(f"preflight: {error}", file=sys.stderr)
-        return EXIT_ERROR
+        return run(*args)
+    except ProgramError as error:  # its message lists the program's problems, a line each, as the engine does
+        print(f"{prog}: {error}", file=sys.stderr)
+    except ValueError as error:  # PolicyConfigError, StateError, EvaluationError, DiffInputError
+        print(f"{prog}: {_one_line(str(error))}", file=sys.stderr)
+    except RecursionError:
+        print(f"{prog}: an input is nested too deeply to evaluate", file=sys.stderr)
+    except Exception as error:
+        if os.environ.get("PREFLIGHT_TRACEBACK"):
+            raise
+        print(f"{prog}: internal error: {type(error).__name__} (rerun with PREFLIGHT_TRACEBACK=1 for details)",
+              file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _one_line(message: str) -> str:
+    # Messages quote file content (keys, URNs); a newline in one must not start a second line on stderr.
+    return " ".join(message.split("\n"))
 
 
 
@@ -106,7 +129,8 @@ def _run(args: argparse.Namespace) -> int:
     if config_path is None and (deployed is None or deployed.project == _project_name(program_dir)):
         config_path = _default_policy_config(program_dir, stack)
     try:
-        analyzer = Analyzer(load_policy_config(config_path) if config_path else None)
+        # Fail closed: a mandatory rule that cannot see a value it reads is a mandatory finding (docs/preflight.md).
+        analyzer = Analyzer(load_policy_config(config_path) if config_path else None, fail_closed=True)
     except PolicyConfigError as error:  # name the file the problems are in, as the user wrote its path
         raise PolicyConfigError(error.errors, source=_display(config_path)) from None
 
@@ -129,8 +153,13 @@ def _run(args: argparse.Namespace) -> int:
     report = Report(stack=stack, project=project, source=source, resources=resources, exports=exports,
                     evaluation=evaluation, policy_config=_display(config_path), pack_version=_pack_version(),
                     policy_count=len(analyzer.policies), warnings=warnings)
-    try:
-        print(RENDERERS[args.format](report), flush=True)
-    except BrokenPipeError:  # `preflight ... | head`: the reader left early; the verdict still stands
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    emit(RENDERERS[args.format](report))
     return report.exit_code
+
+
+def emit(text: str) -> None:
+    """Print the result. `preflight ... | head`: the reader left early; the verdict (exit code) still stands."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

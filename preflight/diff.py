@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import jsonfile
+from . import markdown as md
 from .engine import MASK, integral_numbers
 from .replacements import DATA_LOSS, RISK_ORDER, ForcingInput, stateful
 
@@ -132,31 +133,57 @@ class StackDiff:
 # ---- reading reports ------------------------------------------------------------------------------------------------
 def load_report(path: Path, missing_ok: bool = False) -> dict[str, Any] | None:
     if not path.is_file():
-        if missing_ok:
+        if missing_ok and not path.exists():
             return None
-        raise DiffInputError(f"{path}: no such file")
+        raise DiffInputError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     try:
-        report = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError) as error:
-        raise DiffInputError(f"{path}: cannot read: {error}") from None
-    except json.JSONDecodeError as error:
-        raise DiffInputError(f"{path}: not JSON ({error.msg} at line {error.lineno})") from None
+        report = jsonfile.load(path)
+    except jsonfile.JsonInputError as error:
+        raise DiffInputError(str(error)) from None
     return validate_report(report, str(path))
 
 
+# Per resource: the fields the diff reads and the JSON types they must have (None is always allowed).
+_RESOURCE_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": ((str,), "a string"),
+    "protect": ((bool,), "true or false"),
+    "inputs": ((dict,), "an object"),
+    "dependencies": ((list,), "a list of URN strings"),
+}
+
+
 def validate_report(report: Any, label: str) -> dict[str, Any]:
+    """A report's shape, checked before anything reads it: each wrong type is one line naming the key, what it
+    holds and what is allowed (never coerced: `"protect": "false"` must not read as protected)."""
     hint = "expected the output of `python -m preflight --stack STACK --format json`"
     if not isinstance(report, Mapping):
-        raise DiffInputError(f"{label}: not a preflight JSON report ({hint})")
+        raise DiffInputError(f"{label}: not a preflight JSON report, got {jsonfile.type_name(report)} ({hint})")
     if not isinstance(report.get("stack"), str) or not isinstance(report.get("resources"), list):
         raise DiffInputError(f"{label}: not a preflight JSON report, no 'stack' or 'resources' ({hint})")
+    if report.get("project") is not None and not isinstance(report["project"], str):
+        raise DiffInputError(f"{label}: 'project' must be a string, got {jsonfile.type_name(report['project'])}")
     for index, resource in enumerate(report["resources"]):
         if not isinstance(resource, Mapping) or not isinstance(resource.get("urn"), str) \
                 or not isinstance(resource.get("type"), str):
             raise DiffInputError(f"{label}: resources[{index}] has no 'urn' or 'type'")
+        for key, (types, allowed) in _RESOURCE_FIELDS.items():
+            value = resource.get(key)
+            if value is not None and not isinstance(value, types):
+                raise DiffInputError(f"{label}: resources[{index}].{key} must be {allowed}, got "
+                                     f"{jsonfile.type_name(value)}")
+        if not all(isinstance(d, str) for d in resource.get("dependencies") or []):
+            raise DiffInputError(f"{label}: resources[{index}].dependencies must be a list of URN strings")
     violations = report.get("violations")
     if violations is not None and not isinstance(violations, list):
-        raise DiffInputError(f"{label}: 'violations' is not a list")
+        raise DiffInputError(f"{label}: 'violations' must be a list, got {jsonfile.type_name(violations)}")
+    for index, violation in enumerate(violations or []):
+        if not isinstance(violation, Mapping):
+            raise DiffInputError(f"{label}: violations[{index}] must be an object, got "
+                                 f"{jsonfile.type_name(violation)}")
+        for key in ("policy", "enforcementLevel", "urn", "message"):
+            if violation.get(key) is not None and not isinstance(violation[key], str):
+                raise DiffInputError(f"{label}: violations[{index}].{key} must be a string, got "
+                                     f"{jsonfile.type_name(violation[key])}")
     return dict(report)
 
 
@@ -181,8 +208,8 @@ def _parsed(value: Any) -> Any:
     """A string holding a JSON object or array (policy documents, container definitions) as its structure."""
     if isinstance(value, str) and value[:1] in "[{":
         try:
-            return json.loads(value)
-        except ValueError:
+            return jsonfile.loads(value)
+        except jsonfile.JsonInputError:  # not JSON after all, or too deep to walk: compared as the text it is
             return value
     return value
 
@@ -391,29 +418,30 @@ def render_text(diff: StackDiff) -> str:
     return "\n".join(lines)
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
-
-
 def render_markdown(diff: StackDiff) -> str:
+    """The pull-request comment. Every name, type, key, value and message comes from the reports (that is, from the
+    pull request): each goes through preflight/markdown.py, code spans for identifiers and values, escaped prose
+    for messages, so none can close a code span, split a table cell, be HTML or mention anyone."""
     mark = ":x:" if diff.data_loss or not diff.verdict.passed else (
         ":warning:" if diff.of("replace") or diff.of("delete") else ":white_check_mark:")
-    title = f"### {mark} preflight diff `{diff.project}/{diff.stack}`"
+    title = f"### {mark} preflight diff {md.code(f'{diff.project}/{diff.stack}', table=False)}"
     lines = [title, ""]
     if diff.base_missing:
         lines += ["_New stack: it does not exist on the base branch._", ""]
     lines += [f"{summary_line(diff)}.", ""]
     for change in diff.data_loss:
         verb = "REPLACED" if change.action == "replace" else "DELETED"
-        lines.append(f"> **:rotating_light: DATA LOSS RISK: `{change.type}` `{change.name}` will be {verb}.** "
-                     f"{_md(change.consequence)}."
+        lines.append(f"> **:rotating_light: DATA LOSS RISK: {md.code(change.type, table=False)} "
+                     f"{md.code(change.name, table=False)} will be {verb}.** "
+                     f"{md.text(change.consequence, table=False)}."
                      + (" It is protected: `pulumi up` refuses until the protection is removed." if change.protect
                         else ""))
         for c in change.changes:
             if c.forcing:
-                lines.append(f"> - **`{_md(render_change(c))}`** _(forces replacement: {_md(c.forcing.source)})_")
+                lines.append(f"> - **{md.code(render_change(c), table=False)}** _(forces replacement: "
+                             f"{md.text(c.forcing.source, table=False)})_")
             else:
-                lines.append(f"> - `{_md(render_change(c))}`")
+                lines.append(f"> - {md.code(render_change(c), table=False)}")
         lines.append("")
     rows = [c for c in diff.changes if not c.data_loss]
     if rows:
@@ -421,24 +449,26 @@ def render_markdown(diff: StackDiff) -> str:
         for change in rows:
             details = []
             if change.action == "replace" and change.consequence:
-                details.append(_md(change.consequence))
+                details.append(md.text(change.consequence))
             for c in change.changes:
                 forced = " **(forces replacement)**" if c.forcing else ""
-                details.append(f"`{_md(render_change(c))}`{forced}")
+                details.append(f"{md.code(render_change(c))}{forced}")
             if change.depends_on_replaced:
                 details.append("may be replaced too: depends on "
-                               + ", ".join(f"`{_short_urn(u)}`" for u in change.depends_on_replaced))
+                               + ", ".join(md.code(_short_urn(u)) for u in change.depends_on_replaced))
             action = f"**{change.action}**" if change.action in ("replace", "delete") else change.action
             protect = " (protected)" if change.protect else ""
-            lines.append(f"| {action} | `{change.type}` | `{_md(change.name)}`{protect} | {'<br>'.join(details)} |")
+            lines.append(f"| {action} | {md.code(change.type)} | {md.code(change.name)}{protect} | "
+                         f"{'<br>'.join(details)} |")
         lines.append("")
     elif not diff.data_loss:
         lines += ["No resource changes.", ""]
     if diff.cascades:
         lines.append("**May be replaced too** (unchanged inputs, but they depend on a replaced or deleted resource; "
                      "the offline report cannot see the new outputs):")
-        lines += [f"- `{c.type}` `{_md(c.name)}`: depends on "
-                  + ", ".join(f"`{_short_urn(u)}`" for u in c.depends_on_replaced) for c in diff.cascades]
+        lines += [f"- {md.code(c.type, table=False)} {md.code(c.name, table=False)}: depends on "
+                  + ", ".join(md.code(_short_urn(u), table=False) for u in c.depends_on_replaced)
+                  for c in diff.cascades]
         lines.append("")
     lines.append(_verdict_line(diff.verdict).replace("Policy: PASS", "**Policy: PASS**")
                  .replace("Policy: FAIL", "**Policy: FAIL**"))
@@ -446,14 +476,14 @@ def render_markdown(diff: StackDiff) -> str:
         lines += ["", "| new violation | level | resource | message |", "| --- | --- | --- | --- |"]
         for v in diff.verdict.new:
             message = str(v.get("message", "")).splitlines()[0] if v.get("message") else ""
-            lines.append(f"| `{v.get('policy')}` | {v.get('enforcementLevel')} | "
-                         f"`{_md(_short_urn(str(v.get('urn') or '(stack)')))}` | {_md(message)} |")
+            lines.append(f"| {md.code(v.get('policy') or '')} | {md.text(v.get('enforcementLevel') or '')} | "
+                         f"{md.code(_short_urn(str(v.get('urn') or '(stack)')))} | {md.text(message)} |")
     if diff.changes:
         lines += ["", f"_{SCOPE_NOTE}_"]
     forced_sources = sorted({c.forcing.source for ch in diff.changes for c in ch.changes if c.forcing})
     if forced_sources:
         lines += ["", "<details><summary>Why these are replacements</summary>", ""]
-        lines += [f"- {_md(s)}" for s in forced_sources]
+        lines += [f"- {md.text(s, table=False)}" for s in forced_sources]
         lines += ["", "</details>"]
     return "\n".join(lines)
 
@@ -469,7 +499,7 @@ def report_from_run(run: Any, policy_config: Mapping[str, Any] | None = None, ev
 
     if evaluate:
         from .policy_eval import Analyzer
-        evaluation = Analyzer(policy_config).evaluate(run.resources, stack_use_outputs=True)
+        evaluation = Analyzer(policy_config, fail_closed=True).evaluate(run.resources, stack_use_outputs=True)
     else:
         from .policy_eval import Evaluation
         evaluation = Evaluation()
@@ -502,14 +532,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        base = load_report(args.base, missing_ok=args.base_missing_ok)
-        head = load_report(args.head)
-        diff = diff_reports(base, head)
-    except DiffInputError as error:
-        print(f"preflight diff: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    print(RENDERERS[args.format](diff))
+    from .cli import guarded  # the one exit-code contract of every preflight subcommand
+
+    return guarded("preflight diff", _run, args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .cli import emit
+
+    base = load_report(args.base, missing_ok=args.base_missing_ok)
+    head = load_report(args.head)
+    diff = diff_reports(base, head)
+    emit(RENDERERS[args.format](diff))
     if args.fail_on_replace and diff.stateful_replacements:
         return EXIT_FINDINGS
     return EXIT_OK

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine import REPO_ROOT, STACK_TYPE, ProgramError
+from .engine import REPO_ROOT, STACK_TYPE
 
 EXIT_OK, EXIT_ERROR = 0, 2
 ROOT = "(stack)"
@@ -59,8 +59,16 @@ def _node_id(component: Component, taken: set[str]) -> str:
     return candidate
 
 
+# Mermaid's own entity codes (`#quot;`, `#35;`): it rewrites `#name;` itself before rendering, so HTML entities
+# such as `&#35;` would be mangled. Names come from the program (the pull request): none of these may stay literal -
+# `"` would end the label, `<`/`>`/`&` make HTML, a backtick starts a Mermaid markdown string (and three would end
+# the ```mermaid fence of the comment), `|` ends an edge label, `#` starts an entity, a line break ends the line.
+_MERMAID_ESCAPES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;", "|": "#124;",
+                    "\n": " ", "\r": " "}
+
+
 def _label(text: str) -> str:
-    return text.replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join(_MERMAID_ESCAPES.get(char, char) for char in text)
 
 
 def build(resources: Sequence[Any]) -> tuple[dict[str, Component], dict[tuple[str, str], set[str]], int]:
@@ -208,6 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .cli import guarded
+
+    return guarded("preflight graph", _run, args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .cli import emit
     from .engine import run_stack
 
     try:
@@ -217,8 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             changed = write_readme(args.program.resolve() / "README.md", args.stack, diagram)
             print(f"README.md: diagram of {args.stack} {'updated' if changed else 'already current'}",
                   file=sys.stderr)
-    except (ProgramError, ValueError, OSError) as error:
+    except OSError as error:  # README.md missing or not writable
         print(f"preflight graph: {error}", file=sys.stderr)
         return EXIT_ERROR
-    print(diagram)
+    emit(diagram)
     return EXIT_OK

@@ -7,11 +7,12 @@ names and ARNs. That is what lets `preflight diff` compare two reports, and test
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import string
 from collections.abc import Callable
 from typing import Any
+
+from . import policy_document
 
 ACCOUNT_ID = "123456789012"
 
@@ -60,8 +61,8 @@ class MockCloud:
         if prefix:
             return f"{prefix}-{stable_hex(urn)}"
         # A task definition's id is its family; elsewhere a given name or identifier is the id, else an auto-name.
-        keys = ("family",) if token == "aws:ecs/taskDefinition:TaskDefinition" else (
-            "name", "identifier", "clusterIdentifier")
+        keys = ("family",) if token == "aws:ecs/taskDefinition:TaskDefinition" else ("bucket",) if token in (
+            "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2") else ("name", "identifier", "clusterIdentifier")
         for key in keys:
             if isinstance(outputs.get(key), str):
                 return outputs[key]
@@ -277,6 +278,9 @@ _RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:iam/instanceProfile:InstanceProfile": _named("arn:aws:iam::{account}:instance-profile/{name}"),
     "aws:iam/policy:Policy": _named("arn:aws:iam::{account}:policy/{name}"),
     "aws:ec2/securityGroup:SecurityGroup": _named(),
+    # A bucket's id is its name, and its ARN has neither region nor account.
+    "aws:s3/bucket:Bucket": _named("arn:aws:s3:::{name}", field="bucket"),
+    "aws:s3/bucketV2:BucketV2": _named("arn:aws:s3:::{name}", field="bucket"),
 }
 
 
@@ -327,38 +331,10 @@ def _ssm_get_parameter(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]
             "version": 1, "arn": f"arn:aws:ssm:{cloud.region}:{ACCOUNT_ID}:parameter{name}", "withDecryption": True}
 
 
-def _one_or_list(values: list[Any]) -> Any:
-    """The provider writes a one-element list as a bare string ("Action": "s3:GetObject"); a policy check that
-    expects lists must see that shape offline too."""
-    return values[0] if len(values) == 1 else list(values)
-
-
 def _policy_document(cloud: MockCloud, args: dict[str, Any]) -> dict[str, Any]:
-    """iam.get_policy_document renders statements the way the provider does: field order Sid, Effect, Action,
-    NotAction, Resource, NotResource, Principal, NotPrincipal, Condition; single values as strings; indented json."""
-    statements = []
-    for statement in args.get("statements") or []:
-        rendered: dict[str, Any] = {}
-        if statement.get("sid"):
-            rendered["Sid"] = statement["sid"]
-        rendered["Effect"] = statement.get("effect") or "Allow"
-        for source, target in (("actions", "Action"), ("notActions", "NotAction"), ("resources", "Resource"),
-                               ("notResources", "NotResource")):
-            if statement.get(source):
-                rendered[target] = _one_or_list(statement[source])
-        for source, target in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
-            for principal in statement.get(source) or []:
-                if principal["type"] == "*":
-                    rendered[target] = "*"
-                else:
-                    rendered.setdefault(target, {})[principal["type"]] = _one_or_list(principal["identifiers"])
-        for condition in statement.get("conditions") or []:
-            rendered.setdefault("Condition", {}).setdefault(condition["test"], {})[condition["variable"]] = \
-                _one_or_list(condition["values"])
-        statements.append(rendered)
-    document = {"Version": args.get("version") or "2012-10-17", "Statement": statements}
-    return {"id": stable_hex(json.dumps(document, sort_keys=True)), "json": json.dumps(document, indent=2),
-            "minifiedJson": json.dumps(document, separators=(",", ":"))}
+    """iam.get_policy_document as the provider computes it, source and override documents merged (see
+    preflight/policy_document.py): the rules must see every statement the real data source would return."""
+    return policy_document.render(args)
 
 
 _INVOKES: dict[str, Callable[[MockCloud, dict[str, Any]], dict[str, Any]]] = {

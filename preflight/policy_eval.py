@@ -10,14 +10,23 @@ with real `analyzer_pb2` requests. Around it this module does what the Go engine
   keys starting with "__" dropped;
 * diagnostics of a resource policy carry the resource's URN (the engine fills it in when the SDK leaves it empty).
 
+`Analyzer(fail_closed=True)` (what the gate uses; the default keeps the engine's verdicts) adds one deliberate
+difference: a policy at mandatory (or remediate) level that reads a value it cannot see (a secret without plaintext
+in a state file, an unknown value) is a mandatory "cannot verify" finding, not the SDK's advisory "can't run policy
+during preview" - whether it caught the read (`has()` counts an unknown as set) or not. Live preview has a later
+`pulumi up` that judges the known value; the offline gate has none. Reads are charged to the policy that made them
+through a small subclass of the servicer (`_create_report_violation` is called right before each policy's
+`validate`) and a wrapper around the SDK's proxy check, active only while the analyzer runs.
+
 `_PolicyAnalyzerServicer` is private to pulumi-policy (pinned to 1.21.0); tests/policies/test_sdk_contract.py
 fails loudly when its shape changes.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+import contextlib
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +34,11 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, Policy
+from pulumi_policy import proxy as sdk_proxy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
+from . import jsonfile
 from .engine import integral_numbers
 
 PACK_NAME = "aurora-platform-policies"
@@ -43,6 +54,10 @@ LEVELS = {
     analyzer_pb2.DISABLED: "disabled",
 }
 LEVEL_VALUES = {name: value for value, name in LEVELS.items()}
+# Levels whose findings fail the gate: the SDK reports a remediate policy's violation as mandatory.
+BLOCKING_LEVELS = {"mandatory", "remediate"}
+CANNOT_VERIFY = "cannot verify"
+MAX_MESSAGE = 200  # characters of one config problem (it quotes the value given)
 
 
 class PolicyConfigError(ValueError):
@@ -53,6 +68,12 @@ class PolicyConfigError(ValueError):
         super().__init__(f"invalid policy pack config{where}: " + "; ".join(errors))
         self.errors = list(errors)
         self.source = source
+
+
+class EvaluationError(ValueError):
+    """A policy raised while judging a resource (a rule bug, or an input of a type the rule does not expect).
+
+    Only the exception's type is named: its message may quote the value, and that value may be a secret."""
 
 
 class Unknown:
@@ -102,6 +123,8 @@ class Violation:
 class Evaluation:
     violations: list[Violation] = field(default_factory=list)
     not_applicable: list[tuple[str, str, str]] = field(default_factory=list)  # (policy, urn, reason)
+    # (policy, urn, paths): a blocking policy read values it cannot see there; each is also a mandatory violation.
+    cannot_verify: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -148,17 +171,17 @@ def load_policy_config(path: Path) -> dict[str, Any]:
         return PolicyConfigError([message], source=str(path))
 
     try:
-        text = Path(path).read_text()
-    except OSError as e:
-        raise error(f"cannot read it: {e.strerror}") from e
+        text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise error(f"not valid JSON: not UTF-8 text ({e.reason} at byte {e.start})") from e
+        raise error(f"not valid JSON: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise error(f"cannot read it: {e.strerror or e}") from None
     if not text.strip():
         return {}
     try:
-        raw = json.loads(text)
-    except ValueError as e:
-        raise error(f"not valid JSON: {e}") from e
+        raw = jsonfile.loads(text)
+    except jsonfile.JsonInputError as e:
+        raise error(str(e)) from None
     if not isinstance(raw, dict):
         raise error("it must hold a JSON object")
     return raw  # its entries are checked with the schemas, all problems at once (Analyzer)
@@ -191,12 +214,32 @@ def _reconcile(info: analyzer_pb2.AnalyzerInfo, given: ParsedConfig,
         return result  # the schemas' own defaults are valid (tests/policies checks every shipped config)
     import jsonschema  # 50 ms: paid only when a config is given
 
+    formats = _format_checker(jsonschema)
     for name, schema in schemas.items():
-        validator = jsonschema.Draft7Validator(schema)
+        validator = jsonschema.Draft7Validator(schema, format_checker=formats)
         for error in sorted(validator.iter_errors(result[name][1] or {}), key=str):
             where = ".".join(str(p) for p in error.absolute_path) or "(root)"
-            errors.append(f"{name}: {where}: {error.message}")
+            message = error.message
+            if len(message) > MAX_MESSAGE:  # the message quotes the value, which may be 5,000 characters
+                message = message[:MAX_MESSAGE - 3] + "..."
+            if error.validator == "format" and error.cause is not None:
+                message += f" ({error.cause})"
+            errors.append(f"{name}: {where}: {message}")
     return result
+
+
+def _format_checker(jsonschema: Any) -> Any:
+    """Only `format: regex` is checked (the engine's validator checks it too; no schema of the pack uses another).
+    re.compile raises more than re.error on hostile patterns: nesting ("(" * 5000) and huge repeat counts."""
+    checker = jsonschema.FormatChecker(formats=())
+
+    @checker.checks("regex", raises=(re.error, RecursionError, OverflowError, ValueError))
+    def _regex(instance: Any) -> bool:
+        if isinstance(instance, str):
+            re.compile(instance)
+        return True
+
+    return checker
 
 
 # --- marshalling ----------------------------------------------------------------------------------------------------
@@ -245,7 +288,75 @@ def _provider_urn(reference: str | None) -> str | None:
     return reference.rsplit("::", 1)[0] if reference and "::" in reference else None
 
 
+def _unknown_paths(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Where a marshalled value holds an unknown, as the SDK names the path (a secret's envelope adds nothing)."""
+    if isinstance(value, Mapping):
+        if value.get(SECRET_SIG_KEY) == SECRET_SIG:
+            yield from _unknown_paths(value.get("value"), path)
+            return
+        for key, item in value.items():
+            yield from _unknown_paths(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unknown_paths(item, (*path, str(index)))
+    elif sdk_proxy._is_unknown(value):
+        yield path
+
+
 # --- the analyzer ---------------------------------------------------------------------------------------------------
+
+class _TrackingServicer(_PolicyAnalyzerServicer):
+    """The SDK's servicer, remembering which policy runs: it builds each policy's report callback right before
+    calling that policy's `validate`, so a read of an unknown value can be charged to the policy that made it."""
+
+    current_policy: str = ""
+
+    def _create_report_violation(self, response: Any, policy_name: str, *args: Any, **kwargs: Any) -> Any:
+        self.current_policy = policy_name
+        return super()._create_report_violation(response, policy_name, *args, **kwargs)
+
+
+@contextlib.contextmanager
+def _unknown_reads(servicer: _TrackingServicer) -> Iterator[list[tuple[str, tuple[str, ...]]]]:
+    """(policy, path) of every read of an unknown value while the block runs, including reads a rule catches.
+
+    The SDK's proxies call the module-level `_raise_if_unknown` on every value read; it is wrapped for the block
+    only and restored after, so nothing else in the process sees a changed SDK."""
+    reads: list[tuple[str, tuple[str, ...]]] = []
+    original = sdk_proxy._raise_if_unknown
+
+    def recording(key: Any, val: Any, props_acc: list[str]) -> Any:
+        if sdk_proxy._is_unknown(val):
+            reads.append((servicer.current_policy, (*props_acc, str(key))))
+        return original(key, val, props_acc)
+
+    sdk_proxy._raise_if_unknown = recording
+    try:
+        yield reads
+    finally:
+        sdk_proxy._raise_if_unknown = original
+
+
+def _cant_run(diagnostic: Any) -> bool:
+    """The SDK's advisory for a rule that read an unknown value (`can't run policy ... during preview`)."""
+    return (diagnostic.enforcementLevel == analyzer_pb2.ADVISORY
+            and diagnostic.message.startswith(f"can't run policy '{diagnostic.policyName}'"))
+
+
+def _raised_in_validate(error: BaseException) -> bool:
+    """Whether the exception came out of a policy's `validate` (the SDK also raises before it, unmarshalling)."""
+    frame = error.__traceback__
+    while frame is not None:
+        code = frame.tb_frame.f_code
+        if code.co_name == "validate" and Path(code.co_filename).parent.name == "pulumi_policy":
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def _show_path(path: Sequence[str]) -> str:
+    return ".".join(path) or "(the whole resource)"
+
 
 def _default_policies() -> list[Policy]:
     from policies.rules import ALL_POLICIES  # imported lazily: the CLI loads it only when it evaluates
@@ -257,10 +368,11 @@ class Analyzer:
     """One configured policy pack, as the engine holds it for one stack operation."""
 
     def __init__(self, config: Mapping[str, Any] | None = None,
-                 policies: list[Policy] | None = None, stack_tags: Mapping[str, str] | None = None) -> None:
+                 policies: list[Policy] | None = None, stack_tags: Mapping[str, str] | None = None,
+                 fail_closed: bool = False) -> None:
         self.policies = policies if policies is not None else _default_policies()
-        self._servicer = _PolicyAnalyzerServicer(PACK_NAME, SERVICER_VERSION, self.policies,
-                                                 EnforcementLevel.ADVISORY)
+        self.fail_closed = fail_closed
+        self._servicer = _TrackingServicer(PACK_NAME, SERVICER_VERSION, self.policies, EnforcementLevel.ADVISORY)
         self.info = self._servicer.GetAnalyzerInfo(None, None)
         errors: list[str] = []
         parsed = parse_policy_config(config or {}, errors)
@@ -281,14 +393,60 @@ class Analyzer:
         """The enforcement level each policy runs at after config."""
         return {p.name: self.config[p.name][0] for p in self.info.policies}
 
-    def _collect(self, response: analyzer_pb2.AnalyzeResponse, urn: str, evaluation: Evaluation) -> None:
+    def _blocking(self, policy: str) -> bool:
+        return self.fail_closed and self.config.get(policy, ("advisory", None))[0] in BLOCKING_LEVELS
+
+    def _collect(self, response: analyzer_pb2.AnalyzeResponse, urn: str, evaluation: Evaluation,
+                 unseen: dict[tuple[str, str], list[tuple[str, ...]]] | None = None) -> None:
+        """Diagnostics as violations. `unseen`: (policy, urn) -> paths of unknown values the policy read there;
+        for a blocking policy each becomes one mandatory "cannot verify" finding instead of a silent pass or the
+        SDK's advisory (kept for advisory policies, as the engine reports it)."""
+        unseen = dict(unseen or {})
+        descriptions = {p.name: p.description for p in self.info.policies}
+        blocked: set[tuple[str, str]] = set()
         for d in response.diagnostics:
+            where = d.urn or urn
+            if _cant_run(d) and self._blocking(d.policyName):
+                # Replaced by the finding below; a stack policy's reads already name the resources they were on.
+                if where or not any(policy == d.policyName for policy, _ in unseen):
+                    unseen.setdefault((d.policyName, where), [])
+                continue
             prefix = d.description + "\n"
             detail = d.message[len(prefix):] if d.message.startswith(prefix) else d.message
-            evaluation.violations.append(Violation(d.policyName, LEVELS[d.enforcementLevel], d.urn or urn,
-                                                   d.message, detail))
+            level = LEVELS[d.enforcementLevel]
+            evaluation.violations.append(Violation(d.policyName, level, where, d.message, detail))
+            if level in BLOCKING_LEVELS:
+                blocked.add((d.policyName, where))
+        for (policy, where), paths in unseen.items():
+            if not self._blocking(policy) or (policy, where) in blocked:
+                continue  # advisory policies keep the SDK's verdict; a failing one needs no second finding
+            shown = sorted({_show_path(p) for p in paths}) or ["a value"]
+            detail = (f"{CANNOT_VERIFY}: {', '.join(shown)} {'is' if len(shown) == 1 else 'are'} not known offline "
+                      "(a secret without plaintext, or an unknown value), so this mandatory policy cannot check "
+                      f"{'it' if len(shown) == 1 else 'them'} (a state file: export it with --show-secrets).")
+            description = descriptions.get(policy, "")
+            message = f"{description}\n{detail}" if description else detail
+            evaluation.violations.append(Violation(policy, "mandatory", where, message, detail))
+            evaluation.cannot_verify.append((policy, where, tuple(shown)))
         for n in response.not_applicable:
             evaluation.not_applicable.append((n.policy_name, urn, n.reason))
+
+    def _run(self, method: Any, request: Any, urn: str) -> tuple[Any, list[tuple[str, tuple[str, ...]]]]:
+        """One RPC of the servicer, with the unknown reads it made; a policy that raises is an EvaluationError."""
+        self._servicer.current_policy = ""
+        with _unknown_reads(self._servicer) as reads:
+            try:
+                response = method(request, None)
+            except Exception as error:  # the SDK lets a rule's exception out of the whole RPC
+                where = f"resource {urn}" if urn else "the stack"
+                if _raised_in_validate(error):
+                    raise EvaluationError(f"policy {self._servicer.current_policy} failed on {where}: "
+                                          f"{type(error).__name__} (a rule bug or an input of a type the rule does "
+                                          "not expect)") from None
+                raise EvaluationError(f"the policy SDK cannot read the properties of {where}: "
+                                      f"{type(error).__name__} (a value no engine sends: NaN, infinity, an object "
+                                      "with Pulumi's reserved signature key)") from None
+        return response, reads
 
     def analyze(self, resource: Any, props: Mapping[str, Any] | None = None,
                 providers: Mapping[str, Any] | None = None, evaluation: Evaluation | None = None) -> Evaluation:
@@ -303,7 +461,11 @@ class Analyzer:
             request.provider.CopyFrom(analyzer_pb2.AnalyzerProviderResource(
                 urn=provider.urn, type=provider.type, name=provider.name,
                 properties=marshal_properties(provider.inputs)))
-        self._collect(self._servicer.Analyze(request, None), resource.urn, evaluation)
+        response, reads = self._run(self._servicer.Analyze, request, resource.urn)
+        unseen: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        for policy, path in reads:
+            unseen.setdefault((policy, resource.urn), []).append(path)
+        self._collect(response, resource.urn, evaluation, unseen)
         return evaluation
 
     def analyze_stack(self, resources: Iterable[Any], use_outputs: bool = True,
@@ -313,8 +475,12 @@ class Analyzer:
         resources = list(resources)
         by_urn = {r.urn: r for r in resources}
         request = analyzer_pb2.AnalyzeStackRequest()
+        unknown_at: dict[tuple[str, ...], list[str]] = {}  # path -> URNs of the resources with an unknown there
         for r in resources:
             props = r.outputs if use_outputs and r.outputs is not None else r.inputs
+            marshalled = marshal_value(dict(props or {}))
+            for path in _unknown_paths(marshalled):
+                unknown_at.setdefault(path, []).append(r.urn)
             item = request.resources.add(
                 urn=r.urn, type=r.type, name=r.name, properties=marshal_properties(props),
                 options=_options(r), parent=r.parent or "", dependencies=list(r.dependencies or []))
@@ -327,7 +493,13 @@ class Analyzer:
                     urn=provider.urn, type=provider.type, name=provider.name,
                     properties=marshal_properties(provider.outputs if use_outputs and provider.outputs is not None
                                                   else provider.inputs)))
-        self._collect(self._servicer.AnalyzeStack(request, None), "", evaluation)
+        response, reads = self._run(self._servicer.AnalyzeStack, request, "")
+        # A stack policy's read names a path, not a resource: charge it to every resource with an unknown there.
+        unseen: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        for policy, path in reads:
+            for urn in unknown_at.get(path, [""]):
+                unseen.setdefault((policy, urn), []).append(path)
+        self._collect(response, "", evaluation, unseen)
         return evaluation
 
     def evaluate(self, resources: Iterable[Any], stack_use_outputs: bool = True) -> Evaluation:

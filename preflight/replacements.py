@@ -36,6 +36,7 @@ _PG = f"{TF_AWS} internal/service/rds/parameter_group.go (aws_db_parameter_group
 _SUBNETS = f"{TF_AWS} internal/service/rds/subnet_group.go (aws_db_subnet_group schema)"
 _SSM = f"{TF_AWS} internal/service/ssm/parameter.go (aws_ssm_parameter schema)"
 _EC2 = f"{TF_AWS} internal/service/ec2/ec2_instance.go (aws_instance schema)"
+_LOGS = f"{TF_AWS} internal/service/logs/group.go (aws_cloudwatch_log_group schema)"
 _RANDOM = f"{TF_RANDOM} internal/provider/resource_password.go (random_password schema v3)"
 
 # What a replacement costs, from worst to mildest. DATA_LOSS entries are listed first and in bold by the diff.
@@ -91,6 +92,11 @@ TABLE: dict[str, StatefulType] = {t.token: t for t in (
         "The old key is scheduled for deletion; once the waiting period ends, everything encrypted with it "
         "(cluster storage, snapshots, the password parameter, logs) can no longer be decrypted",
         _forced(_KEY, "customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId")),
+    StatefulType(
+        "aws:cloudwatch/logGroup:LogGroup", "CloudWatch log group", DATA_LOSS,
+        "The old group is deleted with every event in it (flow logs, the database's audit and error logs, the "
+        "application's logs); the new group starts empty",
+        _forced(_LOGS, "name", "namePrefix")),
     StatefulType(
         "aws:ssm/parameter:Parameter", "SSM parameter (the database password)", CREDENTIALS,
         "The parameter is deleted and written again: readers (ECS tasks, the bastion) fail while it is missing and "

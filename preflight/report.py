@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import markdown as md
 from .engine import mask_secrets
 from .policy_eval import PACK_NAME, Evaluation, Violation
 
@@ -156,31 +157,43 @@ def render_text(report: Report) -> str:
 
 # --- markdown (a pull-request comment) ----------------------------------------------------------------------------
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
-
-
 def render_markdown(report: Report) -> str:
+    """The pull-request comment. Names, types, keys, values and messages come from the program or the state file
+    (that is, from the pull request): identifiers and values go into code spans, messages are escaped prose
+    (preflight/markdown.py), so none can close a code span, split a table cell, be HTML or mention anyone."""
     mark = ":x:" if report.exit_code else ":white_check_mark:"
-    lines = [f"### {mark} preflight `{report.project}/{report.stack}`", "", f"{_headline(report)} {_verdict(report)}",
-             "", f"{_config_line(report)}", ""]
+    where = md.code(f"{report.project}/{report.stack}", table=False)
+    verb = "would create" if report.source == "program" else "has in state"
+    config = md.code(report.policy_config, table=False) if report.policy_config else "none (pack defaults)"
+    lines = [f"### {mark} preflight {where}", "",
+             f"Stack {where} {verb} {len(report.resources)} resources. {_verdict(report)}", "",
+             f"Policy pack `{PACK_NAME}` {md.text(report.pack_version, table=False)} ({report.policy_count} "
+             f"policies), config: {config}", ""]
     if report.violations:
         lines += ["| level | policy | resource | message |", "| --- | --- | --- | --- |"]
         for v in report.violations:
             resource = v.urn.rsplit("::", 1)[-1] if v.urn else "(stack)"
-            lines.append(f"| {v.enforcement_level} | `{v.policy}` | `{_cell(resource)}` | {_cell(v.detail)} |")
+            lines.append(f"| {md.text(v.enforcement_level)} | {md.code(v.policy)} | {md.code(resource)} | "
+                         f"{md.text(v.detail)} |")
+        lines.append("")
+    for warning in report.warnings:
+        lines.append(f"- warning: {md.text(warning, table=False)}")
+    if report.warnings:
         lines.append("")
     lines += ["<details><summary>Resources by type</summary>", "", "| count | type |", "| ---: | --- |"]
-    lines += [f"| {count} | `{token}` |" for token, count in report.counts_by_type().items()]
-    lines += ["", "</details>", "", "<details><summary>Component tree</summary>", "", "```"]
-    lines += [f"{'  ' * depth}{c.name} ({c.type}): {n} resources" for depth, c, n in _tree(report)]
-    lines += ["```", "", "</details>", "", "<details><summary>Exports</summary>", "", "| export | value |",
+    lines += [f"| {count} | {md.code(token)} |" for token, count in report.counts_by_type().items()]
+    tree = "\n".join(f"{'  ' * depth}{c.name} ({c.type}): {n} resources" for depth, c, n in _tree(report))
+    # A code block shows the tree as it is; its fence is longer than any backtick run a name could hold, and
+    # nothing inside a code block is HTML or a mention.
+    fence = md.fence(tree)
+    lines += ["", "</details>", "", "<details><summary>Component tree</summary>", "", fence]
+    lines += [tree] if tree else []
+    lines += [fence, "", "</details>", "", "<details><summary>Exports</summary>", "", "| export | value |",
               "| --- | --- |"]
     exports = mask_secrets(dict(report.exports))
-    lines += [f"| `{key}` | `{_cell(json.dumps(value, default=str))}` |" for key, value in sorted(exports.items())]
+    lines += [f"| {md.code(key)} | {md.code(json.dumps(value, default=str))} |"
+              for key, value in sorted(exports.items())]
     lines += ["", "</details>"]
-    if report.warnings:
-        lines += ["", "**Warnings**", ""] + [f"- {_cell(w)}" for w in report.warnings]
     return "\n".join(lines)
 
 

@@ -142,7 +142,10 @@ def test_execution_and_task_roles_are_separate_and_trust_only_ecs_tasks_of_this_
     for role in (execution, task):
         [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
         assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
-        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    # the task role also names ECS of this account and region (aws:SourceArn), as the task role page shows
+    [statement] = json.loads(task.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"}
 
 
 def test_the_execution_role_reads_exactly_the_password_parameter_with_exactly_its_key(any_stack):
@@ -153,8 +156,9 @@ def test_the_execution_role_reads_exactly_the_password_parameter_with_exactly_it
     kms = {r for s in found for a in as_list(s["Action"]) if a.startswith("kms:") for r in as_list(s["Resource"])}
     assert ssm == {parameter.outputs["arn"]} and kms == {key.outputs["arn"]}
     assert "*" not in {r for s in found for r in as_list(s["Resource"])}
-    [attachment] = [a for a in any_stack.of_type(ATTACHMENT) if a.property_dependencies.get("role") == [execution.urn]]
-    assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+    # no AmazonECSTaskExecutionRolePolicy (ECR and logs on "*"): the image is not in ECR, so no ECR rights at all
+    assert [a for a in any_stack.of_type(ATTACHMENT) if a.property_dependencies.get("role") == [execution.urn]] == []
+    assert not [a for s in found for a in as_list(s["Action"]) if a.startswith("ecr:")]
 
 
 def test_the_task_role_has_no_permissions_by_default(any_stack):
@@ -173,7 +177,9 @@ def test_extra_secrets_get_exactly_their_parameter_arns_and_the_database_key(eva
     assert extra["Statement"][0] == {"Sid": "ReadTheTaskSecrets", "Effect": "Allow", "Action": ["ssm:GetParameters"],
                                      "Resource": [SESSION_KEY_ARN]}
     assert extra["Statement"][1]["Resource"] == [key.outputs["arn"]]
-    assert extra["Statement"][1]["Condition"] == {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}}
+    # decrypt only through SSM and only for those parameters (SSM's encryption context is PARAMETER_ARN)
+    assert extra["Statement"][1]["Condition"] == {"StringEquals": {
+        "kms:ViaService": "ssm.us-east-1.amazonaws.com", "kms:EncryptionContext:PARAMETER_ARN": [SESSION_KEY_ARN]}}
 
 
 def test_extra_secrets_may_name_their_own_key(evaluate):
@@ -247,7 +253,7 @@ def test_the_service_runs_in_the_private_subnets_without_public_ip_and_rolls_bac
                                                "value": {"dev": "enabled", "prod": "enhanced"}[run.stack]}]
         # tasks start only after the database lets them in and the execution role may read the password
         waits = {run.by_urn(u).type for u in service.dependencies}
-        assert {INGRESS, ROLE_POLICY, ATTACHMENT} <= waits
+        assert {INGRESS, ROLE_POLICY} <= waits and ATTACHMENT not in waits
 
 
 def test_exports_name_the_cluster_task_definition_service_group_and_log_group(any_stack):

@@ -50,11 +50,14 @@ def test_grant_password_read_names_exactly_the_parameter_and_the_key(program):
     parameter = run.one("aws:ssm/parameter:Parameter")
     key = run.by_urn(parameter.property_dependencies["keyId"][0])
     statements = policy_of(run, "-password-read")["Statement"]
+    # decrypt only through SSM and only for this parameter (SSM's encryption context is PARAMETER_ARN)
     assert statements == [
-        {"Sid": "ReadTheDatabasePassword", "Effect": "Allow", "Action": ["ssm:GetParameters", "ssm:GetParameter"],
+        {"Sid": "ReadTheDatabasePassword", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"],
          "Resource": parameter.outputs["arn"]},
         {"Sid": "DecryptTheDatabasePassword", "Effect": "Allow", "Action": "kms:Decrypt",
-         "Resource": key.outputs["arn"]},
+         "Resource": key.outputs["arn"], "Condition": {"StringEquals": {
+             "kms:ViaService": "ssm.eu-west-1.amazonaws.com",
+             "kms:EncryptionContext:PARAMETER_ARN": parameter.outputs["arn"]}}},
     ]
     assert run.exports["passwordValueFrom"] == parameter.outputs["arn"]
 
@@ -111,5 +114,8 @@ def test_rds_managed_password_is_read_from_its_secret(program):
     assert run.exports["passwordValueFrom"] == f"{secret_arn}:password::"
     assert run.exports.get("passwordParameterArn") is None
     statements = policy_of(run, "-password-read")["Statement"]
-    assert statements[0]["Action"] == "secretsmanager:GetSecretValue" and statements[0]["Resource"] == secret_arn
+    assert statements[0]["Action"] == ["secretsmanager:GetSecretValue"] and statements[0]["Resource"] == secret_arn
     assert statements[1]["Resource"] == run.exports["kmsKeyArn"]
+    # decrypt only through Secrets Manager and only for this secret (its encryption context is SecretARN)
+    assert statements[1]["Condition"] == {"StringEquals": {
+        "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com", "kms:EncryptionContext:SecretARN": secret_arn}}

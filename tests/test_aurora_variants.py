@@ -223,7 +223,7 @@ def test_proxy_with_passwords_logs_in_with_a_secret_only_its_role_reads():
     password = run.one("random:index/randomPassword:RandomPassword").outputs["result"].value
     assert login["username"] == "dbadmin" and login["password"] == password
     assert version.inputs["secretStringWoVersion"] == 1
-    # the proxy's role reads exactly that secret and decrypts only through Secrets Manager
+    # the proxy's role reads exactly that secret and decrypts only through Secrets Manager, only for that secret
     role = dep(run, proxy, "roleArn")
     [policy] = [p for p in run.of_type("aws:iam/rolePolicy:RolePolicy")
                 if p.property_dependencies["role"] == [role.urn]]
@@ -231,7 +231,9 @@ def test_proxy_with_passwords_logs_in_with_a_secret_only_its_role_reads():
     assert statements[0]["Action"] == "secretsmanager:GetSecretValue"
     assert statements[0]["Resource"] == secret.outputs["arn"]
     assert statements[1]["Resource"] == database_key(run).outputs["arn"]
-    assert statements[1]["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
+    assert statements[1]["Condition"] == {"StringEquals": {
+        "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com",
+        "kms:EncryptionContext:SecretARN": secret.outputs["arn"]}}
 
 
 def test_proxy_uses_the_rds_managed_secret_when_rds_keeps_the_password():

@@ -21,7 +21,6 @@ ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{}"
-SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 KEY = "aurora-platform:bastion"
 
 
@@ -225,28 +224,40 @@ def test_a_public_bastion_without_nat_needs_no_endpoints(evaluate, dev):
 
 
 # ---- identity -----------------------------------------------------------------------------------------------------
-def test_the_role_has_ssm_core_and_reads_exactly_the_password_parameter_with_exactly_its_key(any_stack):
+def test_the_role_has_session_manager_only_and_reads_exactly_the_password_parameter_with_exactly_its_key(any_stack):
     role = bastion_role(any_stack)
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [
-        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
-    attachments = [a for a in any_stack.of_type(ATTACHMENT) if a.property_dependencies.get("role") == [role.urn]]
-    assert [a.inputs["policyArn"] for a in attachments] == [SSM_CORE]
-    [policy] = inline_policies(any_stack, role)
-    statements = json.loads(policy.inputs["policy"])["Statement"]
-    assert [(s["Effect"], s["Action"], s["Resource"]) for s in statements] == [
-        ("Allow", ["ssm:GetParameters", "ssm:GetParameter"], any_stack.exports["passwordParameterArn"]),
-        ("Allow", "kms:Decrypt", any_stack.exports["kmsKeyArn"]),
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole",
+         "Condition": {"StringEqualsIfExists": {"aws:SourceAccount": "123456789012"}}}]
+    # no managed policy: AmazonSSMManagedInstanceCore would read every parameter in the account
+    assert [a for a in any_stack.of_type(ATTACHMENT) if a.property_dependencies.get("role") == [role.urn]] == []
+    session, password = sorted(inline_policies(any_stack, role), key=lambda p: p.name)
+    assert [(s["Action"], s["Resource"]) for s in json.loads(session.inputs["policy"])["Statement"]] == [
+        ("ssm:UpdateInstanceInformation", "*"),
+        (["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel"], "*")]
+    statements = json.loads(password.inputs["policy"])["Statement"]
+    assert [(s["Effect"], s["Action"], s["Resource"], s.get("Condition")) for s in statements] == [
+        ("Allow", ["ssm:GetParameter", "ssm:GetParameters"], any_stack.exports["passwordParameterArn"], None),
+        ("Allow", "kms:Decrypt", any_stack.exports["kmsKeyArn"], {"StringEquals": {
+            "kms:ViaService": "ssm.us-east-1.amazonaws.com",
+            "kms:EncryptionContext:PARAMETER_ARN": any_stack.exports["passwordParameterArn"]}}),
     ]
+    # the instance boots only once the agent may register and open sessions
+    assert session.urn in instance(any_stack).dependencies
 
 
 def test_with_an_rds_managed_password_the_role_reads_exactly_that_secret(evaluate, dev):
     run = evaluate("dev", with_setting(dev, "database", manageMasterUserPassword=True))
     [cluster] = run.of_type("aws:rds/cluster:Cluster")
     secret_arn = cluster.outputs["masterUserSecrets"][0]["secretArn"]
-    [policy] = inline_policies(run, bastion_role(run))
+    [policy] = [p for p in inline_policies(run, bastion_role(run)) if p.name.endswith("-password-read")]
     statements = json.loads(policy.inputs["policy"])["Statement"]
-    assert [(s["Action"], s["Resource"]) for s in statements] == [
-        ("secretsmanager:GetSecretValue", secret_arn), ("kms:Decrypt", run.exports["kmsKeyArn"])]
+    assert [(s["Action"], s["Resource"], s.get("Condition")) for s in statements] == [
+        (["secretsmanager:GetSecretValue"], secret_arn, None),
+        ("kms:Decrypt", run.exports["kmsKeyArn"], {"StringEquals": {
+            "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com",
+            "kms:EncryptionContext:SecretARN": secret_arn}})]
     user_data = instance(run).inputs["userData"]
     assert f"--secret-id '{secret_arn}'" in user_data and "aws ssm get-parameter" not in user_data
 
@@ -291,7 +302,7 @@ def test_every_bastion_resource_is_tagged_and_parented_to_the_component(any_stac
     [component] = any_stack.of_type(BASTION)
     mine = any_stack.descendants(component.urn)
     assert sorted(r.type for r in mine) == sorted([
-        SECURITY_GROUP, EGRESS, EGRESS, "aws:iam/role:Role", ATTACHMENT, "aws:iam/instanceProfile:InstanceProfile",
+        SECURITY_GROUP, EGRESS, EGRESS, "aws:iam/role:Role", ROLE_POLICY, "aws:iam/instanceProfile:InstanceProfile",
         INSTANCE])  # the password policy and the database ingress rule belong to the database component
     for resource in mine:
         if resource.type != ATTACHMENT and resource.type != ROLE_POLICY:

@@ -150,7 +150,7 @@ USERNAME_RESERVED = ("not a reserved word (admin, mysql, postgres, public, rds_s
      f'{KEY}.masterUsername: got "a_very_long_user_name"; allowed: a letter then up to 15 letters, digits or '
      f'underscores (engine aurora-mysql), {USERNAME_RESERVED}'),
     ({"masterUsername": "admin"},
-     f'{KEY}.masterUsername: got "admin"; allowed: a letter then up to 62 letters, digits or underscores '
+     f'{KEY}.masterUsername: got "admin"; allowed: a letter then up to 15 letters, digits or underscores '
      f'(engine aurora-postgresql), {USERNAME_RESERVED}'),
     ({"databaseName": "1blog"},
      f'{KEY}.databaseName: got "1blog"; allowed: a letter then up to 62 letters, digits or underscores, not a '

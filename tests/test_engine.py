@@ -371,7 +371,8 @@ def test_policy_documents_render_single_values_as_strings_as_the_provider_does(t
             "pulumi.export('d', d.json)\n")
     run = run_stack("s", write_program(tmp_path, body))
     assert json.loads(run.exports["d"]) == {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::c/*"],
+        # resources are a set in the provider's schema: written sorted in reverse.
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::c/*", "arn:aws:s3:::b/*"],
         "Principal": {"Service": "ecs.amazonaws.com"}}]}
 
 

@@ -132,10 +132,19 @@ def test_flow_logs_capture_all_traffic_into_an_encrypted_retained_log_group(any_
     [key] = [any_stack.by_urn(u) for u in group.property_dependencies["kmsKeyId"]]
     assert key.type == "aws:kms/key:Key" and key.inputs["enableKeyRotation"] is True
     policy = json.loads(key.inputs["policy"])
-    logs = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchLogsInThisAccount"][0]
+    logs = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchLogsForTheStacksLogGroups"][0]
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
-    # the flow-log role may write only to that log group
+    # the group has a name known in advance, and the key lets CloudWatch Logs use it for that group by name
+    name = f"/aurora-platform/{any_stack.stack}/network-flow-logs"
+    assert group.inputs["name"] == name
+    assert f"arn:aws:logs:us-east-1:123456789012:log-group:{name}" in (
+        logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"])
+    # only VPC Flow Logs acting for this account's flow logs may assume the delivery role
     [role] = [any_stack.by_urn(u) for u in flow_log.property_dependencies["iamRoleArn"]]
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:ec2:us-east-1:123456789012:vpc-flow-log/*"}}
+    # the flow-log role may write only to that log group
     [role_policy] = [p for p in any_stack.of_type("aws:iam/rolePolicy:RolePolicy")
                      if p.property_dependencies["role"] == [role.urn]]
     statement = json.loads(role_policy.inputs["policy"])["Statement"][0]

@@ -157,6 +157,16 @@ def parse_app(section: Section, problems: Problems, region: str | None, producti
     retention = section.log_retention_days("logRetentionDays", defaults.log_retention_days)
     insights = section.string("containerInsights", defaults.container_insights, choices=CONTAINER_INSIGHTS)
     execute_command = section.boolean("enableExecuteCommand", defaults.enable_execute_command)
+    if execute_command and readonly:
+        # The SSM agent ECS Exec starts inside the container writes to the container's root file system; AWS documents
+        # a read-only root as unsupported with ECS Exec (ECS developer guide, ECS Exec considerations;
+        # aws-containers/amazon-ecs-exec-checker#21; support is still a request, aws/containers-roadmap#1359).
+        # Writable bind mounts for the agent's directories are a community workaround, not documented by AWS.
+        problems.add_text(f"{section.key}.enableExecuteCommand",
+                          f"true with {section.key}.readonlyRootFilesystem true (the default); ECS Exec's agent must "
+                          "write to the container's root file system, which AWS does not support read-only; "
+                          "allowed: enableExecuteCommand false (the default), or readonlyRootFilesystem: false set "
+                          "with it (the container's root then becomes writable)")
     iam_auth = section.boolean("iamDatabaseAuth", defaults.iam_database_auth)
     iam_user = section.string("iamDatabaseUser", None, pattern=DB_USER_PATTERN,
                               allowed="a database user name (letters, digits, underscore; 1-63 characters, not "

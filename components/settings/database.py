@@ -33,6 +33,14 @@ class Engine:
     proxy_engine_family: str
     username_max_length: int
 
+    def max_capacity_limit(self, version: str) -> float:
+        """The largest Serverless v2 maxCapacity this version takes: 256 on recent versions, 128 on older ones
+        (RDS API, ServerlessV2ScalingConfiguration.MaxCapacity). The API names no version; the versions that scale to
+        zero (below) came after 256 ACUs, so they surely take it. Anything older is held to 128 here, which may refuse
+        a version that would take more: DescribeDBEngineVersions' ServerlessV2FeaturesSupport.MaxCapacity is the
+        account's answer (`ops verify --live-facts`)."""
+        return SERVERLESS_MAX if self.supports_scale_to_zero(version) else SERVERLESS_MAX_OLDER
+
     def family(self, version: str) -> str:
         """The parameter group family of an engine version: 16.6 -> aurora-postgresql16, 8.0.x -> aurora-mysql8.0."""
         if self.name == "aurora-postgresql":
@@ -50,6 +58,8 @@ class Engine:
         return bool(match) and tuple(int(g) for g in match.groups()) >= (3, 8, 0)
 
 
+# The default versions were current when checked (docs/aws-facts.md gives the date); RDS retires minor versions, so
+# a default may be gone when a new stack is created: `ops verify --live-facts` reports a deprecated version.
 ENGINES: dict[str, Engine] = {
     "aurora-postgresql": Engine(
         name="aurora-postgresql", default_version="16.6",
@@ -58,7 +68,9 @@ ENGINES: dict[str, Engine] = {
         default_port=5432, tls_parameter=("rds.force_ssl", "1"), log_exports=("postgresql",),
         # log_connections/log_disconnections: who connected is the first question after an incident.
         default_parameters=(("log_connections", "1"), ("log_disconnections", "1")),
-        supports_backtrack=False, proxy_engine_family="POSTGRESQL", username_max_length=63),
+        # CreateDBCluster.MasterUsername: 1 to 16 for every Aurora engine. RDS for PostgreSQL (CreateDBInstance)
+        # takes 63, which is where the old value came from; an Aurora cluster refuses a 17th character.
+        supports_backtrack=False, proxy_engine_family="POSTGRESQL", username_max_length=16),
     "aurora-mysql": Engine(
         name="aurora-mysql", default_version="8.0.mysql_aurora.3.08.0",
         version_pattern=r"8\.0\.mysql_aurora\.3\.\d{2}\.\d+",
@@ -76,6 +88,8 @@ MAX_READERS = 15
 RETENTION_MIN, RETENTION_MAX = 1, 35
 BACKTRACK_MAX_HOURS = 72
 SERVERLESS_MIN, SERVERLESS_MAX = 0.0, 256.0
+# The most a version older than the "recent" ones takes (ServerlessV2ScalingConfiguration.MaxCapacity).
+SERVERLESS_MAX_OLDER = 128.0
 AUTO_PAUSE_MIN, AUTO_PAUSE_MAX = 300, 86400
 MONITORING_INTERVALS = (1, 5, 10, 15, 30, 60)
 PI_RETENTION_DAYS = (7,) + tuple(31 * m for m in range(1, 24)) + (731,)
@@ -253,6 +267,9 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         allowed="a letter then up to 62 letters, digits or underscores, not a reserved word "
                 f"({', '.join(sorted(RESERVED_NAMES))})")
     username_max = engine.username_max_length
+    # Underscores: CreateDBCluster.MasterUsername says "letters or numbers", CreateDBInstance (and the Aurora
+    # PostgreSQL guide's console text, "alphanumeric") disagree on them; kept, as RDS is documented to take them for
+    # instance master users. docs/aws-facts.md lists this as not checkable offline.
     master_username = section.string(
         "masterUsername", defaults.master_username, pattern=rf"[A-Za-z][A-Za-z0-9_]{{0,{username_max - 1}}}",
         check=lambda v: v.lower() not in RESERVED_NAMES,
@@ -384,6 +401,14 @@ def _serverless(section: Section, problems: Problems, instance_class: str, engin
         problems.add_text(f"{sub.key}.secondsUntilAutoPause",
                           f"only applies when minCapacity is 0 (auto-pause); minCapacity is "
                           f"{capacity(minimum)}")
+    limit = engine.max_capacity_limit(version)
+    if maximum > limit:
+        problems.add_text(f"{sub.key}.maxCapacity",
+                          f"got {capacity(maximum)} with engineVersion "
+                          f"{problems.shown(f'{section.key}.engineVersion', version)}; Aurora takes more than "
+                          f"{SERVERLESS_MAX_OLDER:g} ACUs only on recent versions (here: Aurora PostgreSQL 13.15, "
+                          f"14.12, 15.7, 16.3 or later, Aurora MySQL 3.08.0 or later); allowed: at most {limit:g}, or "
+                          f"a newer engineVersion")
     if minimum == 0 and not engine.supports_scale_to_zero(version):
         problems.add_text(f"{sub.key}.minCapacity",
                           f"0 (auto-pause) needs Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3 or later, or Aurora MySQL "

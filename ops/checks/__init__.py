@@ -7,7 +7,7 @@ time read the same; scripts match on them in ``verify --json``.
 
 from __future__ import annotations
 
-from ops.checks import bastion, keys, network, password, settings, tls
+from ops.checks import bastion, engine, keys, network, password, settings, tls
 from ops.checks.base import ERROR, FAIL, PASS, SKIP, Check, CheckResult, Facts
 from ops.errors import AWS_ERRORS, one_line
 
@@ -29,10 +29,20 @@ CHECKS: list[tuple[str, Check]] = [
 ]
 
 
-def run_checks(facts: Facts) -> list[CheckResult]:
-    """Every check, each isolated: one AccessDenied marks that check ERROR, the rest still run."""
+# `verify --live-facts`: the AWS facts the program pins offline that only the region can confirm (docs/aws-facts.md).
+LIVE_FACT_CHECKS: list[tuple[str, Check]] = [
+    ("engine-version-available", engine.engine_version_available),
+    ("instance-class-orderable", engine.instance_class_orderable),
+    ("ca-certificate-current", engine.ca_certificate_current),
+    ("serverless-capacity-supported", engine.serverless_capacity_supported),
+]
+
+
+def run_checks(facts: Facts, checks: list[tuple[str, Check]] | None = None) -> list[CheckResult]:
+    """Every check (CHECKS unless given), each isolated: one AccessDenied marks that check ERROR, the rest still
+    run."""
     results = []
-    for name, check in CHECKS:
+    for name, check in CHECKS if checks is None else checks:
         try:
             status, detail = check(facts)
         except AWS_ERRORS as exc:
@@ -41,4 +51,4 @@ def run_checks(facts: Facts) -> list[CheckResult]:
     return results
 
 
-__all__ = ["CHECKS", "ERROR", "FAIL", "PASS", "SKIP", "CheckResult", "Facts", "run_checks"]
+__all__ = ["CHECKS", "ERROR", "LIVE_FACT_CHECKS", "FAIL", "PASS", "SKIP", "CheckResult", "Facts", "run_checks"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from ops.aws import Clients
@@ -33,6 +34,8 @@ class Facts:
     min_retention: int
     password_parameter: str | None
     bastion_instance: str | None
+    # The time checks compare expiry dates with; None: the clock at the time of the check.
+    now: datetime | None = None
     _memo: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def once(self, kind: str, key: str, read: Callable[[], Any]) -> Any:

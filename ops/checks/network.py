@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ops.checks.base import Facts, Outcome, failed, passed
 
-OPEN_CIDRS = {"0.0.0.0/0", "::/0"}
+PACK_MODULE = "policies.rules.ingress"
+PRIVATE_NAME = "ops.checks._pack_ingress"
+
+
+def _pack_ingress() -> ModuleType:
+    """The policy pack's own ingress reasoning: the very file the gate runs.
+
+    Loaded by its path: importing it as a submodule would run policies/rules/__init__.py, which builds the whole
+    pack and pulls in pulumi_policy and pulumi, and ops needs only boto3. When the pack is already imported (in
+    the tests, or after verify --policy-config) its module object is reused.
+    """
+    for name in (PACK_MODULE, PRIVATE_NAME):
+        if name in sys.modules:
+            return sys.modules[name]
+    path = Path(__file__).resolve().parents[2] / "policies" / "rules" / "ingress.py"
+    spec = importlib.util.spec_from_file_location(PRIVATE_NAME, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[PRIVATE_NAME] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+ingress = _pack_ingress()
+Permission, Contribution, Network = ingress.Permission, ingress.Contribution, ingress.Network
 
 
 def no_public_instances(facts: Facts) -> Outcome:
@@ -24,39 +53,51 @@ def multi_az_instances(facts: Facts) -> Outcome:
     return passed(f"{len(facts.instances)} instance(s) across {', '.join(zones)}")
 
 
-def _covers(permission: dict[str, Any], port: int) -> bool:
-    if permission.get("IpProtocol") in ("-1", "all"):
-        return True
-    if permission.get("IpProtocol") not in ("tcp", "6"):
-        return False
-    return int(permission.get("FromPort", -1)) <= port <= int(permission.get("ToPort", -1))
+def permissions(group: dict[str, Any]) -> list[Permission]:
+    """A group's live IpPermissions in the shape the policy pack judges (policies/rules/ingress.py)."""
+    return [
+        Permission(
+            group["GroupId"], p.get("IpProtocol"), p.get("FromPort"), p.get("ToPort"),
+            tuple(r.get("CidrIp") for r in p.get("IpRanges", []))
+            + tuple(r.get("CidrIpv6") for r in p.get("Ipv6Ranges", [])),
+            tuple(r.get("PrefixListId") for r in p.get("PrefixListIds", [])),
+            owner=group["GroupId"],
+        )
+        for p in group.get("IpPermissions", [])
+    ]
 
 
-def _open_sources(permission: dict[str, Any]) -> list[str]:
-    cidrs = [r.get("CidrIp") for r in permission.get("IpRanges", [])]
-    cidrs += [r.get("CidrIpv6") for r in permission.get("Ipv6Ranges", [])]
-    return [c for c in cidrs if c in OPEN_CIDRS]
-
-
-def _traffic(permission: dict[str, Any]) -> str:
-    if permission.get("IpProtocol") in ("-1", "all"):
+def _traffic(permission: Permission) -> str:
+    if ingress.protocol_code(permission.protocol) == "-1":
         return "all traffic"
-    return f"{permission.get('IpProtocol')} {permission.get('FromPort')}-{permission.get('ToPort')}"
+    return f"{permission.protocol} {permission.from_port}-{permission.to_port}"
+
+
+def _who(contribution: Contribution, _worlds: Sequence[Network]) -> str:
+    permission = contribution.permission
+    return f"{permission.where} (allows {', '.join(contribution.sources)} on {_traffic(permission)})"
+
+
+def prefix_list_entries(facts: Facts, prefix_list: str) -> list[str]:
+    """The CIDRs of a managed prefix list (AWS-managed or the customer's), every page, read once per run."""
+
+    def read() -> list[str]:
+        pages = facts.aws.ec2.get_paginator("get_managed_prefix_list_entries").paginate(PrefixListId=prefix_list)
+        return [entry["Cidr"] for page in pages for entry in page.get("Entries", [])]
+
+    return facts.once("prefix-list", prefix_list, read)
 
 
 def no_open_db_ingress(facts: Facts) -> Outcome:
+    """The union of every group of the cluster (AWS allows what any of them allows) must not open the DB port to
+    all of 0.0.0.0/0 or ::/0, in any spelling or split: the policy pack's own reasoning, on live rules."""
     port = int(facts.cluster.get("Port") or 0)
     group_ids = [g["VpcSecurityGroupId"] for g in facts.cluster.get("VpcSecurityGroups", [])]
     if not group_ids:
         return passed("no VPC security groups attached")
     groups = facts.aws.ec2.describe_security_groups(GroupIds=group_ids)["SecurityGroups"]
-    open_rules = [
-        f"{group['GroupId']} allows {source} on {_traffic(permission)}"
-        for group in groups
-        for permission in group.get("IpPermissions", [])
-        if _covers(permission, port)
-        for source in _open_sources(permission)
-    ]
-    if open_rules:
-        return failed("; ".join(open_rules))
+    found = ingress.exposures([p for group in groups for p in permissions(group)], [port],
+                      resolve_prefix_list=lambda pl: prefix_list_entries(facts, pl))
+    if found:
+        return failed("; ".join(ingress.describe(found, _who)))
     return passed(f"no 0.0.0.0/0 or ::/0 ingress to port {port} in {', '.join(group_ids)}")

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from ops.checks import CHECKS, ERROR, FAIL, PASS, SKIP, CheckResult, Facts, run_checks
+from ops.checks import CHECKS, ERROR, FAIL, LIVE_FACT_CHECKS, PASS, SKIP, CheckResult, Facts, run_checks
 from ops.cluster import cluster_instances, describe_cluster
 from ops.context import Context
 from ops.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
@@ -30,6 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="minimum backup retention in days, 1-35 (default: the policy config's, else 7)",
     )
     parser.add_argument(
+        "--live-facts",
+        action="store_true",
+        help="also check what only the region can answer: the engine version is offered and not deprecated, the "
+        "instance class is offered in the instances' zones, their CA is current, the Serverless v2 maxCapacity is "
+        "one the version takes (describe-db-engine-versions, describe-orderable-db-instance-options, "
+        "describe-certificates)",
+    )
+    parser.add_argument(
         "--policy-config",
         type=Path,
         metavar="FILE",
@@ -51,7 +59,8 @@ def retention_days(value: str) -> int:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     target = resolve_target(args)
-    levels = load_levels(args.policy_config, [name for name, _ in CHECKS]) if args.policy_config else strict()
+    checks = CHECKS + (LIVE_FACT_CHECKS if args.live_facts else [])
+    levels = load_levels(args.policy_config, [name for name, _ in checks]) if args.policy_config else strict()
     min_retention = args.min_retention or levels.min_retention or 7
     cluster_id = target.require_cluster()
     aws = ctx.clients(target.region)
@@ -64,8 +73,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         min_retention=min_retention,
         password_parameter=target.password_parameter,
         bastion_instance=target.bastion_instance,
+        now=ctx.now(),
     )
-    results = apply_levels(run_checks(facts), levels)
+    results = apply_levels(run_checks(facts, checks), levels)
     counts = {s: sum(r.status == s for r in results) for s in (PASS, FAIL, SKIP, ERROR)}
     blocking = [r for r in results if r.status == FAIL and levels.level(r.name) != ADVISORY]
     data = {

@@ -63,7 +63,7 @@ POLICIES = [
     ResourceRule(
         "ecs-secrets-not-in-environment", "ECS task definitions must not pass secrets as environment variables",
         ("Security Hub ECS.8",), MANDATORY, (TASK_DEFINITION,), _secrets_in_environment,
-        config={"secretNamePattern": {"type": "string", "default": SECRET_VARIABLE,
+        config={"secretNamePattern": {"type": "string", "format": "regex", "default": SECRET_VARIABLE,
                                       "description": "Case-insensitive regex for variable names that hold secrets."}}),
     ResourceRule(
         "ecs-logging-configured", "ECS containers must have a logging configuration",

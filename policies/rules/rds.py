@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._base import ADVISORY, MANDATORY, OURS, ResourceRule, engine_family, flag, fmt, has, number
+from pulumi_policy.proxy import UnknownValueError
+
+from ._base import ADVISORY, MANDATORY, OURS, ResourceRule, aws_managed_key, engine_family, flag, fmt, has, number
 
 CLUSTER = "aws:rds/cluster:Cluster"
 INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
@@ -13,11 +15,40 @@ DB_INSTANCE = "aws:rds/instance:Instance"
 GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 
 
+def customer_key(props: Mapping[str, Any], key: str, unset: str) -> Iterator[str]:
+    """`key` names a customer-managed KMS key: set, and not an AWS-managed `alias/aws/*` name or ARN.
+
+    An unknown value (a key ARN during preview) counts as a customer key: the program computed it from a key. A
+    blank string is no key: the provider drops it and RDS falls back to the AWS-managed key.
+    """
+    if not has(props, key):
+        yield unset
+        return
+    try:
+        value = props[key]
+    except UnknownValueError:
+        return
+    if isinstance(value, str) and not value.strip():
+        yield unset
+    elif aws_managed_key(value):
+        yield f"{key} {str(value).strip()} is an AWS-managed key; name a customer-managed KMS key."
+
+
+STORAGE_KEY_UNSET = "kmsKeyId must name a customer-managed KMS key; without it RDS uses the AWS-managed aws/rds key."
+
+
 def _storage_encrypted(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
     if flag(props, "storageEncrypted") is not True:
         yield "storageEncrypted must be true."
-    if not has(props, "kmsKeyId"):
-        yield "kmsKeyId must name a customer-managed KMS key; without it RDS uses the AWS-managed aws/rds key."
+    yield from customer_key(props, "kmsKeyId", STORAGE_KEY_UNSET)
+
+
+def _instance_storage_encrypted(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    # A read replica takes its encryption from the source (storageEncrypted is ignored for a cross-region one);
+    # its kmsKeyId still names the key of its own copy, so the key is required of every instance.
+    if not has(props, "replicateSourceDb") and flag(props, "storageEncrypted") is not True:
+        yield "storageEncrypted must be true."
+    yield from customer_key(props, "kmsKeyId", STORAGE_KEY_UNSET)
 
 
 def _global_storage_encrypted(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
@@ -45,6 +76,14 @@ def _backup_retention(props: Mapping[str, Any], args: Any) -> Iterator[str]:
     if days is None or days < minimum:
         yield (f"backupRetentionPeriod is {fmt(props['backupRetentionPeriod'])} days; "
                f"the minimum for this stack is {fmt(minimum)} days.")
+
+
+def _instance_backup_retention(props: Mapping[str, Any], args: Any) -> Iterator[str]:
+    # Security Hub RDS.11 (AWS Config db-instance-backup-enabled) does not evaluate read replicas: RDS
+    # PostgreSQL replicas cannot keep automated backups at all.
+    if has(props, "replicateSourceDb"):
+        return
+    yield from _backup_retention(props, args)
 
 
 def _deletion_protection(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
@@ -96,8 +135,9 @@ def _enhanced_monitoring(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
 
 
 def _performance_insights_cmk(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
-    if flag(props, "performanceInsightsEnabled") is True and not has(props, "performanceInsightsKmsKeyId"):
-        yield "performanceInsightsKmsKeyId must name a customer-managed KMS key when Performance Insights is on."
+    if flag(props, "performanceInsightsEnabled") is True:
+        yield from customer_key(props, "performanceInsightsKmsKeyId", "performanceInsightsKmsKeyId must name a "
+                                "customer-managed KMS key when Performance Insights is on.")
 
 
 def _backtrack_mysql_only(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
@@ -118,6 +158,18 @@ POLICIES = [
     ResourceRule(
         "aurora-storage-encrypted", "Aurora storage must be encrypted with a customer-managed KMS key",
         ("Security Hub RDS.27", "Checkov CKV_AWS_327"), MANDATORY, (CLUSTER, GLOBAL_CLUSTER), _storage_or_global),
+    ResourceRule(
+        "rds-instance-storage-encrypted", "RDS instance storage must be encrypted with a customer-managed KMS key",
+        ("Security Hub RDS.3",), MANDATORY, (DB_INSTANCE,), _instance_storage_encrypted),
+    ResourceRule(
+        "rds-instance-backup-retention", "RDS instances must keep automated backups at least the configured number "
+        "of days", ("Security Hub RDS.11",), MANDATORY, (DB_INSTANCE,), _instance_backup_retention,
+        config={"minimumRetentionDays": {"type": "integer", "minimum": 1, "maximum": 35,
+                                         "default": DEFAULT_MINIMUM_RETENTION,
+                                         "description": "Fewest days of automated backups an instance may keep."}}),
+    ResourceRule(
+        "rds-instance-deletion-protection", "RDS instances must have deletion protection enabled",
+        ("Security Hub RDS.8",), ADVISORY, (DB_INSTANCE,), _deletion_protection),
     ResourceRule(
         "aurora-backup-retention", "Aurora automated backups must be kept at least the configured number of days",
         ("Security Hub RDS.50",), MANDATORY, (CLUSTER,), _backup_retention,

@@ -1,8 +1,10 @@
 """production-protect: stateful resources are protected when the stack declares itself production."""
 
-from preflight.policy_eval import Resource
+import pytest
 
-from .policy_helpers import changed, check_stack, resource
+from preflight.policy_eval import UNKNOWN, Resource
+
+from .policy_helpers import check_stack, resource
 
 CLUSTER = "aws:rds/cluster:Cluster"
 KEY = "aws:kms/key:Key"
@@ -71,5 +73,51 @@ def changed_protect(r: Resource) -> Resource:
     return Resource(**{**r.__dict__, "protect": True})
 
 
-def test_tag_value_is_exact():
-    assert check_stack("production-protect", stack(tags=changed(PROD, Environment="prod"), protect=False)) == []
+UNPROTECTED_PROD = [
+    "Cluster 'db' must set protect=True (the stack is tagged Environment=production).",
+    "Key 'key' must set protect=True (the stack is tagged Environment=production).",
+    "Parameter 'password' must set protect=True (the stack is tagged Environment=production).",
+]
+
+
+@pytest.mark.parametrize("tags", [
+    {"Environment": "Production"}, {"Environment": " PRODUCTION "}, {"Environment": "production\n"},
+    {"environment": "production"}, {"ENVIRONMENT": "production"}, {" Environment ": "production"},
+    {"Environment": "prod"}, {"Environment": "PROD"},
+    {"Environment": "development", "environment": "production"},
+], ids=["Production", "blank-PRODUCTION", "trailing-newline", "key-lower", "key-upper", "key-blanks", "prod",
+        "PROD", "two-spellings-one-production"])
+def test_production_in_any_spelling_requires_protect(tags):
+    assert check_stack("production-protect", stack(tags=tags, protect=False)) == UNPROTECTED_PROD
+
+
+def test_production_default_tags_in_another_spelling():
+    provider = Resource(urn="urn:pulumi:prod::aurora-platform::pulumi:providers:aws::aws", type="pulumi:providers:aws",
+                        name="aws", inputs={"defaultTags": {"tags": {"ENVIRONMENT": " Production"}}})
+    db = resource(CLUSTER, "db", {"engine": "aurora-postgresql"}, provider=f"{provider.urn}::provider-id")
+    assert check_stack("production-protect", [provider, db]) == [
+        "Cluster 'db' must set protect=True (the stack is tagged Environment=production)."]
+
+
+@pytest.mark.parametrize("tags", [
+    {"Environment": "development"}, {"Environment": "preproduction"}, {"Environment": "non-production"},
+    {"Environment": "staging"}, {"EnvironmentName": "production"}, {"Name": "production"}, {},
+], ids=["development", "preproduction", "non-production", "staging", "other-key", "name-tag", "no-tags"])
+def test_other_environments_need_no_protect(tags):
+    assert check_stack("production-protect", stack(tags=tags, protect=False)) == []
+
+
+def test_an_unknown_tag_value_elsewhere_does_not_stop_the_rule():
+    # During a preview another tag's value may be unknown; the Environment tag is still read.
+    tags = {"Name": UNKNOWN, "environment": "PRODUCTION"}
+    db = resource(CLUSTER, "db", {"engine": "aurora-postgresql", "tags": tags})
+    assert check_stack("production-protect", stack(db=db)) == [
+        "Cluster 'db' must set protect=True (the stack is tagged Environment=production)."]
+
+
+def test_unprotected_rds_instance_in_production():
+    app = resource("aws:rds/instance:Instance", "app", {"engine": "postgres", "tags": {"Environment": "Production"}})
+    assert check_stack("production-protect", [*stack(), app]) == [
+        "Instance 'app' must set protect=True (the stack is tagged Environment=production)."]
+    protected = resource("aws:rds/instance:Instance", "app", {"engine": "postgres"}, protect=True)
+    assert check_stack("production-protect", [*stack(), protected]) == []

@@ -233,3 +233,131 @@ def test_proxy_with_tls_passes():
 @pytest.mark.parametrize("value", [False, None])
 def test_proxy_without_tls(value):
     assert check("rds-proxy-require-tls", PROXY, changed(GOOD_PROXY, requireTls=value)) == ["requireTls must be true."]
+
+
+# --- AWS-managed keys are not customer-managed keys ----------------------------------------------------------------
+
+AWS_MANAGED = ["alias/aws/rds", "ALIAS/AWS/RDS", " alias/aws/rds", "arn:aws:kms:eu-west-1:123456789012:alias/aws/rds",
+               "arn:aws-us-gov:kms:us-gov-west-1:123456789012:alias/aws/rds",
+               "arn:aws-cn:kms:cn-north-1:123456789012:alias/aws/rds"]
+
+
+@pytest.mark.parametrize("key", AWS_MANAGED)
+def test_cluster_storage_with_an_aws_managed_key(key):
+    assert check("aurora-storage-encrypted", CLUSTER, changed(GOOD_CLUSTER, kmsKeyId=key)) == [
+        f"kmsKeyId {key.strip()} is an AWS-managed key; name a customer-managed KMS key."]
+
+
+@pytest.mark.parametrize(("type_", "base"), [(CLUSTER, GOOD_CLUSTER), (INSTANCE, GOOD_INSTANCE)])
+@pytest.mark.parametrize("key", ["alias/aws/rds", "arn:aws:kms:eu-west-1:123456789012:alias/aws/rds"])
+def test_performance_insights_with_an_aws_managed_key(type_, base, key):
+    assert check("rds-performance-insights-cmk", type_, changed(base, performanceInsightsKmsKeyId=key)) == [
+        f"performanceInsightsKmsKeyId {key} is an AWS-managed key; name a customer-managed KMS key."]
+
+
+@pytest.mark.parametrize("key", ["alias/app-db", "arn:aws:kms:eu-west-1:123456789012:alias/awsome/rds",
+                                 "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e"])
+def test_customer_keys_and_aliases_pass(key):
+    assert check("aurora-storage-encrypted", CLUSTER, changed(GOOD_CLUSTER, kmsKeyId=key)) == []
+
+
+# --- rds.Instance (Security Hub RDS.2, RDS.3, RDS.8, RDS.11) ---------------------------------------------------------
+
+DB_INSTANCE = "aws:rds/instance:Instance"
+GOOD_DB_INSTANCE = {
+    "identifier": "app", "engine": "postgres", "engineVersion": "16.4", "instanceClass": "db.t4g.medium",
+    "allocatedStorage": 20.0, "storageEncrypted": True, "kmsKeyId": KEY_ARN, "backupRetentionPeriod": 7.0,
+    "deletionProtection": True, "publiclyAccessible": False, "parameterGroupName": "app-tls",
+    "monitoringInterval": 60.0, "monitoringRoleArn": "arn:aws:iam::123456789012:role/monitoring",
+    "performanceInsightsEnabled": True, "performanceInsightsKmsKeyId": KEY_ARN,
+}
+
+
+def test_good_db_instance_passes_every_resource_rule():
+    assert analyzer().analyze(resource(DB_INSTANCE, "app", GOOD_DB_INSTANCE)).violations == []
+
+
+def test_db_instance_publicly_accessible():
+    assert check("rds-not-publicly-accessible", DB_INSTANCE, changed(GOOD_DB_INSTANCE, publiclyAccessible=True)) == [
+        "publiclyAccessible must not be true."]
+
+
+@pytest.mark.parametrize("value", [False, None])
+def test_db_instance_storage_not_encrypted(value):
+    props = changed(GOOD_DB_INSTANCE, storageEncrypted=value)
+    assert check("rds-instance-storage-encrypted", DB_INSTANCE, props) == ["storageEncrypted must be true."]
+
+
+def test_db_instance_storage_without_cmk():
+    assert check("rds-instance-storage-encrypted", DB_INSTANCE, changed(GOOD_DB_INSTANCE, kmsKeyId=None)) == [
+        "kmsKeyId must name a customer-managed KMS key; without it RDS uses the AWS-managed aws/rds key."]
+
+
+@pytest.mark.parametrize("key", AWS_MANAGED)
+def test_db_instance_storage_with_an_aws_managed_key(key):
+    assert check("rds-instance-storage-encrypted", DB_INSTANCE, changed(GOOD_DB_INSTANCE, kmsKeyId=key)) == [
+        f"kmsKeyId {key.strip()} is an AWS-managed key; name a customer-managed KMS key."]
+
+
+def test_db_instance_storage_encrypted_as_a_string_from_config():
+    props = changed(GOOD_DB_INSTANCE, storageEncrypted="false")
+    assert check("rds-instance-storage-encrypted", DB_INSTANCE, props) == ["storageEncrypted must be true."]
+
+
+def test_read_replica_takes_encryption_from_its_source_but_needs_its_key():
+    replica = changed(GOOD_DB_INSTANCE, storageEncrypted=None, replicateSourceDb="app", backupRetentionPeriod=None)
+    assert check("rds-instance-storage-encrypted", DB_INSTANCE, replica) == []
+    assert check("rds-instance-storage-encrypted", DB_INSTANCE, changed(replica, kmsKeyId=None)) == [
+        "kmsKeyId must name a customer-managed KMS key; without it RDS uses the AWS-managed aws/rds key."]
+
+
+@pytest.mark.parametrize(("days", "shown"), [(0.0, "0"), (6.0, "6"), (1, "1")])
+def test_db_instance_backups_too_short(days, shown):
+    props = changed(GOOD_DB_INSTANCE, backupRetentionPeriod=days)
+    assert check("rds-instance-backup-retention", DB_INSTANCE, props) == [
+        f"backupRetentionPeriod is {shown} days; the minimum for this stack is 7 days."]
+
+
+def test_db_instance_backups_unset():
+    props = changed(GOOD_DB_INSTANCE, backupRetentionPeriod=None)
+    assert check("rds-instance-backup-retention", DB_INSTANCE, props) == [
+        "backupRetentionPeriod is not set (RDS keeps 1 day); the minimum for this stack is 7 days."]
+
+
+def test_db_instance_backup_minimum_from_config():
+    config = {"rds-instance-backup-retention": {"minimumRetentionDays": 14}}
+    assert check("rds-instance-backup-retention", DB_INSTANCE, GOOD_DB_INSTANCE, config) == [
+        "backupRetentionPeriod is 7 days; the minimum for this stack is 14 days."]
+
+
+def test_read_replica_needs_no_backups():
+    props = changed(GOOD_DB_INSTANCE, backupRetentionPeriod=0.0, replicateSourceDb="app")
+    assert check("rds-instance-backup-retention", DB_INSTANCE, props) == []
+
+
+@pytest.mark.parametrize("value", [False, None])
+def test_db_instance_without_deletion_protection_is_advisory_by_default(value):
+    props = changed(GOOD_DB_INSTANCE, deletionProtection=value)
+    violations = analyzer().analyze(resource(DB_INSTANCE, "app", props)).violations
+    assert [(v.policy, v.enforcement_level, v.detail) for v in violations] == [
+        ("rds-instance-deletion-protection", "advisory", "deletionProtection must be true.")]
+
+
+def test_db_instance_performance_insights_with_aws_managed_key():
+    props = changed(GOOD_DB_INSTANCE, performanceInsightsKmsKeyId="alias/aws/rds")
+    assert check("rds-performance-insights-cmk", DB_INSTANCE, props) == [
+        "performanceInsightsKmsKeyId alias/aws/rds is an AWS-managed key; name a customer-managed KMS key."]
+
+
+@pytest.mark.parametrize(("policy", "type_", "base", "prop", "message"), [
+    ("aurora-storage-encrypted", CLUSTER, GOOD_CLUSTER, "kmsKeyId",
+     "kmsKeyId must name a customer-managed KMS key; without it RDS uses the AWS-managed aws/rds key."),
+    ("rds-instance-storage-encrypted", DB_INSTANCE, GOOD_DB_INSTANCE, "kmsKeyId",
+     "kmsKeyId must name a customer-managed KMS key; without it RDS uses the AWS-managed aws/rds key."),
+    ("rds-performance-insights-cmk", INSTANCE, GOOD_INSTANCE, "performanceInsightsKmsKeyId",
+     "performanceInsightsKmsKeyId must name a customer-managed KMS key when Performance Insights is on."),
+])
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_key_is_no_key(policy, type_, base, prop, message, blank):
+    # The provider drops an empty kmsKeyId and RDS falls back to the AWS-managed key.
+    assert check(policy, type_, changed(base, **{prop: blank})) == [message]

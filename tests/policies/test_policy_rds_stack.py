@@ -86,11 +86,14 @@ def test_falls_back_to_the_group_name_without_a_dependency():
     assert check_stack("aurora-tls-forced", tls_stack(deps=False)) == []
 
 
-def test_dependency_wins_over_an_unknown_group_name_during_preview():
+def test_an_unknown_group_name_is_a_violation_even_with_a_dependency():
+    # A dependency says the value was computed from the group, not that it is the group's name: an apply on it
+    # could return default.aurora-postgresql16. Unknown during a preview means the rule cannot tell.
     cluster = changed(CLUSTER_PROPS, dbClusterParameterGroupName=UNKNOWN)
-    pg = changed(GOOD_PG, name=UNKNOWN, parameters=[{"name": "rds.force_ssl", "value": "0"}])
+    pg = changed(GOOD_PG, name=UNKNOWN)
     assert check_stack("aurora-tls-forced", tls_stack(pg, cluster)) == [
-        "ClusterParameterGroup 'db-tls' (used by Cluster 'db') must set rds.force_ssl=1; it sets 0."]
+        "Cluster 'db': dbClusterParameterGroupName is not known before deployment, so the rule cannot tell which "
+        "cluster parameter group it uses; name the group directly (a literal or the group's name output)."]
 
 
 def test_violation_names_the_cluster_urn():

@@ -46,9 +46,44 @@ def test_secure_string_with_cmk_passes():
     assert check("ssm-secret-parameter-secure-cmk", PARAM, GOOD_PARAM) == []
 
 
-def test_secure_string_with_aws_managed_key():
+def test_secure_string_without_key_uses_the_aws_managed_key():
     assert check("ssm-secret-parameter-secure-cmk", PARAM, changed(GOOD_PARAM, keyId=None)) == [
-        "SecureString parameters must set keyId to a customer-managed KMS key, not the AWS-managed aws/ssm key."]
+        "keyId must name a customer-managed KMS key; without it SSM uses the AWS-managed aws/ssm key."]
+
+
+@pytest.mark.parametrize("key_id", ["", "   "])
+def test_secure_string_with_an_empty_key_is_unset(key_id):
+    # The provider sends no key for "" (the SDK's GetOk), so SSM falls back to aws/ssm.
+    assert check("ssm-secret-parameter-secure-cmk", PARAM, changed(GOOD_PARAM, keyId=key_id)) == [
+        "keyId must name a customer-managed KMS key; without it SSM uses the AWS-managed aws/ssm key."]
+
+
+@pytest.mark.parametrize("key_id", [
+    "alias/aws/ssm",
+    "arn:aws:kms:eu-west-1:123456789012:alias/aws/ssm",
+    "arn:aws-us-gov:kms:us-gov-west-1:123456789012:alias/aws/ssm",
+    "arn:aws-cn:kms:cn-north-1:123456789012:alias/aws/ssm",
+    "ALIAS/AWS/SSM",
+    "Alias/Aws/ssm",
+    "ARN:AWS:KMS:eu-west-1:123456789012:alias/aws/ssm",
+    " alias/aws/ssm\n",
+    "alias/aws/secretsmanager",
+])
+def test_secure_string_with_an_aws_managed_key_in_any_spelling(key_id):
+    assert check("ssm-secret-parameter-secure-cmk", PARAM, changed(GOOD_PARAM, keyId=key_id)) == [
+        f"keyId {key_id.strip()} is an AWS-managed key; name a customer-managed KMS key (its ARN, id or alias)."]
+
+
+@pytest.mark.parametrize("key_id", [
+    "alias/aurora-platform-dev-database",
+    "alias/aws-platform",  # a customer alias that only starts with "aws"
+    "arn:aws:kms:eu-west-1:123456789012:alias/awsome",
+    "0b1c2d3e-1111-2222-3333-444455556666",
+    "mrk-1234abcd12ab34cd56ef1234567890ab",
+    KEY_ARN,
+])
+def test_secure_string_with_a_customer_key_in_any_spelling_passes(key_id):
+    assert check("ssm-secret-parameter-secure-cmk", PARAM, changed(GOOD_PARAM, keyId=key_id)) == []
 
 
 def test_password_in_a_plain_string():
@@ -67,7 +102,55 @@ def test_secrets_manager_secret_with_cmk_passes():
 
 def test_secrets_manager_secret_without_cmk():
     assert check("secretsmanager-secret-cmk", SECRET, {"name": "db"}) == [
-        "kmsKeyId must name a customer-managed KMS key, not the AWS-managed aws/secretsmanager key."]
+        "kmsKeyId must name a customer-managed KMS key; without it Secrets Manager uses the AWS-managed "
+        "aws/secretsmanager key."]
+
+
+@pytest.mark.parametrize("key_id", ["alias/aws/secretsmanager",
+                                    "arn:aws:kms:us-east-1:123456789012:alias/aws/secretsmanager"])
+def test_secrets_manager_secret_with_the_aws_managed_key(key_id):
+    assert check("secretsmanager-secret-cmk", SECRET, {"name": "db", "kmsKeyId": key_id}) == [
+        f"kmsKeyId {key_id} is an AWS-managed key; name a customer-managed KMS key (its ARN, id or alias)."]
+
+
+def test_secrets_manager_replica_without_its_own_key():
+    props = {"name": "db", "kmsKeyId": KEY_ARN, "replicas": [
+        {"region": "eu-central-1", "kmsKeyId": "arn:aws:kms:eu-central-1:123456789012:key/0b1c2d3e"},
+        {"region": "us-east-1"}]}
+    assert check("secretsmanager-secret-cmk", SECRET, props) == [
+        "replicas[1] kmsKeyId must name a customer-managed KMS key; without it Secrets Manager uses the AWS-managed "
+        "aws/secretsmanager key of us-east-1."]
+
+
+def test_secrets_manager_replica_with_the_aws_managed_key():
+    props = {"name": "db", "kmsKeyId": KEY_ARN, "replicas": [{"region": "us-east-1",
+                                                              "kmsKeyId": "alias/aws/secretsmanager"}]}
+    assert check("secretsmanager-secret-cmk", SECRET, props) == [
+        "replicas[0] kmsKeyId alias/aws/secretsmanager is an AWS-managed key; name a customer-managed KMS key (its "
+        "ARN, id or alias)."]
+
+
+SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
+SECRET_HINT = ("name the principals, or add a condition on aws:PrincipalAccount or aws:PrincipalOrgID that limits "
+               "callers to known accounts.")
+READ_SECRET = {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}
+
+
+@pytest.mark.parametrize("type_", [SECRET_POLICY, SECRET])
+@pytest.mark.parametrize("principal", ["*", {"AWS": "*"}, {"AWS": ["*"]}])
+def test_secret_policy_open_to_everyone(type_, principal):
+    props = {"secretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+             "policy": json.dumps({"Statement": [{**READ_SECRET, "Principal": principal}]})}
+    assert check("secretsmanager-secret-policy-not-public", type_, props) == [
+        f'Statement[0] allows Principal "*" without a restricting condition; {SECRET_HINT}']
+
+
+def test_secret_policy_for_a_named_role_or_the_organisation_passes():
+    statements = [{**READ_SECRET, "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"}},
+                  {**READ_SECRET, "Principal": "*",
+                   "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]
+    assert check("secretsmanager-secret-policy-not-public", SECRET_POLICY,
+                 {"policy": json.dumps({"Statement": statements})}) == []
 
 
 def test_log_group_encrypted_passes():
@@ -76,7 +159,13 @@ def test_log_group_encrypted_passes():
 
 def test_log_group_without_key():
     assert check("log-group-encrypted", LOG_GROUP, {"retentionInDays": 30.0}) == [
-        "kmsKeyId must name a customer-managed KMS key."]
+        "kmsKeyId must name a customer-managed KMS key; without it CloudWatch Logs encrypts with a key AWS owns."]
+
+
+def test_log_group_with_an_aws_managed_key_alias_arn():
+    arn = "arn:aws:kms:eu-west-1:123456789012:alias/aws/logs"
+    assert check("log-group-encrypted", LOG_GROUP, {"retentionInDays": 30.0, "kmsKeyId": arn}) == [
+        f"kmsKeyId {arn} is an AWS-managed key; name a customer-managed KMS key (its ARN, id or alias)."]
 
 
 def test_topic_encrypted_passes():
@@ -84,10 +173,25 @@ def test_topic_encrypted_passes():
 
 
 def test_topic_without_key():
-    assert check("sns-topic-encrypted", TOPIC, {"name": "alarms"}) == ["kmsMasterKeyId must name a KMS key."]
+    assert check("sns-topic-encrypted", TOPIC, {"name": "alarms"}) == [
+        "kmsMasterKeyId must name a customer-managed KMS key; without it the topic is not encrypted with KMS."]
 
 
-# --- iam-no-wildcard-ssm-kms --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("key_id", ["alias/aws/sns", "arn:aws:kms:eu-west-1:123456789012:alias/aws/sns"])
+def test_topic_with_the_aws_managed_sns_key(key_id):
+    assert check("sns-topic-encrypted", TOPIC, {"kmsMasterKeyId": key_id}) == [
+        f"kmsMasterKeyId {key_id} is an AWS-managed key; name a customer-managed KMS key (its ARN, id or alias)."]
+
+
+def test_topic_with_an_empty_key_is_unencrypted():
+    assert check("sns-topic-encrypted", TOPIC, {"kmsMasterKeyId": ""}) == [
+        "kmsMasterKeyId must name a customer-managed KMS key; without it the topic is not encrypted with KMS."]
+
+
+# --- iam-sensitive-actions-scoped (was iam-no-wildcard-ssm-kms) ----------------------------------------------------
+
+RULE = "iam-sensitive-actions-scoped"
+
 
 def doc(*statements):
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
@@ -98,78 +202,96 @@ SCOPED = {"Effect": "Allow", "Action": ["ssm:GetParameters", "kms:Decrypt"],
 
 
 def test_scoped_policy_passes():
-    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(SCOPED)}) == []
+    assert check(RULE, POLICY, {"policy": doc(SCOPED)}) == []
 
 
 def test_ssm_action_on_every_resource():
     statement = changed(SCOPED, Action="ssm:GetParameter", Resource="*")
-    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(SCOPED, statement)}) == [
-        'Statement[1] allows ssm:GetParameter on Resource "*"; scope it to the parameter or key ARN.']
+    assert check(RULE, POLICY, {"policy": doc(SCOPED, statement)}) == [
+        'Statement[1] allows ssm:GetParameter on Resource "*"; scope it to exact resource ARNs.']
+
+
+def test_the_ssm_agent_heartbeat_is_the_one_ssm_action_allowed_on_every_resource():
+    """AWS's Session Manager instance policy grants ssm:UpdateInstanceInformation on "*"; only that exact name."""
+    heartbeat = {"Effect": "Allow", "Action": "ssm:UpdateInstanceInformation", "Resource": "*"}
+    assert check(RULE, ROLE_POLICY, {"role": "r", "policy": doc(heartbeat)}) == []
+    for action in ("ssm:Update*", "ssm:UpdateInstance*", "ssm:UpdateInstanceInformation*", "ssm:*Information"):
+        assert check(RULE, ROLE_POLICY, {"role": "r", "policy": doc(changed(heartbeat, Action=action))}) == [
+            f'Statement[0] allows {action} on Resource "*"; scope it to exact resource ARNs.'], action
 
 
 def test_kms_wildcard_action_on_every_resource_in_a_role_policy():
     statement = changed(SCOPED, Action=["kms:*"], Resource=["*"])
-    assert check("iam-no-wildcard-ssm-kms", ROLE_POLICY, {"role": "r", "policy": doc(statement)}) == [
-        'Statement[0] allows kms:* on Resource "*"; scope it to the parameter or key ARN.']
+    assert check(RULE, ROLE_POLICY, {"role": "r", "policy": doc(statement)}) == [
+        'Statement[0] allows kms:* on Resource "*"; scope it to exact resource ARNs.']
 
 
 def test_star_action_on_every_resource_in_an_inline_role_policy():
     statement = changed(SCOPED, Action="*", Resource="*")
     props = {"assumeRolePolicy": doc(), "inlinePolicies": [{"name": "all", "policy": doc(statement)}]}
-    assert check("iam-no-wildcard-ssm-kms", ROLE, props) == [
-        'inlinePolicies[0] Statement[0] allows * on Resource "*"; scope it to the parameter or key ARN.']
+    assert check(RULE, ROLE, props) == [
+        'inlinePolicies[0] Statement[0] allows * on Resource "*"; scope it to exact resource ARNs.']
 
 
 def test_describe_actions_on_every_resource_pass():
     statement = changed(SCOPED, Action=["ssm:DescribeParameters", "kms:ListAliases"], Resource="*")
-    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == []
+    assert check(RULE, POLICY, {"policy": doc(statement)}) == []
 
 
 def test_deny_on_every_resource_passes():
     statement = changed(SCOPED, Effect="Deny", Action="kms:*", Resource="*")
-    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == []
+    assert check(RULE, POLICY, {"policy": doc(statement)}) == []
 
 
 def test_policy_given_as_an_object_is_read_too():
     statement = changed(SCOPED, Action="ssm:PutParameter", Resource="*")
-    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": {"Statement": statement}}) == [
-        'Statement[0] allows ssm:PutParameter on Resource "*"; scope it to the parameter or key ARN.']
+    assert check(RULE, POLICY, {"policy": {"Statement": statement}}) == [
+        'Statement[0] allows ssm:PutParameter on Resource "*"; scope it to exact resource ARNs.']
 
 
 @pytest.mark.parametrize("type_", ["aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"])
 def test_user_and_group_policies_are_checked_too(type_):
     statement = changed(SCOPED, Action="ssm:GetParametersByPath", Resource="*")
-    assert check("iam-no-wildcard-ssm-kms", type_, {"policy": doc(statement)}) == [
-        'Statement[0] allows ssm:GetParametersByPath on Resource "*"; scope it to the parameter or key ARN.']
+    assert check(RULE, type_, {"policy": doc(statement)}) == [
+        'Statement[0] allows ssm:GetParametersByPath on Resource "*"; scope it to exact resource ARNs.']
 
 
 @pytest.mark.parametrize("action", ["*:*", "km?:Decrypt", "SSM:Get*", "s*:*"])
 def test_action_patterns_are_judged_by_what_they_match(action):
     statement = changed(SCOPED, Action=action, Resource="*")
-    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == [
-        f'Statement[0] allows {action} on Resource "*"; scope it to the parameter or key ARN.']
+    assert check(RULE, POLICY, {"policy": doc(statement)}) == [
+        f'Statement[0] allows {action} on Resource "*"; scope it to exact resource ARNs.']
 
 
 def test_other_services_with_an_ssm_prefix_pass():
     # Session Manager's channel actions cannot be scoped to a resource and read no parameter or key.
     statement = changed(SCOPED, Action=["ssmmessages:OpenDataChannel", "ssm:Describe*", "kms:List*"], Resource="*")
-    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == []
+    assert check(RULE, POLICY, {"policy": doc(statement)}) == []
 
 
 def test_not_resource_is_every_other_resource():
     statement = {"Effect": "Allow", "Action": "kms:Decrypt", "NotResource": KEY_ARN}
-    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == [
-        f'Statement[0] allows kms:Decrypt on NotResource ["{KEY_ARN}"] (every other resource); scope it to the '
-        f'parameter or key ARN.']
+    assert check(RULE, POLICY, {"policy": doc(statement)}) == [
+        f'Statement[0] allows kms:Decrypt on NotResource ["{KEY_ARN}"] (every other resource); scope it to exact '
+        f'resource ARNs.']
 
 
 def test_not_action_on_every_resource_grants_what_it_does_not_exclude():
     statement = {"Effect": "Allow", "NotAction": ["iam:*", "kms:*"], "Resource": "*"}
-    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == [
+    assert check(RULE, POLICY, {"policy": doc(statement)}) == [
         'Statement[0] allows every action except ["iam:*", "kms:*"] on Resource "*", which includes '
-        'ssm:GetParameter, ssm:GetParameters, ssm:GetParametersByPath; scope it to the parameter or key ARN.']
+        'ssm:GetParameter, ssm:GetParameters, ssm:GetParametersByPath; scope it to exact resource ARNs.']
 
 
-def test_not_action_that_excludes_ssm_and_kms_passes():
+def test_not_action_that_excludes_only_ssm_and_kms_still_grants_secrets_manager():
     statement = {"Effect": "Allow", "NotAction": ["ssm:*", "kms:*"], "Resource": "*"}
-    assert check("iam-no-wildcard-ssm-kms", POLICY, {"policy": doc(statement)}) == []
+    assert check(RULE, POLICY, {"policy": doc(statement)}) == [
+        'Statement[0] allows every action except ["ssm:*", "kms:*"] on Resource "*", which includes '
+        'secretsmanager:GetSecretValue, secretsmanager:PutSecretValue, secretsmanager:PutResourcePolicy; scope it '
+        'to exact resource ARNs.']
+
+
+def test_not_action_that_excludes_every_sensitive_action_passes():
+    statement = {"Effect": "Allow", "NotAction": ["ssm:*", "kms:*", "secretsmanager:*", "iam:*", "s3:*", "rds-db:*"],
+                 "Resource": "*"}
+    assert check(RULE, POLICY, {"policy": doc(statement)}) == []

@@ -253,8 +253,8 @@ def test_fail_on_replace_exits_1_only_for_a_stateful_replacement(tmp_path, capsy
 def test_usage_and_input_errors_exit_2_with_one_line(tmp_path, capsys):
     base = write(tmp_path, "base.json", base_report())
     cases = {
-        "broken.json": ("{not json", "broken.json: not JSON (Expecting property name enclosed in double quotes at "
-                                     "line 1)"),
+        "broken.json": ("{not json", "broken.json: not valid JSON: Expecting property name enclosed in double "
+                                     "quotes: line 1 column 2 (char 1)"),
         "prod.json": (json.dumps(report(stack="prod")), "the reports are of different stacks: base 'dev', head "
                                                         "'prod'"),
         "list.json": ("[]", "list.json: not a preflight JSON report"),

@@ -46,6 +46,7 @@ def test_markdown_table_cells_escape_pipes_in_messages(tmp_path):
                             "--format", "markdown")
     assert code == 1
     [row] = [line for line in out.splitlines() if "`aurora-tls-forced`" in line]
-    assert row.endswith("must set rds.force_ssl=1; it sets 0\\|1. |")
+    # Markdown punctuation is escaped too (`\_`): it renders as the message's own text.
+    assert row.endswith("must set rds.force\\_ssl=1; it sets 0\\|1. |")
     # Four cells: an unescaped pipe would split the message into a fifth column and break the table.
     assert len(re.split(r"(?<!\\)\|", row)) == 4 + 2

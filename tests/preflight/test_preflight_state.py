@@ -113,11 +113,26 @@ def test_stack_policies_read_outputs_not_inputs(tmp_path):
     assert (code, mandatory(report)) == (1, [("aurora-tls-forced", "shop")])
 
 
-def test_secret_without_plaintext_cannot_be_judged(tmp_path):
+def test_secret_without_plaintext_fails_closed(tmp_path):
+    # A mandatory rule that needs a value it cannot see must not pass: "cannot verify" is a mandatory finding.
     task = res("aws:ecs/taskDefinition:TaskDefinition", "app",
                {"family": "app", "containerDefinitions": {**SECRET_SIG, "ciphertext": "v1:opaque"}})
     code, report = audit(tmp_path, deployment(*good_stack(), task))
-    assert code == 0
+    assert (code, mandatory(report)) == (1, [("ecs-secrets-not-in-environment", "app")])
+    [message] = [v["message"] for v in report["violations"] if v["urn"].endswith("::app")
+                 and v["policy"] == "ecs-secrets-not-in-environment"]
+    assert message.endswith("\ncannot verify: containerDefinitions is not known offline (a secret without plaintext, "
+                            "or an unknown value), so this mandatory policy cannot check it (a state file: export "
+                            "it with --show-secrets).")
+
+
+def test_secret_without_plaintext_stays_advisory_for_an_advisory_rule(tmp_path):
+    config = tmp_path / "advisory.json"
+    config.write_text('{"ecs-secrets-not-in-environment": "advisory"}')
+    task = res("aws:ecs/taskDefinition:TaskDefinition", "app",
+               {"family": "app", "containerDefinitions": {**SECRET_SIG, "ciphertext": "v1:opaque"}})
+    code, report = audit(tmp_path, deployment(*good_stack(), task), "--policy-config", str(config))
+    assert (code, mandatory(report)) == (0, [])
     messages = {v["policy"]: v["message"] for v in report["violations"] if v["urn"].endswith("::app")}
     assert messages["ecs-secrets-not-in-environment"].startswith(
         "can't run policy 'ecs-secrets-not-in-environment' from policy pack 'aurora-platform-policies@v0.0.1'")
@@ -157,10 +172,10 @@ def test_policy_config_applies_to_state(tmp_path):
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    ("{not json", "is not JSON"),
+    ("{not json", "not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
     ('{"version": 3}', 'is not a `pulumi stack export` file (no "deployment" object)'),
     (json.dumps(deployment(version=4)), "has deployment version 4; preflight reads version 3"),
-    ('{"version": 3, "deployment": {"resources": [{"type": "x"}]}}', "deployment.resources[0] has no urn or type"),
+    ('{"version": 3, "deployment": {"resources": [{"type": "x"}]}}', "deployment.resources[0] has no urn"),
 ])
 def test_unreadable_state_exits_2(tmp_path, content, message):
     path = tmp_path / "state.json"
@@ -172,7 +187,8 @@ def test_unreadable_state_exits_2(tmp_path, content, message):
 
 def test_missing_state_file_exits_2(tmp_path):
     code, _, err = run_gate("--state", str(tmp_path / "nope.json"))
-    assert code == 2 and "cannot read state file" in err
+    missing = tmp_path / "nope.json"
+    assert (code, err) == (2, f"preflight: state file {missing}: cannot read it: No such file or directory\n")
 
 
 def test_loader_keeps_dependencies_and_provider(tmp_path):

@@ -54,3 +54,20 @@ def test_user_data_replaces_the_bastion_only_while_replace_on_change_is_on():
 
 def test_a_type_without_data_has_no_forcing_inputs():
     assert forcing_input("aws:ec2/securityGroup:SecurityGroup", "description") is None
+
+
+def test_renaming_a_log_group_is_flagged_as_losing_its_events(tmp_path, capsys):
+    """A log group's name forces a new group, and the old one's events (a year of flow logs in prod) go with it."""
+    group = "urn:pulumi:prod::aurora-platform::aurora-platform:network:Network$aws:cloudwatch/logGroup:LogGroup::flow"
+
+    def state(name: str) -> dict:
+        return {"stack": "prod", "project": "aurora-platform", "exports": {}, "resources": [
+            {"urn": group, "type": "aws:cloudwatch/logGroup:LogGroup", "name": "flow", "parent": None,
+             "protect": False, "dependencies": [], "inputs": {"name": name, "retentionInDays": 365}}]}
+
+    base, head = tmp_path / "base.json", tmp_path / "head.json"
+    base.write_text(json.dumps(state("network-flow-logs-4c1e2a9")))
+    head.write_text(json.dumps(state("/aurora-platform/prod/network-flow-logs")))
+    assert main([str(base), str(head), "--fail-on-replace"]) == 1
+    assert "!!! DATA LOSS RISK: aws:cloudwatch/logGroup:LogGroup 'flow' will be REPLACED" in capsys.readouterr().out
+    assert stateful("aws:cloudwatch/logGroup:LogGroup").risk == DATA_LOSS

@@ -9,11 +9,15 @@ config = pulumi.Config()
 password = config.require_secret("dbPassword")
 password_in = config.require("passwordIn")
 
+key = aws.kms.Key("app", enable_key_rotation=True)
+tls = aws.rds.ParameterGroup("db-tls", family="mysql8.0", parameters=[
+    aws.rds.ParameterGroupParameterArgs(name="require_secure_transport", value="1")])
 db = aws.rds.Instance(
     "db", engine="mysql", instance_class="db.t3.micro", allocated_storage=20, username="app", password=password,
-    storage_encrypted=True, skip_final_snapshot=True)
+    storage_encrypted=True, kms_key_id=key.arn, backup_retention_period=7, parameter_group_name=tls.name,
+    deletion_protection=True, monitoring_interval=60,
+    monitoring_role_arn="arn:aws:iam::123456789012:role/rds-monitoring", skip_final_snapshot=True)
 cache = aws.elasticache.Cluster("cache", engine="redis", node_type="cache.t3.micro", num_cache_nodes=1)
-key = aws.kms.Key("app", enable_key_rotation=True)
 secret = aws.secretsmanager.Secret("db-password", kms_key_id=key.arn)
 aws.secretsmanager.SecretVersion("db-password", secret_id=secret.id, secret_string=password)
 logs = aws.cloudwatch.LogGroup("web", retention_in_days=7, kms_key_id=key.arn)

@@ -1,0 +1,144 @@
+"""The pull-request workflow's own shell steps, run as GitHub runs them, on a head that tries to loosen its own gate.
+
+The `preflight` job's steps ("Preflight every stack on base and head", "Write the comment", the gate) are read from
+.github/workflows/pull-request.yml and executed with `bash --noprofile --norc -eo pipefail` (the runner's `run:`
+shell) in a workspace laid out like the job's: `base/` and `head/` checkouts of this repository. The head:
+
+- breaks a prod rule (backup retention 3 days, the base's prod config asks for 7) and makes its own prod config
+  advisory-only;
+- adds a stack `qa` with its own config that disables every rule (the base has no config for it);
+- replaces the cluster in dev (databaseName), the data-loss case the base's diff must flag;
+- ships its own `python -m preflight` that prints a passing report for anything, with a text meant to read as a
+  verdict in the comment;
+- deletes a stack file the base has (`staging`).
+
+Only the head's program may count; the verdict must be the base's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW = REPO_ROOT / ".github" / "workflows" / "pull-request.yml"
+IGNORED = shutil.ignore_patterns(".git", ".venv", "tests", "node_modules", "__pycache__", ".pytest_cache",
+                                 ".ruff_cache", "out", ".lock-venv", "*.pyc")
+
+FAKE_PREFLIGHT = '''"""The head's own `python -m preflight`: a pass, whatever it is asked."""
+import json, sys
+stack = sys.argv[sys.argv.index("--stack") + 1] if "--stack" in sys.argv else "?"
+mandatory = 0 if stack == "dev" else "0 -- **Gate: PASS**"
+print(json.dumps({"summary": {"violations": {"mandatory": mandatory, "advisory": 5}, "exitCode": 0},
+                  "violations": [], "resources": [], "stack": stack, "project": "aurora-platform"}))
+'''
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, (path, old)
+    path.write_text(text.replace(old, new))
+
+
+def _steps() -> dict[str, str]:
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["preflight"]["steps"]
+    return {step["name"]: step["run"] for step in steps if "run" in step and "name" in step}
+
+
+def _run_step(script: str, workspace: Path, **env: str) -> subprocess.CompletedProcess:
+    path = workspace / "step.sh"
+    path.write_text(script)
+    environment = {**os.environ, "PY": sys.executable, "GITHUB_STEP_SUMMARY": str(workspace / "summary.md"),
+                   "GITHUB_SHA": "3f2c1ab" + "0" * 33, "PR_NUMBER": "42", **env}
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(path)], cwd=workspace,
+                          env=environment, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("workspace")
+    base, head = root / "base", root / "head"
+    shutil.copytree(REPO_ROOT, base, ignore=IGNORED)
+    shutil.copytree(REPO_ROOT, head, ignore=IGNORED)
+    shutil.copy(base / "Pulumi.dev.yaml", base / "Pulumi.staging.yaml")
+
+    _replace(head / "Pulumi.prod.yaml", "backupRetentionDays: 14", "backupRetentionDays: 3")
+    (head / "policies" / "config" / "prod.json").write_text('{"all": "advisory"}\n')
+    shutil.copy(head / "Pulumi.prod.yaml", head / "Pulumi.qa.yaml")
+    (head / "policies" / "config" / "qa.json").write_text('{"all": "disabled"}\n')
+    _replace(head / "Pulumi.dev.yaml", "databaseName: blog", "databaseName: orders")
+    (head / "preflight" / "__main__.py").write_text(FAKE_PREFLIGHT)
+
+    steps = _steps()
+    evaluated = _run_step(steps["Preflight every stack on base and head"], root)
+    assert evaluated.returncode == 0, evaluated.stdout + evaluated.stderr
+    commented = _run_step(steps["Write the comment"], root)
+    assert commented.returncode == 0, commented.stdout + commented.stderr
+    return root
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().split()
+
+
+def test_the_base_pack_and_config_judge_the_heads_program(workspace):
+    out = workspace / "out"
+    assert _lines(out / "stacks") == ["dev", "prod", "qa"]
+    # prod: the head's advisory-only config and its fake preflight did not count.
+    assert _lines(out / "failed-stacks") == ["prod", "qa"]
+    prod = json.loads((out / "head-prod.json").read_text())
+    assert prod["summary"]["violations"]["mandatory"] == 1
+    assert [(v["policy"], v["enforcementLevel"]) for v in prod["violations"]] == [
+        ("aurora-backup-retention", "mandatory")]
+    assert "backupRetentionPeriod is 3 days; the minimum for this stack is 7 days." in prod["violations"][0]["message"]
+
+
+def test_a_stack_the_base_has_no_config_for_gets_the_packs_defaults_not_the_heads_config(workspace):
+    qa = json.loads((workspace / "out" / "head-qa.json").read_text())
+    assert qa["policyPack"]["config"] == str(workspace / "out" / "no-policy-config.json")
+    assert ("aurora-backup-retention", "mandatory") in [(v["policy"], v["enforcementLevel"])
+                                                       for v in qa["violations"]]
+
+
+def test_the_base_diff_flags_the_replacement_and_the_deleted_stack(workspace):
+    out = workspace / "out"
+    assert _lines(out / "replacing-stacks") == ["dev"]
+    assert _lines(out / "removed-stacks") == ["staging"]
+
+
+def test_the_comment_is_the_bases_with_the_heads_verdict_as_numbers_only(workspace):
+    comment = (workspace / "out" / "comment.md").read_text()
+    assert comment.startswith("<!-- aurora-platform-preflight -->\n## Infrastructure preflight for 3f2c1ab\n")
+    assert "DATA LOSS RISK: `aws:rds/cluster:Cluster` `database` will be REPLACED" in comment
+    assert "### :x: preflight diff `aurora-platform/prod`" in comment
+    assert "**Policy: FAIL**: 1 mandatory, 0 advisory violation(s) in HEAD; 1 new, 0 resolved since BASE." in comment
+    assert ("_Information only, not the gate: the pull request's own policy pack and config: 0 mandatory, "
+            "5 advisory violation(s)._") in comment
+    assert "_Information only, not the gate: the pull request's own policy pack and config: no readable report._" \
+        in comment
+    assert "Gate: PASS" not in comment
+    assert "### :warning: `staging`: the pull request deletes `Pulumi.staging.yaml`" in comment
+    assert "```mermaid\nflowchart LR\n" in comment and "AuroraCluster_database" in comment
+    assert (workspace / "summary.md").read_text() == comment
+    assert (workspace / "out" / "pull-request-number").read_text() == "42\n"
+
+
+def test_the_gate_fails_and_says_why(workspace):
+    gate = next(script for name, script in _steps().items() if name.startswith("Gate"))
+    result = _run_step(gate, workspace, ALLOW_REPLACE="false")
+    assert result.returncode == 1
+    assert "::error::mandatory policy violations or broken stacks: prod qa" in result.stdout
+    assert "::error::stateful resources would be replaced in: dev" in result.stdout
+    assert "::error::the pull request deletes the stack file of: staging" in result.stdout
+    # The label accepts the replacement and the deletion, never a mandatory violation.
+    labelled = _run_step(gate, workspace, ALLOW_REPLACE="true")
+    assert labelled.returncode == 1
+    assert "mandatory policy violations" in labelled.stdout and "replaced" not in labelled.stdout
+    assert "deletes" not in labelled.stdout
