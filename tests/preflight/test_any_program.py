@@ -305,6 +305,25 @@ def test_an_unpinned_reader_has_an_unknown_zone_and_the_rule_says_so():
     assert "eu-west-1b" not in json.dumps(report) and "eu-west-1c" not in json.dumps(report)
 
 
+def test_a_reader_pinned_to_a_looked_up_subnets_zone_is_not_counted_as_a_zone(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: lookup-zone\nruntime: python\n")
+    (tmp_path / "Pulumi.s.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (tmp_path / "__main__.py").write_text("""
+import pulumi_aws as aws
+subnet = aws.ec2.get_subnet(id="subnet-0abc")
+cluster = aws.rds.Cluster("db", engine="aurora-postgresql", master_username="app", manage_master_user_password=True)
+aws.rds.ClusterInstance("db-1", cluster_identifier=cluster.id, instance_class="db.r6g.large",
+                        engine="aurora-postgresql", availability_zone="eu-west-1a")
+aws.rds.ClusterInstance("db-2", cluster_identifier=cluster.id, instance_class="db.r6g.large",
+                        engine="aurora-postgresql", availability_zone=subnet.availability_zone)
+""")
+    _, report = gate_json("--stack", "s", "--program", str(tmp_path))
+    assert resource(report, "db-2")["inputs"]["availabilityZone"] == "[unknown]"
+    [message] = [v["message"] for v in report["violations"] if v["policy"] == "aurora-readers-multi-az"]
+    assert message.endswith("(eu-west-1a); the zone of db-2 is unknown until deployment (not counted); at least 2 "
+                            "are required.")
+
+
 def test_zone_rule_counts_known_zones_only():
     from tests.policies.policy_helpers import check_stack
     from tests.policies.policy_helpers import resource as policy_resource
