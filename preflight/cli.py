@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--program", type=Path, default=REPO_ROOT, metavar="DIR",
                         help="Pulumi program directory (default: this repository)")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    identity = parser.add_argument_group("identity of the fake account (for programs that guard on them)")
+    identity.add_argument("--account-id", metavar="ID", help="AWS account id the program sees (12 digits)")
+    identity.add_argument("--organization", metavar="NAME", help="Pulumi organization the program sees")
+    identity.add_argument("--identity", type=Path, metavar="FILE",
+                          help="YAML/JSON file with accountId, organization, arn (flags above win)")
     parser.add_argument("--policy-config", type=Path, metavar="FILE",
                         help="policy pack config, as for `pulumi preview --policy-pack-config` (default: "
                              "policies/config/<stack>.json under the program directory, when it exists)")
@@ -134,12 +139,17 @@ def _run(args: argparse.Namespace) -> int:
         raise PolicyConfigError(error.errors, source=_display(config_path)) from None
 
     known = None  # secrets by value: only a program run knows them (see docs/preflight.md)
+    run_warnings: list[str] = []
     if deployed is not None:
         project, resources, exports, source = deployed.project, deployed.resources, deployed.exports, "state"
     else:
-        run = run_stack(stack, program_dir)
+        from .mock_invokes import load_identity
+
+        who = load_identity(args.identity, args.account_id, args.organization)
+        run = run_stack(stack, program_dir, identity=who)
         project, resources, exports, source = run.project, run.resources, run.exports, "program"
         known = SecretContext.of(run.secrets, resources, exports)
+        run_warnings = list(run.warnings)
 
     # Resource policies see inputs; stack policies see outputs. For a preview, the mock engine's outputs are the
     # inputs plus plausible computed values, as the engine's would be after a successful create.
@@ -148,7 +158,7 @@ def _run(args: argparse.Namespace) -> int:
     if known is not None:  # a secret that reached a property unmarked is still printed as [secret]
         resources, exports = conceal_all(resources, exports, known.leaks)
     warnings = [f"policy config names {name}, which is not a policy of this pack (ignored, as the engine does)"
-                for name in analyzer.unknown_policies]
+                for name in analyzer.unknown_policies] + run_warnings
     report = Report(stack=stack, project=project, source=source, resources=resources, exports=exports,
                     evaluation=evaluation, policy_config=_display(config_path), pack_version=_pack_version(),
                     policy_count=len(analyzer.policies), warnings=warnings,

@@ -27,7 +27,6 @@ import re
 import runpy
 import sys
 import threading
-import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .mock_outputs import Unknown, program_view, references_as_ids, stable_value
+from .program_errors import close_event_loops_at_exit, describe
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -97,6 +99,8 @@ class RecordedResource:
     deleted_with: str | None = None
     # Read with `Resource.get(...)`: in the state, not managed (the engine marks it external).
     external: bool = False
+    # A component a provider plugin expands (awsx, eks): offline its children are never created (opaque).
+    remote: bool = False
 
     def input(self, key: str, default: Any = None) -> Any:
         """An input with secrets unwrapped (for assertions that need the value itself)."""
@@ -115,6 +119,8 @@ class StackRun:
     # What the run knows to be secret, by value (see KnownSecret): secure config, generated passwords, secret
     # outputs and invoke results, values the program wrapped with Output.secret.
     secrets: tuple[KnownSecret, ...] = ()
+    # What the report must say about made-up answers: unanswered invokes, opaque remote components.
+    warnings: list[str] = field(default_factory=list)
 
     def of_type(self, token: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == token]
@@ -467,7 +473,7 @@ def _from_rpc(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         # The wire has only float64; the CLI prints 5432, not 5432.0, and so do our reports.
         return int(value)
-    return value
+    return stable_value(value)  # unknowns, assets and archives as stable tokens, never an object repr
 
 
 def _to_rpc(value: Any) -> Any:
@@ -479,6 +485,8 @@ def _to_rpc(value: Any) -> Any:
         return {k: _to_rpc(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_to_rpc(v) for v in value]
+    if isinstance(value, Unknown):
+        return rpc.UNKNOWN  # the program sees an unknown output, as in a real preview
     return value
 
 
@@ -596,7 +604,7 @@ def _make_monitor_class():
                 self.stack_urn = urn
                 return resource_pb2.RegisterResourceResponse(urn=urn)
             _ensure_event_loop()
-            inputs = _from_rpc(rpc.deserialize_properties(request.object))
+            inputs = _from_rpc(rpc.deserialize_properties(references_as_ids(request.object), keep_unknowns=True))
             self._claim(urn)
             protect = request.protect if request.HasField("protect") else None
             retain = request.retainOnDelete if request.HasField("retainOnDelete") else None
@@ -621,6 +629,8 @@ def _make_monitor_class():
                 outputs = {k: Secret(v) if k in secret_outputs and not isinstance(v, Secret) else v
                            for k, v in outputs.items()}
                 self._note_outputs(request.type, request.name, inputs, outputs, secret_outputs)
+            elif request.remote:
+                outputs = self.cloud.remote_component(request.type, request.name, urn)
             record = RecordedResource(
                 urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
                 parent=request.parent or None, protect=bool(protect),
@@ -630,10 +640,11 @@ def _make_monitor_class():
                 additional_secret_outputs=secret_outputs,
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 ignore_changes=list(request.ignoreChanges), replace_on_changes=list(request.replaceOnChanges),
-                retain_on_delete=bool(retain), deleted_with=deleted_with or None)
+                retain_on_delete=bool(retain), deleted_with=deleted_with or None, remote=bool(request.remote))
             with self.lock:
                 self.records[urn] = record
-            response_object = _sync_await(rpc.serialize_properties(_to_rpc(outputs), {}))
+            answer = program_view(request.type, outputs) if request.custom else outputs
+            response_object = _sync_await(rpc.serialize_properties(_to_rpc(answer), {}))
             return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=response_object)
 
         def ReadResource(self, request):
@@ -655,11 +666,25 @@ def _make_monitor_class():
             with self.lock:
                 self.records[urn] = record
             properties = _sync_await(rpc.serialize_properties(_to_rpc(outputs), {}))
-            return resource_pb2.ReadResourceResponse(urn=urn, properties=properties)
+            return resource_pb2.ReadResourceResponse(urn=urn, id=request.id, properties=properties)
+
+        def Invoke(self, request):
+            """`pulumi:pulumi:getResource` is how the SDK rehydrates a resource passed by reference (`vpc_id=vpc`,
+            `iam_roles=[role]`): answered from what this monitor recorded; other invokes go to the cloud."""
+            if request.tok == "pulumi:pulumi:getResource":
+                _ensure_event_loop()
+                urn = rpc.deserialize_properties(request.args).get("urn")
+                record = self.records.get(urn)
+                if record is None:
+                    raise Exception(f"unknown resource {urn}")
+                state = {"urn": urn, "id": record.id or "", "state": _to_rpc(record.outputs)}
+                answer = _sync_await(rpc.serialize_properties(state, {}))
+                return resource_pb2.ResourceInvokeResponse(**{"return": answer})
+            return super().Invoke(request)
 
         def RegisterResourceOutputs(self, request):
             _ensure_event_loop()
-            outputs = _from_rpc(rpc.deserialize_properties(request.outputs))
+            outputs = _from_rpc(rpc.deserialize_properties(references_as_ids(request.outputs), keep_unknowns=True))
             with self.lock:
                 if request.urn == self.stack_urn:
                     self.exports = outputs
@@ -816,9 +841,12 @@ _run_lock = threading.Lock()
 
 
 def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
-              config_overrides: Mapping[str, Any] | None = None) -> StackRun:
+              config_overrides: Mapping[str, Any] | None = None, identity: Any = None) -> StackRun:
     """Evaluate `program_dir/__main__.py` for `stack` offline. `config_overrides` maps `ns:key` to a value (objects
-    as Python dicts) or to None to remove the key. Raises ProgramError."""
+    as Python dicts) or to None to remove the key; `identity` (mock_invokes.Identity) is the fake caller's account
+    and organization. Raises ProgramError."""
+    from .mock_invokes import identity_scope
+
     program_dir = Path(program_dir).resolve()
     project = read_project(program_dir)
     config = read_stack_config(program_dir, project, stack)
@@ -831,14 +859,17 @@ def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
     main = _entry_point(program_dir, project)
 
     # The Pulumi runtime keeps process-wide state: one evaluation at a time, and none of it survives the run.
-    with _run_lock, _program_environment(program_dir), _runtime_state(project["name"], stack, config) as logs:
-        monitor = _configure_runtime(project["name"], stack, region, logs)
+    close_event_loops_at_exit()
+    with _run_lock, identity_scope(identity) as who, _program_environment(program_dir), \
+            _runtime_state(project["name"], stack, config, who.organization) as logs:
+        monitor = _configure_runtime(project["name"], stack, region, logs, who)
         order = _ConstructionOrder(stack, project["name"])
         with order.recording(), _secret_calls(monitor.note, program_dir):
             error = _execute(main)
         run = StackRun(project=project["name"], stack=stack, region=region, config=config,
                        resources=monitor.recorded(order), exports=monitor.exports, logs=list(logs.messages),
-                       secrets=_merged([*secure_config_secrets(config), *monitor.secrets]))
+                       secrets=_merged([*secure_config_secrets(config), *monitor.secrets]),
+                       warnings=sorted(monitor.cloud.warnings))
     if error is not None:
         # A program that fails while handling a secret may name it (a validation message quoting the value).
         redacted = ProgramError(redact(str(error), run.secrets), error.kind)
@@ -913,7 +944,8 @@ def _is_inside(path: str | None, directory: Path) -> bool:
 
 
 @contextmanager
-def _runtime_state(project: str, stack: str, config: Mapping[str, Any]) -> Iterator[_LogCollector]:
+def _runtime_state(project: str, stack: str, config: Mapping[str, Any],
+                   organization: str = "organization") -> Iterator[_LogCollector]:
     """Set the SDK's process-wide state for one run and clear it afterwards, also when the program raised: options
     and root resource, config, the program's log handler, and the stack-trace shortcut below."""
     import pulumi.runtime.config as runtime_config
@@ -921,7 +953,7 @@ def _runtime_state(project: str, stack: str, config: Mapping[str, Any]) -> Itera
     from pulumi.runtime import settings as runtime_settings
     from pulumi.runtime.proto import source_pb2
 
-    runtime_settings.reset_options(project=project, stack=stack, preview=True, organization="organization")
+    runtime_settings.reset_options(project=project, stack=stack, preview=True, organization=organization)
     values, secret_keys = _runtime_config(config)
     runtime_config.set_all_config(values, secret_keys)
     collector = _LogCollector()
@@ -944,17 +976,17 @@ _PROGRAM_LOG.propagate = False
 _PROGRAM_LOG.setLevel(logging.DEBUG)
 
 
-def _configure_runtime(project: str, stack: str, region: str, logs: _LogCollector):
+def _configure_runtime(project: str, stack: str, region: str, logs: _LogCollector, identity: Any):
     from pulumi.runtime import settings as runtime_settings
     from pulumi.runtime.mocks import MockEngine, MockSettings
 
-    from .mock_cloud import MockCloud
+    from .mock_invokes import OfflineCloud
 
-    monitor = _make_monitor_class()(MockCloud(region), stack, project)
+    monitor = _make_monitor_class()(OfflineCloud(region, identity), stack, project)
     features = set(monitor.GetDeploymentInfo(None).supportedFeatures)
     runtime_settings.configure(MockSettings(
         monitor=monitor, monitor_features=features, engine=MockEngine(_PROGRAM_LOG), project=project, stack=stack,
-        dry_run=True, organization="organization", callbacks=None))
+        dry_run=True, organization=identity.organization, callbacks=None))
     return monitor
 
 
@@ -975,14 +1007,6 @@ def _execute(main: Path) -> ProgramError | None:
     except pulumi.RunError as error:
         return ProgramError(str(error), "settings")
     except Exception as error:  # noqa: BLE001 - whatever the program raised becomes one clear message
-        return ProgramError(_describe(error, main), "program")
+        return ProgramError(describe(error, main), "program")
     return None
 
-
-def _describe(error: BaseException, main: Path) -> str:
-    """The exception and the innermost frame inside the program's directory: enough to find the bug, no wall."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(str(main.parent))
-              and "/.venv/" not in f.filename]
-    where = f" (at {Path(frames[-1].filename).relative_to(main.parent)}:{frames[-1].lineno})" if frames else ""
-    kind = "" if type(error) is Exception else f"{type(error).__name__}: "
-    return f"{kind}{error}{where}"

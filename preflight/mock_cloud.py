@@ -205,7 +205,6 @@ def _rds_instance(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any]
     outputs.update(arn=f"arn:aws:rds:{cloud.region}:{ACCOUNT_ID}:db:{identifier}",
                    endpoint=f"{identifier}.{stable_hex(urn, 12)}.{cloud.region}.rds.amazonaws.com",
                    dbiResourceId=f"db-{stable_hex(urn, 26).upper()}")
-    outputs.setdefault("availabilityZone", f"{cloud.region}a")
 
 
 def _rds_proxy(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:

@@ -45,6 +45,12 @@ class Report:
     def exit_code(self) -> int:
         return 1 if self.count("mandatory") else 0
 
+    @property
+    def opaque(self) -> list[Any]:
+        """Remote components (awsx, eks...): offline their children were never created, so nothing under them was
+        judged and the verdict covers only the rest of the stack."""
+        return [r for r in self.resources if getattr(r, "remote", False)]
+
     def counts_by_type(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for r in self.resources:
@@ -66,6 +72,8 @@ def to_json(report: Report) -> dict[str, Any]:
             "byType": report.counts_by_type(),
             "violations": {"mandatory": report.count("mandatory"), "advisory": report.count("advisory")},
             "exitCode": report.exit_code,
+            "complete": not report.opaque,
+            "opaqueComponents": [r.urn for r in report.opaque],
         },
         "resources": [{
             "urn": r.urn, "type": r.type, "name": r.name, "custom": bool(r.custom), "parent": r.parent,
@@ -114,7 +122,11 @@ def _headline(report: Report) -> str:
 def _verdict(report: Report) -> str:
     mandatory, advisory = report.count("mandatory"), report.count("advisory")
     outcome = "FAIL" if mandatory else "PASS"
-    return f"{outcome}: {mandatory} mandatory, {advisory} advisory policy violation(s)."
+    verdict = f"{outcome}: {mandatory} mandatory, {advisory} advisory policy violation(s)."
+    if report.opaque:
+        verdict += (f" INCOMPLETE: {len(report.opaque)} remote component(s) could not be expanded offline and were "
+                    "not evaluated (see warnings).")
+    return verdict
 
 
 def _config_line(report: Report) -> str:

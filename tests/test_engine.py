@@ -140,12 +140,14 @@ def test_missing_stack_file_and_project_are_config_errors(program, tmp_path):
         run_stack("test", tmp_path / "nowhere")
 
 
-def test_unmocked_invokes_name_the_token(tmp_path):
+def test_unanswered_invokes_do_not_stop_the_program_and_are_named_in_warnings(tmp_path):
     (tmp_path / "Pulumi.yaml").write_text("name: invoketest\nruntime: python\n")
     (tmp_path / "Pulumi.s.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text("import pulumi_aws as aws\naws.ec2.get_vpc(default=True)\n")
-    with pytest.raises(ProgramError, match="no fake for the invoke 'aws:ec2/getVpc:getVpc'"):
-        run_stack("s", tmp_path)
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\nimport pulumi_aws as aws\n"
+        "pulumi.export('cluster', aws.ecs.get_cluster(cluster_name='apps').arn)\n")
+    run = run_stack("s", tmp_path)
+    assert any("aws:ecs/getCluster:getCluster" in w for w in run.warnings), run.warnings
 
 
 def test_unnamed_resources_of_one_type_get_distinct_auto_names(tmp_path):

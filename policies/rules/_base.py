@@ -22,7 +22,16 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
@@ -194,3 +203,38 @@ _AWS_MANAGED_ALIAS = re.compile(r"^(arn:aws[a-z-]*:kms:[^:]*:[^:]*:)?alias/aws/"
 def aws_managed_key(value: Any) -> bool:
     """True when a KMS key reference names an AWS-managed key (`alias/aws/*` or its ARN), not a customer key."""
     return isinstance(value, str) and bool(_AWS_MANAGED_ALIAS.match(value.strip()))
+
+
+# The SDK's sentinels for values unknown during preview (public constants of pulumi_policy.proxy).
+_UNKNOWN = frozenset({UNKNOWN_ARCHIVE_VALUE, UNKNOWN_ARRAY_VALUE, UNKNOWN_ASSET_VALUE, UNKNOWN_BOOLEAN_VALUE,
+                      UNKNOWN_NUMBER_VALUE, UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE})
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, str) and value in _UNKNOWN
+
+
+def _raw(value: Any) -> Any:
+    """The data behind the SDK's unknown-checking proxy, taken without reading any value through the check (the
+    proxies hand it out under the key "__target"); a plain dict or list is its own data."""
+    if isinstance(value, (Mapping, Sequence)) and not isinstance(value, (str, bytes)):
+        try:
+            return value["__target"]
+        except (KeyError, IndexError, TypeError):
+            return value
+    return value
+
+
+def known_values(value: Any) -> Any:
+    """A plain copy of props without the values unknown during preview: a key whose value is unknown is left out,
+    a list item becomes None, secrets are unwrapped. For rules that look at everything a resource has (secrets by
+    value, the cost estimate): reading every property through the SDK would make each unknown output a "cannot
+    check" of the whole resource, although the rule needs none of them."""
+    raw = _raw(value)
+    if type(raw).__name__ == "Secret" and hasattr(raw, "value"):
+        return known_values(raw.value)
+    if isinstance(raw, Mapping):
+        return {k: known_values(v) for k, v in raw.items() if not is_unknown(v)}
+    if isinstance(raw, Sequence) and not isinstance(raw, (str, bytes)):
+        return [None if is_unknown(v) else known_values(v) for v in raw]
+    return raw

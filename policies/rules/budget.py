@@ -7,13 +7,13 @@ here. Advisory by default; a stack picks its level in `policies/config/<stack>.j
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from pulumi_policy import PolicyResource, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
-from ._base import ADVISORY, OURS, StackRule
+from ._base import ADVISORY, OURS, StackRule, known_values
 from ._cost import USAGE, CostInputError, PriceTable, Resource, estimate, is_custom_type, money
 
 NAME = "stack-monthly-budget"
@@ -25,28 +25,6 @@ PRICED_TYPES = ("aws:rds/clusterInstance:ClusterInstance", "aws:rds/cluster:Clus
                 "aws:lb/loadBalancer:LoadBalancer", "aws:ecr/repository:Repository", "aws:s3/bucket:Bucket",
                 "aws:secretsmanager/secret:Secret", "aws:ssm/parameter:Parameter")
 TOP = 3  # the biggest resources named in the message, so a reader knows where the money goes
-
-
-def _plain(value: Any) -> Any:
-    """A policy SDK value as plain data; a value unknown during preview becomes None (that line is then unpriced
-    or uses the default, never a guess about the unknown value)."""
-    if isinstance(value, Mapping):
-        result = {}
-        for key in list(value.keys()):
-            try:
-                result[key] = _plain(value[key])
-            except UnknownValueError:
-                result[key] = None
-        return result
-    if isinstance(value, (list, tuple)):
-        items = []
-        for index in range(len(value)):
-            try:
-                items.append(_plain(value[index]))
-            except UnknownValueError:
-                items.append(None)
-        return items
-    return value
 
 
 def _region(resources: list[PolicyResource], configured: Any) -> str | None:
@@ -70,7 +48,7 @@ def to_resources(resources: list[PolicyResource]) -> list[Resource]:
         if not is_custom_type(r.resource_type):
             continue
         dependencies = tuple(dep.urn for deps in (r.property_dependencies or {}).values() for dep in deps)
-        found.append(Resource(urn=r.urn, type=r.resource_type, name=r.name, inputs=_plain(r.props),
+        found.append(Resource(urn=r.urn, type=r.resource_type, name=r.name, inputs=known_values(r.props),
                               dependencies=dependencies))
     return found
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pulumi_policy import PolicyResource, StackValidationArgs
+from pulumi_policy.proxy import UnknownValueError
 
 from ._base import ADVISORY, StackRule, as_list, depends_on, flag, fmt, has, has_dependency, label, number
 from .rds import CLUSTER, INSTANCE
@@ -29,6 +30,15 @@ def _instances_of(cluster: PolicyResource, resources: list[PolicyResource]) -> l
     return found
 
 
+def _known_zone(instance: PolicyResource) -> str | None:
+    if not has(instance.props, "availabilityZone"):
+        return None
+    try:
+        return str(instance.props["availabilityZone"])
+    except UnknownValueError:
+        return None
+
+
 def _readers_multi_az(resources: list[PolicyResource], args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
     minimum = number(args.get_config().get("minimumAvailabilityZones")) or DEFAULT_MINIMUM_AZS
     for cluster in resources:
@@ -39,12 +49,16 @@ def _readers_multi_az(resources: list[PolicyResource], args: StackValidationArgs
             yield (f"{label(cluster)} has {len(instances)} instance(s); add readers so instances span at least "
                    f"{fmt(minimum)} Availability Zones.", cluster.urn)
             continue
-        # Only what the program pins counts: RDS may place an unpinned reader next to the writer.
-        zones = {str(i.props["availabilityZone"]) for i in instances if has(i.props, "availabilityZone")}
+        # Only what the program pins counts: RDS may place an unpinned reader next to the writer. A zone that is
+        # unknown (AWS places the instance, or it comes from a lookup) is not counted either, and said so.
+        zones = {z for z in (_known_zone(i) for i in instances) if z is not None}
         unpinned = sorted(i.name for i in instances if not has(i.props, "availabilityZone"))
+        unknown = sorted(i.name for i in instances if has(i.props, "availabilityZone") and _known_zone(i) is None)
         if len(zones) < minimum:
             where = ", ".join(sorted(zones)) or "no pinned zone"
             extra = f"; {', '.join(unpinned)} set no availabilityZone" if unpinned else ""
+            if unknown:
+                extra += f"; the zone of {', '.join(unknown)} is unknown until deployment (not counted)"
             yield (f"{label(cluster)} has {len(instances)} instances in {len(zones)} Availability Zone(s) ({where})"
                    f"{extra}; at least {fmt(minimum)} are required.", cluster.urn)
 

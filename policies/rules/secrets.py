@@ -28,17 +28,8 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from pulumi_policy import ResourceValidationArgs
-from pulumi_policy.proxy import (
-    UNKNOWN_ARCHIVE_VALUE,
-    UNKNOWN_ARRAY_VALUE,
-    UNKNOWN_ASSET_VALUE,
-    UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE,
-    UNKNOWN_OBJECT_VALUE,
-    UNKNOWN_STRING_VALUE,
-)
 
-from ._base import MANDATORY, OURS, ResourceRule, StackRule
+from ._base import MANDATORY, OURS, ResourceRule, StackRule, known_values
 
 # A secret shorter than this is not searched for: "5432", "admin" or "true" would match everywhere. 8 is the shortest
 # master password RDS, Aurora, DocumentDB and Redshift accept, so every real database password is searched for.
@@ -345,37 +336,6 @@ def _leaves(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...]
         yield path, value
 
 
-# The SDK's sentinels for values unknown during preview (public constants of pulumi_policy.proxy).
-_UNKNOWN = frozenset({UNKNOWN_ARCHIVE_VALUE, UNKNOWN_ARRAY_VALUE, UNKNOWN_ASSET_VALUE, UNKNOWN_BOOLEAN_VALUE,
-                      UNKNOWN_NUMBER_VALUE, UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE})
-
-
-def _raw(value: Any) -> Any:
-    """The data behind the SDK's unknown-checking proxy, taken without reading any value through the check (the
-    proxies hand it out under the key "__target"); a plain dict or list is its own data."""
-    if isinstance(value, (Mapping, Sequence)) and not isinstance(value, (str, bytes)):
-        try:
-            return value["__target"]
-        except (KeyError, IndexError, TypeError):
-            return value
-    return value
-
-
-def _known(value: Any) -> Any:
-    """A plain copy of the props without the values unknown during preview. Offline an unknown is an output the mock
-    engine does not compute (an autonamed user's name), never a program's secret, so it is left out, not read: a
-    read would make the SDK (and a fail-closed gate) report that the rule cannot check the resource at all."""
-    raw = _raw(value)
-    if isinstance(raw, Mapping):
-        return {k: _known(v) for k, v in raw.items() if not _is_unknown(v)}
-    if isinstance(raw, Sequence) and not isinstance(raw, (str, bytes)):
-        return [None if _is_unknown(v) else _known(v) for v in raw]
-    return unwrap(raw)
-
-
-def _is_unknown(value: Any) -> bool:
-    return isinstance(value, str) and value in _UNKNOWN
-
 
 # --- the rules ------------------------------------------------------------------------------------------------------
 def _describe(finding: Finding) -> str:
@@ -390,7 +350,7 @@ def _plain_text(props: Mapping[str, Any], args: ResourceValidationArgs) -> Itera
     secrets = context.searched
     if not secrets:
         return
-    plain = _known(props)
+    plain = known_values(props)
     secret_outputs = tuple(getattr(args.opts, "additional_secret_outputs", None) or ())
 
     def skip(path: tuple[Any, ...]) -> bool:

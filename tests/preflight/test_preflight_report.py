@@ -11,7 +11,7 @@ def test_json_report_keys_are_stable(tmp_path):
                            "violations", "exports", "warnings", "cost"}
     assert report["formatVersion"] == 1
     assert set(report["policyPack"]) == {"name", "version", "config"}
-    assert set(report["summary"]) == {"resources", "byType", "violations", "exitCode"}
+    assert set(report["summary"]) == {"resources", "byType", "violations", "exitCode", "complete", "opaqueComponents"}
     assert report["summary"]["violations"] == {"mandatory": 1, "advisory": 0}
     for resource in report["resources"]:
         assert set(resource) == {"urn", "type", "name", "custom", "parent", "protect", "dependencies", "inputs"}
