@@ -42,7 +42,9 @@ def resource(report: dict, name: str) -> dict:
 def test_password_in_environment_built_in_an_apply_is_a_mandatory_violation():
     code, report = gate_json("--stack", "plaintext", "--program", program("task_env_apply"))
     assert code == 1
-    assert violations(report) == [("ecs-secrets-not-in-environment", "web")]
+    # By name (DB_PASSWORD) and by value (the secure config value's plaintext in the environment).
+    assert sorted(violations(report)) == [("ecs-secrets-not-in-environment", "web"),
+                                          ("secret-value-not-in-plain-text", "web")]
     message = next(v["message"] for v in report["violations"] if v["policy"] == "ecs-secrets-not-in-environment")
     assert "container web passes DB_PASSWORD as an environment variable" in message
     # The placeholder standing for the secure config value never reaches the report.
@@ -98,11 +100,13 @@ aws.ec2.SecurityGroup("sg", description=db.engine_version_actual)
     assert ("ecs-secrets-not-in-environment", "app") in violations(report)
     message = next(v["message"] for v in report["violations"] if v["policy"] == "ecs-secrets-not-in-environment")
     assert "container app passes PGPASSWORD as an environment variable" in message  # judged, not "cannot verify"
-    [container] = json.loads(resource(report, "app")["inputs"]["containerDefinitions"])
-    assert container["environment"][0] == {"name": "PG_VERSION", "value": "[unknown]"}
+    # The report never prints a property a secret leaked into (the hard-coded password is one).
+    assert resource(report, "app")["inputs"]["containerDefinitions"] == "[secret]"
     assert resource(report, "sg")["inputs"]["description"] == "[unknown]"  # passed on as it is: unknown again
-    # The record (what stack rules see) does not hold the made-up text.
     run = run_stack("s", tmp_path)
+    [container] = json.loads(run.named("app").input("containerDefinitions"))
+    assert container["environment"][0] == {"name": "PG_VERSION", "value": "[unknown]"}
+    # The record (what stack rules see) does not hold the made-up text.
     assert "engineVersionActual" not in run.named("db").outputs
 
 
