@@ -272,7 +272,8 @@ def test_a_key_written_twice_is_refused_with_both_line_numbers(tmp_path):
 
 
 @pytest.mark.parametrize(("text", "says"), [
-    ("config:\n  aws:region: us-east-1\n  aws:region: eu-west-1\n", "config.aws:region is written twice (lines 2 and 3)"),
+    ("config:\n  aws:region: us-east-1\n  aws:region: eu-west-1\n",
+     "config.aws:region is written twice (lines 2 and 3)"),
     ("config:\n  aurora-platform:network: {}\n  network: {}\n",
      "config: aurora-platform:network is written twice (lines 2 and 3)"),
     ("config:\n  aurora-platform:network: {natGateways: none, natGateways: single}\n",
