@@ -298,3 +298,12 @@ def test_the_same_key_in_two_mappings_is_not_a_duplicate(tmp_path):
            "    logRetentionDays: 30\n    alarms: {enabled: true}\n    proxy: {enabled: true}\n"
     config = read_stack_config(stack_file(tmp_path, text), {"name": "aurora-platform"}, "s")
     assert config["aurora-platform:database"]["proxy"] == {"enabled": True}
+
+
+@pytest.mark.parametrize(("values", "meant"), [
+    ({"network": {"backupRetentionDay": 7}}, f"Did you mean {DATABASE}.backupRetentionDays?"),
+    ({"bastion": {"readerz": 1}}, f"Did you mean {DATABASE}.readers?"),
+    ({"network": {"flowLogRetention": 7}}, 'Did you mean "flowLogRetentionDays"?'),
+])
+def test_a_misspelt_key_of_another_section_points_there_when_that_is_the_closer_spelling(values, meant):
+    assert one(values).endswith(meant)

@@ -52,6 +52,11 @@ def close_matches(word: str, candidates: Iterable[str], n: int = 3, cutoff: floa
     return [by_lower[m] for m in difflib.get_close_matches(word.lower(), list(by_lower), n=n, cutoff=cutoff)]
 
 
+def similarity(a: str, b: str) -> float:
+    """difflib's ratio of two names, case ignored (what `close_matches` ranks by)."""
+    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
+
+
 def did_you_mean(word: str, candidates: Iterable[str], **kwargs: Any) -> str:
     """" Did you mean X?" (or "X or Y"), or "" when nothing is close."""
     found = close_matches(word, candidates, **kwargs)

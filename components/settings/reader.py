@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi
 
-from .known import close_matches, did_you_mean
+from .known import did_you_mean, similarity
 
 _MISSING = object()
 # The retention periods CloudWatch Logs accepts (PutRetentionPolicy); any other number is refused by AWS.
@@ -88,12 +88,17 @@ class Problems:
         homes = sorted(s for s, keys in others.items() if name.lower() in {k.lower() for k in keys})
         if homes:
             return f". {name} is a setting of {' and '.join(homes)}: move it there"
+        # A near miss here is likelier than one elsewhere, unless the other section's key is the closer spelling
+        # (`backupRetentionDay` under network is database's backupRetentionDays, not network's flowLogRetentionDays).
+        elsewhere = {f"{s}.{k}": k for s, keys in others.items() for k in keys}
+        best_here = max((similarity(name, k) for k in known_here), default=0.0)
+        best_elsewhere = max((similarity(name, k) for k in elsewhere.values()), default=0.0)
         here = did_you_mean(name, known_here)
-        if here:
+        if here and best_here >= best_elsewhere:
             return f".{here}"
-        elsewhere = close_matches(name, [f"{s}.{k}" for s, keys in others.items() for k in keys], cutoff=0.0)
-        elsewhere = [e for e in elsewhere if close_matches(name, [e.rsplit(".", 1)[1]])]
-        return f". Did you mean {' or '.join(elsewhere)}?" if elsewhere else ""
+        closest = [key for key, k in elsewhere.items()
+                   if best_elsewhere >= 0.6 and similarity(name, k) == best_elsewhere]
+        return f". Did you mean {' or '.join(sorted(closest))}?" if closest else (f".{here}" if here else "")
 
     def is_secret(self, key: str) -> bool:
         """Whether `key` (e.g. "aurora-platform:app.environment.FOO") lies under a secret config key."""
