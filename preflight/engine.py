@@ -2,7 +2,8 @@
 
 The tests and `python -m preflight` both use it. Compared with the stock `pulumi.runtime.set_mocks` it:
 - reads the stack's `Pulumi.<stack>.yaml` and the project's `config:` into the runtime config as the CLI does
-  (scalars as written, objects as JSON, project defaults, declared types and required keys checked);
+  (scalars as written, objects as JSON, project defaults, declared types and required keys checked), refusing a key
+  written twice in one mapping (YAML would keep the last silently);
 - forms URNs as the engine does (the parent's full qualified type chain, nothing for children of the root stack);
 - refuses duplicate URNs as the engine does, registrations and reads alike, instead of silently overwriting;
 - records what the program asked for: inputs, parent, protect, dependencies, property dependencies, options
