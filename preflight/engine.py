@@ -2,7 +2,8 @@
 
 The tests and `python -m preflight` both use it. Compared with the stock `pulumi.runtime.set_mocks` it:
 - reads the stack's `Pulumi.<stack>.yaml` and the project's `config:` into the runtime config as the CLI does
-  (scalars as written, objects as JSON, project defaults, declared types and required keys checked);
+  (scalars as written, objects as JSON, project defaults, declared types and required keys checked), refusing a key
+  written twice in one mapping (YAML would keep the last silently);
 - forms URNs as the engine does (the parent's full qualified type chain, nothing for children of the root stack);
 - refuses duplicate URNs as the engine does, registrations and reads alike, instead of silently overwriting;
 - records what the program asked for: inputs, parent, protect, dependencies, property dependencies, options
@@ -274,9 +275,12 @@ def read_project(program_dir: Path) -> dict[str, Any]:
     if not project_file.is_file():
         raise ProgramError(f"no Pulumi.yaml in {program_dir}: not a Pulumi project", "config")
     try:
+        duplicates = _duplicate_keys(yaml.compose(project_file.read_text(), Loader=yaml.SafeLoader))
         project = yaml.safe_load(project_file.read_text()) or {}
     except yaml.YAMLError as error:
         raise ProgramError(f"{project_file} is not valid YAML: {error}", "config") from None
+    if duplicates:
+        raise ProgramError(_duplicates_message(project_file.name, duplicates), "config")
     if not isinstance(project, dict) or not project.get("name"):
         raise ProgramError(f"{project_file} has no project name", "config")
     return project
@@ -299,7 +303,19 @@ def read_stack_config(program_dir: Path, project: Mapping[str, Any], stack: str)
     config: dict[str, Any] = {}
     try:
         loader = _GoYamlLoader(stack_file.read_text())
-        for key_node, value_node in _config_nodes(loader.get_single_node()):
+        root = loader.get_single_node()
+        duplicates = _duplicate_keys(root)
+        seen: dict[str, int] = {}
+        for key_node, _ in _config_nodes(root):
+            # `network` and `aurora-platform:network` are the same key once qualified, as the CLI reads them.
+            key = _qualify(str(key_node.value), name)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                duplicates.append(f"config: {key} is written twice (lines {seen[key]} and {line})")
+            seen.setdefault(key, line)
+        if duplicates:
+            raise ProgramError(_duplicates_message(stack_file.name, duplicates), "config")
+        for key_node, value_node in _config_nodes(root):
             key = _qualify(str(key_node.value), name)
             if isinstance(value_node, yaml.ScalarNode):
                 # The CLI unmarshals a top-level value into a Go string: the scalar's text, whatever YAML resolves.
@@ -313,6 +329,31 @@ def read_stack_config(program_dir: Path, project: Mapping[str, Any], stack: str)
         raise ProgramError(f"config of stack '{stack}' (Pulumi.yaml, {stack_file.name}):\n"
                            + "\n".join(f"  - {p}" for p in problems), "config")
     return config
+
+
+def _duplicates_message(file_name: str, duplicates: list[str]) -> str:
+    return (f"{file_name} has keys written twice (YAML keeps only the last, so the other is silently ignored; keep "
+            f"one):\n" + "\n".join(f"  - {d}" for d in duplicates))
+
+
+def _duplicate_keys(node: Any, path: str = "") -> list[str]:
+    """Every key written twice in one mapping, anywhere in the document, with both line numbers: YAML loaders (and the
+    CLI's) keep the last silently, so `readers: 2` further down quietly undoes `readers: 0`."""
+    found: list[str] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
+            line = key_node.start_mark.line + 1
+            where = f"{path}.{key}" if path else key
+            if key and key in seen:
+                found.append(f"{where} is written twice (lines {seen[key]} and {line})")
+            seen.setdefault(key, line)
+            found += _duplicate_keys(value_node, where)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found += _duplicate_keys(item, f"{path}[{index}]")
+    return found
 
 
 class _GoYamlLoader(yaml.SafeLoader):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
+from copy import deepcopy
 from functools import cache
 from pathlib import Path
 
@@ -14,7 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from preflight.engine import StackRun, list_stacks, run_stack  # noqa: E402
+from preflight.engine import ProgramError, StackRun, list_stacks, run_stack  # noqa: E402
 
 STACKS = list_stacks(REPO_ROOT)
 
@@ -42,10 +44,34 @@ def prod() -> StackRun:
     return _cached_run("prod")
 
 
+_variants: dict[str, StackRun | ProgramError] = {}
+
+
+def _cached_variant(stack: str, overrides: dict | None) -> StackRun:
+    """The repository's program for `stack` with `overrides`, evaluated once per session however many tests ask (an
+    evaluation is deterministic; several files check the same variant). Each caller gets its own deep copy, so a test
+    that changes what it got cannot change what the next one sees; a settings or program error is kept and raised
+    again the same way."""
+    key = json.dumps([stack, overrides], sort_keys=True, default=repr)
+    if key not in _variants:
+        try:
+            _variants[key] = run_stack(stack, REPO_ROOT, overrides)
+        except ProgramError as error:
+            _variants[key] = error
+    found = _variants[key]
+    if isinstance(found, ProgramError):
+        copy = ProgramError(str(found), found.kind)
+        copy.resources = deepcopy(found.resources)
+        raise copy
+    return deepcopy(found)
+
+
 @pytest.fixture
 def evaluate():
     """Evaluate a stack with some settings replaced: evaluate("dev", {"aurora-platform:network": {...}})."""
     def _evaluate(stack: str, overrides: dict | None = None, program_dir: Path = REPO_ROOT) -> StackRun:
+        if Path(program_dir).resolve() == REPO_ROOT:
+            return _cached_variant(stack, overrides)
         return run_stack(stack, program_dir, overrides)
     return _evaluate
 

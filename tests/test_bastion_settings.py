@@ -69,7 +69,8 @@ CIDR_MALFORMED = 'an IPv4 or IPv6 network in CIDR notation, e.g. "203.0.113.0/24
     ("203.0.0.0/15", CIDR_TOO_BROAD),
     ("2001:db8::/32", CIDR_TOO_BROAD),
     ("203.0.113.300/24", CIDR_MALFORMED),
-    ("203.0.113.7/24", CIDR_MALFORMED),   # host bits set: which network was meant?
+    ("203.0.113.7/24", CIDR_MALFORMED + "; 203.0.113.7/24 has host bits set (the address is not the first of its "
+                       "/24 block): the network it lies in is 203.0.113.0/24"),
     ("office", CIDR_MALFORMED),
 ])
 def test_ssh_networks_are_never_open_or_broad_or_malformed(cidr, allowed):

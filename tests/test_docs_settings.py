@@ -1,5 +1,5 @@
-"""The settings tables a user reads (README.md, docs/*.md) list exactly the keys the code reads: a key added to
-components/settings/ without a row fails here, and so does a documented key the code no longer knows.
+"""The settings tables a user reads (docs/settings.md and the component docs) list exactly the keys the code reads: a
+key added to components/settings/ without a row fails here, and so does a documented key the code no longer knows.
 
 The known keys come from the settings' own "unknown setting" message (tests/test_settings_robustness.py), so this test
 follows the code without a second list to maintain."""
@@ -16,10 +16,7 @@ PROJECT = "aurora-platform"
 
 # (document, heading of the section holding the table, the key prefix the table's first column is relative to)
 TABLES = [
-    ("README.md", "### `aurora-platform:environment` and `aurora-platform:network`", ""),
-    ("README.md", "### `aurora-platform:database`", "database."),
-    ("README.md", "### `aurora-platform:bastion`", "bastion."),
-    ("README.md", "### `aurora-platform:app`", "app."),
+    ("docs/settings.md", "## `aurora-platform:environment` and `aurora-platform:network`", ""),
     ("docs/database.md", "## Settings (`aurora-platform:database.<key>`)", "database."),
     ("docs/bastion.md", "## Settings: `aurora-platform:bastion`", "bastion."),
     ("docs/app.md", "## Settings", "app."),

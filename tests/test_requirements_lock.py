@@ -101,8 +101,14 @@ def _make_dry_run(*args: str) -> str:
 
 
 def test_make_setup_installs_with_require_hashes(tmp_path):
+    # The default: uv, pinned, installed into the virtualenv, then the locked files only.
     commands = _make_dry_run("setup", f"VENV={tmp_path / 'venv'}")
+    assert re.search(r"-m pip install .*\buv==\d+\.\d+\.\d+\b", commands), commands
+    assert re.search(r"/uv pip install .*--require-hashes -r requirements\.txt", commands), commands
+    # INSTALLER=pip: pip alone, still only the locked files.
+    commands = _make_dry_run("setup", f"VENV={tmp_path / 'venv'}", "INSTALLER=pip")
     assert re.search(r"-m pip install .*--require-hashes -r requirements\.txt", commands), commands
+    assert "uv" not in commands.replace(str(tmp_path), "")
 
 
 def test_make_lock_uses_a_pinned_locking_tool_that_writes_hashes():

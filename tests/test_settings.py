@@ -79,7 +79,8 @@ def test_bad_top_level_values():
         'aurora-platform:environment: got "staging"; allowed: development or production']
     assert problems({"netwrok": {}}) == [
         "aurora-platform:netwrok: unknown setting; known settings: aurora-platform:environment, "
-        "aurora-platform:network, aurora-platform:database, aurora-platform:bastion, aurora-platform:app"]
+        "aurora-platform:network, aurora-platform:database, aurora-platform:bastion, aurora-platform:app. "
+        "Did you mean aurora-platform:network?"]
     assert problems({"network": "natGateways: single"}) == [
         'aurora-platform:network: got "natGateways: single"; allowed: an object (a YAML mapping of settings)']
 

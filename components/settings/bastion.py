@@ -10,6 +10,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from .network import host_bits_hint
 from .reader import Problems, Section
 
 SUBNET_TIERS = ("private", "public")
@@ -69,7 +70,7 @@ def check_ssh_cidr(value: str) -> str | None:
     try:
         network = ipaddress.ip_network(value, strict=True)
     except ValueError:
-        return CIDR_MALFORMED
+        return CIDR_MALFORMED + host_bits_hint(value)
     if network.prefixlen == 0:
         return CIDR_WORLD
     minimum = MIN_IPV4_PREFIX if network.version == 4 else MIN_IPV6_PREFIX

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .known import engine_versions, nearest_versions, versions_checked
 from .reader import MASK, Problems, Section, show
 
 # ---- engine-specific behaviour, in one place ------------------------------------------------------------------------
@@ -253,14 +254,37 @@ def windows_overlap(backup: tuple[int, int], maintenance: tuple[int, int]) -> bo
 
 
 # ---- parsing --------------------------------------------------------------------------------------------------------
+def _engine_version(section: Section, problems: Problems, engine_name: str, engine: Engine) -> str:
+    """The version's shape first, then whether Aurora ever released it (data/aurora-engine-versions.json here): a
+    well-formed `16.99` fails only at `pulumi up`, after the network and keys are already created."""
+    key = f"{section.key}.engineVersion"
+    given = section.raw.get("engineVersion")
+    other = [name for name in ENGINES if name != engine_name and isinstance(given, str)
+             and re.fullmatch(ENGINES[name].version_pattern, given)]
+    hint = f"; {show(given)} is an {other[0]} version (engine is {engine_name})" if other else ""
+    version = section.string("engineVersion", engine.default_version, pattern=engine.version_pattern,
+                             allowed=engine.version_allowed + f" (for engine {engine_name}){hint}")
+    known = engine_versions(engine_name)
+    if not section.has("engineVersion") or version == engine.default_version or not known or version in known:
+        return version
+    if problems.is_secret(key):
+        problems.add(key, version, f"an {engine_name} version Aurora has released")
+        return engine.default_version
+    nearest = nearest_versions(version, known)
+    problems.add(key, version, f"a released {engine_name} version (components/settings/data/"
+                               f"aurora-engine-versions.json, checked {versions_checked()}; a newer release may "
+                               f"need a line there). Did you mean "
+                               + " or ".join(show(v) for v in nearest) + "?")
+    return engine.default_version
+
+
 def parse_database(section: Section, problems: Problems, *, production: bool, project: str = "aurora-platform",
                    stack: str = "dev", region: str | None = None) -> DatabaseSettings:
     defaults = DatabaseSettings()
     key = section.key
     engine_name = section.string("engine", defaults.engine, choices=ENGINES)
     engine = ENGINES[engine_name]
-    version = section.string("engineVersion", engine.default_version, pattern=engine.version_pattern,
-                             allowed=engine.version_allowed + f" (for engine {engine_name})")
+    version = _engine_version(section, problems, engine_name, engine)
     database_name = section.string(
         "databaseName", defaults.database_name, pattern=r"[A-Za-z][A-Za-z0-9_]{0,62}",
         check=lambda v: v.lower() not in RESERVED_NAMES,

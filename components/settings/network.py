@@ -39,9 +39,27 @@ def valid_cidr(value: str) -> bool:
             and any(network.subnet_of(r) for r in PRIVATE_RANGES))
 
 
+def host_bits_hint(value: object) -> str:
+    """For a CIDR with host bits set (10.0.1.0/16): say so and name the network it lies in, the likely intent."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        ipaddress.ip_network(value.strip(), strict=True)
+        return ""
+    except ValueError:
+        pass
+    try:
+        network = ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return ""
+    return (f"; {value.strip()} has host bits set (the address is not the first of its /{network.prefixlen} block): "
+            f"the network it lies in is {network}")
+
+
 def parse_network(section: Section, problems: Problems, region: str | None) -> NetworkSettings:
     defaults = NetworkSettings()
-    cidr = section.string("cidrBlock", defaults.cidr_block, allowed=CIDR_ALLOWED, check=valid_cidr)
+    cidr = section.string("cidrBlock", defaults.cidr_block, allowed=CIDR_ALLOWED + host_bits_hint(
+        section.raw.get("cidrBlock")), check=valid_cidr)
     nat = section.string("natGateways", defaults.nat_gateways, choices=NAT_STRATEGIES)
     retention = section.log_retention_days("flowLogRetentionDays", defaults.flow_log_retention_days)
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import pulumi
 
+from .known import did_you_mean, similarity
+
 _MISSING = object()
 # The retention periods CloudWatch Logs accepts (PutRetentionPolicy); any other number is refused by AWS.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -59,11 +61,44 @@ class Problems:
         # Both as written and as JSON quotes it inside `show` (escaped quotes, backslashes, non-ASCII).
         spellings = {form for v in secret_values for form in (v, json.dumps(v)[1:-1])}
         self._net = sorted({v for v in spellings if len(v) >= _NET_MIN_LENGTH}, key=len, reverse=True)
-        self._items: list[tuple[str, str]] = []
+        self._items: list[tuple[str, str | Callable[[], str]]] = []
+        # Section key -> the keys it reads, filled as sections finish: an unknown key's message is written last, so
+        # it can say which other section the key belongs to.
+        self.known_keys: dict[str, set[str]] = {}
 
     @property
     def items(self) -> list[str]:
-        return [f"{key}: {self._redact(text)}" for key, text in self._items]
+        return [f"{key}: {self._redact(text() if callable(text) else text)}" for key, text in self._items]
+
+    def add_later(self, key: str, text: Callable[[], str]) -> None:
+        """A problem whose text is written when the problems are reported (after every section has been read)."""
+        self._items.append((key, text))
+
+    def unknown_key(self, section: str, name: str, known: Iterable[str]) -> None:
+        known = sorted(known)
+        listed = ", ".join(known) or "none"
+        # The hint comes after the list: tools read the known keys from the text after "known settings here: ".
+        self.add_later(f"{section}.{name}",
+                       lambda: f"unknown setting; known settings here: {listed}{self.hint(section, name, known)}")
+
+    def hint(self, section: str, name: str, known_here: Iterable[str]) -> str:
+        """Where a misplaced or misspelt key belongs: another section that reads exactly this key (case aside), else
+        the closest key here, else the closest key of another section. "" when nothing fits."""
+        others = {s: keys for s, keys in self.known_keys.items() if s != section}
+        homes = sorted(s for s, keys in others.items() if name.lower() in {k.lower() for k in keys})
+        if homes:
+            return f". {name} is a setting of {' and '.join(homes)}: move it there"
+        # A near miss here is likelier than one elsewhere, unless the other section's key is the closer spelling
+        # (`backupRetentionDay` under network is database's backupRetentionDays, not network's flowLogRetentionDays).
+        elsewhere = {f"{s}.{k}": k for s, keys in others.items() for k in keys}
+        best_here = max((similarity(name, k) for k in known_here), default=0.0)
+        best_elsewhere = max((similarity(name, k) for k in elsewhere.values()), default=0.0)
+        here = did_you_mean(name, known_here)
+        if here and best_here >= best_elsewhere:
+            return f".{here}"
+        closest = [key for key, k in elsewhere.items()
+                   if best_elsewhere >= 0.6 and similarity(name, k) == best_elsewhere]
+        return f". Did you mean {' or '.join(sorted(closest))}?" if closest else (f".{here}" if here else "")
 
     def is_secret(self, key: str) -> bool:
         """Whether `key` (e.g. "aurora-platform:app.environment.FOO") lies under a secret config key."""
@@ -167,10 +202,12 @@ class Section:
         choices = list(choices) if choices is not None else None
         description = allowed or (", ".join(choices) if choices else "a string")
         if not isinstance(value, str):
-            self.problems.add(self._key(name), value, description)
+            hint = "" if self.problems.is_secret(self._key(name)) else _quote_hint(name, value)
+            self.problems.add(self._key(name), value, description + hint)
             return default
         if choices is not None and value not in choices:
-            self.problems.add(self._key(name), value, description)
+            hint = "" if self.problems.is_secret(self._key(name)) else did_you_mean(value, choices)
+            self.problems.add(self._key(name), value, description + (f".{hint}" if hint else ""))
             return default
         if pattern is not None and not re.fullmatch(pattern, value):
             self.problems.add(self._key(name), value, description)
@@ -279,11 +316,19 @@ class Section:
         return Section(self.problems, self._key(name), None if value is _MISSING else value)
 
     def finish(self) -> None:
-        """Report keys nobody read: almost always a typo of a real setting."""
-        unknown = sorted(set(self.raw) - self.used)
-        for name in unknown:
-            known = ", ".join(sorted(self.used)) or "none"
-            self.problems.add_text(self._key(name), f"unknown setting; known settings here: {known}")
+        """Report keys nobody read: almost always a typo of a real setting, or a setting of another section."""
+        self.problems.known_keys.setdefault(self.key, set()).update(self.used)
+        for name in sorted(set(self.raw) - self.used, key=str):
+            self.problems.unknown_key(self.key, str(name), self.used)
+
+
+def _quote_hint(name: str, value: Any) -> str:
+    """A string setting given a number: YAML read an unquoted value as a number, and a float has already lost what
+    was written (`16.10` arrives as 16.1, `3.0` as 3.0): the only fix is quoting it."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    return (f"; YAML read the unquoted value as the number {show(value)}, and a number loses trailing zeros (16.10 "
+            f"is read as 16.1): quote it, written exactly as meant, e.g. {name}: \"16.10\"")
 
 
 def _range_text(minimum: Any, maximum: Any, kind: str = "a whole number") -> str:
