@@ -36,6 +36,9 @@ from typing import Any
 
 import yaml
 
+# One definition, the pack's: the pack must stay importable without preflight, so the engine uses its class.
+from policies.rules.secrets import KnownSecret
+
 from .mock_outputs import Unknown, program_view, references_as_ids, stable_value
 from .program_errors import close_event_loops_at_exit, describe
 
@@ -60,22 +63,6 @@ class Secret:
 
     def __repr__(self) -> str:  # never leak the value into logs or assertion messages
         return "Secret([secret])"
-
-
-@dataclass(frozen=True)
-class KnownSecret:
-    """A plaintext the engine knows to be secret (or generated). `origin` names where it came from - a config key, a
-    resource and output, an invoke, a program line - never the value. `source`: not written in the program (secure
-    config, a generated value, a secret read at deploy time). `secret`: Pulumi treats it as secret (a RandomString's
-    result is generated, so a source, but not secret). The policy pack's `secrets` rules read these."""
-
-    plaintext: str
-    origin: str
-    source: bool = False
-    secret: bool = True
-
-    def __repr__(self) -> str:  # never leak the value into logs or assertion messages
-        return f"KnownSecret([secret], origin={self.origin!r}, source={self.source}, secret={self.secret})"
 
 
 @dataclass
