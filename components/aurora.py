@@ -19,6 +19,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from . import aurora_monitoring as monitoring
+from .aurora_audit import cluster_parameters as audited_cluster_parameters
 from .aurora_proxy import AuroraProxy, proxy_log_group_name, proxy_name_of
 from .kms import EncryptionKey, EncryptionKeyArgs
 from .settings.database import DatabaseSettings
@@ -137,7 +138,7 @@ class AuroraCluster(pulumi.ComponentResource):
 
         # ---- parameter groups ---------------------------------------------------------------------------------
         tls_name, tls_value = engine.tls_parameter
-        cluster_parameters = {**dict(engine.default_parameters), **settings.parameters, tls_name: tls_value}
+        cluster_parameters = audited_cluster_parameters(settings)
         self.cluster_parameter_group = aws.rds.ClusterParameterGroup(
             f"{name}-cluster", family=settings.family,
             description=f"{self.identifier}: TLS only ({tls_name}={tls_value})",

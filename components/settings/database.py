@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .database_audit import Audit, parse_audit
 from .reader import MASK, Problems, Section, show
 
 # ---- engine-specific behaviour, in one place ------------------------------------------------------------------------
@@ -183,6 +184,7 @@ class DatabaseSettings:
     alarms: Alarms = field(default_factory=Alarms)
     global_database: GlobalDatabase = field(default_factory=GlobalDatabase)
     proxy: Proxy = field(default_factory=Proxy)
+    audit: Audit = field(default_factory=Audit)
 
     @property
     def engine_spec(self) -> Engine:
@@ -330,6 +332,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     alarms = _alarms(section.section("alarms"))
     global_database = _global(section, problems, project, stack)
     proxy = _proxy(section.section("proxy"), readers, production)
+    audit = parse_audit(section, engine_name, production, parameters)
     section.finish()
 
     # Cross-field rules: valid alone, wrong together.
@@ -367,7 +370,8 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         backtrack_hours=backtrack, restore_from=restore, apply_immediately=apply_immediately,
         log_retention_days=log_retention, performance_insights=performance_insights,
         performance_insights_retention_days=pi_retention, monitoring_interval=monitoring_interval,
-        alarm_email=alarm_email, alarms=alarms, global_database=global_database, proxy=proxy)
+        alarm_email=alarm_email, alarms=alarms, global_database=global_database, proxy=proxy,
+        audit=audit)
 
 
 def _serverless(section: Section, problems: Problems, instance_class: str, engine: Engine,

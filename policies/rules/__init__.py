@@ -3,13 +3,14 @@
 
 from pulumi_policy import Policy
 
-from . import ec2, ecs, encryption, iam, kms, network, protection, rds, rds_snapshot, rds_stack, s3, ssm, tls
+from . import ec2, ecs, encryption, iam, kms, network, protection, rds, rds_audit, rds_snapshot, rds_stack, s3, ssm, tls
 from ._base import RuleInfo
 
 ALL_POLICIES: list[Policy] = [
     *rds.POLICIES,
     *tls.POLICIES,
     *rds_stack.POLICIES,
+    *rds_audit.POLICIES,
     *rds_snapshot.POLICIES,
     *kms.POLICIES,
     *ssm.POLICIES,
