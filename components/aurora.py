@@ -20,6 +20,7 @@ import pulumi_random as random
 
 from . import aurora_monitoring as monitoring
 from .aurora_audit import cluster_parameters as audited_cluster_parameters
+from .aurora_endpoints import custom_endpoints
 from .aurora_proxy import AuroraProxy, proxy_log_group_name, proxy_name_of
 from .kms import EncryptionKey, EncryptionKeyArgs
 from .settings.database import DatabaseSettings
@@ -217,6 +218,12 @@ class AuroraCluster(pulumi.ComponentResource):
             self.global_cluster_identifier = self.global_cluster.global_cluster_identifier
 
         self.instances = self._instances(name, settings, args.network.availability_zones)
+        self.custom_endpoint_resources = custom_endpoints(name, self.identifier, settings.custom_endpoints,
+                                                          self.cluster, self.instances, instance_identifier,
+                                                          self._tags, self)
+        # name -> DNS name, for the application's PGHOST_READER (app.readerEndpoint) and the stack's outputs.
+        self.custom_endpoints: dict[str, pulumi.Output[str]] = {
+            key: endpoint.endpoint for key, endpoint in self.custom_endpoint_resources.items()}
 
         # ---- alarms and events --------------------------------------------------------------------------------
         self.topic = monitoring.events_topic(name, self.kms_key_arn, self._account_id, self._tags,
@@ -249,6 +256,7 @@ class AuroraCluster(pulumi.ComponentResource):
             "kmsKeyArn": self.kms_key_arn,
             "snsTopicArn": self.sns_topic_arn,
             "finalSnapshotIdentifier": self.final_snapshot_identifier,
+            "customEndpoints": self.custom_endpoints,
         })
 
     # ---- construction helpers -----------------------------------------------------------------------------------

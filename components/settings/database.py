@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .database_audit import Audit, parse_audit
+from .database_endpoints import CustomEndpoint, parse_custom_endpoints
 from .reader import MASK, Problems, Section, show
 
 # ---- engine-specific behaviour, in one place ------------------------------------------------------------------------
@@ -185,6 +186,7 @@ class DatabaseSettings:
     global_database: GlobalDatabase = field(default_factory=GlobalDatabase)
     proxy: Proxy = field(default_factory=Proxy)
     audit: Audit = field(default_factory=Audit)
+    custom_endpoints: tuple[CustomEndpoint, ...] = ()
 
     @property
     def engine_spec(self) -> Engine:
@@ -206,6 +208,12 @@ class DatabaseSettings:
     def generates_password(self) -> bool:
         """Whether this stack generates the master password (not RDS-managed, not a global secondary, not restored)."""
         return not self.manage_master_user_password and not self.is_secondary
+
+
+def _cluster_identifier(project: str, stack: str) -> str:
+    """As components.aurora.cluster_identifier names the cluster (settings must not import components)."""
+    text = re.sub(r"[^a-z0-9]+", "-", f"{project}-{stack}".lower()).strip("-")
+    return text[:63].rstrip("-")
 
 
 # ---- maintenance and backup windows ---------------------------------------------------------------------------------
@@ -333,6 +341,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     global_database = _global(section, problems, project, stack)
     proxy = _proxy(section.section("proxy"), readers, production)
     audit = parse_audit(section, engine_name, production, parameters)
+    custom_endpoints = parse_custom_endpoints(section, readers, _cluster_identifier(project, stack))
     section.finish()
 
     # Cross-field rules: valid alone, wrong together.
@@ -371,7 +380,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         log_retention_days=log_retention, performance_insights=performance_insights,
         performance_insights_retention_days=pi_retention, monitoring_interval=monitoring_interval,
         alarm_email=alarm_email, alarms=alarms, global_database=global_database, proxy=proxy,
-        audit=audit)
+        audit=audit, custom_endpoints=custom_endpoints)
 
 
 def _serverless(section: Section, problems: Problems, instance_class: str, engine: Engine,
