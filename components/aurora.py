@@ -22,6 +22,7 @@ from . import aurora_monitoring as monitoring
 from .aurora_audit import cluster_parameters as audited_cluster_parameters
 from .aurora_endpoints import custom_endpoints
 from .aurora_proxy import AuroraProxy, proxy_log_group_name, proxy_name_of
+from .aurora_scaling import reader_auto_scaling
 from .kms import EncryptionKey, EncryptionKeyArgs
 from .settings.database import DatabaseSettings
 
@@ -178,7 +179,8 @@ class AuroraCluster(pulumi.ComponentResource):
                                                 protect=protect)
         self.monitoring_role = monitoring.monitoring_role(
             name, self._partition, self._region, self._account_id,
-            [instance_identifier(self.identifier, index) for index in range(1 + settings.readers)], self._tags, child)
+            [instance_identifier(self.identifier, index) for index in range(1 + settings.readers)], self._tags, child,
+            autoscaled=settings.reader_auto_scaling.enabled)
 
         # ---- global database ----------------------------------------------------------------------------------
         self.global_cluster: aws.rds.GlobalCluster | None = None
@@ -221,6 +223,8 @@ class AuroraCluster(pulumi.ComponentResource):
         self.custom_endpoint_resources = custom_endpoints(name, self.identifier, settings.custom_endpoints,
                                                           self.cluster, self.instances, instance_identifier,
                                                           self._tags, self)
+        self.reader_scaling = reader_auto_scaling(name, self.identifier, settings.reader_auto_scaling, self.cluster,
+                                                  self.instances, self)
         # name -> DNS name, for the application's PGHOST_READER (app.readerEndpoint) and the stack's outputs.
         self.custom_endpoints: dict[str, pulumi.Output[str]] = {
             key: endpoint.endpoint for key, endpoint in self.custom_endpoint_resources.items()}

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from .database_audit import Audit, parse_audit
 from .database_endpoints import CustomEndpoint, parse_custom_endpoints
+from .database_scaling import ReaderAutoScaling, parse_reader_auto_scaling
 from .reader import MASK, Problems, Section, show
 
 # ---- engine-specific behaviour, in one place ------------------------------------------------------------------------
@@ -187,6 +188,7 @@ class DatabaseSettings:
     proxy: Proxy = field(default_factory=Proxy)
     audit: Audit = field(default_factory=Audit)
     custom_endpoints: tuple[CustomEndpoint, ...] = ()
+    reader_auto_scaling: ReaderAutoScaling = field(default_factory=ReaderAutoScaling)
 
     @property
     def engine_spec(self) -> Engine:
@@ -342,6 +344,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     proxy = _proxy(section.section("proxy"), readers, production)
     audit = parse_audit(section, engine_name, production, parameters)
     custom_endpoints = parse_custom_endpoints(section, readers, _cluster_identifier(project, stack))
+    reader_auto_scaling = parse_reader_auto_scaling(section, readers)
     section.finish()
 
     # Cross-field rules: valid alone, wrong together.
@@ -380,7 +383,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         log_retention_days=log_retention, performance_insights=performance_insights,
         performance_insights_retention_days=pi_retention, monitoring_interval=monitoring_interval,
         alarm_email=alarm_email, alarms=alarms, global_database=global_database, proxy=proxy,
-        audit=audit, custom_endpoints=custom_endpoints)
+        audit=audit, custom_endpoints=custom_endpoints, reader_auto_scaling=reader_auto_scaling)
 
 
 def _serverless(section: Section, problems: Problems, instance_class: str, engine: Engine,

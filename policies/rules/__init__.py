@@ -3,7 +3,23 @@
 
 from pulumi_policy import Policy
 
-from . import ec2, ecs, encryption, iam, kms, network, protection, rds, rds_audit, rds_snapshot, rds_stack, s3, ssm, tls
+from . import (
+    ec2,
+    ecs,
+    encryption,
+    iam,
+    kms,
+    network,
+    protection,
+    rds,
+    rds_audit,
+    rds_scaling,
+    rds_snapshot,
+    rds_stack,
+    s3,
+    ssm,
+    tls,
+)
 from ._base import RuleInfo
 
 ALL_POLICIES: list[Policy] = [
@@ -11,6 +27,7 @@ ALL_POLICIES: list[Policy] = [
     *tls.POLICIES,
     *rds_stack.POLICIES,
     *rds_audit.POLICIES,
+    *rds_scaling.POLICIES,
     *rds_snapshot.POLICIES,
     *kms.POLICIES,
     *ssm.POLICIES,
