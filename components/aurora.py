@@ -23,6 +23,7 @@ from .aurora_audit import cluster_parameters as audited_cluster_parameters
 from .aurora_endpoints import custom_endpoints
 from .aurora_proxy import AuroraProxy, proxy_log_group_name, proxy_name_of
 from .aurora_scaling import reader_auto_scaling
+from .aurora_sql import SqlServices
 from .kms import EncryptionKey, EncryptionKeyArgs
 from .settings.database import DatabaseSettings
 
@@ -225,6 +226,11 @@ class AuroraCluster(pulumi.ComponentResource):
                                                           self._tags, self)
         self.reader_scaling = reader_auto_scaling(name, self.identifier, settings.reader_auto_scaling, self.cluster,
                                                   self.instances, self)
+        self.sql_services = SqlServices(name, self.identifier, settings, self.cluster, self.kms_key_arn,
+                                        self._partition, self._region, self._account_id, self._tags, self,
+                                        protect=protect)
+        self.export_bucket_name = (self.sql_services.export_bucket.bucket
+                                   if self.sql_services.export_bucket is not None else None)
         # name -> DNS name, for the application's PGHOST_READER (app.readerEndpoint) and the stack's outputs.
         self.custom_endpoints: dict[str, pulumi.Output[str]] = {
             key: endpoint.endpoint for key, endpoint in self.custom_endpoint_resources.items()}
@@ -261,6 +267,7 @@ class AuroraCluster(pulumi.ComponentResource):
             "snsTopicArn": self.sns_topic_arn,
             "finalSnapshotIdentifier": self.final_snapshot_identifier,
             "customEndpoints": self.custom_endpoints,
+            "exportBucketName": self.export_bucket_name,
         })
 
     # ---- construction helpers -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from datetime import datetime
 from .database_audit import Audit, parse_audit
 from .database_endpoints import CustomEndpoint, parse_custom_endpoints
 from .database_scaling import ReaderAutoScaling, parse_reader_auto_scaling
+from .database_sql import LambdaAccess, S3Access, parse_sql_services
 from .reader import MASK, Problems, Section, show
 
 # ---- engine-specific behaviour, in one place ------------------------------------------------------------------------
@@ -189,6 +190,9 @@ class DatabaseSettings:
     audit: Audit = field(default_factory=Audit)
     custom_endpoints: tuple[CustomEndpoint, ...] = ()
     reader_auto_scaling: ReaderAutoScaling = field(default_factory=ReaderAutoScaling)
+    s3_export: S3Access = field(default_factory=S3Access)
+    s3_import: S3Access = field(default_factory=lambda: S3Access(prefix="imports/"))
+    lambda_invoke: LambdaAccess = field(default_factory=LambdaAccess)
 
     @property
     def engine_spec(self) -> Engine:
@@ -345,6 +349,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     audit = parse_audit(section, engine_name, production, parameters)
     custom_endpoints = parse_custom_endpoints(section, readers, _cluster_identifier(project, stack))
     reader_auto_scaling = parse_reader_auto_scaling(section, readers)
+    s3_export, s3_import, lambda_invoke = parse_sql_services(section, engine_name)
     section.finish()
 
     # Cross-field rules: valid alone, wrong together.
@@ -383,7 +388,8 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         log_retention_days=log_retention, performance_insights=performance_insights,
         performance_insights_retention_days=pi_retention, monitoring_interval=monitoring_interval,
         alarm_email=alarm_email, alarms=alarms, global_database=global_database, proxy=proxy,
-        audit=audit, custom_endpoints=custom_endpoints, reader_auto_scaling=reader_auto_scaling)
+        audit=audit, custom_endpoints=custom_endpoints, reader_auto_scaling=reader_auto_scaling,
+        s3_export=s3_export, s3_import=s3_import, lambda_invoke=lambda_invoke)
 
 
 def _serverless(section: Section, problems: Problems, instance_class: str, engine: Engine,
