@@ -231,6 +231,14 @@ class AuroraCluster(pulumi.ComponentResource):
                                         protect=protect)
         self.export_bucket_name = (self.sql_services.export_bucket.bucket
                                    if self.sql_services.export_bucket is not None else None)
+        self.password_rotation: aws.secretsmanager.SecretRotation | None = None
+        if settings.manage_master_user_password and settings.password_rotation_days:
+            # RDS-managed rotation needs no Lambda function: only the schedule of the secret RDS created changes.
+            self.password_rotation = aws.secretsmanager.SecretRotation(
+                f"{name}-password-rotation", secret_id=self._master_secret_arn(),
+                rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
+                    automatically_after_days=settings.password_rotation_days),
+                opts=pulumi.ResourceOptions(parent=self))
         # name -> DNS name, for the application's PGHOST_READER (app.readerEndpoint) and the stack's outputs.
         self.custom_endpoints: dict[str, pulumi.Output[str]] = {
             key: endpoint.endpoint for key, endpoint in self.custom_endpoint_resources.items()}

@@ -89,6 +89,8 @@ ENGINES: dict[str, Engine] = {
 
 # ---- limits ---------------------------------------------------------------------------------------------------------
 MAX_READERS = 15
+# Secrets Manager RotationRules.AutomaticallyAfterDays: 1 to 1000.
+ROTATION_DAYS_MAX = 1000
 RETENTION_MIN, RETENTION_MAX = 1, 35
 BACKTRACK_MAX_HOURS = 72
 SERVERLESS_MIN, SERVERLESS_MAX = 0.0, 256.0
@@ -193,6 +195,8 @@ class DatabaseSettings:
     s3_export: S3Access = field(default_factory=S3Access)
     s3_import: S3Access = field(default_factory=lambda: S3Access(prefix="imports/"))
     lambda_invoke: LambdaAccess = field(default_factory=LambdaAccess)
+    # Days between rotations of the RDS-managed master password (manageMasterUserPassword); None: RDS's default.
+    password_rotation_days: int | None = None
 
     @property
     def engine_spec(self) -> Engine:
@@ -350,6 +354,13 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     custom_endpoints = parse_custom_endpoints(section, readers, _cluster_identifier(project, stack))
     reader_auto_scaling = parse_reader_auto_scaling(section, readers)
     s3_export, s3_import, lambda_invoke = parse_sql_services(section, engine_name)
+    rotation_days = section.integer("passwordRotationDays", 0, minimum=1, maximum=ROTATION_DAYS_MAX,
+                                    allowed=f"a whole number of days from 1 to {ROTATION_DAYS_MAX} between rotations "
+                                            f"of the RDS-managed master password") or None
+    if section.has("passwordRotationDays") and not manage_password:
+        problems.add_text(f"{key}.passwordRotationDays",
+                          "applies only with manageMasterUserPassword: true (RDS rotates the password it keeps in "
+                          "Secrets Manager); the generated password rotates when passwordVersion is raised")
     section.finish()
 
     # Cross-field rules: valid alone, wrong together.
@@ -389,7 +400,8 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         performance_insights_retention_days=pi_retention, monitoring_interval=monitoring_interval,
         alarm_email=alarm_email, alarms=alarms, global_database=global_database, proxy=proxy,
         audit=audit, custom_endpoints=custom_endpoints, reader_auto_scaling=reader_auto_scaling,
-        s3_export=s3_export, s3_import=s3_import, lambda_invoke=lambda_invoke)
+        s3_export=s3_export, s3_import=s3_import, lambda_invoke=lambda_invoke,
+        password_rotation_days=rotation_days)
 
 
 def _serverless(section: Section, problems: Problems, instance_class: str, engine: Engine,

@@ -18,6 +18,7 @@ from . import (
     rds_sql,
     rds_stack,
     s3,
+    secrets_rotation,
     ssm,
     tls,
 )
@@ -39,6 +40,7 @@ ALL_POLICIES: list[Policy] = [
     *ecs.POLICIES,
     *iam.POLICIES,
     *s3.POLICIES,
+    *secrets_rotation.POLICIES,
     *protection.POLICIES,
 ]
 
