@@ -312,6 +312,10 @@ class AuroraCluster(pulumi.ComponentResource):
             apply_immediately=settings.apply_immediately,
             tags=self._tag(self.identifier),
         )
+        if settings.storage_type is not None:
+            # Sent only when the stack names it: the input is optional and computed, so leaving it out keeps what the
+            # cluster has, and going back to Standard needs "aurora" written out (storageType: standard).
+            cluster["storage_type"] = settings.storage_type
         if settings.backtrack_hours and engine.supports_backtrack:
             cluster["backtrack_window"] = settings.backtrack_hours * 3600
         if settings.serverless is not None:

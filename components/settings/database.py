@@ -15,6 +15,7 @@ from .database_audit import Audit, parse_audit
 from .database_endpoints import CustomEndpoint, parse_custom_endpoints
 from .database_scaling import ReaderAutoScaling, parse_reader_auto_scaling
 from .database_sql import LambdaAccess, S3Access, parse_sql_services
+from .database_storage import parse_storage_type
 from .reader import MASK, Problems, Section, show
 
 # ---- engine-specific behaviour, in one place ------------------------------------------------------------------------
@@ -197,6 +198,8 @@ class DatabaseSettings:
     lambda_invoke: LambdaAccess = field(default_factory=LambdaAccess)
     # Days between rotations of the RDS-managed master password (manageMasterUserPassword); None: RDS's default.
     password_rotation_days: int | None = None
+    # The API's storage type ("aurora" or "aurora-iopt1"); None: not set, the cluster keeps what it has.
+    storage_type: str | None = None
 
     @property
     def engine_spec(self) -> Engine:
@@ -354,6 +357,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     custom_endpoints = parse_custom_endpoints(section, readers, _cluster_identifier(project, stack))
     reader_auto_scaling = parse_reader_auto_scaling(section, readers)
     s3_export, s3_import, lambda_invoke = parse_sql_services(section, engine_name)
+    storage_type = parse_storage_type(section, engine_name, version)
     rotation_days = section.integer("passwordRotationDays", 0, minimum=1, maximum=ROTATION_DAYS_MAX,
                                     allowed=f"a whole number of days from 1 to {ROTATION_DAYS_MAX} between rotations "
                                             f"of the RDS-managed master password") or None
@@ -401,7 +405,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         alarm_email=alarm_email, alarms=alarms, global_database=global_database, proxy=proxy,
         audit=audit, custom_endpoints=custom_endpoints, reader_auto_scaling=reader_auto_scaling,
         s3_export=s3_export, s3_import=s3_import, lambda_invoke=lambda_invoke,
-        password_rotation_days=rotation_days)
+        password_rotation_days=rotation_days, storage_type=storage_type)
 
 
 def _serverless(section: Section, problems: Problems, instance_class: str, engine: Engine,
