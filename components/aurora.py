@@ -239,6 +239,13 @@ class AuroraCluster(pulumi.ComponentResource):
                 rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
                     automatically_after_days=settings.password_rotation_days),
                 opts=pulumi.ResourceOptions(parent=self))
+        self.activity_stream: aws.rds.ClusterActivityStream | None = None
+        if settings.activity_stream.enabled:
+            # Started once the instances exist (the API streams from them), encrypted with the database key.
+            self.activity_stream = aws.rds.ClusterActivityStream(
+                f"{name}-activity-stream", resource_arn=self.cluster.arn, mode=settings.activity_stream.mode,
+                kms_key_id=self.kms_key_arn,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.instances)))
         # name -> DNS name, for the application's PGHOST_READER (app.readerEndpoint) and the stack's outputs.
         self.custom_endpoints: dict[str, pulumi.Output[str]] = {
             key: endpoint.endpoint for key, endpoint in self.custom_endpoint_resources.items()}
