@@ -20,6 +20,7 @@ import pulumi_random as random
 
 from . import aurora_monitoring as monitoring
 from .aurora_audit import cluster_parameters as audited_cluster_parameters
+from .aurora_dashboard import database_dashboard
 from .aurora_endpoints import custom_endpoints
 from .aurora_proxy import AuroraProxy, proxy_log_group_name, proxy_name_of
 from .aurora_scaling import reader_auto_scaling
@@ -269,6 +270,11 @@ class AuroraCluster(pulumi.ComponentResource):
                 account_id=self._account_id, tags=self._tags, parent=self)
             self.allow_from("proxy", self.proxy.security_group.id, "RDS Proxy of this cluster")
 
+        # ---- dashboard ----------------------------------------------------------------------------------------
+        self.dashboard, self.dashboard_url = database_dashboard(
+            name, self.identifier, settings, self._region,
+            proxy_name_of(self.identifier) if self.proxy is not None else None, self)
+
         self.register_outputs({
             "clusterIdentifier": self.cluster_identifier,
             "clusterArn": self.cluster_arn,
@@ -283,6 +289,7 @@ class AuroraCluster(pulumi.ComponentResource):
             "finalSnapshotIdentifier": self.final_snapshot_identifier,
             "customEndpoints": self.custom_endpoints,
             "exportBucketName": self.export_bucket_name,
+            "dashboardUrl": self.dashboard_url,
         })
 
     # ---- construction helpers -----------------------------------------------------------------------------------
