@@ -1,5 +1,5 @@
-"""`aurora-platform:database.activityStream`: Database Activity Streams, every database action pushed to a Kinesis
-stream AWS creates, encrypted with the database key, beyond the reach of database administrators.
+"""`aurora-platform:database.databaseActivityStream`: Database Activity Streams, every database action pushed to a
+Kinesis stream AWS creates, encrypted with the database key, beyond the reach of database administrators.
 
 Conservative here: refused on db.t* classes and db.serverless (Activity Streams support depends on the instance class
 and, for Serverless v2, on the engine version; the region says which), and Aurora MySQL takes the asynchronous mode
@@ -22,7 +22,7 @@ class ActivityStream:
 
 
 def parse_activity_stream(section: Section, engine: str, instance_class: str) -> ActivityStream:
-    sub = section.section("activityStream")
+    sub = section.section("databaseActivityStream")
     problems = sub.problems
     enabled = sub.boolean("enabled", False)
     mode = sub.string("mode", "async", choices=MODES,
