@@ -96,6 +96,7 @@ pulumi.export("passwordParameterArn", database.password_parameter_arn)
 pulumi.export("kmsKeyArn", database.kms_key_arn)
 pulumi.export("snsTopicArn", database.sns_topic_arn)
 pulumi.export("finalSnapshotIdentifier", database.final_snapshot_identifier)
+pulumi.export("databaseDashboardUrl", database.dashboard_url)
 if database.global_cluster_identifier is not None:
     pulumi.export("globalClusterIdentifier", database.global_cluster_identifier)
 if database.proxy is not None:

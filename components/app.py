@@ -20,13 +20,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
 
-from .app_container import container_definitions, names_for
+from .app_container import container_definitions, names_for, reader_host
 from .kms import stack_log_group_name
 from .settings.app import AppSettings, volume_name
 
@@ -88,6 +88,8 @@ class DatabaseConnection:
     grant_password_read: Callable[[str, aws.iam.Role], aws.iam.RolePolicy]
     # (name, role, database user) -> inline policy: rds-db:connect as exactly that user.
     grant_connect: Callable[[str, aws.iam.Role, str], aws.iam.RolePolicy]
+    # The database's custom endpoints, name -> host (app.readerEndpoint picks one for the reader host).
+    custom_endpoints: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, database: _Database) -> DatabaseConnection:
@@ -101,7 +103,8 @@ class DatabaseConnection:
                    master_username=database.master_username, writer_host=writer, reader_host=reader,
                    password_value_from=password, kms_key_arn=database.kms_key_arn,
                    allow_application_from=database.allow_application_from,
-                   grant_password_read=database.grant_password_read, grant_connect=database.grant_connect)
+                   grant_password_read=database.grant_password_read, grant_connect=database.grant_connect,
+                   custom_endpoints=dict(getattr(database, "custom_endpoints", {})))
 
 
 @dataclass
@@ -177,7 +180,7 @@ class AppService(pulumi.ComponentResource):
         self.secret_parameter_arns = pulumi.Output.all(partition, region, account).apply(
             lambda v: _parameter_arns(settings.secrets, *v))
         definitions = pulumi.Output.all(
-            writer=database.writer_host, reader=database.reader_host, password=password,
+            writer=database.writer_host, reader=reader_host(settings, database), password=password,
             extra=self.secret_parameter_arns, group=self.log_group.name, region=region,
         ).apply(lambda v: json.dumps(container_definitions(
             settings, engine=database.engine, writer_host=v["writer"], reader_host=v["reader"], port=database.port,

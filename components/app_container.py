@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .settings.app import AppSettings, volume_name
 
@@ -45,6 +46,19 @@ def names_for(engine: str) -> ConnectionNames:
         return ENGINE_NAMES[engine]
     except KeyError:
         raise ValueError(f"unknown database engine {engine!r}; expected one of {', '.join(ENGINE_NAMES)}") from None
+
+
+def reader_host(settings: AppSettings, database: Any) -> Any:
+    """The host for PGHOST_READER / DB_HOST_READER: the custom endpoint `app.readerEndpoint` names, else the
+    database's reader host (the cluster's reader endpoint, or the proxy's)."""
+    if settings.reader_endpoint is None:
+        return database.reader_host
+    endpoints = database.custom_endpoints
+    if settings.reader_endpoint not in endpoints:
+        # The settings check the name against the database's; reaching here means they disagree, a program bug.
+        raise ValueError(f"app.readerEndpoint {settings.reader_endpoint!r} is not one of the database's custom "
+                         f"endpoints ({', '.join(endpoints) or 'none'})")
+    return endpoints[settings.reader_endpoint]
 
 
 def container_definitions(

@@ -19,7 +19,12 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from . import aurora_monitoring as monitoring
+from .aurora_audit import cluster_parameters as audited_cluster_parameters
+from .aurora_dashboard import database_dashboard
+from .aurora_endpoints import custom_endpoints
 from .aurora_proxy import AuroraProxy, proxy_log_group_name, proxy_name_of
+from .aurora_scaling import reader_auto_scaling
+from .aurora_sql import SqlServices
 from .kms import EncryptionKey, EncryptionKeyArgs
 from .settings.database import DatabaseSettings
 
@@ -137,7 +142,7 @@ class AuroraCluster(pulumi.ComponentResource):
 
         # ---- parameter groups ---------------------------------------------------------------------------------
         tls_name, tls_value = engine.tls_parameter
-        cluster_parameters = {**dict(engine.default_parameters), **settings.parameters, tls_name: tls_value}
+        cluster_parameters = audited_cluster_parameters(settings)
         self.cluster_parameter_group = aws.rds.ClusterParameterGroup(
             f"{name}-cluster", family=settings.family,
             description=f"{self.identifier}: TLS only ({tls_name}={tls_value})",
@@ -176,7 +181,8 @@ class AuroraCluster(pulumi.ComponentResource):
                                                 protect=protect)
         self.monitoring_role = monitoring.monitoring_role(
             name, self._partition, self._region, self._account_id,
-            [instance_identifier(self.identifier, index) for index in range(1 + settings.readers)], self._tags, child)
+            [instance_identifier(self.identifier, index) for index in range(1 + settings.readers)], self._tags, child,
+            autoscaled=settings.reader_auto_scaling.enabled)
 
         # ---- global database ----------------------------------------------------------------------------------
         self.global_cluster: aws.rds.GlobalCluster | None = None
@@ -216,6 +222,34 @@ class AuroraCluster(pulumi.ComponentResource):
             self.global_cluster_identifier = self.global_cluster.global_cluster_identifier
 
         self.instances = self._instances(name, settings, args.network.availability_zones)
+        self.custom_endpoint_resources = custom_endpoints(name, self.identifier, settings.custom_endpoints,
+                                                          self.cluster, self.instances, instance_identifier,
+                                                          self._tags, self)
+        self.reader_scaling = reader_auto_scaling(name, self.identifier, settings.reader_auto_scaling, self.cluster,
+                                                  self.instances, self)
+        self.sql_services = SqlServices(name, self.identifier, settings, self.cluster, self.kms_key_arn,
+                                        self._partition, self._region, self._account_id, self._tags, self,
+                                        protect=protect)
+        self.export_bucket_name = (self.sql_services.export_bucket.bucket
+                                   if self.sql_services.export_bucket is not None else None)
+        self.password_rotation: aws.secretsmanager.SecretRotation | None = None
+        if settings.manage_master_user_password and settings.password_rotation_days:
+            # RDS-managed rotation needs no Lambda function: only the schedule of the secret RDS created changes.
+            self.password_rotation = aws.secretsmanager.SecretRotation(
+                f"{name}-password-rotation", secret_id=self._master_secret_arn(),
+                rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
+                    automatically_after_days=settings.password_rotation_days),
+                opts=pulumi.ResourceOptions(parent=self))
+        self.activity_stream: aws.rds.ClusterActivityStream | None = None
+        if settings.activity_stream.enabled:
+            # Started once the instances exist (the API streams from them), encrypted with the database key.
+            self.activity_stream = aws.rds.ClusterActivityStream(
+                f"{name}-activity-stream", resource_arn=self.cluster.arn, mode=settings.activity_stream.mode,
+                kms_key_id=self.kms_key_arn,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.instances)))
+        # name -> DNS name, for the application's PGHOST_READER (app.readerEndpoint) and the stack's outputs.
+        self.custom_endpoints: dict[str, pulumi.Output[str]] = {
+            key: endpoint.endpoint for key, endpoint in self.custom_endpoint_resources.items()}
 
         # ---- alarms and events --------------------------------------------------------------------------------
         self.topic = monitoring.events_topic(name, self.kms_key_arn, self._account_id, self._tags,
@@ -236,6 +270,11 @@ class AuroraCluster(pulumi.ComponentResource):
                 account_id=self._account_id, tags=self._tags, parent=self)
             self.allow_from("proxy", self.proxy.security_group.id, "RDS Proxy of this cluster")
 
+        # ---- dashboard ----------------------------------------------------------------------------------------
+        self.dashboard, self.dashboard_url = database_dashboard(
+            name, self.identifier, settings, self._region,
+            proxy_name_of(self.identifier) if self.proxy is not None else None, self)
+
         self.register_outputs({
             "clusterIdentifier": self.cluster_identifier,
             "clusterArn": self.cluster_arn,
@@ -248,6 +287,9 @@ class AuroraCluster(pulumi.ComponentResource):
             "kmsKeyArn": self.kms_key_arn,
             "snsTopicArn": self.sns_topic_arn,
             "finalSnapshotIdentifier": self.final_snapshot_identifier,
+            "customEndpoints": self.custom_endpoints,
+            "exportBucketName": self.export_bucket_name,
+            "dashboardUrl": self.dashboard_url,
         })
 
     # ---- construction helpers -----------------------------------------------------------------------------------
@@ -284,6 +326,10 @@ class AuroraCluster(pulumi.ComponentResource):
             apply_immediately=settings.apply_immediately,
             tags=self._tag(self.identifier),
         )
+        if settings.storage_type is not None:
+            # Sent only when the stack names it: the input is optional and computed, so leaving it out keeps what the
+            # cluster has, and going back to Standard needs "aurora" written out (storageType: standard).
+            cluster["storage_type"] = settings.storage_type
         if settings.backtrack_hours and engine.supports_backtrack:
             cluster["backtrack_window"] = settings.backtrack_hours * 3600
         if settings.serverless is not None:

@@ -41,11 +41,12 @@ def log_groups(name: str, cluster_identifier: str, settings: DatabaseSettings, k
                               strict=True)]
 
 
-def monitoring_trust_policy(partition: str, region: str, account_id: str, instance_identifiers: Sequence[str]) -> dict:
+def monitoring_trust_policy(partition: str, region: str, account_id: str, instance_identifiers: Sequence[str],
+                            autoscaled: bool = False) -> dict:
     """Enhanced Monitoring may assume the role only for this account (aws:SourceAccount) and only for the cluster's
     own instances (aws:SourceArn), as "Setting up and enabling Enhanced Monitoring" (Protecting against the confused
     deputy problem) recommends. The instance identifiers are known before the instances exist."""
-    return {
+    policy = {
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole",
@@ -56,13 +57,25 @@ def monitoring_trust_policy(partition: str, region: str, account_id: str, instan
             },
         }],
     }
+    if autoscaled:
+        # Readers added by Aurora Auto Scaling are named application-autoscaling-<id>, unknown in advance. AWS documents
+        # only the class and promotion tier they take; if they carry the cluster's Enhanced Monitoring, the role must
+        # let them in by that prefix (still this account only), or their monitoring would silently fail.
+        policy["Statement"].append({
+            "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": f"arn:{partition}:rds:{region}:{account_id}:db:application-autoscaling-*"},
+            },
+        })
+    return policy
 
 
 def monitoring_role(name: str, partition: pulumi.Input[str], region: pulumi.Input[str],
                     account_id: pulumi.Input[str], instance_identifiers: Sequence[str], tags: Mapping[str, str],
-                    opts: pulumi.ResourceOptions) -> aws.iam.Role:
+                    opts: pulumi.ResourceOptions, autoscaled: bool = False) -> aws.iam.Role:
     trust = pulumi.Output.all(partition, region, account_id).apply(
-        lambda values: json.dumps(monitoring_trust_policy(*values, instance_identifiers)))
+        lambda values: json.dumps(monitoring_trust_policy(*values, instance_identifiers, autoscaled)))
     role = aws.iam.Role(f"{name}-monitoring", assume_role_policy=trust,
                         description="Enhanced monitoring of the Aurora instances",
                         tags={**tags, "Name": f"{name}-monitoring"}, opts=opts)

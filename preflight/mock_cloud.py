@@ -218,6 +218,13 @@ def _rds_proxy_endpoint(cloud: MockCloud, name: str, urn: str, outputs: dict[str
     outputs["endpoint"] = f"{endpoint}.endpoint.proxy-{stable_hex(urn, 12)}.{cloud.region}.rds.amazonaws.com"
 
 
+def _rds_cluster_endpoint(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
+    # A custom endpoint's DNS name: <endpoint identifier>.cluster-custom-<suffix>.<region>.rds.amazonaws.com.
+    identifier = outputs.setdefault("clusterEndpointIdentifier", resource_id)
+    outputs.update(arn=f"arn:aws:rds:{cloud.region}:{ACCOUNT_ID}:cluster-endpoint:{identifier}",
+                   endpoint=f"{identifier}.cluster-custom-{stable_hex(urn, 12)}.{cloud.region}.rds.amazonaws.com")
+
+
 def _global_cluster(cloud: MockCloud, name: str, urn: str, outputs: dict[str, Any], resource_id: str) -> None:
     identifier = outputs.setdefault("globalClusterIdentifier", resource_id)
     outputs.update(arn=f"arn:aws:rds::{ACCOUNT_ID}:global-cluster:{identifier}",
@@ -279,6 +286,7 @@ _RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:rds/parameterGroup:ParameterGroup": _named("arn:aws:rds:{region}:{account}:pg:{name}"),
     "aws:rds/eventSubscription:EventSubscription": _named("arn:aws:rds:{region}:{account}:es:{name}"),
     "aws:rds/proxy:Proxy": _rds_proxy,
+    "aws:rds/clusterEndpoint:ClusterEndpoint": _rds_cluster_endpoint,
     "aws:rds/proxyEndpoint:ProxyEndpoint": _rds_proxy_endpoint,
     "aws:rds/globalCluster:GlobalCluster": _global_cluster,
     "aws:ecs/taskDefinition:TaskDefinition": _ecs_task_definition,

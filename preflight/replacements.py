@@ -32,6 +32,7 @@ _CLUSTER = f"{TF_AWS} internal/service/rds/cluster.go (aws_rds_cluster schema)"
 _INSTANCE = f"{TF_AWS} internal/service/rds/cluster_instance.go (aws_rds_cluster_instance schema)"
 _KEY = f"{TF_AWS} internal/service/kms/key.go (aws_kms_key schema)"
 _CPG = f"{TF_AWS} internal/service/rds/cluster_parameter_group.go (aws_rds_cluster_parameter_group schema)"
+_ENDPOINT = f"{TF_AWS} internal/service/rds/cluster_endpoint.go (aws_rds_cluster_endpoint schema)"
 _PG = f"{TF_AWS} internal/service/rds/parameter_group.go (aws_db_parameter_group schema)"
 _SUBNETS = f"{TF_AWS} internal/service/rds/subnet_group.go (aws_db_subnet_group schema)"
 _SSM = f"{TF_AWS} internal/service/ssm/parameter.go (aws_ssm_parameter schema)"
@@ -114,6 +115,10 @@ TABLE: dict[str, StatefulType] = {t.token: t for t in (
         "over",
         _forced(_INSTANCE, "availabilityZone", "clusterIdentifier", "customIamInstanceProfile", "dbSubnetGroupName",
                 "engine", "identifier", "identifierPrefix")),
+    StatefulType(
+        "aws:rds/clusterEndpoint:ClusterEndpoint", "Aurora custom endpoint", OUTAGE,
+        "Deleted and created again under its name: clients of that DNS name fail to connect until it is back",
+        _forced(_ENDPOINT, "clusterEndpointIdentifier", "clusterIdentifier")),
     StatefulType(
         "aws:rds/subnetGroup:SubnetGroup", "DB subnet group", OUTAGE,
         "A new subnet group gets a new name, and the cluster's dbSubnetGroupName forces the cluster to be replaced "

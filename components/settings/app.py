@@ -104,6 +104,9 @@ class AppSettings:
     enable_execute_command: bool = False
     iam_database_auth: bool = False
     iam_database_user: str | None = None
+    # A custom endpoint of the database (aurora-platform:database.customEndpoints) for PGHOST_READER / DB_HOST_READER;
+    # None: the cluster's reader endpoint (or the proxy's).
+    reader_endpoint: str | None = None
 
 
 def is_reserved(name: str) -> bool:
@@ -180,13 +183,33 @@ def parse_app(section: Section, problems: Problems, region: str | None, producti
                           f"is only used when {section.key}.iamDatabaseAuth is true; set that too or remove it")
 
     _against_database(section, problems, database, iam_auth, iam_user)
+    reader_endpoint = _reader_endpoint(section, problems, database)
     section.finish()
     return AppSettings(
         image=image, container_name=container_name, cpu=cpu, memory=memory, cpu_architecture=architecture,
         container_port=port, desired_count=desired, create_service=create_service, readonly_root_filesystem=readonly,
         writable_paths=writable, user=user, environment=environment, secrets=secrets, secrets_kms_key_arn=key_arn,
         ca_bundle_path=ca_bundle, log_retention_days=retention, container_insights=insights,
-        enable_execute_command=execute_command, iam_database_auth=iam_auth, iam_database_user=iam_user)
+        enable_execute_command=execute_command, iam_database_auth=iam_auth, iam_database_user=iam_user,
+        reader_endpoint=reader_endpoint)
+
+
+def _reader_endpoint(section: Section, problems: Problems, database: Any) -> str | None:
+    """The custom endpoint the application reads through, by its name under the database's customEndpoints."""
+    names = [e.name for e in getattr(database, "custom_endpoints", ())]
+    choices = ", ".join(names) or "none: the database defines no customEndpoints"
+    value = section.string("readerEndpoint", None, allowed=f"the name of one of aurora-platform:database."
+                                                            f"customEndpoints ({choices})",
+                           check=lambda v: v in names)
+    proxy = getattr(database, "proxy", None)
+    if value is not None and proxy is not None and proxy.enabled:
+        # With the proxy on, the application's security group may reach the proxy only, not the cluster's instances.
+        problems.add_text(f"{section.key}.readerEndpoint",
+                          "cannot be used with aurora-platform:database.proxy.enabled: the application reaches the "
+                          "database only through the proxy (its reader endpoint is PGHOST_READER then); allowed: "
+                          "remove readerEndpoint, or turn the proxy off")
+        return None
+    return value
 
 
 def _against_database(section: Section, problems: Problems, database: Any, iam_auth: bool,

@@ -11,6 +11,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .database_activity import ActivityStream, parse_activity_stream
+from .database_audit import Audit, parse_audit
+from .database_endpoints import CustomEndpoint, parse_custom_endpoints
+from .database_scaling import ReaderAutoScaling, parse_reader_auto_scaling
+from .database_sql import LambdaAccess, S3Access, parse_sql_services
+from .database_storage import parse_storage_type
 from .known import engine_versions, nearest_versions, versions_checked
 from .reader import MASK, Problems, Section, show
 
@@ -86,6 +92,8 @@ ENGINES: dict[str, Engine] = {
 
 # ---- limits ---------------------------------------------------------------------------------------------------------
 MAX_READERS = 15
+# Secrets Manager RotationRules.AutomaticallyAfterDays: 1 to 1000.
+ROTATION_DAYS_MAX = 1000
 RETENTION_MIN, RETENTION_MAX = 1, 35
 BACKTRACK_MAX_HOURS = 72
 SERVERLESS_MIN, SERVERLESS_MAX = 0.0, 256.0
@@ -184,6 +192,17 @@ class DatabaseSettings:
     alarms: Alarms = field(default_factory=Alarms)
     global_database: GlobalDatabase = field(default_factory=GlobalDatabase)
     proxy: Proxy = field(default_factory=Proxy)
+    audit: Audit = field(default_factory=Audit)
+    custom_endpoints: tuple[CustomEndpoint, ...] = ()
+    reader_auto_scaling: ReaderAutoScaling = field(default_factory=ReaderAutoScaling)
+    s3_export: S3Access = field(default_factory=S3Access)
+    s3_import: S3Access = field(default_factory=lambda: S3Access(prefix="imports/"))
+    lambda_invoke: LambdaAccess = field(default_factory=LambdaAccess)
+    # Days between rotations of the RDS-managed master password (manageMasterUserPassword); None: RDS's default.
+    password_rotation_days: int | None = None
+    # The API's storage type ("aurora" or "aurora-iopt1"); None: not set, the cluster keeps what it has.
+    storage_type: str | None = None
+    activity_stream: ActivityStream = field(default_factory=ActivityStream)
 
     @property
     def engine_spec(self) -> Engine:
@@ -205,6 +224,12 @@ class DatabaseSettings:
     def generates_password(self) -> bool:
         """Whether this stack generates the master password (not RDS-managed, not a global secondary, not restored)."""
         return not self.manage_master_user_password and not self.is_secondary
+
+
+def _cluster_identifier(project: str, stack: str) -> str:
+    """As components.aurora.cluster_identifier names the cluster (settings must not import components)."""
+    text = re.sub(r"[^a-z0-9]+", "-", f"{project}-{stack}".lower()).strip("-")
+    return text[:63].rstrip("-")
 
 
 # ---- maintenance and backup windows ---------------------------------------------------------------------------------
@@ -354,6 +379,19 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     alarms = _alarms(section.section("alarms"))
     global_database = _global(section, problems, project, stack)
     proxy = _proxy(section.section("proxy"), readers, production)
+    audit = parse_audit(section, engine_name, production, parameters)
+    custom_endpoints = parse_custom_endpoints(section, readers, _cluster_identifier(project, stack))
+    reader_auto_scaling = parse_reader_auto_scaling(section, readers)
+    s3_export, s3_import, lambda_invoke = parse_sql_services(section, engine_name)
+    storage_type = parse_storage_type(section, engine_name, version)
+    activity_stream = parse_activity_stream(section, engine_name, instance_class)
+    rotation_days = section.integer("passwordRotationDays", 0, minimum=1, maximum=ROTATION_DAYS_MAX,
+                                    allowed=f"a whole number of days from 1 to {ROTATION_DAYS_MAX} between rotations "
+                                            f"of the RDS-managed master password") or None
+    if section.has("passwordRotationDays") and not manage_password:
+        problems.add_text(f"{key}.passwordRotationDays",
+                          "applies only with manageMasterUserPassword: true (RDS rotates the password it keeps in "
+                          "Secrets Manager); the generated password rotates when passwordVersion is raised")
     section.finish()
 
     # Cross-field rules: valid alone, wrong together.
@@ -391,7 +429,11 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         backtrack_hours=backtrack, restore_from=restore, apply_immediately=apply_immediately,
         log_retention_days=log_retention, performance_insights=performance_insights,
         performance_insights_retention_days=pi_retention, monitoring_interval=monitoring_interval,
-        alarm_email=alarm_email, alarms=alarms, global_database=global_database, proxy=proxy)
+        alarm_email=alarm_email, alarms=alarms, global_database=global_database, proxy=proxy,
+        audit=audit, custom_endpoints=custom_endpoints, reader_auto_scaling=reader_auto_scaling,
+        s3_export=s3_export, s3_import=s3_import, lambda_invoke=lambda_invoke,
+        password_rotation_days=rotation_days, storage_type=storage_type,
+        activity_stream=activity_stream)
 
 
 def _serverless(section: Section, problems: Problems, instance_class: str, engine: Engine,

@@ -36,6 +36,7 @@ COMPLIANT: dict[str, Any] = {
     "key": "cmk",  # "cmk" | "aws"
     "rotation": True,
     "tls": "1",  # parameter value, or None for not set
+    "audit": True,  # pgaudit / server audit parameters in the cluster parameter group
     "retention": 7,
     "deletion_protection": True,
     "iam_auth": True,
@@ -53,6 +54,10 @@ COMPLIANT: dict[str, Any] = {
     "backtrack": 0,
 }
 DEFAULT_LOGS = {"aurora-postgresql": ["postgresql"], "aurora-mysql": ["audit", "error"]}
+AUDIT_PARAMS = {
+    "aurora-postgresql": {"shared_preload_libraries": "pg_stat_statements,pgaudit", "pgaudit.log": "ddl,role"},
+    "aurora-mysql": {"server_audit_logging": "1", "server_audit_events": "CONNECT,QUERY_DCL,QUERY_DDL"},
+}
 TLS_PARAM = {"aurora-postgresql": "rds.force_ssl", "aurora-mysql": "require_secure_transport"}
 FAMILY = {"aurora-postgresql": "aurora-postgresql15", "aurora-mysql": "aurora-mysql8.0"}
 PORT = {"aurora-postgresql": 5432, "aurora-mysql": 3306}
@@ -138,6 +143,14 @@ class StackBuilder:
                         "ApplyMethod": "pending-reboot",
                     }
                 ],
+            )
+
+        if s["audit"]:
+            audit = AUDIT_PARAMS[engine]
+            self.rds.modify_db_cluster_parameter_group(
+                DBClusterParameterGroupName=parameter_group,
+                Parameters=[{"ParameterName": k, "ParameterValue": v, "ApplyMethod": "pending-reboot"}
+                            for k, v in audit.items()],
             )
 
         cluster: dict[str, Any] = {

@@ -21,6 +21,8 @@ tags = {{"Environment": "{environment}"}}
 key = aws.kms.Key("key", enable_key_rotation=True, tags=tags, opts=pulumi.ResourceOptions(protect={protect}))
 pg = aws.rds.ClusterParameterGroup("tls", family="aurora-postgresql16", tags=tags, parameters=[
     aws.rds.ClusterParameterGroupParameterArgs(name="rds.force_ssl", value="{force_ssl}"),
+    aws.rds.ClusterParameterGroupParameterArgs(name="shared_preload_libraries", value="pgaudit"),
+    aws.rds.ClusterParameterGroupParameterArgs(name="pgaudit.log", value="ddl,role"),
 ])
 cluster = aws.rds.Cluster(
     "db", engine="aurora-postgresql", engine_version="16.4", master_username="app",

@@ -1,0 +1,155 @@
+"""Custom endpoints (`aurora-platform:database.customEndpoints`) and the application's pick for its reader host
+(`aurora-platform:app.readerEndpoint`): settings, the program under mocks, the diff's replacement table."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.settings import SettingsError, load_settings
+from preflight.engine import read_stack_config
+from preflight.replacements import TABLE
+from tests.conftest import REPO_ROOT
+
+KEY = "aurora-platform:database"
+APP = "aurora-platform:app"
+ENDPOINT = "aws:rds/clusterEndpoint:ClusterEndpoint"
+
+
+def parse(database: dict, app: dict | None = None, environment: str = "production", stack: str = "prod"):
+    values = {"environment": environment, "database": database}
+    if app is not None:
+        values["app"] = {"image": "ghcr.io/aurora-platform/blog:1.0.0", **app}
+    return load_settings(values, stack, "us-east-1")
+
+
+def problems(database: dict, app: dict | None = None) -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        parse(database, app)
+    return caught.value.problems
+
+
+def test_a_reader_endpoint_of_chosen_readers():
+    endpoints = parse({"readers": 2, "customEndpoints": {"reporting": {"staticMembers": ["reader-2"]}}}
+                      ).database.custom_endpoints
+    assert len(endpoints) == 1
+    assert (endpoints[0].name, endpoints[0].endpoint_type, endpoints[0].static_members) == (
+        "reporting", "READER", ("reader-2",))
+    assert endpoints[0].identifier("aurora-platform-prod") == "aurora-platform-prod-reporting"
+
+
+def test_both_member_lists_are_refused():
+    assert problems({"readers": 2, "customEndpoints": {"x": {"staticMembers": ["reader-1"],
+                                                             "excludedMembers": ["reader-2"]}}}) == [
+        f"{KEY}.customEndpoints.x: sets both staticMembers and excludedMembers; allowed: one of them (AWS takes "
+        f"either the members or the exclusions)"]
+
+
+@pytest.mark.parametrize("member", ["reader-3", "Reader-1", "reader-0", "aurora-platform-prod-2", "writer "])
+def test_a_member_that_is_not_an_instance_of_the_cluster_is_named(member):
+    assert problems({"readers": 2, "customEndpoints": {"x": {"staticMembers": [member]}}}) == [
+        f'{KEY}.customEndpoints.x.staticMembers[0]: got {json.dumps(member)}; allowed: an instance of this '
+        f"cluster: writer, reader-1, reader-2"]
+
+
+def test_a_reader_endpoint_without_readers_is_refused():
+    assert problems({"readers": 0, "customEndpoints": {"x": {"type": "READER"}}}) == [
+        f"{KEY}.customEndpoints.x: is a READER endpoint but the cluster has no readers ({KEY}.readers is 0); "
+        f"allowed: readers of at least 1, or type ANY"]
+
+
+def test_the_writer_alone_on_a_reader_endpoint_is_refused():
+    assert problems({"readers": 1, "customEndpoints": {"x": {"staticMembers": ["writer"]}}}) == [
+        f"{KEY}.customEndpoints.x.staticMembers: is only the writer on a READER endpoint, which serves readers only; "
+        f"allowed: at least one reader, or type ANY"]
+
+
+def test_excluding_every_instance_is_refused():
+    assert problems({"readers": 1, "customEndpoints": {"x": {"type": "ANY",
+                                                             "excludedMembers": ["writer", "reader-1"]}}}) == [
+        f"{KEY}.customEndpoints.x.excludedMembers: excludes every instance, so the endpoint has no members; allowed: "
+        f"leave at least one out"]
+
+
+@pytest.mark.parametrize("name", ["Reporting", "1st", "a--b", "a-", "x" * 43])
+def test_bad_endpoint_names_are_refused(name):
+    found = problems({"readers": 1, "customEndpoints": {name: {}}})
+    assert len(found) == 1 and found[0].startswith(f"{KEY}.customEndpoints.{name}: the name ")
+    assert "at most 42 characters (the endpoint identifier is aurora-platform-prod-<name>, at most 63)" in found[0]
+
+
+def test_a_bad_type_repeated_members_and_too_many_endpoints():
+    assert problems({"readers": 1, "customEndpoints": {"x": {"type": "reader"}}}) == [
+        f'{KEY}.customEndpoints.x.type: got "reader"; allowed: READER, ANY']
+    assert problems({"readers": 2, "customEndpoints": {"x": {"staticMembers": ["reader-1", "reader-1"]}}}) == [
+        f"{KEY}.customEndpoints.x.staticMembers: names an instance twice; allowed: each once"]
+    six = {f"e{i}": {"type": "ANY"} for i in range(6)}
+    assert problems({"readers": 1, "customEndpoints": six}) == [
+        f"{KEY}.customEndpoints: names 6 endpoints; allowed: at most 5 per cluster (Aurora quota)"]
+
+
+def test_junk_is_a_clear_error():
+    assert problems({"customEndpoints": ["x"]}) == [
+        f'{KEY}.customEndpoints: got ["x"]; allowed: a mapping of endpoint name to {{type, staticMembers or '
+        f"excludedMembers}}"]
+    assert problems({"customEndpoints": {"x": {"members": ["writer"]}}}) == [
+        f"{KEY}.customEndpoints.x.members: unknown setting; known settings here: excludedMembers, staticMembers, type"]
+
+
+def test_the_app_picks_an_endpoint_by_name_and_only_one_that_exists():
+    database = {"readers": 2, "customEndpoints": {"online": {"excludedMembers": ["reader-2"]}}}
+    assert parse(database, {"readerEndpoint": "online"}).app.reader_endpoint == "online"
+    assert problems(database, {"readerEndpoint": "reporting"}) == [
+        f'{APP}.readerEndpoint: got "reporting"; allowed: the name of one of {KEY}.customEndpoints (online)']
+    assert problems({"readers": 2}, {"readerEndpoint": "online"}) == [
+        f'{APP}.readerEndpoint: got "online"; allowed: the name of one of {KEY}.customEndpoints (none: the database '
+        f"defines no customEndpoints)"]
+
+
+def test_the_app_cannot_bypass_the_proxy_with_an_endpoint():
+    database = {"readers": 2, "proxy": {"enabled": True}, "customEndpoints": {"online": {}}}
+    found = problems(database, {"readerEndpoint": "online", "iamDatabaseAuth": True, "iamDatabaseUser": "blog_app"})
+    assert found == [f"{APP}.readerEndpoint: cannot be used with {KEY}.proxy.enabled: the application reaches the "
+                     f"database only through the proxy (its reader endpoint is PGHOST_READER then); allowed: remove "
+                     f"readerEndpoint, or turn the proxy off"]
+
+
+# ---- the program under mocks ----------------------------------------------------------------------------------------
+
+def stack_section(stack: str, key: str) -> dict:
+    return dict(read_stack_config(REPO_ROOT, {"name": "aurora-platform"}, stack)[key])
+
+
+def environment_of(run) -> dict[str, str]:
+    definition = run.one("aws:ecs/taskDefinition:TaskDefinition")
+    return {e["name"]: e["value"] for e in json.loads(definition.inputs["containerDefinitions"])[0]["environment"]}
+
+
+def test_prod_endpoints_name_instances_and_the_app_reads_through_one(evaluate):
+    database = {**stack_section("prod", KEY), "customEndpoints": {
+        "reporting": {"staticMembers": ["reader-2"]}, "online": {"excludedMembers": ["reader-2"]}}}
+    app = {**stack_section("prod", APP), "readerEndpoint": "online"}
+    run = evaluate("prod", {KEY: database, APP: app})
+    endpoints = {r.inputs["clusterEndpointIdentifier"]: r for r in run.of_type(ENDPOINT)}
+    assert sorted(endpoints) == ["aurora-platform-prod-online", "aurora-platform-prod-reporting"]
+    reporting, online = endpoints["aurora-platform-prod-reporting"], endpoints["aurora-platform-prod-online"]
+    assert reporting.inputs["customEndpointType"] == "READER"
+    assert reporting.inputs["staticMembers"] == ["aurora-platform-prod-3"] and "excludedMembers" not in reporting.inputs
+    assert online.inputs["excludedMembers"] == ["aurora-platform-prod-3"]
+    assert online.inputs["clusterIdentifier"] == "aurora-platform-prod"
+    env = environment_of(run)
+    assert env["PGHOST_READER"].startswith("aurora-platform-prod-online.cluster-custom-")
+    assert env["PGHOST"].startswith("aurora-platform-prod.cluster-")
+
+
+def test_dev_and_prod_have_no_custom_endpoint_and_read_through_the_cluster_reader(dev, prod):
+    for run in (dev, prod):
+        assert run.of_type(ENDPOINT) == []
+        assert ".cluster-ro-" in environment_of(run)["PGHOST_READER"]
+
+
+def test_renaming_an_endpoint_is_a_replacement_in_the_diff():
+    entry = TABLE[ENDPOINT]
+    assert entry.forcing("clusterEndpointIdentifier") is not None and entry.forcing("clusterIdentifier") is not None
+    assert entry.forcing("staticMembers") is None and entry.forcing("customEndpointType") is None

@@ -1,0 +1,165 @@
+"""Reader auto scaling (`aurora-platform:database.readerAutoScaling`): settings, the program under mocks, the gate's
+aurora-reader-autoscaling rule (with the shapes that try to get past it) and the monitoring trust it widens."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.aurora_monitoring import monitoring_trust_policy
+from components.settings import SettingsError, load_settings
+from preflight.engine import read_stack_config
+from preflight.policy_eval import Analyzer, load_policy_config
+from tests.conftest import REPO_ROOT
+from tests.policies.policy_helpers import check_stack, resource, urn
+
+KEY = "aurora-platform:database"
+S = f"{KEY}.readerAutoScaling"
+TARGET = "aws:appautoscaling/target:Target"
+POLICY = "aws:appautoscaling/policy:Policy"
+CLUSTER = "aws:rds/cluster:Cluster"
+INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+
+
+def scaling(values: dict, readers: int = 2):
+    return load_settings({"database": {"readers": readers, "readerAutoScaling": values}}, "dev",
+                         "us-east-1").database.reader_auto_scaling
+
+
+def problems(values: dict, readers: int = 2) -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        scaling(values, readers)
+    return caught.value.problems
+
+
+def test_defaults_count_from_the_fixed_readers():
+    settings = scaling({"enabled": True, "maxCapacity": 6})
+    assert (settings.min_capacity, settings.max_capacity, settings.metric, settings.target_value) == (2, 6, "cpu", 70)
+    assert settings.predefined_metric == "RDSReaderAverageCPUUtilization"
+    assert (settings.scale_in_cooldown_seconds, settings.scale_out_cooldown_seconds) == (300, 300)
+    assert scaling({}).enabled is False
+
+
+def test_connections_need_a_target():
+    assert problems({"enabled": True, "maxCapacity": 4, "metric": "connections"}) == [
+        f"{S}.targetValue: is required with metric: connections (the average connections per reader to hold; it "
+        f"depends on the instance class)"]
+    settings = scaling({"enabled": True, "maxCapacity": 4, "metric": "connections", "targetValue": 300})
+    assert settings.predefined_metric == "RDSReaderAverageDatabaseConnections" and settings.target_value == 300
+
+
+def test_min_below_the_fixed_readers_is_refused():
+    assert problems({"enabled": True, "minCapacity": 1, "maxCapacity": 4}) == [
+        f"{S}.minCapacity: got 1, fewer than {KEY}.readers (2); the fixed readers are always there and scaling never "
+        f"removes them; allowed: at least 2"]
+
+
+def test_a_max_that_can_never_add_a_reader_is_refused():
+    assert problems({"enabled": True}) == [
+        f"{S}.maxCapacity: equals {KEY}.readers (2), so scaling could never add a reader; allowed: more than 2"]
+    assert problems({"enabled": True, "minCapacity": 5, "maxCapacity": 4}) == [
+        f"{S}.maxCapacity: got 4, less than minCapacity 5; allowed: at least minCapacity"]
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"enabled": True, "maxCapacity": 16}, f"{S}.maxCapacity: got 16; allowed: a whole number of readers from 1 to 15 "
+                                           f"(Aurora's replica limit), at least minCapacity"),
+    ({"enabled": True, "maxCapacity": 4, "targetValue": 0}, f"{S}.targetValue: got 0; allowed: a whole number from 1 "
+                                                            f"to 100 (percent of the readers' average CPU)"),
+    ({"enabled": True, "maxCapacity": 4, "metric": "memory"}, f'{S}.metric: got "memory"; allowed: cpu, connections'),
+    ({"enabled": True, "maxCapacity": 4, "scaleInCooldownSeconds": -1},
+     f"{S}.scaleInCooldownSeconds: got -1; allowed: a whole number from 0 to 86400"),
+    ({"maxCapacity": 4}, f"{S}: sets scaling values but not enabled: true"),
+])
+def test_bad_values_are_named(values, message):
+    assert problems(values) == [message]
+
+
+# ---- the program under mocks ----------------------------------------------------------------------------------------
+
+def prod_with(values: dict, evaluate):
+    database = {**dict(read_stack_config(REPO_ROOT, {"name": "aurora-platform"}, "prod")[KEY]),
+                "readerAutoScaling": values}
+    return evaluate("prod", {KEY: database})
+
+
+def test_prod_with_scaling_registers_the_replica_count_and_a_cpu_target(evaluate):
+    run = prod_with({"enabled": True, "maxCapacity": 5, "targetValue": 60, "scaleInCooldownSeconds": 600}, evaluate)
+    target, policy = run.one(TARGET), run.one(POLICY)
+    assert target.inputs["resourceId"] == "cluster:aurora-platform-prod"
+    assert target.inputs["scalableDimension"] == "rds:cluster:ReadReplicaCount"
+    assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (2, 5)
+    config = policy.inputs["targetTrackingScalingPolicyConfiguration"]
+    assert policy.inputs["policyType"] == "TargetTrackingScaling"
+    assert config["predefinedMetricSpecification"]["predefinedMetricType"] == "RDSReaderAverageCPUUtilization"
+    assert (config["targetValue"], config["scaleInCooldown"], config["scaleOutCooldown"]) == (60, 600, 300)
+    # the fixed readers are still in the stack, and the gate's mandatory rules pass
+    assert len(run.of_type(INSTANCE)) == 3
+    evaluation = Analyzer(load_policy_config(REPO_ROOT / "policies" / "config" / "prod.json")).evaluate(run.resources)
+    assert [(v.policy, v.detail) for v in evaluation.mandatory] == []
+
+
+def test_dev_and_prod_do_not_scale(dev, prod):
+    assert dev.of_type(TARGET) == [] and prod.of_type(TARGET) == []
+
+
+def test_monitoring_trust_lets_in_autoscaled_readers_only_when_scaling():
+    fixed = monitoring_trust_policy("aws", "us-east-1", "123456789012", ["c-1"])
+    assert len(fixed["Statement"]) == 1
+    scaled = monitoring_trust_policy("aws", "us-east-1", "123456789012", ["c-1"], autoscaled=True)
+    extra = scaled["Statement"][1]
+    assert extra["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:rds:us-east-1:123456789012:db:application-autoscaling-*"}}
+
+
+# ---- the rule -----------------------------------------------------------------------------------------------------
+
+def stack(min_capacity=2, max_capacity=5, resource_id="cluster:db", readers=2, policy=True):
+    resources = [resource(CLUSTER, "db", {"engine": "aurora-postgresql", "clusterIdentifier": "db"})]
+    resources += [resource(INSTANCE, f"db-{i}", {"clusterIdentifier": "db", "availabilityZone": "us-east-1a"},
+                           property_dependencies={"clusterIdentifier": [urn(CLUSTER, "db")]})
+                  for i in range(1 + readers)]
+    resources.append(resource(TARGET, "t", {"serviceNamespace": "rds", "resourceId": resource_id,
+                                            "scalableDimension": "rds:cluster:ReadReplicaCount",
+                                            "minCapacity": min_capacity, "maxCapacity": max_capacity}))
+    if policy:
+        resources.append(resource(POLICY, "p", {"serviceNamespace": "rds", "resourceId": resource_id,
+                                                "scalableDimension": "rds:cluster:ReadReplicaCount",
+                                                "policyType": "TargetTrackingScaling"}))
+    return resources
+
+
+def rule(resources):
+    return check_stack("aurora-reader-autoscaling", resources)
+
+
+def test_a_sound_target_passes():
+    assert rule(stack()) == []
+
+
+def test_min_below_the_stacks_readers_fails():
+    found = rule(stack(min_capacity=1))
+    assert len(found) == 1 and found[0].endswith(
+        "has minCapacity 1 but Cluster 'db' has 2 reader(s) in this stack; scaling never removes those, so "
+        "minCapacity must be at least 2.")
+
+
+@pytest.mark.parametrize("resource_id", ["cluster:other", "db", "cluster:", "instance:db"])
+def test_a_target_on_another_cluster_or_shape_fails(resource_id):
+    found = rule(stack(resource_id=resource_id))
+    assert len(found) == 1 and "which is not 'cluster:<identifier>' of a cluster of this stack" in found[0]
+
+
+def test_the_cluster_is_matched_in_any_case():
+    assert rule(stack(resource_id="cluster:DB")) == []
+
+
+def test_a_target_without_a_policy_fails():
+    found = rule(stack(policy=False))
+    assert len(found) == 1 and found[0].endswith("has no scaling policy, so it never scales.")
+
+
+@pytest.mark.parametrize(("low", "high"), [(2, 2), (3, 2), (2, 16)])
+def test_a_max_that_cannot_add_or_exceeds_aurora_fails(low, high):
+    found = rule(stack(min_capacity=low, max_capacity=high))
+    assert found and all("maxCapacity" in message for message in found)

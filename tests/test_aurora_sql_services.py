@@ -1,0 +1,206 @@
+"""AWS services from SQL (`s3Export`, `s3Import`, `lambdaInvoke`): settings, the roles and the export bucket under
+mocks, and the gate's aurora-sql-export-bucket-cmk rule with the shapes that try to get past it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.aurora_sql import trust_policy
+from components.settings import SettingsError, load_settings
+from preflight.engine import read_stack_config
+from preflight.policy_eval import Analyzer, load_policy_config
+from tests.conftest import REPO_ROOT
+from tests.policies.policy_helpers import check_stack, resource, urn
+
+KEY = "aurora-platform:database"
+ASSOCIATION = "aws:rds/clusterRoleAssociation:ClusterRoleAssociation"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+BUCKET = "aws:s3/bucket:Bucket"
+SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+
+
+def problems(values: dict, engine: str = "aurora-postgresql") -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": {"engine": engine, **values}}, "dev", "us-east-1")
+    return caught.value.problems
+
+
+def test_settings_default_off_and_parse():
+    database = load_settings({"database": {"s3Export": {"enabled": True, "prefix": "reports/daily/"},
+                                           "s3Import": {"enabled": True, "bucketName": "blog-imports"},
+                                           "lambdaInvoke": {"enabled": True, "functions": ["notify"]}}},
+                             "dev", "us-east-1").database
+    assert database.s3_export.prefix == "reports/daily/" and database.s3_import.prefix == "imports/"
+    assert database.lambda_invoke.functions == ("notify",)
+    assert not load_settings({"database": {}}, "dev", "us-east-1").database.s3_export.enabled
+
+
+@pytest.mark.parametrize("prefix", ["exports", "*/", "exports/*", "../x/", "/exports/", "a//"])
+def test_a_prefix_that_would_widen_the_role_is_refused(prefix):
+    assert problems({"s3Export": {"enabled": True, "prefix": prefix}}) == [
+        f'{KEY}.s3Export.prefix: got {json.dumps(prefix)}; allowed: a key prefix ending in /, e.g. "exports/" '
+        f"(letters, digits, !_.'()- and /; no wildcards, no ..)"]
+
+
+@pytest.mark.parametrize("function", ["arn:aws:lambda:us-east-1:123456789012:function:x", "*", "a b", "x" * 65])
+def test_functions_are_plain_names(function):
+    assert problems({"lambdaInvoke": {"enabled": True, "functions": [function]}}) == [
+        f"{KEY}.lambdaInvoke.functions[0]: got {json.dumps(function)}; allowed: a Lambda function name of this "
+        f"account and region: 1-64 letters, digits, - and _ (no ARN, no wildcard)"]
+
+
+def test_required_and_engine_specific_values():
+    assert problems({"s3Import": {"enabled": True}}) == [
+        f"{KEY}.s3Import.bucketName: is required: the bucket the files to import are read from"]
+    assert problems({"lambdaInvoke": {"enabled": True}}) == [
+        f"{KEY}.lambdaInvoke.functions: is required: the names of the functions SQL may invoke"]
+    assert problems({"s3Export": {"enabled": True}}, "aurora-mysql") == [
+        f'{KEY}.s3Export.enabled: is built for engine aurora-postgresql (the aws_s3 extension); engine is '
+        f'"aurora-mysql"']
+    assert problems({"s3Export": {"enabled": True, "bucketName": "x-bucket"}}) == [
+        f"{KEY}.s3Export.bucketName: unknown setting; known settings here: enabled, expirationDays, prefix"]
+    assert problems({"s3Import": {"enabled": True, "bucketName": "Not_A_Bucket"}})[0].startswith(
+        f'{KEY}.s3Import.bucketName: got "Not_A_Bucket"; allowed: an S3 bucket name')
+    assert problems({"s3Export": {"prefix": "x/"}}) == [f"{KEY}.s3Export: sets values but not enabled: true"]
+
+
+def test_the_role_trusts_rds_for_this_cluster_only():
+    trust = trust_policy("aws", "us-east-1", "123456789012", "aurora-platform-prod")
+    assert trust["Statement"][0]["Principal"] == {"Service": "rds.amazonaws.com"}
+    assert trust["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnEquals": {"aws:SourceArn": "arn:aws:rds:us-east-1:123456789012:cluster:aurora-platform-prod"}}
+
+
+# ---- the program under mocks ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def prod_sql():
+    from preflight.engine import run_stack
+    database = {**dict(read_stack_config(REPO_ROOT, {"name": "aurora-platform"}, "prod")[KEY]),
+                "s3Export": {"enabled": True, "expirationDays": 30},
+                "s3Import": {"enabled": True, "bucketName": "blog-imports", "prefix": "csv/"},
+                "lambdaInvoke": {"enabled": True, "functions": ["notify"]}}
+    return run_stack("prod", REPO_ROOT, {KEY: database})
+
+
+def policy_of(run, name):
+    return json.loads(next(r for r in run.of_type(ROLE_POLICY) if r.name == name).inputs["policy"])
+
+
+def test_each_feature_is_associated_with_its_own_scoped_role(prod_sql):
+    features = sorted(r.inputs["featureName"] for r in prod_sql.of_type(ASSOCIATION))
+    assert features == ["Lambda", "s3Export", "s3Import"]
+    bucket = prod_sql.named("database-exports").outputs["bucket"]
+    export = policy_of(prod_sql, "database-s3Export")["Statement"]
+    assert export[0]["Action"] == ["s3:PutObject", "s3:AbortMultipartUpload"]
+    assert export[0]["Resource"] == f"arn:aws:s3:::{bucket}/exports/*"
+    assert export[1]["Condition"]["StringEquals"] == {"kms:ViaService": "s3.us-east-1.amazonaws.com",
+                                                      "kms:EncryptionContext:aws:s3:arn": f"arn:aws:s3:::{bucket}"}
+    imports = policy_of(prod_sql, "database-s3Import")["Statement"]
+    assert imports[0] == {"Sid": "ReadImports", "Effect": "Allow", "Action": "s3:GetObject",
+                          "Resource": "arn:aws:s3:::blog-imports/csv/*"}
+    assert imports[1]["Condition"] == {"StringLike": {"s3:prefix": ["csv/*"]}}
+    assert policy_of(prod_sql, "database-lambdaInvoke")["Statement"][0]["Resource"] == [
+        "arn:aws:lambda:us-east-1:123456789012:function:notify"]
+
+
+def test_the_export_bucket_is_private_tls_only_under_the_database_key_and_protected(prod_sql):
+    block = prod_sql.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    assert all(block.inputs[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+                                                 "restrictPublicBuckets"))
+    sse = prod_sql.one(SSE).inputs["rules"][0]
+    key = prod_sql.named("database-key").outputs["arn"] if any(
+        r.name == "database-key" for r in prod_sql.resources) else None
+    assert sse["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
+    assert sse["bucketKeyEnabled"] is True
+    if key is not None:
+        assert sse["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == key
+    policy = json.loads(prod_sql.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    assert policy["Statement"][0]["Effect"] == "Deny"
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert prod_sql.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs["rule"] == {
+        "objectOwnership": "BucketOwnerEnforced"}
+    assert prod_sql.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"][0][
+        "expiration"]["days"] == 30
+    assert prod_sql.named("database-exports").protect is True
+
+
+def test_prod_with_every_feature_passes_the_gate(prod_sql):
+    evaluation = Analyzer(load_policy_config(REPO_ROOT / "policies" / "config" / "prod.json")).evaluate(
+        prod_sql.resources)
+    assert [(v.policy, v.detail) for v in evaluation.violations] == []
+
+
+def test_dev_and_prod_call_no_service_from_sql(dev, prod):
+    assert dev.of_type(ASSOCIATION) == [] and prod.of_type(ASSOCIATION) == []
+
+
+# ---- the rule -----------------------------------------------------------------------------------------------------
+
+def sql_stack(resource_arn="arn:aws:s3:::exports-1/exports/*", sse=None, feature="s3Export", bucket="exports-1"):
+    role_urn = urn(ROLE, "r")
+    resources = [
+        resource(ROLE, "r", {"assumeRolePolicy": "{}"}),
+        resource(ROLE_POLICY, "p", {"role": "r", "policy": json.dumps({"Statement": [
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": resource_arn}]})},
+            property_dependencies={"role": [role_urn]}),
+        resource(ASSOCIATION, "a", {"featureName": feature, "roleArn": "arn:aws:iam::1:role/r"},
+                 property_dependencies={"roleArn": [role_urn]}),
+        resource(BUCKET, "b", {"bucket": bucket}),
+    ]
+    if sse is not None:
+        resources.append(resource(SSE, "e", {"bucket": bucket, "rules": [{"applyServerSideEncryptionByDefault": sse}]},
+                                  property_dependencies={"bucket": [urn(BUCKET, "b")]}))
+    return resources
+
+
+def rule(resources):
+    return check_stack("aurora-sql-export-bucket-cmk", resources)
+
+
+CMK = {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "arn:aws:kms:us-east-1:123456789012:key/abc"}
+
+
+def test_a_cmk_bucket_passes():
+    assert rule(sql_stack(sse=CMK)) == []
+
+
+def test_an_unencrypted_bucket_fails():
+    assert rule(sql_stack()) == [
+        "Bucket 'b' holds SQL exports (ClusterRoleAssociation 'a') but has no default encryption; add a "
+        "BucketServerSideEncryptionConfiguration with aws:kms and a customer-managed kmsMasterKeyId."]
+
+
+@pytest.mark.parametrize("sse", [{"sseAlgorithm": "AES256"}, {"sseAlgorithm": "aws:kms"},
+                                 {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "alias/aws/s3"}])
+def test_s3_managed_or_aws_managed_keys_fail(sse):
+    found = rule(sql_stack(sse=sse))
+    assert len(found) == 1 and found[0].startswith("BucketServerSideEncryptionConfiguration 'e' rules[0] ")
+
+
+@pytest.mark.parametrize("arn", ["arn:aws:s3:::*/exports/*", "arn:aws:s3:::exports-?/x/*", "*"])
+def test_a_wildcard_or_unnamed_bucket_fails(arn):
+    found = rule(sql_stack(resource_arn=arn, sse=CMK))
+    assert len(found) == 1 and "must allow s3:PutObject on one named bucket" in found[0]
+
+
+def test_a_bucket_outside_the_stack_fails():
+    assert rule(sql_stack(resource_arn="arn:aws:s3:::elsewhere/x/*", sse=CMK)) == [
+        "ClusterRoleAssociation 'a' exports to bucket 'elsewhere', which is not in this stack, so its encryption "
+        "cannot be verified."]
+
+
+def test_action_spelled_with_a_wildcard_is_still_read():
+    resources = sql_stack(sse=None)
+    resources[1] = resource(ROLE_POLICY, "p", {"role": "r", "policy": json.dumps({"Statement": [
+        {"Effect": "Allow", "Action": ["S3:Put*"], "Resource": "arn:aws:s3:::exports-1/exports/*"}]})},
+        property_dependencies={"role": [urn(ROLE, "r")]})
+    assert len(rule(resources)) == 1
+
+
+def test_import_associations_are_not_export_buckets():
+    assert rule(sql_stack(feature="s3Import")) == []
