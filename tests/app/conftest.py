@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("starlette", reason="starlette is not installed (requirements.in pins it)")
-pytest.importorskip("psycopg_pool", reason="psycopg-pool is not installed (requirements.in pins it)")
-pytest.importorskip("httpx", reason="httpx is not installed (requirements.in pins it)")
-
-from tests.db.conftest import blog_db, cluster  # noqa: E402,F401  (the fixtures, reused)
+from tests.db.conftest import blog_db, cluster  # noqa: F401  (the fixtures, reused)
 
 ORIGIN = "http://testserver"
 
@@ -16,6 +12,10 @@ ORIGIN = "http://testserver"
 @pytest.fixture
 def app_env(cluster, blog_db):  # noqa: F811
     """What the ECS task's environment holds, pointing at this test's database as blog_app."""
+    # Skipped (not failed) until the shared virtualenv has the packages requirements.in now pins.
+    for module, package in (("starlette", "starlette"), ("psycopg_pool", "psycopg-pool"), ("httpx", "httpx"),
+                            ("uvicorn", "uvicorn"), ("jinja2", "jinja2")):
+        pytest.importorskip(module, reason=f"{package} is not installed (requirements.in pins it)")
     return {
         "PGHOST": "localhost", "PGHOST_READER": "localhost", "PGPORT": str(cluster.server.port),
         "PGDATABASE": blog_db, "PGUSER": "blog_app", "PGPASSWORD": cluster.app_password,

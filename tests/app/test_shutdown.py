@@ -10,9 +10,11 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+import pytest
 
 from db.server import free_port
+
+httpx = pytest.importorskip("httpx", reason="httpx is not installed (requirements.in pins it)")
 
 ROOT = Path(__file__).resolve().parents[2]
 
