@@ -47,6 +47,9 @@ class Settings:
             "host": host, "port": self.port, "dbname": self.dbname, "user": self.user,
             "sslmode": SSLMODE, "sslrootcert": str(self.sslrootcert), "connect_timeout": self.connect_timeout,
             "application_name": "blog",
+            # libpq's default (prefer) would use GSSAPI encryption instead of TLS where a Kerberos credential
+            # exists, and then skip the certificate check; Aurora has no GSSAPI, so TLS is the only way in.
+            "gssencmode": "disable",
             # libpq refuses a server that is read-only (a demoted writer still behind a stale writer DNS name
             # after an Aurora failover, or default_transaction_read_only) before the pool hands the connection out.
             "target_session_attrs": "read-write" if writable else "any",

@@ -32,6 +32,9 @@ def test_the_task_environment_gives_both_endpoints_and_verify_full(env):
     assert r["host"] == "reader.cluster-ro-x.eu-west-1.rds.amazonaws.com"
     assert w["sslmode"] == r["sslmode"] == "verify-full"
     assert w["target_session_attrs"] == "read-write"
+    assert r["target_session_attrs"] == "any"
+    assert w["gssencmode"] == r["gssencmode"] == "disable"
+    assert w["sslrootcert"] == env["PGSSLROOTCERT"]
     assert (s.pool_min_size, s.pool_max_size, s.pool_max_lifetime, s.http_port) == (1, 10, 900.0, 3000)
     assert "s3cret-value-xyz" not in repr(s)
 
