@@ -7,7 +7,8 @@ name can still lead to the demoted instance, now a reader, where a write fails w
 - a connection is checked before it is handed out (psycopg_pool's check) and recycled after `max_lifetime`;
 - the writer pool asks libpq for `target_session_attrs=read-write`, so a new connection to a read-only server is
   refused at connect time;
-- a read that fails on a broken connection is retried on a fresh one (a read has no effect to repeat);
+- a read that fails on a broken connection is retried on a fresh one (a read has no effect to repeat); a read that
+  found no connection within the pool's timeout is answered unavailable at once;
 - a write is retried only when it certainly did not commit: the failure came before COMMIT was sent (a broken
   connection at checkout or at a statement, or 25006). A failure *during* COMMIT is ambiguous and is reported as
   failed-or-unknown, never as done and never retried (a retry could store the comment twice).
@@ -84,6 +85,9 @@ class Database:
                     raise
                 last = exc
                 log.warning("read failed (attempt %d of %d): %s", attempt, READ_ATTEMPTS, _one_line(exc))
+                if isinstance(exc, PoolTimeout):
+                    # The pool already waited BLOG_POOL_TIMEOUT for a connection: waiting again only delays the 503.
+                    break
         raise DatabaseUnavailable(_one_line(last)) from None
 
     async def write(self, work: Callable[[psycopg.AsyncConnection], Awaitable[T]]) -> T:
