@@ -1,0 +1,35 @@
+"""The blog application on the real, TLS-only PostgreSQL of tests/db (the same session server and seeded template)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.db.conftest import blog_db, cluster  # noqa: F401  (the fixtures, reused)
+
+ORIGIN = "http://testserver"
+
+
+@pytest.fixture
+def app_env(cluster, blog_db):  # noqa: F811
+    """What the ECS task's environment holds, pointing at this test's database as blog_app."""
+    # Skipped (not failed) until the shared virtualenv has the packages requirements.in now pins.
+    for module, package in (("starlette", "starlette"), ("psycopg_pool", "psycopg-pool"), ("httpx", "httpx"),
+                            ("uvicorn", "uvicorn"), ("jinja2", "jinja2")):
+        pytest.importorskip(module, reason=f"{package} is not installed (requirements.in pins it)")
+    return {
+        "PGHOST": "localhost", "PGHOST_READER": "localhost", "PGPORT": str(cluster.server.port),
+        "PGDATABASE": blog_db, "PGUSER": "blog_app", "PGPASSWORD": cluster.app_password,
+        "PGSSLMODE": "verify-full", "PGSSLROOTCERT": str(cluster.server.ca_cert),
+        "BLOG_POOL_MIN_SIZE": "1", "BLOG_POOL_MAX_SIZE": "2", "BLOG_POOL_TIMEOUT": "3",
+    }
+
+
+@pytest.fixture
+def client(app_env):
+    from starlette.testclient import TestClient
+
+    from blog.settings import from_env
+    from blog.web import create_app
+
+    with TestClient(create_app(from_env(app_env))) as test_client:
+        yield test_client
