@@ -1,0 +1,112 @@
+"""Network rules, the cases surviving mutants showed unpinned: EC2's -1 "no port" spelling, VPC membership by
+dependency versus by value, and prefix lists named through a SecurityGroupRule or a group's inline rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from policies.rules.ingress import Permission, describe, exposures
+
+from .policy_helpers import check_stack, resource, urn
+
+VPC = "aws:ec2/vpc:Vpc"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+UNION = "no-world-admin-ingress-union"
+
+
+# --- -1 as a port: EC2's "no port", which for tcp means every port, and is no reason for a note ---------------------
+
+@pytest.mark.parametrize("spelling", [-1, -1.0, "-1", "-1.0", " -1 "])
+def test_minus_one_ports_are_every_port_without_a_note(spelling):
+    found = exposures([Permission("r", "tcp", spelling, spelling, ("0.0.0.0/0",))], [22])
+    assert describe(found) == ["r opens port(s) 22 to 0.0.0.0/0"]
+
+
+@pytest.mark.parametrize("spelling", [True, 1, "+1"])
+def test_other_non_ports_get_the_note(spelling):
+    # True is no port (a boolean is not -1), and 1 is a port: only port 1 opened, so port 22 stays closed.
+    found = exposures([Permission("r", "tcp", spelling, spelling, ("0.0.0.0/0",))], [22])
+    if spelling is True:
+        assert describe(found) == ["r opens port(s) 22 to 0.0.0.0/0 (fromPort True is not a port 0..65535: judged as "
+                                   "every port; toPort True is not a port 0..65535: judged as every port)"]
+    else:
+        assert describe(found) == []
+
+
+# --- VPC membership: the dependency decides; the value only when no dependency was recorded ----------------------
+
+NET = resource(VPC, "net", {"cidrBlock": "10.0.0.0/16", "id": "vpc-1"})
+OTHER = resource(VPC, "other", {"cidrBlock": "10.1.0.0/16", "id": "vpc-2"})
+
+
+def test_flow_log_linked_by_dependency_counts_whatever_its_value_reads():
+    # Under mocks (and in a preview) the id a log reads need not be the VPC's: the recorded dependency decides.
+    flow = resource(FLOW_LOG, "net-flow", {"vpcId": "vpc-mock-0"}, property_dependencies={"vpcId": [NET.urn]})
+    assert check_stack("vpc-flow-logs", [NET, flow]) == []
+
+
+def test_flow_log_of_another_vpc_by_dependency_does_not_count_even_with_the_same_value():
+    flow = resource(FLOW_LOG, "other-flow", {"vpcId": "vpc-1"}, property_dependencies={"vpcId": [OTHER.urn]})
+    assert check_stack("vpc-flow-logs", [NET, OTHER, flow]) == ["Vpc 'net' has no flow log."]
+
+
+def test_vpc_without_an_id_is_not_matched_by_value():
+    bare = resource(VPC, "bare", {"cidrBlock": "10.2.0.0/16"})
+    flow = resource(FLOW_LOG, "f", {"vpcId": "vpc-1"})
+    assert check_stack("vpc-flow-logs", [bare, flow]) == ["Vpc 'bare' has no flow log."]
+
+
+def test_flow_log_without_a_vpc_id_is_not_matched_by_value():
+    flow = resource(FLOW_LOG, "f", {"subnetId": "subnet-1"})
+    assert check_stack("vpc-flow-logs", [NET, flow]) == ["Vpc 'net' has no flow log."]
+
+
+# --- prefix lists named through a SecurityGroupRule (prefixListIds) or a group's inline rules ---------------------
+
+GROUP = resource(SG, "db-sg", {"vpcId": "vpc-1", "id": "sg-db"})
+
+
+def stack_list(*cidrs, name):
+    return resource(PREFIX_LIST, name, {"addressFamily": "IPv4", "maxEntries": 5.0, "name": name,
+                                        "entries": [{"cidr": c} for c in cidrs]})
+
+
+def sg_rule(pl, value="pl-mock"):
+    return resource(SG_RULE, "ssh", {"type": "ingress", "securityGroupId": "sg-db", "protocol": "tcp",
+                                     "fromPort": 22.0, "toPort": 22.0, "prefixListIds": [value]},
+                    property_dependencies={"securityGroupId": [GROUP.urn], "prefixListIds": [pl.urn]})
+
+
+def inline_group(pl, value="pl-mock"):
+    return resource(SG, "db-sg", {"vpcId": "vpc-1", "ingress": [
+        {"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "prefixListIds": [value]}]},
+        property_dependencies={"ingress": [pl.urn]})
+
+
+def test_security_group_rule_through_a_stack_prefix_list_of_the_world_fails():
+    world = stack_list("0.0.0.0/0", name="anyone")
+    assert check_stack(UNION, [GROUP, world, sg_rule(world)]) == [
+        "SecurityGroup 'db-sg': SecurityGroupRule 'ssh' (pl-mock (0.0.0.0/0)) opens port(s) 22 to 0.0.0.0/0."]
+
+
+def test_security_group_rule_through_a_stack_prefix_list_of_offices_passes():
+    office = stack_list("203.0.113.0/24", name="office")
+    assert check_stack(UNION, [GROUP, office, sg_rule(office)]) == []
+
+
+def test_inline_rule_through_a_stack_prefix_list_of_the_world_fails():
+    world = stack_list("0.0.0.0/0", name="anyone")
+    assert check_stack(UNION, [world, inline_group(world)]) == [
+        "SecurityGroup 'db-sg': ingress[0] (pl-mock (0.0.0.0/0)) opens port(s) 22 to 0.0.0.0/0."]
+
+
+def test_inline_rule_through_a_stack_prefix_list_of_offices_passes():
+    office = stack_list("203.0.113.0/24", name="office")
+    assert check_stack(UNION, [office, inline_group(office)]) == []
+
+
+def test_urn_helper_matches_the_resources():  # guards the helpers above against a silent mismatch
+    assert GROUP.urn == urn(SG, "db-sg")
