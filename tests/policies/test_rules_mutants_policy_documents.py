@@ -61,3 +61,42 @@ def test_statement_given_twice_as_lists_reads_both_lists():
     named = {**READ, "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"}}
     raw = f'{{"Statement": [{json.dumps(named)}], "Statement": [{json.dumps(READ)}]}}'
     assert verdict(raw=raw) == [f'Statement[1] allows Principal "*" without a restricting condition; {HINT}']
+
+
+def test_a_statement_after_one_that_is_not_an_object_is_still_read():
+    assert verdict("not a statement", READ) == [
+        f'Statement[1] allows Principal "*" without a restricting condition; {HINT}']
+
+
+def test_effect_given_twice_with_deny_and_allow_is_judged_as_allow():
+    statement = json.dumps(READ)[:-1] + ', "Effect": "Deny"}'  # "Effect": "Allow" then "Effect": "Deny"
+    assert verdict(raw=f'{{"Statement": [{statement}]}}') == [PUBLIC]
+    reversed_ = '{"Effect": "Deny", ' + json.dumps(READ)[1:]  # "Deny" first
+    assert verdict(raw=f'{{"Statement": [{reversed_}]}}') == [PUBLIC]
+
+
+def test_a_statement_without_effect_allows_nothing_and_does_not_break_the_rule():
+    no_effect = {k: v for k, v in READ.items() if k != "Effect"}
+    assert verdict(no_effect, READ) == [f'Statement[1] allows Principal "*" without a restricting condition; {HINT}']
+
+
+def test_principal_given_twice_keeps_both_the_wildcard_and_the_named_one():
+    named = json.dumps({"AWS": "arn:aws:iam::123456789012:role/app"})
+    raw = ('{"Statement": [{"Effect": "Allow", "Principal": "*", "Principal": ' + named
+           + ', "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}')
+    assert verdict(raw=raw) == [PUBLIC]
+
+
+@pytest.mark.parametrize("document", ["[]", json.dumps([READ]), '"text"', "42", "not json"])
+def test_a_document_that_is_not_an_object_has_no_statements(document):
+    assert verdict(raw=document) == []
+
+
+def test_a_malformed_condition_restricts_nothing_and_does_not_break_the_rule():
+    assert verdict({**READ, "Condition": {"StringEquals": "123456789012"}}) == [PUBLIC]
+
+
+def test_a_bracket_in_an_action_is_literal_as_in_iam():
+    # fnmatch would read [G] as a character class; IAM has no such syntax, so s3:[G]etObject names no real action.
+    policy = json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:[G]etObject", "Resource": "*"}]})
+    assert check("iam-sensitive-actions-scoped", "aws:iam/policy:Policy", {"policy": policy}) == []
