@@ -110,3 +110,63 @@ def test_inline_rule_through_a_stack_prefix_list_of_offices_passes():
 
 def test_urn_helper_matches_the_resources():  # guards the helpers above against a silent mismatch
     assert GROUP.urn == urn(SG, "db-sg")
+
+
+# --- the database port: the engine's default when the program sets none; prefix lists resolved; clusters named ----
+
+CLUSTER = "aws:rds/cluster:Cluster"
+DB_RULE = "no-world-database-ingress"
+
+
+def open_group(name, group_id, cidr, port):
+    return resource(SG, name, {"id": group_id, "ingress": [
+        {"protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": [cidr]}]})
+
+
+@pytest.mark.parametrize(("engine", "port"), [("aurora-postgresql", 5432.0), ("aurora-mysql", 3306.0)])
+def test_a_cluster_without_a_port_listens_on_its_engines_default(engine, port):
+    # Aurora PostgreSQL listens on 5432 and Aurora MySQL on 3306 unless `port` is set.
+    a, b = open_group("a", "sg-a", "0.0.0.0/1", port), open_group("b", "sg-b", "128.0.0.0/1", port)
+    db = resource(CLUSTER, "db", {"engine": engine, "vpcSecurityGroupIds": ["sg-a", "sg-b"]},
+                  property_dependencies={"vpcSecurityGroupIds": [a.urn, b.urn]})
+    assert check_stack(DB_RULE, [db, a, b]) == [
+        f"Cluster 'db' (in SecurityGroup 'a', SecurityGroup 'b'): SecurityGroup 'a' ingress[0] (0.0.0.0/1) and "
+        f"SecurityGroup 'b' ingress[0] (128.0.0.0/1) together open port(s) {int(port)} to 0.0.0.0/0, its database "
+        f"port."]
+
+
+def test_a_clusters_groups_are_found_by_dependency_when_the_ids_read_otherwise():
+    # Under mocks and in a preview the ids the cluster reads are not the groups' ids: the dependency decides.
+    a, b = open_group("a", "sg-a", "0.0.0.0/1", 6000.0), open_group("b", "sg-b", "128.0.0.0/1", 6000.0)
+    db = resource(CLUSTER, "db", {"engine": "aurora-postgresql", "port": 6000.0,
+                                  "vpcSecurityGroupIds": ["sg-mock-1", "sg-mock-2"]},
+                  property_dependencies={"vpcSecurityGroupIds": [a.urn, b.urn]})
+    assert check_stack(DB_RULE, [db, a, b]) == [
+        "Cluster 'db' (in SecurityGroup 'a', SecurityGroup 'b'): SecurityGroup 'a' ingress[0] (0.0.0.0/1) and "
+        "SecurityGroup 'b' ingress[0] (128.0.0.0/1) together open port(s) 6000 to 0.0.0.0/0, its database port."]
+
+
+def test_clusters_sharing_a_custom_port_are_all_named():
+    group = open_group("a", "sg-a", "0.0.0.0/0", 6000.0)
+    clusters = [resource(CLUSTER, n, {"engine": "aurora-postgresql", "port": 6000.0}) for n in ("one", "two")]
+    assert check_stack(DB_RULE, [*clusters, group]) == [
+        "SecurityGroup 'a': ingress[0] opens port(s) 6000 to 0.0.0.0/0, the database port of Cluster 'one', "
+        "Cluster 'two'."]
+
+
+def test_a_custom_database_port_through_a_stack_prefix_list_of_offices_passes():
+    office = stack_list("203.0.113.0/24", name="office")
+    group = resource(SG, "a", {"id": "sg-a", "ingress": [
+        {"protocol": "tcp", "fromPort": 6000.0, "toPort": 6000.0, "prefixListIds": ["pl-mock"]}]},
+        property_dependencies={"ingress": [office.urn]})
+    db = resource(CLUSTER, "db", {"engine": "aurora-postgresql", "port": 6000.0})
+    assert check_stack(DB_RULE, [db, office, group]) == []
+
+
+# --- production-protect reads every tag, whatever comes before Environment ---------------------------------------
+
+def test_environment_tag_after_other_tags_is_read():
+    db = resource(CLUSTER, "db", {"engine": "aurora-postgresql",
+                                  "tags": {"Name": "db", "Owner": "data", "Environment": "production"}})
+    assert check_stack("production-protect", [db]) == [
+        "Cluster 'db' must set protect=True (the stack is tagged Environment=production)."]
