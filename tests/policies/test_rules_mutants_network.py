@@ -123,7 +123,8 @@ def open_group(name, group_id, cidr, port):
         {"protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": [cidr]}]})
 
 
-@pytest.mark.parametrize(("engine", "port"), [("aurora-postgresql", 5432.0), ("aurora-mysql", 3306.0)])
+@pytest.mark.parametrize(("engine", "port"), [("aurora-postgresql", 5432.0), ("aurora-mysql", 3306.0),
+                                             ("aurora", 3306.0)])  # "aurora": the MySQL 5.6-compatible engine
 def test_a_cluster_without_a_port_listens_on_its_engines_default(engine, port):
     # Aurora PostgreSQL listens on 5432 and Aurora MySQL on 3306 unless `port` is set.
     a, b = open_group("a", "sg-a", "0.0.0.0/1", port), open_group("b", "sg-b", "128.0.0.0/1", port)
