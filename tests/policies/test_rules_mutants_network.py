@@ -171,3 +171,29 @@ def test_environment_tag_after_other_tags_is_read():
                                   "tags": {"Name": "db", "Owner": "data", "Environment": "production"}})
     assert check_stack("production-protect", [db]) == [
         "Cluster 'db' must set protect=True (the stack is tagged Environment=production)."]
+
+
+# --- prefix list entries added as separate resources, linked by the list's id (no dependency recorded) ----------
+
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
+
+
+def test_prefix_list_entry_linked_by_the_lists_id_is_read():
+    half = resource(PREFIX_LIST, "office", {"id": "pl-0off", "entries": [{"cidr": "0.0.0.0/1"}]})
+    other_half = resource(PREFIX_LIST_ENTRY, "more", {"prefixListId": "pl-0off", "cidr": "128.0.0.0/1"})
+    rule = resource(INGRESS, "ssh", {"securityGroupId": "sg-db", "ipProtocol": "tcp", "fromPort": 22.0,
+                                     "toPort": 22.0, "prefixListId": "pl-0off"},
+                    property_dependencies={"securityGroupId": [GROUP.urn]})
+    assert check_stack(UNION, [GROUP, half, other_half, rule]) == [
+        "SecurityGroup 'db-sg': SecurityGroupIngressRule 'ssh' (pl-0off (0.0.0.0/1), pl-0off (128.0.0.0/1)) opens "
+        "port(s) 22 to 0.0.0.0/0."]
+
+
+def test_prefix_list_entry_of_a_list_outside_the_stack_is_ignored():
+    office = resource(PREFIX_LIST, "office", {"id": "pl-0off", "entries": [{"cidr": "203.0.113.0/24"}]})
+    stray = resource(PREFIX_LIST_ENTRY, "stray", {"prefixListId": "pl-0other", "cidr": "0.0.0.0/0"})
+    rule = resource(INGRESS, "ssh", {"securityGroupId": "sg-db", "ipProtocol": "tcp", "fromPort": 22.0,
+                                     "toPort": 22.0, "prefixListId": "pl-0off"},
+                    property_dependencies={"securityGroupId": [GROUP.urn]})
+    assert check_stack(UNION, [GROUP, office, stray, rule]) == []
