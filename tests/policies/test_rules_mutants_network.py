@@ -197,3 +197,36 @@ def test_prefix_list_entry_of_a_list_outside_the_stack_is_ignored():
                                      "toPort": 22.0, "prefixListId": "pl-0off"},
                     property_dependencies={"securityGroupId": [GROUP.urn]})
     assert check_stack(UNION, [GROUP, office, stray, rule]) == []
+
+
+# --- the ingress reasoning itself ---------------------------------------------------------------------------------
+
+WORLD4 = ("0.0.0.0/0",)
+
+
+def test_a_permission_that_reaches_no_watched_port_does_not_hide_the_next():
+    found = exposures([Permission("https", "tcp", 443, 443, WORLD4), Permission("ssh", "tcp", 22, 22, WORLD4)], [22])
+    assert describe(found) == ["ssh opens port(s) 22 to 0.0.0.0/0"]
+
+
+def test_two_rules_from_the_same_source_are_two_sentences():
+    found = exposures([Permission("ssh", "tcp", 22, 22, WORLD4), Permission("rdp", "tcp", 3389, 3389, WORLD4)],
+                      [22, 3389])
+    assert describe(found) == ["ssh opens port(s) 22 to 0.0.0.0/0", "rdp opens port(s) 3389 to 0.0.0.0/0"]
+
+
+def test_protocol_255_is_a_protocol_number_without_ports():
+    # IP protocol numbers run 0..255; only tcp (6) and udp (17) carry ports.
+    assert exposures([Permission("r", "255", 22, 22, WORLD4)], [22]) == []
+
+
+def test_tcp_without_a_from_port_reaches_port_0():
+    # ports config allows 0..65535; an unset fromPort is judged as every port, 0 included
+    assert describe(exposures([Permission("r", "tcp", None, 10, WORLD4)], [0])) == ["r opens port(s) 0 to 0.0.0.0/0"]
+
+
+def test_a_trusted_prefix_list_does_not_hide_an_untrusted_one_after_it():
+    found = exposures([Permission("r", "tcp", 22, 22, (), ("pl-0a", "pl-0b", "pl-0c"))], [22],
+                      resolve_prefix_list=lambda _pl: None, trusted_prefix_lists=["pl-0a"])
+    [line] = describe(found)
+    assert "pl-0b" in line and "pl-0c" in line and "pl-0a" not in line
