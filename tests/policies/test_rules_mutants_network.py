@@ -124,7 +124,8 @@ def open_group(name, group_id, cidr, port):
 
 
 @pytest.mark.parametrize(("engine", "port"), [("aurora-postgresql", 5432.0), ("aurora-mysql", 3306.0),
-                                             ("aurora", 3306.0)])  # "aurora": the MySQL 5.6-compatible engine
+                                             ("aurora", 3306.0),  # "aurora": the MySQL 5.6-compatible engine
+                                             ("mysql", 3306.0), ("postgres", 5432.0)])  # Multi-AZ DB clusters
 def test_a_cluster_without_a_port_listens_on_its_engines_default(engine, port):
     # Aurora PostgreSQL listens on 5432 and Aurora MySQL on 3306 unless `port` is set.
     a, b = open_group("a", "sg-a", "0.0.0.0/1", port), open_group("b", "sg-b", "128.0.0.0/1", port)

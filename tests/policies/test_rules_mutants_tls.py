@@ -8,7 +8,8 @@ import pytest
 
 from preflight.policy_eval import UNKNOWN
 
-from .test_policy_rds_tls import cluster, groups, tls
+from .policy_helpers import resource
+from .test_policy_rds_tls import PG, cluster, groups, instance, instance_tls, tls
 
 
 @pytest.mark.parametrize(("value", "kind"), [(True, "a boolean"), (5.0, "a number"), ({"name": "db-tls"},
@@ -31,3 +32,14 @@ def test_an_unknown_engine_is_judged_by_the_mysql_family_of_its_group(family):
 def test_a_mysql_family_group_that_requires_tls_passes_for_an_unknown_engine(family):
     good = {"name": "db-tls", "family": family, "parameters": [{"name": "require_secure_transport", "value": "ON"}]}
     assert tls([*groups(good), cluster("db-tls", engine=UNKNOWN)]) == []
+
+
+# --- rds-instance-tls-forced: the engine alone names the MySQL family (mysql, mariadb) -------------------------------
+
+@pytest.mark.parametrize("engine", ["mysql", "mariadb", "MySQL"])
+def test_a_mysql_family_engine_is_judged_on_require_secure_transport_without_the_groups_family(engine):
+    weak = {"name": "app-tls", "parameters": [{"name": "require_secure_transport", "value": "0"}]}
+    assert instance_tls([resource(PG, "app-tls", weak), instance(engine=engine)]) == [
+        "ParameterGroup 'app-tls' (used by Instance 'app') must set require_secure_transport=1; it sets 0."]
+    good = {"name": "app-tls", "parameters": [{"name": "require_secure_transport", "value": "1"}]}
+    assert instance_tls([resource(PG, "app-tls", good), instance(engine=engine)]) == []
