@@ -215,10 +215,22 @@ def _parsed(value: Any) -> Any:
     return value
 
 
+def same(old: Any, new: Any) -> bool:
+    """Equal as values of the report's JSON: Python's == takes True for 1 and False for 0, JSON does not, and a
+    flag that became a number is a change the pull request must show."""
+    if isinstance(old, bool) or isinstance(new, bool):
+        return type(old) is type(new) and old == new
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        return old.keys() == new.keys() and all(same(old[k], new[k]) for k in old)
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(same(a, b) for a, b in zip(old, new, strict=True))
+    return old == new
+
+
 def _leaves(path: str, old: Any, new: Any, found: list[tuple[str, Any, Any]]) -> None:
     """The paths where `old` and `new` differ, descending into objects, equal-length arrays and JSON strings."""
     old, new = _parsed(old), _parsed(new)
-    if old == new:
+    if same(old, new):
         return
     if isinstance(old, str) and isinstance(new, str) and "\n" in old + new:
         # Scripts (user data): the first line that differs, with its number.
@@ -242,7 +254,7 @@ def key_changes(resource_type: str, old: Mapping[str, Any], new: Mapping[str, An
     entry = stateful(resource_type)
     for key in sorted(set(old) | set(new)):
         before, after = integral_numbers(old.get(key, _ABSENT)), integral_numbers(new.get(key, _ABSENT))
-        if before == after:
+        if same(before, after):
             continue
         forcing = entry.forcing(key, dict(new)) if entry is not None else None
         leaves: list[tuple[str, Any, Any]] = []

@@ -192,8 +192,9 @@ def test_a_key_under_the_wrong_section_names_the_section_it_belongs_to():
     ({"database": {"natGateways": "single"}}, f"{DATABASE}.natGateways", NETWORK),
     ({"database": {"image": "blog:1"}}, f"{DATABASE}.image", "aurora-platform:app"),   # no app section at all
     ({"bastion": {"cidrBlock": "10.0.0.0/16"}}, "aurora-platform:bastion.cidrBlock", NETWORK),
+    # two sections have a minCapacity: both are named
     ({"database": {"minCapacity": 1, "instanceClass": "db.serverless"}}, f"{DATABASE}.minCapacity",
-     f"{DATABASE}.serverless"),
+     f"{DATABASE}.readerAutoScaling and {DATABASE}.serverless"),
 ])
 def test_misplaced_keys_in_other_spellings_and_sections(values, key, home):
     found = one(values)

@@ -30,7 +30,7 @@ JUNK = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
 
 
 def _nan(value) -> bool:
-    """NaN anywhere in the value, as a float or as text that float() reads as NaN (the xfail test below)."""
+    """NaN anywhere in the value, as a float or as text that float() reads as NaN (the test below)."""
     if isinstance(value, float):
         return math.isnan(value)
     if isinstance(value, str):
@@ -78,7 +78,7 @@ def test_junk_at_the_top_level_is_a_settings_error(values):
 
 
 def _off_step(value: float) -> bool:
-    """Within a hair of a half-ACU step without being on it (the xfail test below); these are left out here."""
+    """Within a hair of a half-ACU step without being on it (the test below); these are left out here."""
     steps = value * 2
     return math.isfinite(steps) and 0 < abs(steps - round(steps)) < 1e-6
 
@@ -100,10 +100,6 @@ def test_capacity_is_refused_or_a_step_of_half_an_acu_in_range(key, value):
     assert (read * 2).is_integer()
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="bug in components/settings/reader.py Section.number: NaN passes the range checks (every "
-                          "comparison with NaN is false) and round(NaN) in the step check raises ValueError, a "
-                          "traceback instead of a SettingsError")
 @pytest.mark.parametrize("value", ["nan", "NaN", float("nan")], ids=["nan", "NaN", "float-nan"])
 def test_nan_capacity_is_a_settings_error(value):
     with pytest.raises(SettingsError) as caught:
@@ -112,10 +108,6 @@ def test_nan_capacity_is_a_settings_error(value):
     assert caught.value.problems[0].startswith("aurora-platform:database.serverless.minCapacity: got ")
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="bug in components/settings/reader.py Section.number: the step check allows 1e-9 of slack "
-                          "but returns the value as given, so a capacity a hair off a half-ACU step is accepted and "
-                          "handed to AWS unrounded (which refuses it at deploy)")
 @pytest.mark.parametrize("value", [0.5000000001, 1e-300, "2.0000000003"])
 def test_a_capacity_a_hair_off_a_half_acu_step_is_refused_or_rounded(value):
     try:

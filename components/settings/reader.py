@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -246,7 +247,9 @@ class Section:
         number = _as_float(value)
         bad = number is None
         bad = bad or (minimum is not None and number < minimum) or (maximum is not None and number > maximum)
-        bad = bad or (step is not None and abs(number / step - round(number / step)) > 1e-9)
+        # Exactly on the step (steps are binary fractions such as 0.5): a value a hair off it is refused, not passed on
+        # for AWS to refuse at deploy.
+        bad = bad or (step is not None and number / step != round(number / step))
         if bad:
             self.problems.add(self._key(name), value, description)
             return default
@@ -361,13 +364,13 @@ def as_int(value: Any) -> int | None:
 
 
 def _as_float(value: Any) -> float | None:
+    """A finite number, or None: NaN and infinities are no setting's value (NaN would pass every range check)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    if isinstance(value, int | float | str):
         try:
-            return float(value)
-        except ValueError:
+            number = float(value)
+        except (ValueError, OverflowError):
             return None
+        return number if math.isfinite(number) else None
     return None
