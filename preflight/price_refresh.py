@@ -62,6 +62,8 @@ QUERIES: dict[str, Query] = {
     "cloudwatch.alarm": Query("AmazonCloudWatch", "CW:AlarmMonitorUsage"),
     "cloudwatch.alarm.highResolution": Query("AmazonCloudWatch", "CW:HighResAlarmMonitorUsage"),
     "cloudwatch.metric": Query("AmazonCloudWatch", "CW:MetricMonitorUsage"),
+    # Priced per dashboard-month; the Price List's usage type for it is recalled, not read.
+    "cloudwatch.dashboard": Query("AmazonCloudWatch", "DashboardsUsageHour-Basic"),
     "sns.requests": Query("AmazonSNS", "Requests-Tier1", scale=1_000_000),
     "fargate.x86.vcpu": Query("AmazonECS", "Fargate-vCPU-Hours:perCPU"),
     "fargate.x86.gb": Query("AmazonECS", "Fargate-GB-Hours"),

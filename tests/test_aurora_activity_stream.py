@@ -43,7 +43,8 @@ def test_small_and_serverless_classes_are_refused(instance_class):
 @pytest.mark.parametrize(("values", "message"), [
     ({"enabled": True, "mode": "SYNC"}, f'{DAS}.mode: got "SYNC"; allowed: async (the database never '
                                         f"waits for the stream; events may be lost under load) or sync "
-                                        f"(aurora-postgresql only: the database waits, every event is kept)"),
+                                        f'(aurora-postgresql only: the database waits, every event is kept). Did '
+                                        f'you mean "sync" or "async"?'),
     ({"mode": "async"}, f"{DAS}: sets values but not enabled: true"),
 ])
 def test_bad_values_are_named(values, message):

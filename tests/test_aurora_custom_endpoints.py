@@ -81,7 +81,7 @@ def test_bad_endpoint_names_are_refused(name):
 
 def test_a_bad_type_repeated_members_and_too_many_endpoints():
     assert problems({"readers": 1, "customEndpoints": {"x": {"type": "reader"}}}) == [
-        f'{KEY}.customEndpoints.x.type: got "reader"; allowed: READER, ANY']
+        f'{KEY}.customEndpoints.x.type: got "reader"; allowed: READER, ANY. Did you mean "READER"?']
     assert problems({"readers": 2, "customEndpoints": {"x": {"staticMembers": ["reader-1", "reader-1"]}}}) == [
         f"{KEY}.customEndpoints.x.staticMembers: names an instance twice; allowed: each once"]
     six = {f"e{i}": {"type": "ANY"} for i in range(6)}
@@ -94,7 +94,8 @@ def test_junk_is_a_clear_error():
         f'{KEY}.customEndpoints: got ["x"]; allowed: a mapping of endpoint name to {{type, staticMembers or '
         f"excludedMembers}}"]
     assert problems({"customEndpoints": {"x": {"members": ["writer"]}}}) == [
-        f"{KEY}.customEndpoints.x.members: unknown setting; known settings here: excludedMembers, staticMembers, type"]
+        f"{KEY}.customEndpoints.x.members: unknown setting; known settings here: excludedMembers, staticMembers, type."
+        ' Did you mean "staticMembers" or "excludedMembers"?']
 
 
 def test_the_app_picks_an_endpoint_by_name_and_only_one_that_exists():

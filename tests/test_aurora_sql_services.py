@@ -61,7 +61,8 @@ def test_required_and_engine_specific_values():
         f'{KEY}.s3Export.enabled: is built for engine aurora-postgresql (the aws_s3 extension); engine is '
         f'"aurora-mysql"']
     assert problems({"s3Export": {"enabled": True, "bucketName": "x-bucket"}}) == [
-        f"{KEY}.s3Export.bucketName: unknown setting; known settings here: enabled, expirationDays, prefix"]
+        f"{KEY}.s3Export.bucketName: unknown setting; known settings here: enabled, expirationDays, prefix. "
+        f"bucketName is a setting of {KEY}.s3Import: move it there"]
     assert problems({"s3Import": {"enabled": True, "bucketName": "Not_A_Bucket"}})[0].startswith(
         f'{KEY}.s3Import.bucketName: got "Not_A_Bucket"; allowed: an S3 bucket name')
     assert problems({"s3Export": {"prefix": "x/"}}) == [f"{KEY}.s3Export: sets values but not enabled: true"]

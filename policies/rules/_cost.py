@@ -597,6 +597,8 @@ def estimate(resources: Iterable[Resource], region: str, usage: Mapping[str, Any
             _log_group(r, p, flow_groups, cost)
         elif t == "aws:cloudwatch/metricAlarm:MetricAlarm":
             _alarm(r, p, cost)
+        elif t == "aws:cloudwatch/dashboard:Dashboard":
+            cost.lines.append(p.line("dashboard", "fixed", 1, "dashboard-months", "cloudwatch.dashboard"))
         elif t == "aws:sns/topic:Topic":
             publishes = p.usage["snsPublishesPerMonth"]
             cost.lines.append(p.line("publishes", "usage", publishes, "requests", "sns.requests",

@@ -21,7 +21,8 @@ NAME = "stack-monthly-budget"
 PRICED_TYPES = ("aws:rds/clusterInstance:ClusterInstance", "aws:rds/cluster:Cluster", "aws:rds/proxy:Proxy",
                 "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:ec2/instance:Instance",
                 "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ecs/service:Service", "aws:kms/key:Key",
-                "aws:cloudwatch/logGroup:LogGroup", "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:sns/topic:Topic",
+                "aws:cloudwatch/logGroup:LogGroup", "aws:cloudwatch/metricAlarm:MetricAlarm",
+                "aws:cloudwatch/dashboard:Dashboard", "aws:sns/topic:Topic",
                 "aws:lb/loadBalancer:LoadBalancer", "aws:ecr/repository:Repository", "aws:s3/bucket:Bucket",
                 "aws:secretsmanager/secret:Secret", "aws:ssm/parameter:Parameter")
 TOP = 3  # the biggest resources named in the message, so a reader knows where the money goes
