@@ -18,6 +18,9 @@ if str(REPO_ROOT) not in sys.path:
 
 from preflight.engine import ProgramError, StackRun, list_stacks, run_stack  # noqa: E402
 
+# The real PostgreSQL server of tests/db and tests/app: one per session for both.
+from tests.postgres_server import blog_db, cluster, empty_db  # noqa: E402, F401
+
 STACKS = list_stacks(REPO_ROOT)
 
 

@@ -1,16 +1,15 @@
-"""The blog application on the real, TLS-only PostgreSQL of tests/db (the same session server and seeded template)."""
+"""The blog application on the real, TLS-only PostgreSQL of tests/postgres_server.py (the session's one server and
+seeded template, registered in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.db.conftest import blog_db, cluster  # noqa: F401  (the fixtures, reused)
-
 ORIGIN = "http://testserver"
 
 
 @pytest.fixture
-def app_env(cluster, blog_db):  # noqa: F811
+def app_env(cluster, blog_db):
     """What the ECS task's environment holds, pointing at this test's database as blog_app."""
     # Skipped (not failed) until the shared virtualenv has the packages requirements.in now pins.
     for module, package in (("starlette", "starlette"), ("psycopg_pool", "psycopg-pool"), ("httpx", "httpx"),

@@ -1,5 +1,8 @@
 """One real PostgreSQL per test session, TLS-only like Aurora, and a fresh database per test from a template.
 
+The fixtures are registered once, in tests/conftest.py, so tests/db and tests/app share the one server (a fixture
+imported into two conftest files is two session fixtures, and two servers).
+
 The server runs from the machine's binaries in a temporary directory on a free port of 127.0.0.1, with a CA and a
 server certificate for `localhost` generated now, `hostssl` + scram-sha-256 only (db/server.py). As root (CI) it
 runs as an unprivileged user. Each test gets its own database: an empty one (CREATE DATABASE from template0) or a
