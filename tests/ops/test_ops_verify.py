@@ -17,6 +17,7 @@ ALL_CHECKS = [
     "aurora-copy-tags-to-snapshot",
     "aurora-log-exports",
     "aurora-audit-logging",
+    "aurora-write-forwarding-consistency",
     "rds-not-publicly-accessible",
     "aurora-readers-multi-az",
     "ssm-secret-parameter-secure-cmk",
