@@ -377,3 +377,21 @@ def test_verify_finds_postgresql_consistency_off():
                             {"apg_write_forward.consistency_mode": "off"})
     assert status == "fail" and "forwards no writes" in detail
     assert verify({"Engine": "aurora-postgresql", "LocalWriteForwardingStatus": "enabled"})[0] == "pass"
+
+
+# ---- the API model (botocore, pinned) -------------------------------------------------------------------------------
+def test_the_api_refuses_a_new_major_without_the_flag():
+    from tests.test_aws_facts_models import find
+    find(r"You must allow major version upgrades when specifying a value for the EngineVersion parameter that is a "
+         r"different major version", "rds", "ModifyDBClusterMessage", "AllowMajorVersionUpgrade")
+
+
+def test_the_statuses_verify_counts_as_on_are_the_apis():
+    from ops.checks.forwarding import ON
+    from tests.test_aws_facts_models import member
+    local = set(member("rds", "DBCluster", "LocalWriteForwardingStatus").enum or [])
+    global_ = set(member("rds", "DBCluster", "GlobalWriteForwardingStatus").enum or [])
+    # "requested" is local's only; every status counted as on is one of the two enums, and neither "disabling" nor
+    # "unknown" counts.
+    assert {"enabled", "enabling", "requested"} <= local and {"enabled", "enabling"} <= global_
+    assert ON <= local | global_ and not ON & {"disabled", "disabling", "unknown"}
