@@ -120,6 +120,14 @@ def test_a_new_major_moves_both_parameter_groups_to_the_new_family_and_names_the
     assert mandatory(upgraded, "prod") == []
 
 
+def test_both_parameter_groups_are_auto_named_so_the_new_family_exists_before_the_cluster_switches(any_stack):
+    # A fixed name would make the family's replacement delete the group the cluster still uses before creating the
+    # new one (or fail on the name); auto-names give the replacement a new name, created first.
+    for token in (CPG, DBPG):
+        inputs = any_stack.one(token).inputs
+        assert "name" not in inputs and "namePrefix" not in inputs, token
+
+
 # ---- writeForwarding: settings -------------------------------------------------------------------------------------
 def test_forwarding_is_off_by_default_and_sends_nothing(dev, prod):
     assert database({}).write_forwarding.enabled is False
