@@ -305,6 +305,7 @@ def diff_reports(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Sta
     new = {r["urn"]: r for r in head["resources"]}
     changes: list[ResourceChange] = []
     unchanged = 0
+    global_database = any(r["type"] == "aws:rds/globalCluster:GlobalCluster" for r in new.values())
     for urn in sorted(set(old) | set(new)):
         before, after = old.get(urn), new.get(urn)
         if before is None:
@@ -319,8 +320,8 @@ def diff_reports(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Sta
             unchanged += 1
             continue
         action = "replace" if any(c.forcing for c in found) else "update"
-        notes = engine_version_notes(after["type"], before.get("inputs") or {}, after.get("inputs") or {}) \
-            if action == "update" else []
+        notes = engine_version_notes(after["type"], before.get("inputs") or {}, after.get("inputs") or {},
+                                     global_database) if action == "update" else []
         changes.append(ResourceChange(action, urn, after["type"], _name(after),
                                       bool(before.get("protect")), found, notes=notes))
 

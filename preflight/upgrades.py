@@ -36,8 +36,10 @@ class Note:
     text: str
 
 
-def engine_version_notes(resource_type: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Note]:
-    """Notes on a cluster whose engineVersion changed between two reports; [] for anything else."""
+def engine_version_notes(resource_type: str, old: Mapping[str, Any], new: Mapping[str, Any],
+                         global_database: bool = False) -> list[Note]:
+    """Notes on a cluster whose engineVersion changed between two reports; [] for anything else. `global_database`:
+    HEAD has a global cluster (a primary's membership is set by AWS, so its inputs do not say)."""
     if resource_type != CLUSTER:
         return []
     before, after = old.get("engineVersion"), new.get("engineVersion")
@@ -63,6 +65,11 @@ def engine_version_notes(resource_type: str, old: Mapping[str, Any], new: Mappin
         notes.append(Note(INFO, f"in-place minor upgrade {before} -> {after}: the instances restart on the new "
                                 f"version, in the maintenance window unless applyImmediately is true"))
         return notes
+    if global_database or new.get("globalClusterIdentifier"):
+        notes.append(Note(INFO, "this cluster is in a global database, whose major upgrade is run on the global "
+                                "cluster (every region together), not on one member: this program does not model "
+                                "it; confirm with `pulumi preview` and the Aurora User Guide (global database "
+                                "major upgrades)"))
     if new.get("allowMajorVersionUpgrade") is not True:
         notes.append(Note(REFUSED, f"in-place major upgrade {before} -> {after} is refused by AWS: "
                                    f"allowMajorVersionUpgrade is not true in the new inputs, and ModifyDBCluster "

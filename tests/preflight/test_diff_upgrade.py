@@ -168,3 +168,17 @@ def test_dev_allows_the_major_upgrade_by_default():
     diff, *_ = compare("dev", section("dev", DATABASE, engineVersion="17.4"))
     (change,) = by_type(diff, CLUSTER)
     assert levels(change) == [DOWNTIME]
+
+
+def test_a_member_of_a_global_database_is_told_the_upgrade_is_the_global_clusters():
+    _, change = change_of(cluster("16.6", globalClusterIdentifier="g"),
+                          cluster("17.4", globalClusterIdentifier="g", allowMajorVersionUpgrade=True))
+    assert levels(change) == [INFO, DOWNTIME] and "in a global database" in change.notes[0].text
+    primary = report(cluster("17.4", allowMajorVersionUpgrade=True))
+    primary["resources"].append({"urn": f"{STACK}{DB}$aws:rds/globalCluster:GlobalCluster::database-global",
+                                 "type": "aws:rds/globalCluster:GlobalCluster", "name": "database-global",
+                                 "inputs": {"globalClusterIdentifier": "g"}})
+    base = report(cluster("16.6"))
+    base["resources"].append(primary["resources"][1])
+    (found,) = [c for c in diff_reports(base, primary).changes if c.type == CLUSTER]
+    assert "in a global database" in found.notes[0].text
