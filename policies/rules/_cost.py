@@ -42,6 +42,8 @@ USAGE: dict[str, tuple[float, str, str]] = {
     "albLcuAverage": (1, "LCU", "average load balancer capacity units in use per application load balancer"),
     "ecrStorageGb": (1, "GB", "images stored in each ECR repository"),
     "s3StorageGb": (1, "GB", "objects stored in each S3 bucket (Standard)"),
+    "backupVaultGb": (10, "GB", "Aurora snapshot data AWS Backup keeps in each backup vault (warm storage, billed "
+                                "GB-month)"),
 }
 LOG_MONTHS_WHEN_NEVER_EXPIRE = 12  # a group without retention keeps growing; price a year's worth and say so
 
@@ -80,8 +82,38 @@ class Price:
     verified: bool
     basis: str  # aws-page | price-list-api | third-party | recalled | not-found
     source: str | None
-    read: str
+    read: str | None  # the date the figure was read on its source; None for a figure no page was read for
     note: str = ""
+
+
+BASES = {  # basis -> whether a figure on it counts as verified
+    "aws-page": True, "price-list-api": True, "third-party": False, "recalled": False, "not-found": False}
+READ_BASES = {"aws-page", "price-list-api", "third-party"}  # a page (or the API) was read: it has a source and date
+
+
+def _check_provenance(where: str, key: tuple[str, str], price: Any, basis: Any, verified: Any, source: Any,
+                      read: Any) -> None:
+    """`verified` is true exactly for a figure read on an AWS page or from the Price List API, so a table cannot mark a
+    recalled or third-party figure verified, nor claim a date read for a figure no page was read for."""
+    label = f"{where} ({key[1]} in {key[0]})"
+    if basis not in BASES:
+        raise CostInputError(f"{label}.basis: {basis!r} is not allowed; allowed: {', '.join(BASES)}")
+    if not isinstance(verified, bool) or verified != BASES[basis]:
+        raise CostInputError(f"{label}.verified: {verified!r} with basis {basis!r}; verified is true exactly for "
+                             "basis aws-page or price-list-api")
+    if basis in READ_BASES:
+        # A page is named by its address; the Price List API by the offer (service, usage type, SKU, date).
+        prefix = "AWS Price List API: " if basis == "price-list-api" else "https://"
+        if not (isinstance(source, str) and source.startswith(prefix)):
+            raise CostInputError(f"{label}.source: {source!r}; a {basis} figure names where it was read "
+                                 f"({prefix}...)")
+        if not (isinstance(read, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", read)):
+            raise CostInputError(f"{label}.read: {read!r}; a figure read on a page has the date read (YYYY-MM-DD)")
+    elif read is not None:
+        raise CostInputError(f"{label}.read: {read!r}; a {basis} figure was not read on any page: null")
+    if (basis == "not-found") != (price is None):
+        raise CostInputError(f"{label}.price: {price!r} with basis {basis!r}; a figure is null exactly when its "
+                             "basis is not-found")
 
 
 @dataclass
@@ -114,9 +146,11 @@ class PriceTable:
             key = (str(entry["region"]), str(entry["item"]))
             if key in prices:
                 raise CostInputError(f"{where}: {key[1]} in {key[0]} is listed twice")
+            basis, verified, read = entry["basis"], entry.get("verified", False), entry["read"]
+            _check_provenance(where, key, price, basis, verified, entry.get("source"), read)
             prices[key] = Price(item=key[1], region=key[0], unit=str(entry["unit"]),
-                                price=None if price is None else float(price), verified=bool(entry.get("verified")),
-                                basis=str(entry["basis"]), source=entry.get("source"), read=str(entry["read"]),
+                                price=None if price is None else float(price), verified=verified,
+                                basis=basis, source=entry.get("source"), read=read,
                                 note=str(entry.get("note") or ""))
         return cls(prices)
 
@@ -234,6 +268,8 @@ FREE_TYPES = frozenset({
     "aws:ec2/securityGroupRule:SecurityGroupRule", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/flowLog:FlowLog",
     "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl", "aws:ec2/networkAcl:NetworkAcl",
+    "aws:ec2/networkAclRule:NetworkAclRule", "aws:ec2/networkAclAssociation:NetworkAclAssociation",
+    "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy",
     "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
     "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     "aws:iam/policy:Policy", "aws:iam/instanceProfile:InstanceProfile",
@@ -246,12 +282,25 @@ FREE_TYPES = frozenset({
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
     "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule",
     "aws:alb/targetGroup:TargetGroup", "aws:alb/listener:Listener", "aws:alb/listenerRule:ListenerRule",
+    "aws:lb/listenerCertificate:ListenerCertificate", "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+    "aws:alb/listenerCertificate:ListenerCertificate", "aws:alb/targetGroupAttachment:TargetGroupAttachment",
     "aws:secretsmanager/secretVersion:SecretVersion", "aws:secretsmanager/secretPolicy:SecretPolicy",
     "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    "aws:s3/bucketVersioning:BucketVersioning", "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+    "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "aws:s3/bucketAcl:BucketAcl",
+    "aws:s3/bucketAclV2:BucketAclV2", "aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy",
     "aws:ecr/repositoryPolicy:RepositoryPolicy", "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
-    "aws:acm/certificate:Certificate",
+    "aws:acm/certificateValidation:CertificateValidation",
+    # AWS Backup bills the data its vaults hold (priced on the vault); plans, selections and vault settings are free.
+    "aws:backup/selection:Selection", "aws:backup/vaultPolicy:VaultPolicy",
+    "aws:backup/vaultNotifications:VaultNotifications", "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+    # An image built and pushed is billed as the ECR repository's storage (ecrStorageGb), not as a resource.
+    "docker-build:index:Image",
     "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString",
     "random:index/randomId:RandomId",
 })
@@ -552,6 +601,38 @@ def _load_balancer(r: Resource, p: _Pricer, cost: ResourceCost) -> None:
                                  "publicIpv4.hour"))
 
 
+def _backup_vault(r: Resource, p: _Pricer, cost: ResourceCost) -> None:
+    # AWS Backup bills the backups a vault holds, not the vault. What lands in it is decided by the plans and
+    # selections (and the data's size by the database), none of which the inputs can measure: an assumption per vault.
+    gb = p.usage["backupVaultGb"]
+    cost.lines.append(p.line("Aurora snapshots held (warm storage)", "usage", gb, "GB-months", "backup.aurora",
+                             assumption=f"backupVaultGb {gb:g}"))
+
+
+def _backup_plan(r: Resource, cost: ResourceCost) -> None:
+    rules = r.inputs.get("rules")
+    rules = rules if isinstance(rules, list) else []
+    if any(_mapping(rule).get("copyActions") for rule in rules):
+        cost.notes.append("copies to another vault (another region's storage, and cross-region data transfer)")
+    if any(_number(_mapping(_mapping(rule).get("lifecycle")).get("coldStorageAfter")) for rule in rules):
+        cost.notes.append("cold storage tier (Aurora snapshots cannot move to cold storage; other resources' can)")
+
+
+def _certificate(r: Resource, cost: ResourceCost) -> None:
+    # Public ACM certificates are free; one issued by AWS Private CA is billed (and the CA itself, monthly). The
+    # table has no price for it, so the line is unpriced rather than silently free.
+    if _text(r.inputs.get("certificateAuthorityArn")):
+        cost.lines.append(Line("private certificate (AWS Private CA)", "fixed", 1, "certificates",
+                               "acm.privateCertificate"))
+
+
+def _record(r: Resource, cost: ResourceCost) -> None:
+    # Alias queries to AWS resources (an ALB) are free; other record types are billed per million queries.
+    if not r.inputs.get("aliases"):
+        cost.notes.append("DNS queries to this record (standard queries are billed per million; alias queries to "
+                          "AWS resources are free)")
+
+
 def estimate(resources: Iterable[Resource], region: str, usage: Mapping[str, Any] | None = None,
              table: PriceTable | None = None) -> Estimate:
     """The monthly estimate. `usage` is a stack's assumptions (validated, defaults for the rest)."""
@@ -624,6 +705,23 @@ def estimate(resources: Iterable[Resource], region: str, usage: Mapping[str, Any
                 cost.lines.append(p.line("advanced parameter", "fixed", 1, "parameter-months",
                                          "ssm.advancedParameter"))
             # Standard parameters (the default) are free; Intelligent-Tiering picks Standard until it must not.
+        elif t == "aws:ec2/vpcEndpointSubnetAssociation:VpcEndpointSubnetAssociation":
+            # Each subnet associated later adds one zone to an interface endpoint, billed per AZ-hour like the ones
+            # declared on the endpoint (gateway endpoints take route tables, not subnets).
+            cost.lines.append(p.line("one more zone for an interface endpoint", "fixed", HOURS_PER_MONTH, "AZ-hours",
+                                     "vpcEndpoint.azHour"))
+        elif t == "aws:backup/vault:Vault":
+            _backup_vault(r, p, cost)
+        elif t == "aws:backup/plan:Plan":
+            _backup_plan(r, cost)
+        elif t == "aws:acm/certificate:Certificate":
+            _certificate(r, cost)
+        elif t == "aws:route53/zone:Zone":
+            # A hosted zone the program creates is billed monthly; reading an existing one (route53.get_zone) is not
+            # a resource and costs nothing here.
+            cost.lines.append(p.line("hosted zone", "fixed", 1, "hosted zone-months", "route53.hostedZone"))
+        elif t == "aws:route53/record:Record":
+            _record(r, cost)
         elif t == "aws:ecs/cluster:Cluster":
             settings = r.inputs.get("settings")
             insights = [s for s in settings if _mapping(s).get("name") == "containerInsights"] \

@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from policies.rules._cost import PriceTable
 from preflight.price_refresh import QUERIES, RefreshError, fetch, refresh
 
 
@@ -102,9 +103,9 @@ def test_refresh_updates_only_what_the_api_answered_and_marks_it_verified(client
     pricing, stub = client
     document = {"prices": [
         {"item": "nat.hour", "region": "us-west-2", "unit": "hour", "price": 0.05, "verified": False,
-         "basis": "recalled", "source": None, "read": "2026-12-02", "note": "old"},
+         "basis": "recalled", "source": None, "read": None, "note": "old"},
         {"item": "nat.gb", "region": "us-west-2", "unit": "GB", "price": 0.045, "verified": False,
-         "basis": "recalled", "source": None, "read": "2026-12-02"},
+         "basis": "recalled", "source": None, "read": None},
     ]}
     answer(stub, product("H", "USW2-NatGateway-Hours", "0.045"))
     answer(stub, product("X", "USW2-Something-Else", "1"))
@@ -114,7 +115,8 @@ def test_refresh_updates_only_what_the_api_answered_and_marks_it_verified(client
     hour, gb = document["prices"]
     assert hour["verified"] is True and hour["basis"] == "price-list-api" and hour["read"] == "2027-01-05"
     assert "note" not in hour and hour["source"].startswith("AWS Price List API: AmazonEC2")
-    assert gb["verified"] is False and gb["read"] == "2026-12-02"  # left as it was
+    assert gb["verified"] is False and gb["read"] is None  # left as it was
+    PriceTable.from_document(document)  # what refresh writes is a table the estimate loads
 
 
 def test_every_table_item_has_a_query():

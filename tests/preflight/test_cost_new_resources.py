@@ -1,0 +1,177 @@
+"""Prices for the resources other branches add (load balancer, ECR, AWS Backup, Route 53, ACM, network ACLs, another
+interface endpoint), on hand-built stacks priced with literal test prices: every expected figure is arithmetic done by
+hand from the requirement, not from the estimator."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from policies.rules._cost import CostInputError, PriceTable, estimate, usage_assumptions
+from tests.preflight.test_cost import REGION, cost_of, res, table
+
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+ECR = "aws:ecr/repository:Repository"
+VAULT = "aws:backup/vault:Vault"
+ZONE = "aws:route53/zone:Zone"
+RECORD = "aws:route53/record:Record"
+CERT = "aws:acm/certificate:Certificate"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+PRICES = {"ecr__storage": 0.10, "backup__aurora": 0.021, "route53__hostedZone": 0.50, "s3__standard": 0.023}
+
+
+def priced(**overrides):
+    return table(**{**PRICES, **overrides})
+
+
+# --- the figures the requirement names ------------------------------------------------------------------------------
+def test_one_internal_alb_for_a_month_at_three_lcus():
+    alb = res(ALB, "web", loadBalancerType="application", internal=True, subnets=["a", "b", "c"])
+    result = estimate([alb], REGION, {"albLcuAverage": 3}, priced())
+    # 730 h x $0.0225 = $16.425 fixed; 3 LCU x 730 h x $0.008 = $17.52 usage; internal: no public addresses.
+    assert math.isclose(result.fixed, 16.425)
+    assert math.isclose(result.usage, 17.52)
+    assert math.isclose(result.total, 33.945)
+
+
+def test_an_internet_facing_alb_pays_a_public_address_per_zone():
+    alb = res(ALB, "web", subnets=["a", "b", "c"])  # loadBalancerType defaults to application, internal to false
+    result = estimate([alb], REGION, {"albLcuAverage": 0}, priced())
+    # 730 x $0.0225 + 3 zones x 730 h x $0.005 = 16.425 + 10.95
+    assert math.isclose(result.total, 27.375)
+
+
+def test_the_alb_lcu_assumption_is_settable_and_checked():
+    assert usage_assumptions({"albLcuAverage": 2.5})["albLcuAverage"] == 2.5
+    with pytest.raises(CostInputError, match=r"usage.albLcuAverage: -1 is not allowed"):
+        usage_assumptions({"albLcuAverage": -1})
+
+
+def test_five_gb_in_ecr():
+    result = estimate([res(ECR, "app")], REGION, {"ecrStorageGb": 5}, priced())
+    assert math.isclose(result.total, 0.50)  # 5 GB-months x $0.10
+    assert result.fixed == 0  # an empty repository costs nothing: all of it is usage
+
+
+def test_the_pushed_image_is_not_a_second_charge_nor_unpriced():
+    image = res("docker-build:index:Image", "app", push=True, tags=["123.dkr.ecr.us-east-1.amazonaws.com/app:1"])
+    result = estimate([res(ECR, "app"), image], REGION, {"ecrStorageGb": 5}, priced())
+    assert math.isclose(result.total, 0.50) and result.unpriced_types == {}
+
+
+def test_a_backup_vault_prices_its_aurora_snapshots_from_the_assumption():
+    plan = res("aws:backup/plan:Plan", "daily", rules=[{"ruleName": "daily", "targetVaultName": "v"}])
+    selection = res("aws:backup/selection:Selection", "aurora", planId="p", resources=["arn:aws:rds:...:cluster:db"])
+    result = estimate([res(VAULT, "v"), plan, selection], REGION, {"backupVaultGb": 40}, priced())
+    assert math.isclose(result.total, 40 * 0.021)  # $0.84
+    assert result.unpriced_types == {} and math.isclose(cost_of(result, "v"), 0.84)
+
+
+def test_backup_copies_to_another_vault_are_named_not_priced():
+    plan = res("aws:backup/plan:Plan", "daily",
+               rules=[{"ruleName": "d", "copyActions": [{"destinationVaultArn": "x"}]}])
+    result = estimate([plan], REGION, None, priced())
+    [cost] = result.resources
+    assert result.total == 0 and any("copies to another vault" in note for note in cost.notes)
+
+
+def test_a_hosted_zone_the_program_creates_costs_fifty_cents_and_records_are_free():
+    zone = res(ZONE, "example", name="example.com")
+    alias = res(RECORD, "www", name="www.example.com", type="A", aliases=[{"name": "alb", "zoneId": "Z"}])
+    result = estimate([zone, alias], REGION, None, priced())
+    assert math.isclose(result.total, 0.50) and result.unpriced_types == {}
+
+
+def test_a_record_in_a_zone_the_program_only_reads_costs_nothing():
+    record = res(RECORD, "www", zoneId="Z123", name="www.example.com", type="CNAME", records=["a.example.net"])
+    result = estimate([record], REGION, None, priced())
+    assert result.total == 0 and result.unpriced_types == {}
+    [cost] = result.resources  # not an alias: its queries are billed, which the estimate names
+    assert any("DNS queries" in note for note in cost.notes)
+
+
+def test_a_public_certificate_is_free_and_a_private_one_is_unpriced_not_free():
+    public = res(CERT, "site", domainName="example.com", validationMethod="DNS")
+    validation = res("aws:acm/certificateValidation:CertificateValidation", "site", certificateArn="arn")
+    private = res(CERT, "internal", domainName="db.internal", certificateAuthorityArn="arn:aws:acm-pca:...:ca/1")
+    result = estimate([public, validation], REGION, None, priced())
+    assert result.total == 0 and result.resources == [] and result.unpriced_types == {}
+    result = estimate([private], REGION, None, priced())
+    assert result.total == 0 and [line.item for _r, line in result.unpriced_lines] == ["acm.privateCertificate"]
+
+
+def test_network_acls_and_s3_log_bucket_settings_are_free_and_the_bucket_is_priced():
+    resources = [res("aws:ec2/networkAcl:NetworkAcl", "private"),
+                 res("aws:ec2/networkAclRule:NetworkAclRule", "in-443"),
+                 res("aws:ec2/networkAclAssociation:NetworkAclAssociation", "a"),
+                 res("aws:s3/bucket:Bucket", "alb-logs"),
+                 res("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "alb-logs"),
+                 res("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "alb-logs"),
+                 res("aws:lb/targetGroup:TargetGroup", "app"), res("aws:lb/listener:Listener", "https")]
+    result = estimate(resources, REGION, {"s3StorageGb": 20}, priced())
+    assert result.unpriced_types == {}
+    assert math.isclose(result.total, 20 * 0.023)  # $0.46, the bucket's Standard storage
+
+
+def test_a_lambda_interface_endpoint_bills_per_zone_and_a_zone_added_later_too():
+    endpoint = res(ENDPOINT, "lambda", vpcEndpointType="Interface", serviceName="com.amazonaws.us-east-1.lambda",
+                   subnetIds=["a", "b"])
+    added = res("aws:ec2/vpcEndpointSubnetAssociation:VpcEndpointSubnetAssociation", "lambda-c",
+                vpcEndpointId="vpce-1", subnetId="c")
+    result = estimate([endpoint, added], REGION, {"vpcEndpointGbPerMonth": 0}, priced())
+    # 3 zones x 730 h x $0.01 = $21.90
+    assert math.isclose(result.fixed, 21.90)
+
+
+# --- other spellings that must not get past as free -----------------------------------------------------------------
+@pytest.mark.parametrize("token", ["aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault",
+                                   "aws:route53/healthCheck:HealthCheck",
+                                   "aws:acmpca/certificateAuthority:CertificateAuthority",
+                                   "aws:backup/vault:vault", "aws:lb/loadbalancer:LoadBalancer"])
+def test_neighbouring_types_and_misspelled_tokens_are_unpriced_not_free(token):
+    result = estimate([res(token, "x")], REGION, None, priced())
+    assert result.unpriced_types == {token: 1}
+
+
+def test_a_network_load_balancer_is_unpriced_not_priced_as_an_alb():
+    result = estimate([res(ALB, "nlb", loadBalancerType="network")], REGION, None, priced())
+    assert result.total == 0 and [line.item for _r, line in result.unpriced_lines] == ["elb.network"]
+
+
+def test_the_new_items_exist_in_the_repository_table_for_every_region():
+    real = PriceTable.load()
+    for region in ("us-east-1", "us-west-2", "eu-west-1"):
+        for item in ("alb.hour", "alb.lcu", "ecr.storage", "backup.aurora", "route53.hostedZone", "s3.standard",
+                     "vpcEndpoint.azHour", "vpcEndpoint.gb"):
+            assert real.get(region, item) is not None, (region, item)
+    assert real.get("us-east-1", "route53.hostedZone").price == 0.5
+
+
+# --- the table's provenance cannot be overstated --------------------------------------------------------------------
+BASE = {"item": "nat.hour", "region": REGION, "unit": "hour", "price": 0.045}
+
+
+@pytest.mark.parametrize("entry, fragment", [
+    ({**BASE, "basis": "recalled", "verified": True, "read": None}, "verified: True with basis 'recalled'"),
+    ({**BASE, "basis": "third-party", "verified": True, "source": "https://x", "read": "2026-12-02"},
+     "verified: True with basis 'third-party'"),
+    ({**BASE, "basis": "aws-page", "verified": False, "source": "https://aws.amazon.com/x", "read": "2026-12-02"},
+     "verified: False with basis 'aws-page'"),
+    ({**BASE, "basis": "aws-page", "verified": "true", "source": "https://aws.amazon.com/x", "read": "2026-12-02"},
+     "verified: 'true' with basis 'aws-page'"),
+    ({**BASE, "basis": "aws-page", "verified": True, "source": None, "read": "2026-12-02"}, "source: None"),
+    ({**BASE, "basis": "aws-page", "verified": True, "source": "aws.amazon.com/x", "read": "2026-12-02"},
+     "source: 'aws.amazon.com/x'"),
+    ({**BASE, "basis": "price-list-api", "verified": True, "source": "https://x", "read": "2026-12-02"},
+     "a price-list-api figure names where it was read (AWS Price List API: ...)"),
+    ({**BASE, "basis": "third-party", "source": "https://x", "read": "yesterday"}, "read: 'yesterday'"),
+    ({**BASE, "basis": "recalled", "read": "2026-12-02"}, "a recalled figure was not read on any page: null"),
+    ({**BASE, "basis": "memory", "read": None}, "basis: 'memory' is not allowed"),
+    ({**BASE, "basis": "recalled", "price": None, "read": None}, "null exactly when its basis is not-found"),
+    ({**BASE, "basis": "not-found", "read": None}, "null exactly when its basis is not-found"),
+])
+def test_a_table_that_overstates_where_a_figure_comes_from_is_refused(entry, fragment):
+    with pytest.raises(CostInputError, match=r"prices\[0\] \(nat.hour in us-east-1\)") as error:
+        PriceTable.from_document({"prices": [entry]})
+    assert fragment in str(error.value)
