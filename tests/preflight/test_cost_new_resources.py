@@ -175,3 +175,48 @@ def test_a_table_that_overstates_where_a_figure_comes_from_is_refused(entry, fra
     with pytest.raises(CostInputError, match=r"prices\[0\] \(nat.hour in us-east-1\)") as error:
         PriceTable.from_document({"prices": [entry]})
     assert fragment in str(error.value)
+
+
+# --- python -m preflight cost --prices-report -------------------------------------------------------------------------
+def _entry(item, region, basis, price=1.0):
+    read = {"aws-page": "2026-12-02", "third-party": "2026-12-02"}.get(basis)
+    source = "https://aws.amazon.com/x" if basis == "aws-page" else "https://example.com/x" if read else None
+    return {"item": item, "region": region, "unit": "hour", "price": None if basis == "not-found" else price,
+            "basis": basis, "verified": basis == "aws-page", "source": source, "read": read}
+
+
+def test_the_prices_report_counts_by_basis_and_region(tmp_path, capsys):
+    import json
+
+    from preflight.cost import main
+    document = {"prices": [_entry("kms.key", "us-east-1", "aws-page"), _entry("kms.key", "eu-west-1", "aws-page"),
+                           _entry("nat.hour", "us-east-1", "third-party"), _entry("nat.hour", "eu-west-1", "recalled"),
+                           _entry("pi", "us-east-1", "not-found"), _entry("pi", "eu-west-1", "not-found")]}
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps(document))
+    assert main(["--prices-report", "--price-table", str(path), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["entries"] == 6 and report["verified"] == 2 and report["unverified"] == 4
+    assert report["byBasis"] == {"aws-page": {"eu-west-1": 1, "us-east-1": 1},
+                                 "third-party": {"eu-west-1": 0, "us-east-1": 1},
+                                 "recalled": {"eu-west-1": 1, "us-east-1": 0},
+                                 "not-found": {"eu-west-1": 1, "us-east-1": 1}}
+    assert report["verifiedItems"] == {"kms.key": ["eu-west-1", "us-east-1"]}
+    assert report["notFoundItems"] == {"pi": ["eu-west-1", "us-east-1"]}
+    assert main(["--prices-report", "--price-table", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "6 figures (3 items x 2 regions); verified 2, unverified 4." in text
+    assert "verified: kms.key\n" in text  # in every region: no region list
+
+
+def test_the_prices_report_refuses_a_table_that_overstates_and_cost_needs_a_stack_otherwise(tmp_path, capsys):
+    import json
+
+    from preflight.cost import main
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps({"prices": [{**_entry("nat.hour", "us-east-1", "recalled"), "verified": True}]}))
+    assert main(["--prices-report", "--price-table", str(path)]) == 2
+    assert "verified: True with basis 'recalled'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main([])
+    assert exit_.value.code == 2 and "--stack is required" in capsys.readouterr().err
