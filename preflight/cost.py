@@ -135,6 +135,7 @@ def text_lines(result: Estimate) -> list[str]:
     lines += _unpriced_text(result)
     lines.append("  Usage assumptions:")
     lines += [f"    {name} = {value}: {text}" for name, value, text in _assumption_rows(result)]
+    lines.append(f"  Priced with verified figures: {money(result.verified_total)} of {money(result.total)}.")
     if result.unverified_items:
         lines.append(f"  Unverified prices used: {', '.join(result.unverified_items)} (see docs/cost.md)")
     return lines
@@ -164,6 +165,8 @@ def markdown_lines(result: Estimate) -> list[str]:
     lines += [f"| {md.code(name)} | {md.text(value)} | {md.text(text)} |"
               for name, value, text in _assumption_rows(result)]
     lines += ["", "</details>"]
+    lines += ["", f"Priced with verified figures: {md.text(money(result.verified_total), table=False)} of "
+                  f"{md.text(money(result.total), table=False)}."]
     if result.unverified_items:
         lines += ["", f"Unverified prices used: {', '.join(md.code(i, table=False) for i in result.unverified_items)}."]
     return lines

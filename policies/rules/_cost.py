@@ -233,6 +233,11 @@ class Estimate:
         return [(r, line) for r in self.resources for line in r.unpriced]
 
     @property
+    def verified_total(self) -> float:
+        """The part of the total priced with figures read on an AWS page or from the Price List API."""
+        return sum(line.monthly or 0.0 for r in self.resources for line in r.lines if line.verified)
+
+    @property
     def unverified_items(self) -> list[str]:
         return sorted({line.item for r in self.resources for line in r.lines
                        if line.monthly is not None and not line.verified})
@@ -256,6 +261,7 @@ class Estimate:
             "unpricedComponents": [{"urn": r.urn, "component": line.component, "item": line.item}
                                    for r, line in self.unpriced_lines],
             "unverifiedPrices": self.unverified_items,
+            "verifiedMonthly": round(self.verified_total, 2),
         }
 
 

@@ -220,3 +220,19 @@ def test_the_prices_report_refuses_a_table_that_overstates_and_cost_needs_a_stac
     with pytest.raises(SystemExit) as exit_:
         main([])
     assert exit_.value.code == 2 and "--stack is required" in capsys.readouterr().err
+
+
+def test_the_estimate_says_how_much_of_it_rests_on_verified_figures():
+    document = {"prices": [
+        {"item": "kms.key", "region": REGION, "unit": "key-month", "price": 1.0, "basis": "aws-page", "verified": True,
+         "source": "https://aws.amazon.com/kms/pricing/", "read": "2026-12-02"},
+        {"item": "kms.requests", "region": REGION, "unit": "10,000 requests", "price": 0.03, "basis": "recalled",
+         "read": None}]}
+    result = estimate([res("aws:kms/key:Key", "k")], REGION, {"kmsRequestsPerKeyPerMonth": 20000},
+                      PriceTable.from_document(document))
+    # $1 key (verified) + 2 x $0.03 requests (recalled) = $1.06, of which $1.00 verified
+    assert math.isclose(result.total, 1.06) and math.isclose(result.verified_total, 1.0)
+    assert result.as_json()["verifiedMonthly"] == 1.0 and result.unverified_items == ["kms.requests"]
+    from preflight.cost import markdown_lines, text_lines
+    assert "  Priced with verified figures: $1.00 of $1.06." in text_lines(result)
+    assert "Priced with verified figures: $1.00 of $1.06." in markdown_lines(result)
