@@ -236,3 +236,26 @@ def test_the_estimate_says_how_much_of_it_rests_on_verified_figures():
     from preflight.cost import markdown_lines, text_lines
     assert "  Priced with verified figures: $1.00 of $1.06." in text_lines(result)
     assert "Priced with verified figures: $1.00 of $1.06." in markdown_lines(result)
+
+
+# --- docs/cost.md quotes figures the repository's table must still give -------------------------------------------
+@pytest.mark.parametrize("subnets, internal, expected", [
+    (3, False, 16.425 + 10.95),  # 730 h x $0.0225 + 3 x 730 h x $0.005: the idle ALB dev would add
+    (3, True, 16.425),           # internal: no public addresses
+    (2, False, 16.425 + 7.30),   # two subnets: two addresses
+])
+def test_the_idle_alb_figures_docs_quote_from_the_repository_table(subnets, internal, expected):
+    alb = res(ALB, "web", subnets=[f"s{i}" for i in range(subnets)], internal=internal)
+    result = estimate([alb], "us-east-1", {"albLcuAverage": 0})
+    assert math.isclose(result.total, expected)
+
+
+def test_docs_cost_md_holds_the_current_prices_report():
+    from pathlib import Path
+
+    from preflight.cost import prices_report, render_prices_report
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "cost.md").read_text()
+    block = render_prices_report(prices_report(PriceTable.load()), "markdown", "policies/rules/prices.json")
+    counts = block.split("\n\nVerified:")[0]  # the headline and the table; the item lists are summarised in prose
+    assert counts in docs, ("docs/cost.md's price table counts are stale: paste the output of `python -m preflight "
+                            "cost --prices-report --format markdown` (headline and table) into its price table section")
