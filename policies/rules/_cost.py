@@ -318,12 +318,21 @@ PROXY_MINIMUM_VCPUS, PROXY_MINIMUM_ACUS = 2, 8
 PERFORMANCE_INSIGHTS_FREE_DAYS = 7
 
 
+# Native (not Terraform-bridged) providers name their resources `package:module:Type` without a file part, which is
+# otherwise a component's shape: `docker-build:index:Image`, `aws-native:rds:DbCluster`, `command:local:Command`.
+# Without this list the budget rule would take their resources for components and skip them, silently free.
+NATIVE_PROVIDER_PACKAGES = frozenset({"docker-build", "aws-native", "command", "azure-native", "google-native"})
+
+
 def is_custom_type(token: str) -> bool:
-    """Provider resource tokens are `package:module/file:Type` (`aws:ec2/vpc:Vpc`, `random:index/randomId:RandomId`);
-    component tokens are `package:module:Type` (`aurora-platform:app:AppService`). Stack policies do not say which
-    is which, so the token decides."""
+    """Provider resource tokens are `package:module/file:Type` (`aws:ec2/vpc:Vpc`, `random:index/randomId:RandomId`),
+    or `package:module:Type` for the native providers above; component tokens are `package:module:Type`
+    (`aurora-platform:app:AppService`, `awsx:ec2:Vpc`). Stack policies do not say which is which, so the token
+    decides."""
     parts = token.split(":")
-    return len(parts) == 3 and "/" in parts[1] and parts[0] != "pulumi"
+    if len(parts) != 3 or parts[0] == "pulumi":
+        return False
+    return "/" in parts[1] or parts[0] in NATIVE_PROVIDER_PACKAGES
 
 
 def _text(value: Any) -> str | None:

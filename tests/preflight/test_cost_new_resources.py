@@ -259,3 +259,13 @@ def test_docs_cost_md_holds_the_current_prices_report():
     counts = block.split("\n\nVerified:")[0]  # the headline and the table; the item lists are summarised in prose
     assert counts in docs, ("docs/cost.md's price table counts are stale: paste the output of `python -m preflight "
                             "cost --prices-report --format markdown` (headline and table) into its price table section")
+
+
+def test_native_provider_resources_are_resources_to_price_not_components():
+    from policies.rules._cost import is_custom_type
+    # The budget rule skips components; a native provider's resource taken for one would be silently free there.
+    assert is_custom_type("docker-build:index:Image") and is_custom_type("aws-native:rds:DbCluster")
+    assert is_custom_type("command:local:Command")
+    assert not is_custom_type("awsx:ec2:Vpc") and not is_custom_type("aurora-platform:app:AppService")
+    result = estimate([res("aws-native:rds:DbCluster", "db")], REGION, None, priced())
+    assert result.unpriced_types == {"aws-native:rds:DbCluster": 1}
