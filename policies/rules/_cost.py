@@ -10,6 +10,7 @@ one clear "no prices for REGION" instead of another region's numbers.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import math
 import re
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 HOURS_PER_MONTH = 730.0  # AWS's own convention in its calculator: 24 x 365 / 12
@@ -86,6 +88,34 @@ class Price:
     note: str = ""
 
 
+# The unit each item's figure must be quoted in: the estimator multiplies by quantities in these units (a figure per
+# second, per request or per GB-hour where a GB-month is meant would be off by orders of magnitude, silently).
+UNITS = (
+    ("aurora.instance.*", "hour"), ("ec2.*", "hour"), ("nat.hour", "hour"), ("alb.hour", "hour"),
+    ("publicIpv4.hour", "hour"), ("alb.lcu", "LCU-hour"), ("aurora.acu*", "ACU-hour"), ("rdsProxy.acu", "ACU-hour"),
+    ("rdsProxy.vcpu", "vCPU-hour"), ("fargate.*.vcpu", "vCPU-hour"), ("fargate.*.gb", "GB-hour"),
+    ("aurora.storage*", "GB-month"), ("aurora.backup", "GB-month"), ("backup.aurora", "GB-month"),
+    ("ebs.*", "GB-month"), ("ecr.storage", "GB-month"), ("s3.standard", "GB-month"), ("logs.storage", "GB-month"),
+    ("logs.ingest", "GB"), ("nat.gb", "GB"), ("vpcEndpoint.gb", "GB"), ("vpcEndpoint.azHour", "AZ-hour"),
+    ("aurora.io", "million requests"), ("sns.requests", "million requests"), ("kms.requests", "10,000 requests"),
+    ("kms.key", "key-month"), ("aurora.performanceInsights.retention", "vCPU-month"),
+    ("cloudwatch.alarm*", "alarm metric-month"), ("cloudwatch.dashboard", "dashboard-month"),
+    ("cloudwatch.metric", "metric-month"), ("secretsManager.secret", "secret-month"),
+    ("ssm.advancedParameter", "parameter-month"), ("route53.hostedZone", "hosted zone-month"),
+)
+
+
+def expected_unit(item: str) -> str | None:
+    """The unit the estimator reads `item` in (None: no line prices this item)."""
+    return next((unit for pattern, unit in UNITS if fnmatch.fnmatchcase(item, pattern)), None)
+
+
+def _aws_address(source: str) -> bool:
+    """The source's address (its first word) is on aws.amazon.com or one of its subdomains (docs.aws.amazon.com)."""
+    host = urlparse(source.split()[0].rstrip(",:;")).hostname or ""
+    return host == "aws.amazon.com" or host.endswith(".aws.amazon.com")
+
+
 BASES = {  # basis -> whether a figure on it counts as verified
     "aws-page": True, "price-list-api": True, "third-party": False, "recalled": False, "not-found": False}
 READ_BASES = {"aws-page", "price-list-api", "third-party"}  # a page (or the API) was read: it has a source and date
@@ -107,6 +137,9 @@ def _check_provenance(where: str, key: tuple[str, str], price: Any, basis: Any, 
         if not (isinstance(source, str) and source.startswith(prefix)):
             raise CostInputError(f"{label}.source: {source!r}; a {basis} figure names where it was read "
                                  f"({prefix}...)")
+        if basis == "aws-page" and not _aws_address(source):
+            raise CostInputError(f"{label}.source: {source.split()[0]!r} is not an AWS page; an aws-page figure is "
+                                 "read on aws.amazon.com (or a subdomain)")
         if not (isinstance(read, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", read)):
             raise CostInputError(f"{label}.read: {read!r}; a figure read on a page has the date read (YYYY-MM-DD)")
     elif read is not None:
@@ -116,6 +149,21 @@ def _check_provenance(where: str, key: tuple[str, str], price: Any, basis: Any, 
                              "basis is not-found")
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys: `"verified": false, ..., "verified": true` would read as true while a
+    # reviewer reads the first. Refused instead.
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a price (JSON has no NaN or Infinity)")
+
+
 @dataclass
 class PriceTable:
     prices: dict[tuple[str, str], Price]
@@ -123,7 +171,8 @@ class PriceTable:
     @classmethod
     def load(cls, path: Path | str = PRICES_FILE) -> PriceTable:
         try:
-            document = json.loads(Path(path).read_text())
+            document = json.loads(Path(path).read_text(), object_pairs_hook=_no_duplicate_keys,
+                                  parse_constant=_no_constant)
         except (OSError, ValueError) as error:
             raise CostInputError(f"price table {path}: cannot be read as JSON ({error})") from None
         return cls.from_document(document, str(path))
@@ -132,6 +181,8 @@ class PriceTable:
     def from_document(cls, document: Any, label: str = "price table") -> PriceTable:
         if not isinstance(document, Mapping) or not isinstance(document.get("prices"), list):
             raise CostInputError(f"{label}: expected an object with a `prices` list")
+        if document.get("currency", "USD") != "USD":
+            raise CostInputError(f"{label}.currency: {document['currency']!r}; every figure is in USD")
         prices: dict[tuple[str, str], Price] = {}
         for index, entry in enumerate(document["prices"]):
             where = f"{label}: prices[{index}]"
@@ -141,9 +192,16 @@ class PriceTable:
             if missing:
                 raise CostInputError(f"{where}: missing {', '.join(missing)}")
             price = entry["price"]
-            if price is not None and (isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0):
+            if price is not None and (isinstance(price, bool) or not isinstance(price, (int, float))
+                                      or not math.isfinite(price) or price < 0):
                 raise CostInputError(f"{where}.price: {price!r} is not a number >= 0 or null")
             key = (str(entry["region"]), str(entry["item"]))
+            unit = expected_unit(key[1])
+            if unit is not None and entry["unit"] != unit:
+                raise CostInputError(f"{where}.unit: {entry['unit']!r} for {key[1]}; the estimate reads it per "
+                                     f"{unit!r}: convert the figure")
+            if entry.get("currency", "USD") != "USD":
+                raise CostInputError(f"{where}.currency: {entry['currency']!r}; every figure is in USD")
             if key in prices:
                 raise CostInputError(f"{where}: {key[1]} in {key[0]} is listed twice")
             basis, verified, read = entry["basis"], entry.get("verified", False), entry["read"]

@@ -15,6 +15,7 @@ from policies.rules._cost import (
     PriceTable,
     Resource,
     estimate,
+    expected_unit,
     is_custom_type,
     usage_assumptions,
 )
@@ -43,7 +44,8 @@ PRICES = {  # item -> (price, unit)
 def table(region: str = REGION, **overrides: float | None) -> PriceTable:
     prices = dict(PRICES)
     for item, price in overrides.items():
-        prices[item.replace("__", ".")] = (price, prices.get(item.replace("__", "."), (0, "unit"))[1])
+        item = item.replace("__", ".")
+        prices[item] = (price, prices.get(item, (0, expected_unit(item) or "unit"))[1])
     return PriceTable.from_document({"prices": [
         {"item": item, "region": region, "unit": unit, "price": price,
          "basis": "recalled" if price is not None else "not-found", "read": None}

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from policies.rules._cost import CostInputError, PriceTable, estimate, usage_assumptions
+from policies.rules._cost import CostInputError, PriceTable, estimate, expected_unit, usage_assumptions
 from tests.preflight.test_cost import REGION, cost_of, res, table
 
 ALB = "aws:lb/loadBalancer:LoadBalancer"
@@ -181,7 +181,8 @@ def test_a_table_that_overstates_where_a_figure_comes_from_is_refused(entry, fra
 def _entry(item, region, basis, price=1.0):
     read = {"aws-page": "2026-12-02", "third-party": "2026-12-02"}.get(basis)
     source = "https://aws.amazon.com/x" if basis == "aws-page" else "https://example.com/x" if read else None
-    return {"item": item, "region": region, "unit": "hour", "price": None if basis == "not-found" else price,
+    return {"item": item, "region": region, "unit": expected_unit(item) or "hour",
+            "price": None if basis == "not-found" else price,
             "basis": basis, "verified": basis == "aws-page", "source": source, "read": read}
 
 
@@ -269,3 +270,44 @@ def test_native_provider_resources_are_resources_to_price_not_components():
     assert not is_custom_type("awsx:ec2:Vpc") and not is_custom_type("aurora-platform:app:AppService")
     result = estimate([res("aws-native:rds:DbCluster", "db")], REGION, None, priced())
     assert result.unpriced_types == {"aws-native:rds:DbCluster": 1}
+
+
+# --- figures that would be silently wrong ---------------------------------------------------------------------------
+@pytest.mark.parametrize("entry, fragment", [
+    ({**BASE, "unit": "second"}, "unit: 'second' for nat.hour; the estimate reads it per 'hour'"),
+    ({**BASE, "item": "kms.requests", "unit": "request", "price": 0.000003},
+     "unit: 'request' for kms.requests; the estimate reads it per '10,000 requests'"),
+    ({**BASE, "item": "backup.aurora", "unit": "GB-hour"}, "per 'GB-month'"),
+    ({**BASE, "currency": "EUR"}, "currency: 'EUR'; every figure is in USD"),
+    ({**BASE, "price": float("nan")}, "price: nan is not a number >= 0 or null"),
+    ({**BASE, "price": float("inf")}, "price: inf is not a number >= 0 or null"),
+    ({**BASE, "basis": "aws-page", "verified": True, "source": "https://example.com/aws-pricing", "read": "2026-12-02"},
+     "'https://example.com/aws-pricing' is not an AWS page"),
+    ({**BASE, "basis": "aws-page", "verified": True, "source": "https://aws.amazon.com.example.net/kms/pricing/",
+      "read": "2026-12-02"}, "is not an AWS page"),
+])
+def test_a_figure_in_another_unit_currency_or_from_a_lookalike_page_is_refused(entry, fragment):
+    entry = {"basis": "recalled", "read": None, **entry}
+    with pytest.raises(CostInputError) as error:
+        PriceTable.from_document({"prices": [entry]})
+    assert fragment in str(error.value)
+
+
+def test_an_aws_documentation_page_counts_as_an_aws_page():
+    entry = {**BASE, "basis": "aws-page", "verified": True, "read": "2026-12-02",
+             "source": "https://docs.aws.amazon.com/vpc/latest/privatelink/pricing.html: \"...\""}
+    assert PriceTable.from_document({"prices": [entry]}).get(REGION, "nat.hour").verified is True
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ('{"prices": [{"item": "nat.hour", "region": "us-east-1", "unit": "hour", "price": 0.045, "basis": "recalled", '
+     '"verified": false, "read": null, "verified": true}]}', "the key 'verified' appears twice in one object"),
+    ('{"prices": [{"item": "nat.hour", "region": "us-east-1", "unit": "hour", "price": NaN, "basis": "recalled", '
+     '"read": null}]}', "NaN is not a price"),
+])
+def test_a_table_file_with_a_repeated_key_or_nan_is_refused(tmp_path, text, fragment):
+    path = tmp_path / "prices.json"
+    path.write_text(text)
+    with pytest.raises(CostInputError, match="cannot be read as JSON") as error:
+        PriceTable.load(path)
+    assert fragment in str(error.value)
