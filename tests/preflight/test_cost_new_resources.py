@@ -311,3 +311,14 @@ def test_a_table_file_with_a_repeated_key_or_nan_is_refused(tmp_path, text, frag
     with pytest.raises(CostInputError, match="cannot be read as JSON") as error:
         PriceTable.load(path)
     assert fragment in str(error.value)
+
+
+def test_the_backup_assumption_is_settable_per_stack_like_the_others():
+    from policies.rules.budget import POLICIES
+    assert usage_assumptions({"backupVaultGb": 40})["backupVaultGb"] == 40
+    assert usage_assumptions(None)["backupVaultGb"] == 10  # the default when a stack says nothing
+    with pytest.raises(CostInputError, match=r"usage.backupVaultGb: -5 is not allowed"):
+        usage_assumptions({"backupVaultGb": -5})
+    [budget] = [p for p in POLICIES if p.info.name == "stack-monthly-budget"]
+    properties = budget.info.config["usage"]["properties"]
+    assert {"backupVaultGb", "albLcuAverage", "ecrStorageGb"} <= set(properties)
