@@ -666,8 +666,8 @@ def _load_balancer(r: Resource, p: _Pricer, cost: ResourceCost) -> None:
     lcu = p.usage["albLcuAverage"]
     cost.lines.append(p.line("load balancer capacity units", "usage", lcu * HOURS_PER_MONTH, "LCU-hours", "alb.lcu",
                              assumption=f"albLcuAverage {lcu:g} x {HOURS_PER_MONTH:g} h"))
-    if r.inputs.get("internal") is not True:
-        # An internet-facing ALB holds a public IPv4 address per subnet (zone).
+    # An internet-facing ALB holds a public IPv4 address per subnet (zone), unless it is dual-stack without them.
+    if r.inputs.get("internal") is not True and _text(r.inputs.get("ipAddressType")) != "dualstack-without-public-ipv4":
         subnets = r.inputs.get("subnets") or r.inputs.get("subnetMappings")
         zones = len(subnets) if isinstance(subnets, list) and subnets else 2
         cost.lines.append(p.line(f"{zones} public IPv4 address(es)", "fixed", zones * HOURS_PER_MONTH, "hours",

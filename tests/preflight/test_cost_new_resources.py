@@ -322,3 +322,11 @@ def test_the_backup_assumption_is_settable_per_stack_like_the_others():
     [budget] = [p for p in POLICIES if p.info.name == "stack-monthly-budget"]
     properties = budget.info.config["usage"]["properties"]
     assert {"backupVaultGb", "albLcuAverage", "ecrStorageGb"} <= set(properties)
+
+
+@pytest.mark.parametrize("ip_type, addresses", [(None, 3), ("ipv4", 3), ("dualstack", 3),
+                                                ("dualstack-without-public-ipv4", 0)])
+def test_an_alb_without_public_ipv4_pays_no_addresses(ip_type, addresses):
+    inputs = {"subnets": ["a", "b", "c"], **({"ipAddressType": ip_type} if ip_type else {})}
+    result = estimate([res(ALB, "web", **inputs)], REGION, {"albLcuAverage": 0}, priced())
+    assert math.isclose(result.total, 16.425 + addresses * 730 * 0.005)
