@@ -61,9 +61,9 @@ def test_status_exits_one_when_an_applied_migration_was_edited(cluster, empty_db
     assert run(["apply"], env, monkeypatch)[0] == 0
     edited = migrations / "0002.role-grants.sql"
     edited.write_text(edited.read_text() + "\n-- an edit\n")
-    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", migrations)
     # The image's files are the runner's defaults; here a copy stands in for them.
-    monkeypatch.setattr(migrate.status, "__kwdefaults__", {**migrate.status.__kwdefaults__, "migrations_dir": migrations})
+    monkeypatch.setattr(migrate.status, "__kwdefaults__",
+                        {**migrate.status.__kwdefaults__, "migrations_dir": migrations})
     code, out, _ = run(["status"], env, monkeypatch)
     assert code == 1
     assert "0002.role-grants  edited" in out
