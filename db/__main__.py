@@ -6,6 +6,7 @@ the command line:
     PGHOST, PGPORT, PGDATABASE, PGUSER   the writer and the administrator's login (Aurora's master user)
     PGSSLROOTCERT                        the CA bundle (sslmode is always verify-full)
     PGPASSWORD or PGPASSFILE             read by libpq itself (ECS `secrets`: the master password parameter)
+    PGPASSWORD_FILE                      the master password from a file instead (compose secrets)
     BLOG_APP_PASSWORD                    optional: blog_app's password, set on the role by `apply`
     BLOG_APP_PASSWORD_FILE               the same from a file (compose secrets)
     AURORA_ENVIRONMENT                   `production` refuses --seed
@@ -49,18 +50,19 @@ def _endpoint(env):
                     sslrootcert=Path(env["PGSSLROOTCERT"]))
 
 
-def _app_password(env) -> str | None:
-    value = env.get("BLOG_APP_PASSWORD")
-    path = env.get("BLOG_APP_PASSWORD_FILE")
+def _password(env, name: str) -> str | None:
+    """`name` or `name_FILE` (a file holding it, as compose mounts secrets); None when neither is set."""
+    value = env.get(name)
+    path = env.get(f"{name}_FILE")
     if value and path:
-        raise DbError("BLOG_APP_PASSWORD and BLOG_APP_PASSWORD_FILE are both set; allowed: one of them")
+        raise DbError(f"{name} and {name}_FILE are both set; allowed: one of them")
     if path:
         try:
             value = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise DbError(f"BLOG_APP_PASSWORD_FILE {path}: cannot read it ({exc.strerror})") from None
+            raise DbError(f"{name}_FILE {path}: cannot read it ({exc.strerror})") from None
         if not value:
-            raise DbError(f"BLOG_APP_PASSWORD_FILE {path} is empty")
+            raise DbError(f"{name}_FILE {path} is empty")
     return value or None
 
 
@@ -88,9 +90,11 @@ def main(argv: list[str] | None = None, env=None, out=None, err=None) -> int:
         from db.roles import RolePasswords
 
         endpoint = _endpoint(env)
+        # None: libpq reads PGPASSWORD or PGPASSFILE itself; PGPASSWORD_FILE is ours, so it is passed on.
+        admin_password = _password(env, "PGPASSWORD") if env.get("PGPASSWORD_FILE") else None
         production = env.get("AURORA_ENVIRONMENT") == "production"
         if args.action == "status":
-            applied, pending = migrate.status(endpoint, None)
+            applied, pending = migrate.status(endpoint, admin_password)
             for migration_id, state, when in applied:
                 say(f"{migration_id}  {state}  {when}")
             for f in pending:
@@ -99,7 +103,7 @@ def main(argv: list[str] | None = None, env=None, out=None, err=None) -> int:
                 say("no migrations")
             return EXIT_FINDINGS if any(state != "ok" for _, state, _ in applied) else EXIT_OK
         if args.action == "plan":
-            planned = migrate.plan(endpoint, None, seed=args.seed, production=production)
+            planned = migrate.plan(endpoint, admin_password, seed=args.seed, production=production)
             for f in planned.pending:
                 flag = f"  DESTRUCTIVE: {f.destructive_reason}" if f.destructive_reason else ""
                 say(f"-- {f.id} ({f.kind}, {f.path.name}){flag}")
@@ -109,7 +113,8 @@ def main(argv: list[str] | None = None, env=None, out=None, err=None) -> int:
             if not planned.pending:
                 say("nothing to apply")
             return EXIT_OK
-        result = migrate.apply(endpoint, None, roles=RolePasswords(app=_app_password(env)), seed=args.seed,
+        roles = RolePasswords(app=_password(env, "BLOG_APP_PASSWORD"))
+        result = migrate.apply(endpoint, admin_password, roles=roles, seed=args.seed,
                                production=production, confirm_destructive=lambda _files: args.yes,
                                lock_timeout=args.lock_timeout, say=say)
         for line in result.roles_changed:
