@@ -44,7 +44,7 @@ DEFAULT_COMMAND = ["apply"]
 TMP_VOLUME = "tmp"
 # The migrations are a short burst of SQL on the server; the client needs little. The smallest Fargate size.
 CPU, MEMORY = 256, 512
-ROOT_USERS = {"0", "root"}
+ROOT_USERS = {"root"}
 
 
 class _Database(Protocol):
@@ -109,12 +109,18 @@ def migration_log_group_name(name: str = "migrations") -> str:
     return stack_log_group_name(name)
 
 
+def is_root(user: str) -> bool:
+    name = user.split(":")[0]
+    # "00" is uid 0 too (the runtime reads a number, not the text).
+    return name in ROOT_USERS or (name.isdigit() and int(name) == 0)
+
+
 def migration_container_definitions(*, image: str, user: str, writer_host: str, port: int, database_name: str,
                                     master_username: str, ca_bundle_path: str, environment: str,
                                     master_password_value_from: str, app_password_value_from: str | None,
                                     log_group_name: str, region: str) -> list[dict]:
     """The task's one container, as a pure function of plain values."""
-    if user.split(":")[0] in ROOT_USERS:
+    if is_root(user):
         raise ValueError(f"the migration task must not run as root; the app's user is {user!r}")
     variables = {
         "PGHOST": writer_host, "PGPORT": str(port), "PGDATABASE": database_name, "PGUSER": master_username,
@@ -149,6 +155,10 @@ class MigrationTask(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MigrationTaskArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aurora-platform:app:MigrationTask", name, None, opts)
+        if is_root(args.user):
+            # The task runs the app's image as the app's user; the settings refuse "0" and "root", not every spelling.
+            raise pulumi.RunError(f"aurora-platform:app.user: {args.user!r} is uid 0 (root), and the migration task "
+                                  "runs as the app's user; allowed: a non-root user, e.g. \"1000\"")
         self._name = name
         self._tags = dict(args.tags)
         database = args.database

@@ -96,7 +96,7 @@ def test_is_hardened_non_root_read_only_no_capabilities(any_stack):
     assert "portMappings" not in container
 
 
-@pytest.mark.parametrize("user", ["0", "root", "0:0", "root:1000"])
+@pytest.mark.parametrize("user", ["0", "root", "0:0", "root:1000", "00", "0000:1000"])
 def test_root_is_refused_in_any_spelling(user):
     with pytest.raises(ValueError, match="must not run as root"):
         migration_container_definitions(
@@ -125,6 +125,15 @@ def test_secrets_are_the_master_password_and_blog_apps_and_no_value_is_in_the_de
     for password in any_stack.of_type("random:index/randomPassword:RandomPassword"):
         same = password.outputs["result"].value in text  # compared aside: a failure must not print the value
         assert not same, f"the value of {password.name} is in the task definition"
+
+
+def test_a_uid_zero_the_settings_let_through_stops_the_program_naming_the_key(evaluate):
+    from preflight.engine import ProgramError
+
+    with pytest.raises(ProgramError) as error:
+        run_with_app(evaluate, user="00")
+    assert "aurora-platform:app.user: '00' is uid 0 (root)" in str(error.value)
+    assert "Traceback" not in str(error.value)
 
 
 # ---- who may read the master password ------------------------------------------------------------------------------
