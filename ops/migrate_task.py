@@ -11,6 +11,7 @@ task's stoppedReason in one line.
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,8 @@ REQUIRED_OUTPUTS = ("ecsClusterName", "migrationTaskDefinitionArn", "migrationSu
 # The runner's own codes pass through; anything else (137: killed, out of memory; 139...) is not the runner's answer.
 RUNNER_CODES = {EXIT_OK, EXIT_FINDINGS, EXIT_USAGE}
 STARTED_BY = "ops-migrate"
+# A finding of `python -m db status`: "<id>  <state>  <applied at>" with a state other than ok.
+FINDING = re.compile(r"^\S+  (edited|missing file|no checksum)  ")
 # Flags that pick the database on the tunnel path; the task definition fixes all of them.
 TUNNEL_ONLY = ("host", "local_port", "port", "dbname", "user", "app_password_parameter")
 
@@ -183,9 +186,15 @@ def _outcome(args: argparse.Namespace, ctx: Context, task: dict[str, Any], name:
     if code is None:
         detail = "; ".join(x for x in (task.get("stopCode"), reason, container.get("reason")) if x) or "no reason given"
         raise Refused(f"migration task {task_id} stopped before its container ran: {detail}")
-    if code not in RUNNER_CODES:
-        raise Refused(f"migration task {task_id}: the container exited {code} ({reason or 'no stopped reason'}); "
-                      f"see {stream.group} {stream.name}")
+    # The runner answers 1 only to `status`; elsewhere 1 is Python itself failing (`No module named db`: an image
+    # without db/, or an uncaught error), not a finding.
+    expected = RUNNER_CODES if args.action == "status" else RUNNER_CODES - {EXIT_FINDINGS}
+    if code == EXIT_FINDINGS and not any(FINDING.match(line) for line in stream.lines):
+        expected = expected - {EXIT_FINDINGS}  # `status` said 1 without naming a bad migration: not the runner's 1
+    if code not in expected:
+        last = next((line for line in reversed(stream.lines) if line.strip()), None)
+        raise Refused(f"migration task {task_id}: the container exited {code} ({reason or 'no stopped reason'})"
+                      + (f", last log line: {last.strip()}" if last else "") + f"; see {stream.group} {stream.name}")
     if code == EXIT_USAGE:
         last = next((line for line in reversed(stream.lines) if line.startswith("error:")), None)
         raise OpsError(f"migration task {task_id} refused: {last[len('error:'):].strip() if last else 'exit 2'}")

@@ -264,7 +264,33 @@ def test_a_container_killed_for_memory_is_an_aws_failure(run_ops, stubbed, tmp_p
     assert result.code == 3
     assert result.err.strip().splitlines()[-1] == (
         f"error: migration task {TASK_ID}: the container exited 137 (OutOfMemoryError: Container killed due to "
-        f"memory usage); see {GROUP} {STREAM}")
+        f"memory usage); see {GROUP} {STREAM}")  # no log line: none to show
+
+
+def test_exit_one_outside_status_is_python_failing_not_a_finding(run_ops, stubbed, tmp_path):
+    stubbed.definition()
+    stubbed.run_task(["plan"])
+    stubbed.describe("STOPPED", exitCode=1, stoppedReason="Essential container in task exited")
+    stubbed.log_page(["/opt/venv/bin/python: No module named db"], None, "f/1")
+    stubbed.log_page([], "f/1", "f/1")
+    stubbed.log_page([], "f/1", "f/1")
+    result = run_stubbed(run_ops, stubbed, tmp_path, "plan", "--via", "ecs")
+    assert result.code == 3
+    assert result.err.strip().splitlines()[-1] == (
+        f"error: migration task {TASK_ID}: the container exited 1 (Essential container in task exited), last log "
+        f"line: /opt/venv/bin/python: No module named db; see {GROUP} {STREAM}")
+
+
+def test_status_exit_one_without_a_bad_migration_in_the_log_is_not_a_finding(run_ops, stubbed, tmp_path):
+    stubbed.definition()
+    stubbed.run_task(["status"])
+    stubbed.describe("STOPPED", exitCode=1)
+    stubbed.log_page(["/opt/venv/bin/python: No module named db"], None, "f/1")
+    stubbed.log_page([], "f/1", "f/1")
+    stubbed.log_page([], "f/1", "f/1")
+    result = run_stubbed(run_ops, stubbed, tmp_path, "status", "--via", "ecs")
+    assert result.code == 3
+    assert "the container exited 1" in result.err and "No module named db" in result.err
 
 
 def test_a_task_that_never_ran_its_container_names_why_in_one_line(run_ops, stubbed, tmp_path):
