@@ -101,6 +101,11 @@ def run_via_ecs(args: argparse.Namespace, ctx: Context, stack: dict[str, Any], o
                        "database, login and passwords (allowed with --via ecs: --outputs, --region, --seed, "
                        "--dry-run, --yes, --lock-timeout, --timeout)")
     _required(outputs, args.outputs)
+    family_output = outputs.get("migrationTaskFamily")
+    # Another stack's outputs would run that stack's task while the checks above read this stack's file.
+    if isinstance(family_output, str) and not family_output.endswith(f"-{args.stack}-migrations"):
+        raise OpsError(f"--outputs {args.outputs}: migrationTaskFamily is {family_output}, not stack {args.stack}'s "
+                       f"(<project>-{args.stack}-migrations); pass the outputs of --stack {args.stack}")
     cluster = outputs["ecsClusterName"]
     definition_arn = outputs["migrationTaskDefinitionArn"]
     region = args.region or outputs.get("region")

@@ -376,6 +376,9 @@ def test_refused_before_any_aws_call(run_ops, tmp_path, aws_env, argv, expected)
     ({"migrationSubnetIds": "subnet-0aaa"}, "migrationSubnetIds should be a list of subnet ids"),
     ({"migrationSubnetIds": [""]}, "migrationSubnetIds should be a list of subnet ids"),
     ({"migrationSecurityGroupId": ["sg-1"]}, "migrationSecurityGroupId should be a string, got list"),
+    ({"migrationTaskFamily": "aurora-platform-prod-migrations"},
+     "migrationTaskFamily is aurora-platform-prod-migrations, not stack dev's"),
+    ({"migrationTaskFamily": "aurora-platform-dev-migrations-old"}, "not stack dev's"),
 ])
 def test_outputs_without_the_task_are_named(run_ops, tmp_path, aws_env, changes, expected):
     def no_aws(service, region, options=None):
