@@ -10,20 +10,24 @@ from components.app_database_role import AppDatabaseRole, AppDatabaseRoleArgs
 from components.aurora import AuroraCluster, AuroraClusterArgs, DatabaseNetwork
 from components.bastion import Bastion, BastionArgs, DatabaseAccess
 from components.kms import EncryptionKey, EncryptionKeyArgs
+from components.migration_task import MigrationDatabase, MigrationTask, MigrationTaskArgs, migration_log_group_name
+from components.migration_task import applies as migration_task_applies
 from components.network import Network, NetworkArgs, flow_log_group_name
 from components.settings import load_from_pulumi_config
 
 # Every problem in Pulumi.<stack>.yaml is reported here, at once, before any resource is registered.
 settings = load_from_pulumi_config()
 tags = settings.tags()
+has_migration_task = migration_task_applies(settings)
 
 # The stack's key for what is not the database's own data: flow logs, the bastion's volume, application logs.
 platform_key = EncryptionKey("platform", EncryptionKeyArgs(
     description=f"{settings.project}/{settings.stack}: logs and volumes",
     alias=f"{settings.project}-{settings.stack}-platform",
     tags=tags,
-    # CloudWatch Logs may use it for exactly these groups: the network's flow logs and the application's logs.
-    log_group_names=[flow_log_group_name("network")] + ([app_log_group_name("app")] if settings.app else []),
+    # CloudWatch Logs may use it for exactly these groups: flow logs, the application's and the migration task's.
+    log_group_names=[flow_log_group_name("network")] + ([app_log_group_name("app")] if settings.app else [])
+    + ([migration_log_group_name("migrations")] if has_migration_task else []),
     protect=settings.is_production,
 ))
 
@@ -69,6 +73,17 @@ if settings.app is not None:
         subnet_ids=network.subnet_ids["private"], log_key_arn=platform_key.arn,
         database=DatabaseConnection.of(database), tags=tags,
         database_login=app_role.login() if app_role else None,
+    ))
+
+# The migrations as a one-off task (components/migration_task.py): `python -m ops migrate ... --via ecs` runs it.
+migration_task = None
+if has_migration_task:
+    migration_task = MigrationTask("migrations", MigrationTaskArgs(
+        family=f"{settings.project}-{settings.stack}-migrations", image=settings.app.image, user=settings.app.user,
+        cpu_architecture=settings.app.cpu_architecture, ca_bundle_path=settings.app.ca_bundle_path,
+        log_retention_days=settings.app.log_retention_days, environment=settings.environment,
+        vpc_id=network.vpc_id, subnet_ids=network.subnet_ids["private"], log_key_arn=platform_key.arn,
+        database=MigrationDatabase.of(database), tags=tags, app_login=app_role.login() if app_role else None,
     ))
 
 pulumi.export("region", settings.region)
@@ -117,3 +132,10 @@ if app is not None:
 if app_role is not None:
     pulumi.export("appDatabaseUser", app_role.user)
     pulumi.export("appPasswordParameterName", app_role.parameter_name)
+# migrations: what `ops migrate --via ecs` runs (ecs.run_task in ecsClusterName with these).
+if migration_task is not None:
+    pulumi.export("migrationTaskFamily", migration_task.family)
+    pulumi.export("migrationTaskDefinitionArn", migration_task.task_definition_arn)
+    pulumi.export("migrationSubnetIds", migration_task.subnet_ids)
+    pulumi.export("migrationSecurityGroupId", migration_task.security_group_id)
+    pulumi.export("migrationLogGroupName", migration_task.log_group_name)

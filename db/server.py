@@ -26,12 +26,35 @@ from db.errors import DbError
 
 SUPERUSER = "postgres"
 
-HBA = """\
-# TLS only, as rds.force_ssl=1 enforces on Aurora: no `host` lines (plaintext TCP is refused) and no `local` lines
-# (the Unix socket is refused too). Every role authenticates with scram-sha-256.
-hostssl all all 127.0.0.1/32 scram-sha-256
-hostssl all all ::1/128      scram-sha-256
-"""
+# The one source of the TLS-only set-up: `make db` and the tests (this module) and compose.yaml (db/compose.py).
+AUTH_METHOD = "scram-sha-256"
+LOCAL_NETWORKS = ("127.0.0.1/32", "::1/128")
+
+
+def hba(networks: tuple[str, ...] | list[str]) -> str:
+    """pg_hba.conf with `hostssl` lines only for `networks`, every role by scram-sha-256."""
+    lines = [
+        "# TLS only, as rds.force_ssl=1 enforces on Aurora: no `host` lines (plaintext TCP is refused) and no `local` "
+        "lines",
+        f"# (the Unix socket is refused too). Every role authenticates with {AUTH_METHOD}.",
+    ]
+    width = max(len(network) for network in networks)
+    lines += [f"hostssl all all {network:<{width}} {AUTH_METHOD}" for network in networks]
+    return "\n".join(lines) + "\n"
+
+
+HBA = hba(LOCAL_NETWORKS)
+
+
+def tls_settings(cert_file: str, key_file: str) -> dict[str, str]:
+    """postgresql.conf settings (values as the file writes them) that make the server TLS-only like Aurora's."""
+    return {
+        "ssl": "on",
+        "ssl_cert_file": f"'{cert_file}'",
+        "ssl_key_file": f"'{key_file}'",
+        "ssl_min_protocol_version": "'TLSv1.2'",
+        "password_encryption": f"'{AUTH_METHOD}'",
+    }
 
 
 def find_binary(name: str) -> str:
@@ -151,11 +174,7 @@ class LocalServer:
             # The socket lives in the data directory (no /var/run needed); pg_hba has no `local` line, so it
             # refuses connections anyway.
             "unix_socket_directories": f"'{self.data}'",
-            "ssl": "on",
-            "ssl_cert_file": f"'{files.server_cert}'",
-            "ssl_key_file": f"'{files.server_key}'",
-            "ssl_min_protocol_version": "'TLSv1.2'",
-            "password_encryption": "'scram-sha-256'",
+            **tls_settings(str(files.server_cert), str(files.server_key)),
             "log_connections": "on",
             "max_connections": "50",
         }

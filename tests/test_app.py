@@ -30,8 +30,14 @@ def linked(run: StackRun, resource, prop: str) -> list:
     return [run.by_urn(u) for u in resource.property_dependencies.get(prop, [])]
 
 
+def app_task(run: StackRun):
+    """The application's task definition (PostgreSQL stacks also have the migration task's)."""
+    [definition] = [d for d in run.of_type(TASK_DEFINITION) if f"{APP}$" in d.urn]
+    return definition
+
+
 def container(run: StackRun) -> dict:
-    [definition] = json.loads(run.one(TASK_DEFINITION).inputs["containerDefinitions"])
+    [definition] = json.loads(app_task(run).inputs["containerDefinitions"])
     return definition
 
 
@@ -44,7 +50,7 @@ def secrets(run: StackRun) -> dict[str, str]:
 
 
 def roles(run: StackRun) -> tuple:
-    definition = run.one(TASK_DEFINITION)
+    definition = app_task(run)
     [execution] = linked(run, definition, "executionRoleArn")
     [task] = linked(run, definition, "taskRoleArn")
     return execution, task
@@ -93,7 +99,7 @@ def test_the_password_is_a_secret_from_the_parameter_arn_and_never_in_the_enviro
     [password] = [p.outputs["result"].value for p in any_stack.of_type("random:index/randomPassword:RandomPassword")
                   if p.name.startswith("app-database-role")]
     assert isinstance(password, str) and len(password) >= 16 and parameter.input("valueWo") == password
-    assert password not in json.dumps(any_stack.one(TASK_DEFINITION).inputs)
+    assert password not in json.dumps(app_task(any_stack).inputs)
 
 
 def test_the_environment_holds_only_the_connection_settings(any_stack):
@@ -117,7 +123,7 @@ def test_the_container_is_hardened_and_logs_to_an_encrypted_retained_group(any_s
     assert "privileged" not in app and app["linuxParameters"] == {"initProcessEnabled": True,
                                                                   "capabilities": {"drop": ["ALL"]}}
     assert app["portMappings"] == [{"containerPort": 3000, "protocol": "tcp"}]
-    definition = any_stack.one(TASK_DEFINITION)
+    definition = app_task(any_stack)
     assert {m["containerPath"]: m["sourceVolume"] for m in app["mountPoints"]} == {
         "/tmp": "tmp", "/app/.next/cache": "app-next-cache"}
     assert sorted(v["name"] for v in definition.inputs["volumes"]) == ["app-next-cache", "tmp"]
@@ -132,7 +138,7 @@ def test_the_container_is_hardened_and_logs_to_an_encrypted_retained_group(any_s
 
 def test_the_task_is_fargate_sized_per_stack(dev, prod):
     for run, (cpu, memory) in ((dev, ("256", "512")), (prod, ("512", "1024"))):
-        definition = run.one(TASK_DEFINITION)
+        definition = app_task(run)
         assert definition.inputs["requiresCompatibilities"] == ["FARGATE"]
         assert definition.inputs["networkMode"] == "awsvpc"
         assert (definition.inputs["cpu"], definition.inputs["memory"]) == (cpu, memory)
@@ -251,7 +257,7 @@ def test_the_service_runs_in_the_private_subnets_without_public_ip_and_rolls_bac
         # tasks carry the service's tags (cost allocation per stack) and ECS's own cluster/service tags
         assert service.inputs["propagateTags"] == "SERVICE" and service.inputs["enableEcsManagedTags"] is True
         assert service.inputs["enableExecuteCommand"] is False and "loadBalancers" not in service.inputs
-        assert linked(run, service, "taskDefinition") == [run.one(TASK_DEFINITION)]
+        assert linked(run, service, "taskDefinition") == [app_task(run)]
         [cluster] = linked(run, service, "cluster")
         assert cluster.inputs["settings"] == [{"name": "containerInsights",
                                                "value": {"dev": "enabled", "prod": "enhanced"}[run.stack]}]
@@ -263,7 +269,7 @@ def test_the_service_runs_in_the_private_subnets_without_public_ip_and_rolls_bac
 def test_exports_name_the_cluster_task_definition_service_group_and_log_group(any_stack):
     exports = any_stack.exports
     assert exports["ecsClusterName"] == any_stack.one("aws:ecs/cluster:Cluster").outputs["name"]
-    assert exports["taskDefinitionArn"] == any_stack.one(TASK_DEFINITION).outputs["arn"]
+    assert exports["taskDefinitionArn"] == app_task(any_stack).outputs["arn"]
     assert exports["serviceName"] == any_stack.one(SERVICE).outputs["name"]
     assert exports["taskSecurityGroupId"].startswith("sg-")
     assert exports["appLogGroupName"] == container(any_stack)["logConfiguration"]["options"]["awslogs-group"]
@@ -294,7 +300,7 @@ def test_mysql_gets_the_db_names_and_identity_verification(evaluate):
 def test_without_a_service_the_task_definition_is_still_there(evaluate):
     run = run_with_app(evaluate, createService=False)
     assert run.of_type(SERVICE) == [] and run.exports.get("serviceName") is None
-    assert run.one(TASK_DEFINITION) and run.exports["taskDefinitionArn"]
+    assert app_task(run) and run.exports["taskDefinitionArn"]
 
 
 def test_a_stack_without_an_app_section_has_no_application_tier(evaluate):

@@ -123,7 +123,7 @@ def stack_section(stack: str, key: str) -> dict:
 
 
 def environment_of(run) -> dict[str, str]:
-    definition = run.one("aws:ecs/taskDefinition:TaskDefinition")
+    [definition] = [d for d in run.of_type("aws:ecs/taskDefinition:TaskDefinition") if d.name == "app"]
     return {e["name"]: e["value"] for e in json.loads(definition.inputs["containerDefinitions"])[0]["environment"]}
 
 

@@ -346,7 +346,8 @@ def test_the_keys_let_cloudwatch_logs_encrypt_exactly_the_stacks_log_groups(dev)
     keys = {k.outputs["arn"]: k for k in dev.of_type(KEY)}
     platform, database = keys[dev.exports["platformKeyArn"]], keys[dev.exports["kmsKeyArn"]]
     assert logs_statement(platform)["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [
-        group_arn("/aurora-platform/dev/app"), group_arn("/aurora-platform/dev/network-flow-logs")]}}
+        group_arn("/aurora-platform/dev/app"), group_arn("/aurora-platform/dev/migrations"),
+        group_arn("/aurora-platform/dev/network-flow-logs")]}}
     assert logs_statement(database)["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [
         group_arn("/aws/rds/cluster/aurora-platform-dev/postgresql")]}}
     for statement in (logs_statement(platform), logs_statement(database)):

@@ -123,7 +123,7 @@ def test_the_same_value_in_plain_text_still_passes_the_gate(tmp_path):
     code, out, err = run_gate("--stack", "dev", "--program", str(program), "--format", "json")
     assert code == 0, err
     definitions = [r["inputs"]["containerDefinitions"] for r in json.loads(out)["resources"]
-                   if r["type"] == "aws:ecs/taskDefinition:TaskDefinition"]
+                   if r["type"] == "aws:ecs/taskDefinition:TaskDefinition" and r["name"] == "app"]
     assert len(definitions) == 1
     assert {"name": "FEATURE_FLAGS", "value": "beta"} in json.loads(definitions[0])[0]["environment"]
 

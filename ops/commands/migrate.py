@@ -9,6 +9,7 @@ itself is db/migrate.py (docs/blog-database.md).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ from ops.target import load_outputs
 NAME = "migrate"
 HELP = "apply the blog's database migrations to a PostgreSQL stack (plan, apply, status)"
 DISRUPTIVE = True  # --yes: confirms a migration that declares it destroys data
-DEFAULT_TIMEOUT = 0
+# --timeout and --poll-interval: how long `--via ecs` waits for the task (the tunnel path runs in this process).
+DEFAULT_TIMEOUT = 1800
+NO_WAIT = False
 
 STACKS_DIR = Path(__file__).resolve().parents[2]
 POSTGRES = "aurora-postgresql"
@@ -48,8 +51,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--app-password-parameter", metavar="NAME",
                         help="SSM SecureString with blog_app's password, set on the role (default: "
                              "appPasswordParameterName from --outputs; without either the password is left as is)")
-    parser.add_argument("--lock-timeout", type=float, default=600.0, metavar="SECONDS",
+    parser.add_argument("--lock-timeout", type=_lock_seconds, default=600.0, metavar="SECONDS",
                         help="give up when another run holds the migration lock this long (default 600)")
+    parser.add_argument("--via", choices=["tunnel", "ecs"], default="tunnel",
+                        help="tunnel: connect from here (the bastion's port forwarding; default); ecs: run the "
+                             "stack's migration task (ecs.run_task with the exported task definition, subnets and "
+                             "security group), stream its log and exit with its exit code")
+
+
+def _lock_seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    # nan and inf parse as floats; neither is a time to wait for a lock.
+    if not math.isfinite(number) or number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r}: allowed: a finite number of seconds, 0 or more")
+    return number
 
 
 def _port(value: str) -> int:
@@ -92,6 +110,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.seed and stack["production"]:
         raise OpsError(f"--seed: stack {args.stack} is production; seed data is for development only")
     outputs = load_outputs(args.outputs) if args.outputs else {}
+    if args.via == "ecs":
+        from ops.migrate_task import run_via_ecs
+
+        return run_via_ecs(args, ctx, stack, outputs)
     host = args.host or outputs.get("writerEndpoint")
     if not host:
         raise OpsError("no database host: pass --host (the writer endpoint's name) or --outputs with writerEndpoint")
