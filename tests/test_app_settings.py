@@ -158,7 +158,7 @@ def test_the_secrets_key_must_be_a_kms_key_in_the_stack_region_and_needs_secrets
         f"{KEY}.secretsKmsKeyArn: is set but there are no secrets; remove it or add entries under {KEY}.secrets"]
 
 
-@pytest.mark.parametrize("user", ["root", "0", "0:0", "root:staff"])
+@pytest.mark.parametrize("user", ["root", "0", "0:0", "root:staff", "00", "0000:1000"])
 def test_the_container_user_is_never_root(user):
     [problem] = problems({"user": user})
     assert problem.startswith(f'{KEY}.user: got "{user}"; allowed: a non-root user for the container')

@@ -283,7 +283,9 @@ def _user(section: Section, problems: Problems, defaults: AppSettings) -> str:
     allowed = ("a non-root user for the container: \"uid\", \"uid:gid\", \"user\" or \"user:group\" "
                "(not root, not uid 0), e.g. \"1000\" or \"node\"")
     user = section.string("user", defaults.user, pattern=USER_PATTERN, allowed=allowed)
-    if user.split(":")[0] in ("root", "0"):
+    name = user.split(":")[0]
+    # "00" and "0000" are uid 0 too: the container runtime reads the number, not the text.
+    if name == "root" or (name.isdigit() and int(name) == 0):
         problems.add(f"{section.key}.user", user, allowed)
         return defaults.user
     return user
