@@ -265,3 +265,14 @@ def test_the_repositorys_own_context_sends_only_the_blog():
     sent = exclude_paths(str(REPO_ROOT), (REPO_ROOT / ".dockerignore").read_text().splitlines())
     assert {p.split("/")[0] for p in sent} <= {"blog", "Dockerfile", ".dockerignore"}
     assert "blog/web.py" in sent and not [p for p in sent if "__pycache__" in p]
+
+
+def test_the_stacks_run_the_image_as_its_dockerfile_says(any_stack):
+    # The stack settings must match the blog's Dockerfile: its USER, its EXPOSE/PORT, and it writes only /tmp.
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    assert re.findall(r"^USER\s+(\S+)", dockerfile, re.M) == ["1000:1000"]
+    assert re.findall(r"^EXPOSE\s+(\d+)", dockerfile, re.M) == ["3000"]
+    [container] = json.loads(any_stack.one(TASK_DEFINITION).inputs["containerDefinitions"])
+    assert container["user"] == "1000:1000"
+    assert container["portMappings"] == [{"containerPort": 3000, "protocol": "tcp"}]
+    assert [m["containerPath"] for m in container["mountPoints"]] == ["/tmp"]
