@@ -255,3 +255,24 @@ def test_lifecycle_is_advisory_by_default_and_the_others_mandatory():
     assert RULES["ecr-lifecycle-policy"].level.value == "advisory"
     for name in ("ecr-image-scanning", "ecr-tag-immutability", "ecr-repository-cmk"):
         assert RULES[name].level.value == "mandatory", name
+
+
+def test_the_values_the_rules_accept_are_the_ecr_apis_and_the_providers():
+    # The pinned botocore's ECR model holds the API's enums; pulumi-aws 7.51.1 documents the values it accepts.
+    import gzip
+    from pathlib import Path
+
+    import botocore
+    import pulumi_aws.ecr.repository as provider
+
+    from policies.rules.ecr import IMMUTABLE, KMS_TYPES, SCANNING_FREQUENCIES
+
+    [model] = (Path(botocore.__file__).parent / "data" / "ecr").glob("*/service-2.json*")
+    opener = gzip.open if model.suffix == ".gz" else open
+    with opener(model, "rt") as handle:
+        shapes = json.load(handle)["shapes"]
+    assert set(IMMUTABLE) == {"IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"} <= set(shapes["ImageTagMutability"]["enum"])
+    assert set(KMS_TYPES) == {"KMS", "KMS_DSSE"} <= set(shapes["EncryptionType"]["enum"])
+    assert set(SCANNING_FREQUENCIES) == {"SCAN_ON_PUSH", "CONTINUOUS_SCAN"}
+    assert set(SCANNING_FREQUENCIES) < set(shapes["ScanFrequency"]["enum"]) == {*SCANNING_FREQUENCIES, "MANUAL"}
+    assert "`IMMUTABLE_WITH_EXCLUSION`" in Path(provider.__file__).read_text()
