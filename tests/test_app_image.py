@@ -276,3 +276,36 @@ def test_the_stacks_run_the_image_as_its_dockerfile_says(any_stack):
     assert container["user"] == "1000:1000"
     assert container["portMappings"] == [{"containerPort": 3000, "protocol": "tcp"}]
     assert [m["containerPath"] for m in container["mountPoints"]] == ["/tmp"]
+
+
+# ---- the offline engine: an ECR repository and a docker-build image in any program ---------------------------------
+ENGINE_PROGRAM = '''
+import pulumi
+import pulumi_aws as aws
+import pulumi_docker_build as docker_build
+
+repo = aws.ecr.Repository("images")
+image = docker_build.Image("web", push=True, context=docker_build.BuildContextArgs(location="."),
+                           tags=[repo.repository_url.apply(lambda u: f"{u}:v1")])
+pulumi.export("url", repo.repository_url)
+pulumi.export("registry", repo.registry_id)
+pulumi.export("digest", image.digest)
+pulumi.export("ref", image.ref)
+'''
+
+
+def test_the_engine_shapes_an_autonamed_repository_url_and_invents_no_digest(tmp_path):
+    from preflight.engine import run_stack
+
+    (tmp_path / "Pulumi.yaml").write_text("name: ecrtest\nruntime: python\n")
+    (tmp_path / "Pulumi.test.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (tmp_path / "__main__.py").write_text(ENGINE_PROGRAM)
+    run = run_stack("test", tmp_path)
+    name = run.one(REPOSITORY).outputs["name"]
+    assert re.fullmatch(r"images-[0-9a-f]{7}", name)
+    assert run.exports["url"] == f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/{name}"
+    assert run.exports["registry"] == "123456789012"
+    assert run.one(IMAGE).inputs["tags"] == [f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/{name}:v1"]
+    # unknown, as in a real preview (an export of it is the engine's unknown), and never recorded as an output
+    assert str(run.exports["digest"]) == "[unknown]" and str(run.exports["ref"]) == "[unknown]"
+    assert not {"digest", "ref", "contextHash", "arn"} & set(run.one(IMAGE).outputs)
