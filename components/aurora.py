@@ -142,7 +142,10 @@ class AuroraCluster(pulumi.ComponentResource):
 
         # ---- parameter groups ---------------------------------------------------------------------------------
         tls_name, tls_value = engine.tls_parameter
-        cluster_parameters = audited_cluster_parameters(settings)
+        # The read consistency of write forwarding is the stack's (writeForwarding.readConsistency), sent only while
+        # forwarding is on: Aurora MySQL forwards nothing while aurora_replica_read_consistency is empty.
+        cluster_parameters = {**audited_cluster_parameters(settings),
+                              **settings.write_forwarding.cluster_parameters}
         self.cluster_parameter_group = aws.rds.ClusterParameterGroup(
             f"{name}-cluster", family=settings.family,
             description=f"{self.identifier}: TLS only ({tls_name}={tls_value})",
@@ -306,12 +309,16 @@ class AuroraCluster(pulumi.ComponentResource):
             db_subnet_group_name=args.network.db_subnet_group_name,
             vpc_security_group_ids=[self.security_group.id],
             db_cluster_parameter_group_name=self.cluster_parameter_group.name,
-            # Used by RDS when a major version upgrade moves the instances to a new family. ModifyDBCluster takes
-            # DBInstanceParameterGroupName only together with AllowMajorVersionUpgrade (API model), so without the
-            # flag an engineVersion bump across majors fails at `pulumi up` (terraform-provider-aws #13389, #30605).
-            # The flag only permits: a major upgrade still needs engineVersion changed in the stack's config.
+            # Used by RDS when a major version upgrade moves the instances to a new family: both groups take their
+            # family from engineVersion, so a new major replaces them (create before delete, new auto-names) and the
+            # one ModifyDBCluster call names the new family's groups. ModifyDBCluster takes
+            # DBInstanceParameterGroupName only together with AllowMajorVersionUpgrade (API model); the provider
+            # sends it on every update and drops it when RDS refuses it on a minor one (terraform-provider-aws
+            # internal/service/rds/cluster.go, resourceClusterUpdate).
             db_instance_parameter_group_name=self.instance_parameter_group.name,
-            allow_major_version_upgrade=True,
+            # Only when the stack says so (allowMajorVersionUpgrade; never implicit in production): without it RDS
+            # refuses an engineVersion change across majors, and `preflight diff` says so before `pulumi up`.
+            allow_major_version_upgrade=settings.allow_major_version_upgrade,
             storage_encrypted=True,
             kms_key_id=self.kms_key_arn,
             iam_database_authentication_enabled=True,
@@ -326,6 +333,10 @@ class AuroraCluster(pulumi.ComponentResource):
             apply_immediately=settings.apply_immediately,
             tags=self._tag(self.identifier),
         )
+        if settings.write_forwarding.local:
+            cluster["enable_local_write_forwarding"] = True
+        if settings.write_forwarding.global_:
+            cluster["enable_global_write_forwarding"] = True
         if settings.storage_type is not None:
             # Sent only when the stack names it: the input is optional and computed, so leaving it out keeps what the
             # cluster has, and going back to Standard needs "aurora" written out (storageType: standard).

@@ -2,13 +2,16 @@
 
     python -m preflight cost --stack STACK [--program DIR] [--format text|json|markdown] [--policy-config FILE]
                              [--set NS:KEY[.PATH]=VALUE ...]
+    python -m preflight cost --prices-report [--format text|json|markdown] [--price-table FILE]
 
 Runs the program under the mock engine (as the gate does) and prices every resource it would create with
 `policies/rules/_cost.py`: per resource, fixed (the hours it exists) and usage (traffic and data, from named
 assumptions), the assumptions used, the total, and what has no price. The usage assumptions and the region come from
 the `stack-monthly-budget` rule's config in `policies/config/<stack>.json` (the same file the gate reads), so this
 prints exactly the estimate the budget rule judges. `--set` tries a cheaper choice without editing the stack file:
-`--set aurora-platform:bastion.enabled=false`. Exit codes: 0, or 2 for a usage, config or program error (one line).
+`--set aurora-platform:bastion.enabled=false`. `--prices-report` counts the price table's figures by where they come
+from (verified on an AWS page or the Price List API, third-party, recalled, not found) per region, the figures
+docs/cost.md quotes. Exit codes: 0, or 2 for a usage, config or program error (one line).
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from typing import Any
 import yaml
 
 from policies.rules._cost import (
+    BASES,
     HOURS_PER_MONTH,
+    PRICES_FILE,
     USAGE,
     CostInputError,
     Estimate,
@@ -130,6 +135,7 @@ def text_lines(result: Estimate) -> list[str]:
     lines += _unpriced_text(result)
     lines.append("  Usage assumptions:")
     lines += [f"    {name} = {value}: {text}" for name, value, text in _assumption_rows(result)]
+    lines.append(f"  Priced with verified figures: {money(result.verified_total)} of {money(result.total)}.")
     if result.unverified_items:
         lines.append(f"  Unverified prices used: {', '.join(result.unverified_items)} (see docs/cost.md)")
     return lines
@@ -159,6 +165,8 @@ def markdown_lines(result: Estimate) -> list[str]:
     lines += [f"| {md.code(name)} | {md.text(value)} | {md.text(text)} |"
               for name, value, text in _assumption_rows(result)]
     lines += ["", "</details>"]
+    lines += ["", f"Priced with verified figures: {md.text(money(result.verified_total), table=False)} of "
+                  f"{md.text(money(result.total), table=False)}."]
     if result.unverified_items:
         lines += ["", f"Unverified prices used: {', '.join(md.code(i, table=False) for i in result.unverified_items)}."]
     return lines
@@ -173,6 +181,58 @@ def render_json(result: Estimate, stack: str) -> str:
 
 
 RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
+
+
+# --- --prices-report -----------------------------------------------------------------------------------------------
+def prices_report(table: PriceTable) -> dict[str, Any]:
+    """The table's figures counted by basis and region, and which items are verified or have no figure where."""
+    regions = table.regions()
+    by_basis = {basis: {region: 0 for region in regions} for basis in BASES}
+    for price in table.prices.values():
+        by_basis[price.basis][price.region] += 1
+    def items(keep: Any) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for price in sorted(table.prices.values(), key=lambda p: (p.item, regions.index(p.region))):
+            if keep(price):
+                found.setdefault(price.item, []).append(price.region)
+        return found
+    total = len(table.prices)
+    verified = sum(1 for price in table.prices.values() if price.verified)
+    return {"entries": total, "items": len({p.item for p in table.prices.values()}), "regions": regions,
+            "verified": verified, "unverified": total - verified,
+            "byBasis": {basis: counts for basis, counts in by_basis.items() if any(counts.values())},
+            "verifiedItems": items(lambda p: p.verified), "notFoundItems": items(lambda p: p.price is None)}
+
+
+def _region_list(found: Mapping[str, list[str]], regions: list[str]) -> str:
+    return ", ".join(f"{item}" + ("" if len(where) == len(regions) else f" ({', '.join(where)})")
+                     for item, where in found.items()) or "none"
+
+
+def render_prices_report(report: Mapping[str, Any], fmt: str, label: str) -> str:
+    if fmt == "json":
+        return json.dumps({"table": label, **report}, indent=2, sort_keys=True)
+    regions = report["regions"]
+    shown = md.code(label, table=False) if fmt == "markdown" else label
+    head = (f"Price table {shown}: {report['entries']} figures ({report['items']} items x {len(regions)} regions); "
+            f"verified {report['verified']}, unverified {report['unverified']}.")
+    rows = [(basis, [counts[r] for r in regions], sum(counts.values())) for basis, counts in report["byBasis"].items()]
+    verified = _region_list(report["verifiedItems"], regions)
+    missing = _region_list(report["notFoundItems"], regions)
+    if fmt == "markdown":
+        lines = [head, "", "| basis | verified | " + " | ".join(regions) + " | total |",
+                 "| --- | --- | " + " | ".join("---:" for _ in regions) + " | ---: |"]
+        lines += [f"| `{basis}` | {'yes' if BASES[basis] else 'no'} | " + " | ".join(str(n) for n in counts)
+                  + f" | {total} |" for basis, counts, total in rows]
+        lines += ["", f"Verified: {md.text(verified, table=False)}.", "",
+                  f"No figure (unpriced): {md.text(missing, table=False)}."]
+        return "\n".join(lines)
+    width = max(len(basis) for basis, _c, _t in rows)
+    lines = [head, f"  {'basis':<{width}}  " + "  ".join(f"{r:>9}" for r in regions) + f"  {'total':>5}"]
+    lines += [f"  {basis:<{width}}  " + "  ".join(f"{n:>9}" for n in counts) + f"  {total:>5}"
+              for basis, counts, total in rows]
+    lines += [f"  verified: {verified}", f"  no figure (unpriced): {missing}"]
+    return "\n".join(lines)
 
 
 # --- --set ---------------------------------------------------------------------------------------------------------
@@ -208,7 +268,11 @@ def apply_sets(config: dict[str, Any], sets: Sequence[str]) -> dict[str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m preflight cost",
                                      description="Estimate what a stack costs a month, offline.")
-    parser.add_argument("--stack", required=True, help="stack name: runs the program with Pulumi.<stack>.yaml")
+    parser.add_argument("--stack", help="stack name: runs the program with Pulumi.<stack>.yaml")
+    parser.add_argument("--prices-report", action="store_true",
+                        help="count the price table's figures by basis (verified or not) and region; needs no stack")
+    parser.add_argument("--price-table", type=Path, default=PRICES_FILE, metavar="FILE",
+                        help="the price table --prices-report reads (default: policies/rules/prices.json)")
     parser.add_argument("--program", type=Path, default=REPO_ROOT, metavar="DIR",
                         help="Pulumi program directory (default: this repository)")
     parser.add_argument("--format", choices=tuple(RENDERERS), default="text")
@@ -221,8 +285,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.prices_report and not args.stack:
+        parser.error("--stack is required (or --prices-report, which reads only the price table)")
     try:
+        if args.prices_report:
+            table = PriceTable.load(args.price_table)
+            path = args.price_table.resolve()
+            label = str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+            _print(render_prices_report(prices_report(table), args.format, label))
+            return EXIT_OK
         return _run(args)
     except (ProgramError, ValueError) as error:  # CostInputError and PolicyConfigError are ValueErrors
         print(f"preflight cost: {error}", file=sys.stderr)
@@ -244,11 +317,15 @@ def _run(args: argparse.Namespace) -> int:
         overrides = apply_sets(read_stack_config(program_dir, read_project(program_dir), args.stack), args.set)
     run = run_stack(args.stack, program_dir, config_overrides=overrides or None)
     result = stack_estimate(run.resources, run.region, policy_config)
+    _print(RENDERERS[args.format](result, f"{run.project}/{run.stack}"))
+    return EXIT_OK
+
+
+def _print(text: str) -> None:
     try:
-        print(RENDERERS[args.format](result, f"{run.project}/{run.stack}"), flush=True)
+        print(text, flush=True)
     except BrokenPipeError:  # `... | head`: the reader left early, as the gate handles it
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return EXIT_OK
 
 
 def report_estimate(resources: Sequence[Any], region: str | None, config_path: Path | None) -> Estimate | str:

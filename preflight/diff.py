@@ -30,6 +30,7 @@ from . import jsonfile
 from . import markdown as md
 from .engine import MASK, integral_numbers
 from .replacements import DATA_LOSS, RISK_ORDER, ForcingInput, stateful
+from .upgrades import REFUSED, Note, engine_version_notes
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_VALUE = 80  # characters of one rendered value before it is truncated
@@ -70,6 +71,12 @@ class ResourceChange:
     changes: list[KeyChange] = field(default_factory=list)
     # URNs of replaced or deleted resources this one depends on (it may be replaced too, through their new outputs).
     depends_on_replaced: list[str] = field(default_factory=list)
+    # What an in-place change does beyond its inputs (an engine upgrade: downtime, or refused by AWS): upgrades.py.
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[Note]:
+        return [n for n in self.notes if n.level == REFUSED]
 
     @property
     def risk(self) -> str | None:
@@ -298,6 +305,7 @@ def diff_reports(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Sta
     new = {r["urn"]: r for r in head["resources"]}
     changes: list[ResourceChange] = []
     unchanged = 0
+    global_database = any(r["type"] == "aws:rds/globalCluster:GlobalCluster" for r in new.values())
     for urn in sorted(set(old) | set(new)):
         before, after = old.get(urn), new.get(urn)
         if before is None:
@@ -312,8 +320,10 @@ def diff_reports(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Sta
             unchanged += 1
             continue
         action = "replace" if any(c.forcing for c in found) else "update"
+        notes = engine_version_notes(after["type"], before.get("inputs") or {}, after.get("inputs") or {},
+                                     global_database) if action == "update" else []
         changes.append(ResourceChange(action, urn, after["type"], _name(after),
-                                      bool(before.get("protect")), found))
+                                      bool(before.get("protect")), found, notes=notes))
 
     # Dependants of replaced or deleted resources: the engine hands them new outputs (a new ARN, a new name), which
     # replaces them too when such an output feeds a forcing input. The report has no outputs, so this is flagged,
@@ -393,6 +403,9 @@ def _verdict_line(verdict: PolicyVerdict) -> str:
             f"{len(verdict.new)} new, {len(verdict.resolved)} resolved since BASE.")
 
 
+_NOTE_LABEL = {"refused": "REFUSED BY AWS", "downtime": "downtime", "info": "note"}
+
+
 def render_text(diff: StackDiff) -> str:
     title = f"preflight diff {diff.project}/{diff.stack}"
     if diff.base_missing:
@@ -406,6 +419,10 @@ def render_text(diff: StackDiff) -> str:
             lines.append("!!! it is protected: `pulumi up` refuses until the protection is removed")
         lines += [f"      {render_change(c)}" + (f"  [forces replacement: {c.forcing.source}]" if c.forcing else "")
                   for c in change.changes]
+    for change in diff.changes:
+        for note in change.refused:
+            lines += ["", f"!!! REFUSED BY AWS: {change.type} '{change.name}': `pulumi up` fails on this change",
+                      f"!!! {note.text}"]
     sections = (("replace", "Replace", "+-"), ("delete", "Delete", "-"), ("create", "Create", "+"),
                 ("update", "Update", "~"))
     for action, heading, mark in sections:
@@ -420,6 +437,7 @@ def render_text(diff: StackDiff) -> str:
             for c in change.changes:
                 note = f"  [forces replacement: {c.forcing.source}]" if c.forcing else ""
                 lines.append(f"      {render_change(c)}{note}")
+            lines += [f"      {_NOTE_LABEL[n.level]}: {n.text}" for n in change.notes]
             if change.depends_on_replaced:
                 lines.append("      may be replaced too: depends on replaced/deleted "
                              + ", ".join(_short_urn(u) for u in change.depends_on_replaced))
@@ -442,13 +460,19 @@ def render_markdown(diff: StackDiff) -> str:
     """The pull-request comment. Every name, type, key, value and message comes from the reports (that is, from the
     pull request): each goes through preflight/markdown.py, code spans for identifiers and values, escaped prose
     for messages, so none can close a code span, split a table cell, be HTML or mention anyone."""
-    mark = ":x:" if diff.data_loss or not diff.verdict.passed else (
+    refused = any(c.refused for c in diff.changes)
+    mark = ":x:" if diff.data_loss or refused or not diff.verdict.passed else (
         ":warning:" if diff.of("replace") or diff.of("delete") else ":white_check_mark:")
     title = f"### {mark} preflight diff {md.code(f'{diff.project}/{diff.stack}', table=False)}"
     lines = [title, ""] + _cost_lines(diff, "headline")
     if diff.base_missing:
         lines += ["_New stack: it does not exist on the base branch._", ""]
     lines += [f"{summary_line(diff)}.", ""]
+    for change in diff.changes:
+        for note in change.refused:
+            lines += [f"> **:no_entry: REFUSED BY AWS: {md.code(change.type, table=False)} "
+                      f"{md.code(change.name, table=False)}**: `pulumi up` fails on this change. "
+                      f"{md.text(note.text, table=False)}", ""]
     for change in diff.data_loss:
         verb = "REPLACED" if change.action == "replace" else "DELETED"
         lines.append(f"> **:rotating_light: DATA LOSS RISK: {md.code(change.type, table=False)} "
@@ -476,6 +500,7 @@ def render_markdown(diff: StackDiff) -> str:
             if change.depends_on_replaced:
                 details.append("may be replaced too: depends on "
                                + ", ".join(md.code(_short_urn(u)) for u in change.depends_on_replaced))
+            details += [f"**{_NOTE_LABEL[n.level]}**: {md.text(n.text)}" for n in change.notes]
             action = f"**{change.action}**" if change.action in ("replace", "delete") else change.action
             protect = " (protected)" if change.protect else ""
             lines.append(f"| {action} | {md.code(change.type)} | {md.code(change.name)}{protect} | "

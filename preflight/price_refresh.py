@@ -5,9 +5,16 @@
 Needs AWS credentials allowed `pricing:GetProducts` (the API answers from us-east-1 for every region). For each
 item and region it asks for the service's on-demand products in that region, keeps the one whose usage type ends with
 the item's usage type (Price List usage types carry a region prefix: `USW2-NatGateway-Hours`), and takes the first
-price tier in USD. An item that matches no product, or several products with different prices, is reported and left
-as it was: the table never gets a figure the API did not give unambiguously. Without --write it only prints what
-would change. A refreshed figure is marked verified, with the offer (service, SKU, effective date) as its source.
+paid price tier in USD: a $0 tier that starts at 0 and is followed by a paid one is a free tier (SNS's first million
+requests), which the estimate never deducts. An item that matches no product, or several products with different
+prices, is reported and left as it was: the table never gets a figure the API did not give unambiguously. Without
+--write it only prints what would change. A refreshed figure is marked verified, with the offer (service, usage type,
+SKU, effective date) as its source.
+
+The answer's shape, as the Price List Query API documents it (botocore's `pricing` service model, GetProducts):
+`{"FormatVersion": "aws_v1", "NextToken": ..., "PriceList": [<one JSON document per product, as a string>]}`; each
+product has `product.sku`, `product.attributes.usagetype` and `terms.OnDemand.<term>.priceDimensions.<rate code>` with
+`beginRange`, `endRange`, `unit` and `pricePerUnit.USD`.
 """
 
 from __future__ import annotations
@@ -32,15 +39,20 @@ class Query:
     usage_type: str  # suffix of the product's `usagetype` attribute
     attributes: Mapping[str, str] = field(default_factory=dict)  # server-side TERM_MATCH filters besides the region
     scale: float = 1.0  # the API quotes per request or per byte-hour unit; the table per million, per 10,000, ...
+    regional: bool = True  # False: a global service (Route 53) whose products have no regionCode to filter on
 
 
 AURORA_PG = {"databaseEngine": "Aurora PostgreSQL"}
 # Usage types as the Price List publishes them; the table's unit is what `scale` converts to.
+AURORA_CLASSES = ("db.t4g.medium", "db.t4g.large", "db.r5.large", "db.r5.xlarge", "db.r6g.large", "db.r6g.xlarge",
+                  "db.r6g.2xlarge", "db.r6g.4xlarge", "db.r7g.large", "db.r7g.xlarge")
+AURORA_IOPT_CLASSES = ("db.r6g.large", "db.r6g.xlarge", "db.r6g.2xlarge", "db.r6g.4xlarge", "db.r7g.large",
+                       "db.r7g.xlarge")
 QUERIES: dict[str, Query] = {
-    "aurora.instance.db.r6g.large": Query("AmazonRDS", "InstanceUsage:db.r6g.large",
-                                          {**AURORA_PG, "instanceType": "db.r6g.large"}),
-    "aurora.instance.iopt.db.r6g.large": Query("AmazonRDS", "InstanceUsageIOOptimized:db.r6g.large",
-                                               {**AURORA_PG, "instanceType": "db.r6g.large"}),
+    **{f"aurora.instance.{klass}": Query("AmazonRDS", f"InstanceUsage:{klass}",
+                                         {**AURORA_PG, "instanceType": klass}) for klass in AURORA_CLASSES},
+    **{f"aurora.instance.iopt.{klass}": Query("AmazonRDS", f"InstanceUsageIOOptimized:{klass}",
+                                              {**AURORA_PG, "instanceType": klass}) for klass in AURORA_IOPT_CLASSES},
     "aurora.acu": Query("AmazonRDS", "Aurora:ServerlessV2Usage", AURORA_PG),
     "aurora.acu.iopt": Query("AmazonRDS", "Aurora:ServerlessV2IOOptimizedUsage", AURORA_PG),
     "aurora.storage": Query("AmazonRDS", "Aurora:StorageUsage"),
@@ -82,6 +94,9 @@ QUERIES: dict[str, Query] = {
     "s3.standard": Query("AmazonS3", "TimedStorage-ByteHrs"),
     "secretsManager.secret": Query("AWSSecretsManager", "AWSSecretsManager-Secrets"),
     "ssm.advancedParameter": Query("AWSSystemsManager", "PS-Advanced-Param-Tier1"),
+    # The next two usage types are recalled, not read: a wrong one fails loudly ("no ... product") and writes nothing.
+    "backup.aurora": Query("AWSBackup", "WarmStorage-ByteHrs-Aurora"),
+    "route53.hostedZone": Query("AmazonRoute53", "HostedZone", regional=False),
 }
 
 
@@ -96,7 +111,7 @@ class RefreshError(Exception):
 
 
 def _products(client: Any, query: Query, region: str) -> Iterable[Mapping[str, Any]]:
-    filters = [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": region}]
+    filters = [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": region}] if query.regional else []
     filters += [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in sorted(query.attributes.items())]
     token = None
     while True:
@@ -111,16 +126,33 @@ def _products(client: Any, query: Query, region: str) -> Iterable[Mapping[str, A
             return
 
 
-def _first_tier(product: Mapping[str, Any]) -> tuple[float, str, str] | None:
-    """(USD price, offer term code, effective date) of the on-demand dimension that starts at 0."""
+def _begin(dimension: Mapping[str, Any]) -> float:
+    try:
+        return float(dimension.get("beginRange", 0))
+    except (TypeError, ValueError):
+        return float("inf")  # an unreadable range is never taken for the first tier
+
+
+def _first_tier(product: Mapping[str, Any]) -> tuple[float, str, str, str] | None:
+    """(USD price, offer term code, effective date, what was skipped) of the on-demand dimension that starts at 0, or
+    of the first paid one after a free tier: a $0 dimension from 0 followed by a paid one is the free tier (SNS's first
+    million requests), which the estimate never deducts (see docs/cost.md)."""
     for term in (product.get("terms", {}).get("OnDemand") or {}).values():
+        priced = []
         for dimension in (term.get("priceDimensions") or {}).values():
-            if str(dimension.get("beginRange", "0")) not in ("0", "0.0"):
-                continue
             usd = (dimension.get("pricePerUnit") or {}).get("USD")
-            if usd is None:
+            try:
+                priced.append((_begin(dimension), float(usd), dimension))
+            except (TypeError, ValueError):
                 continue
-            return float(usd), str(term.get("offerTermCode", "")), str(term.get("effectiveDate", ""))
+        priced.sort(key=lambda entry: entry[0])
+        if not priced or priced[0][0] != 0:
+            continue
+        chosen, skipped = priced[0], ""
+        paid = [entry for entry in priced if entry[1] > 0]
+        if chosen[1] == 0 and paid:
+            chosen, skipped = paid[0], f", after a free tier up to {paid[0][2].get('beginRange')}"
+        return chosen[1], str(term.get("offerTermCode", "")), str(term.get("effectiveDate", "")), skipped
     return None
 
 
@@ -142,9 +174,9 @@ def fetch(client: Any, item: str, region: str) -> Found:
     if len(prices) > 1:
         raise RefreshError(f"{item} in {region}: {len(matches)} products match with different prices "
                            f"({', '.join(f'{p:g}' for p in sorted(prices))}); narrow the query")
-    (price, term, effective), sku, usage = matches[0]
+    (price, term, effective, skipped), sku, usage = matches[0]
     return Found(price * query.scale, f"AWS Price List API: {query.service} {usage} SKU {sku} "
-                                      f"(on-demand term {term}, effective {effective[:10]})")
+                                      f"(on-demand term {term}, effective {effective[:10]}{skipped})")
 
 
 def refresh(document: dict[str, Any], client: Any, regions: Sequence[str] | None = None,
@@ -192,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in problems:
         print(f"not refreshed: {line}", file=sys.stderr)
     if args.write:
-        args.table.write_text(json.dumps(document, indent=1) + "\n")
+        args.table.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     return 1 if problems else 0
 
 

@@ -27,12 +27,12 @@ def problems(config: dict) -> list[str]:
 
 
 # ---- major version upgrades: the instance parameter group needs AllowMajorVersionUpgrade ----------------------------
-def test_cluster_allows_major_version_upgrades_because_it_sends_an_instance_parameter_group(any_stack):
+def test_cluster_allows_major_version_upgrades_when_the_stack_says_so(any_stack):
     cluster = any_stack.one("aws:rds/cluster:Cluster")
     # ModifyDBCluster.DBInstanceParameterGroupName: "valid in combination with the AllowMajorVersionUpgrade parameter
-    # for a major version upgrade only".
+    # for a major version upgrade only". The flag is never implicit in production (allowMajorVersionUpgrade).
     assert "dbInstanceParameterGroupName" in cluster.inputs
-    assert cluster.inputs["allowMajorVersionUpgrade"] is True
+    assert cluster.inputs["allowMajorVersionUpgrade"] is (any_stack.stack != "prod")
 
 
 # ---- master user name: CreateDBCluster says 1 to 16 for every Aurora engine -----------------------------------------

@@ -222,7 +222,8 @@ USERNAME_RESERVED = ("not a reserved word (admin, mysql, postgres, public, rds_s
      f"{KEY}.proxy.readerEndpoint: needs at least one reader (readers is 0); set readers or readerEndpoint: false"),
     ({"proxy": {"maxConnectionsPercent": 120}},
      f"{KEY}.proxy.maxConnectionsPercent: got 120; allowed: a whole number from 1 to 100"),
-    ({"readerz": 1}, f"{KEY}.readerz: unknown setting; known settings here: alarmEmail, alarms, applyImmediately"),
+    ({"readerz": 1}, f"{KEY}.readerz: unknown setting; known settings here: alarmEmail, alarms, "
+                         f"allowMajorVersionUpgrade, applyImmediately"),
     ({"serverless": {"minCapasity": 1}, "instanceClass": "db.serverless"},
      f"{KEY}.serverless.minCapasity: unknown setting; known settings here: maxCapacity, minCapacity, "
      f"secondsUntilAutoPause"),

@@ -14,9 +14,11 @@ from datetime import datetime
 from .database_activity import ActivityStream, parse_activity_stream
 from .database_audit import Audit, parse_audit
 from .database_endpoints import CustomEndpoint, parse_custom_endpoints
+from .database_forwarding import WriteForwarding, parse_write_forwarding
 from .database_scaling import ReaderAutoScaling, parse_reader_auto_scaling
 from .database_sql import LambdaAccess, S3Access, parse_sql_services
 from .database_storage import parse_storage_type
+from .database_upgrade import parse_allow_major_version_upgrade
 from .known import engine_versions, nearest_versions, versions_checked
 from .reader import MASK, Problems, Section, show
 
@@ -203,6 +205,10 @@ class DatabaseSettings:
     # The API's storage type ("aurora" or "aurora-iopt1"); None: not set, the cluster keeps what it has.
     storage_type: str | None = None
     activity_stream: ActivityStream = field(default_factory=ActivityStream)
+    # Whether an engineVersion change across majors may upgrade in place (AllowMajorVersionUpgrade): components/
+    # settings/database_upgrade.py. Off unless the stack says so in production.
+    allow_major_version_upgrade: bool = False
+    write_forwarding: WriteForwarding = field(default_factory=WriteForwarding)
 
     @property
     def engine_spec(self) -> Engine:
@@ -385,6 +391,11 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     s3_export, s3_import, lambda_invoke = parse_sql_services(section, engine_name)
     storage_type = parse_storage_type(section, engine_name, version)
     activity_stream = parse_activity_stream(section, engine_name, instance_class)
+    allow_major_version_upgrade = parse_allow_major_version_upgrade(section, production)
+    write_forwarding = parse_write_forwarding(
+        section, engine=engine_name, version=version, secondary=global_database.enabled
+        and global_database.role == "secondary", readers=readers, reader_scaling=reader_auto_scaling.enabled,
+        proxy=proxy.enabled, parameters=parameters)
     rotation_days = section.integer("passwordRotationDays", 0, minimum=1, maximum=ROTATION_DAYS_MAX,
                                     allowed=f"a whole number of days from 1 to {ROTATION_DAYS_MAX} between rotations "
                                             f"of the RDS-managed master password") or None
@@ -433,7 +444,8 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         audit=audit, custom_endpoints=custom_endpoints, reader_auto_scaling=reader_auto_scaling,
         s3_export=s3_export, s3_import=s3_import, lambda_invoke=lambda_invoke,
         password_rotation_days=rotation_days, storage_type=storage_type,
-        activity_stream=activity_stream)
+        activity_stream=activity_stream, allow_major_version_upgrade=allow_major_version_upgrade,
+        write_forwarding=write_forwarding)
 
 
 def _serverless(section: Section, problems: Problems, instance_class: str, engine: Engine,

@@ -75,3 +75,19 @@ def nearest_versions(version: str, known: list[str], n: int = 3) -> list[str]:
         newest = same_major[-1]
         return [newest] + [v for v in close if v != newest][: n - 1]
     return close_matches(version, known, n=n, cutoff=0.5)
+
+
+def upgrade_targets(engine: str, version: str) -> list[str] | None:
+    """The versions RDS lists as upgrade targets of `version` (data/aurora-engine-versions.json, `upgradeTargets`);
+    None when the table has no row for it (not known offline, which is not "none")."""
+    rows = _table("aurora-engine-versions.json")["engines"].get(engine, {}).get("upgradeTargets", {}).get("from", {})
+    return list(rows[version]) if version in rows else None
+
+
+def upgrade_targets_source(engine: str) -> str:
+    return _table("aurora-engine-versions.json")["engines"].get(engine, {}).get("upgradeTargets", {}).get("source", "")
+
+
+def version_key(version: str) -> tuple:
+    """A version as a sortable tuple: 16.10 after 16.9, 8.0.mysql_aurora.3.10.0 after 8.0.mysql_aurora.3.9.0."""
+    return _version_key(version)

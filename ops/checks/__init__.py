@@ -7,7 +7,7 @@ time read the same; scripts match on them in ``verify --json``.
 
 from __future__ import annotations
 
-from ops.checks import audit, bastion, engine, keys, network, password, settings, tls
+from ops.checks import audit, bastion, engine, forwarding, keys, network, password, settings, tls
 from ops.checks.base import ERROR, FAIL, PASS, SKIP, Check, CheckResult, Facts
 from ops.errors import AWS_ERRORS, one_line
 
@@ -21,6 +21,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("aurora-copy-tags-to-snapshot", settings.copy_tags),
     ("aurora-log-exports", settings.log_exports),
     ("aurora-audit-logging", audit.audit_logging),
+    ("aurora-write-forwarding-consistency", forwarding.write_forwarding),
     ("rds-not-publicly-accessible", network.no_public_instances),
     ("aurora-readers-multi-az", network.multi_az_instances),
     ("ssm-secret-parameter-secure-cmk", password.password_parameter_cmk),

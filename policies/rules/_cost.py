@@ -10,6 +10,7 @@ one clear "no prices for REGION" instead of another region's numbers.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import math
 import re
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 HOURS_PER_MONTH = 730.0  # AWS's own convention in its calculator: 24 x 365 / 12
@@ -42,6 +44,8 @@ USAGE: dict[str, tuple[float, str, str]] = {
     "albLcuAverage": (1, "LCU", "average load balancer capacity units in use per application load balancer"),
     "ecrStorageGb": (1, "GB", "images stored in each ECR repository"),
     "s3StorageGb": (1, "GB", "objects stored in each S3 bucket (Standard)"),
+    "backupVaultGb": (10, "GB", "Aurora snapshot data AWS Backup keeps in each backup vault (warm storage, billed "
+                                "GB-month)"),
 }
 LOG_MONTHS_WHEN_NEVER_EXPIRE = 12  # a group without retention keeps growing; price a year's worth and say so
 
@@ -80,8 +84,84 @@ class Price:
     verified: bool
     basis: str  # aws-page | price-list-api | third-party | recalled | not-found
     source: str | None
-    read: str
+    read: str | None  # the date the figure was read on its source; None for a figure no page was read for
     note: str = ""
+
+
+# The unit each item's figure must be quoted in: the estimator multiplies by quantities in these units (a figure per
+# second, per request or per GB-hour where a GB-month is meant would be off by orders of magnitude, silently).
+UNITS = (
+    ("aurora.instance.*", "hour"), ("ec2.*", "hour"), ("nat.hour", "hour"), ("alb.hour", "hour"),
+    ("publicIpv4.hour", "hour"), ("alb.lcu", "LCU-hour"), ("aurora.acu*", "ACU-hour"), ("rdsProxy.acu", "ACU-hour"),
+    ("rdsProxy.vcpu", "vCPU-hour"), ("fargate.*.vcpu", "vCPU-hour"), ("fargate.*.gb", "GB-hour"),
+    ("aurora.storage*", "GB-month"), ("aurora.backup", "GB-month"), ("backup.aurora", "GB-month"),
+    ("ebs.*", "GB-month"), ("ecr.storage", "GB-month"), ("s3.standard", "GB-month"), ("logs.storage", "GB-month"),
+    ("logs.ingest", "GB"), ("nat.gb", "GB"), ("vpcEndpoint.gb", "GB"), ("vpcEndpoint.azHour", "AZ-hour"),
+    ("aurora.io", "million requests"), ("sns.requests", "million requests"), ("kms.requests", "10,000 requests"),
+    ("kms.key", "key-month"), ("aurora.performanceInsights.retention", "vCPU-month"),
+    ("cloudwatch.alarm*", "alarm metric-month"), ("cloudwatch.dashboard", "dashboard-month"),
+    ("cloudwatch.metric", "metric-month"), ("secretsManager.secret", "secret-month"),
+    ("ssm.advancedParameter", "parameter-month"), ("route53.hostedZone", "hosted zone-month"),
+)
+
+
+def expected_unit(item: str) -> str | None:
+    """The unit the estimator reads `item` in (None: no line prices this item)."""
+    return next((unit for pattern, unit in UNITS if fnmatch.fnmatchcase(item, pattern)), None)
+
+
+def _aws_address(source: str) -> bool:
+    """The source's address (its first word) is on aws.amazon.com or one of its subdomains (docs.aws.amazon.com)."""
+    host = urlparse(source.split()[0].rstrip(",:;")).hostname or ""
+    return host == "aws.amazon.com" or host.endswith(".aws.amazon.com")
+
+
+BASES = {  # basis -> whether a figure on it counts as verified
+    "aws-page": True, "price-list-api": True, "third-party": False, "recalled": False, "not-found": False}
+READ_BASES = {"aws-page", "price-list-api", "third-party"}  # a page (or the API) was read: it has a source and date
+
+
+def _check_provenance(where: str, key: tuple[str, str], price: Any, basis: Any, verified: Any, source: Any,
+                      read: Any) -> None:
+    """`verified` is true exactly for a figure read on an AWS page or from the Price List API, so a table cannot mark a
+    recalled or third-party figure verified, nor claim a date read for a figure no page was read for."""
+    label = f"{where} ({key[1]} in {key[0]})"
+    if basis not in BASES:
+        raise CostInputError(f"{label}.basis: {basis!r} is not allowed; allowed: {', '.join(BASES)}")
+    if not isinstance(verified, bool) or verified != BASES[basis]:
+        raise CostInputError(f"{label}.verified: {verified!r} with basis {basis!r}; verified is true exactly for "
+                             "basis aws-page or price-list-api")
+    if basis in READ_BASES:
+        # A page is named by its address; the Price List API by the offer (service, usage type, SKU, date).
+        prefix = "AWS Price List API: " if basis == "price-list-api" else "https://"
+        if not (isinstance(source, str) and source.startswith(prefix)):
+            raise CostInputError(f"{label}.source: {source!r}; a {basis} figure names where it was read "
+                                 f"({prefix}...)")
+        if basis == "aws-page" and not _aws_address(source):
+            raise CostInputError(f"{label}.source: {source.split()[0]!r} is not an AWS page; an aws-page figure is "
+                                 "read on aws.amazon.com (or a subdomain)")
+        if not (isinstance(read, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", read)):
+            raise CostInputError(f"{label}.read: {read!r}; a figure read on a page has the date read (YYYY-MM-DD)")
+    elif read is not None:
+        raise CostInputError(f"{label}.read: {read!r}; a {basis} figure was not read on any page: null")
+    if (basis == "not-found") != (price is None):
+        raise CostInputError(f"{label}.price: {price!r} with basis {basis!r}; a figure is null exactly when its "
+                             "basis is not-found")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys: `"verified": false, ..., "verified": true` would read as true while a
+    # reviewer reads the first. Refused instead.
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a price (JSON has no NaN or Infinity)")
 
 
 @dataclass
@@ -91,7 +171,8 @@ class PriceTable:
     @classmethod
     def load(cls, path: Path | str = PRICES_FILE) -> PriceTable:
         try:
-            document = json.loads(Path(path).read_text())
+            document = json.loads(Path(path).read_text(), object_pairs_hook=_no_duplicate_keys,
+                                  parse_constant=_no_constant)
         except (OSError, ValueError) as error:
             raise CostInputError(f"price table {path}: cannot be read as JSON ({error})") from None
         return cls.from_document(document, str(path))
@@ -100,6 +181,8 @@ class PriceTable:
     def from_document(cls, document: Any, label: str = "price table") -> PriceTable:
         if not isinstance(document, Mapping) or not isinstance(document.get("prices"), list):
             raise CostInputError(f"{label}: expected an object with a `prices` list")
+        if document.get("currency", "USD") != "USD":
+            raise CostInputError(f"{label}.currency: {document['currency']!r}; every figure is in USD")
         prices: dict[tuple[str, str], Price] = {}
         for index, entry in enumerate(document["prices"]):
             where = f"{label}: prices[{index}]"
@@ -109,14 +192,23 @@ class PriceTable:
             if missing:
                 raise CostInputError(f"{where}: missing {', '.join(missing)}")
             price = entry["price"]
-            if price is not None and (isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0):
+            if price is not None and (isinstance(price, bool) or not isinstance(price, (int, float))
+                                      or not math.isfinite(price) or price < 0):
                 raise CostInputError(f"{where}.price: {price!r} is not a number >= 0 or null")
             key = (str(entry["region"]), str(entry["item"]))
+            unit = expected_unit(key[1])
+            if unit is not None and entry["unit"] != unit:
+                raise CostInputError(f"{where}.unit: {entry['unit']!r} for {key[1]}; the estimate reads it per "
+                                     f"{unit!r}: convert the figure")
+            if entry.get("currency", "USD") != "USD":
+                raise CostInputError(f"{where}.currency: {entry['currency']!r}; every figure is in USD")
             if key in prices:
                 raise CostInputError(f"{where}: {key[1]} in {key[0]} is listed twice")
+            basis, verified, read = entry["basis"], entry.get("verified", False), entry["read"]
+            _check_provenance(where, key, price, basis, verified, entry.get("source"), read)
             prices[key] = Price(item=key[1], region=key[0], unit=str(entry["unit"]),
-                                price=None if price is None else float(price), verified=bool(entry.get("verified")),
-                                basis=str(entry["basis"]), source=entry.get("source"), read=str(entry["read"]),
+                                price=None if price is None else float(price), verified=verified,
+                                basis=basis, source=entry.get("source"), read=read,
                                 note=str(entry.get("note") or ""))
         return cls(prices)
 
@@ -199,6 +291,11 @@ class Estimate:
         return [(r, line) for r in self.resources for line in r.unpriced]
 
     @property
+    def verified_total(self) -> float:
+        """The part of the total priced with figures read on an AWS page or from the Price List API."""
+        return sum(line.monthly or 0.0 for r in self.resources for line in r.lines if line.verified)
+
+    @property
     def unverified_items(self) -> list[str]:
         return sorted({line.item for r in self.resources for line in r.lines
                        if line.monthly is not None and not line.verified})
@@ -222,6 +319,7 @@ class Estimate:
             "unpricedComponents": [{"urn": r.urn, "component": line.component, "item": line.item}
                                    for r, line in self.unpriced_lines],
             "unverifiedPrices": self.unverified_items,
+            "verifiedMonthly": round(self.verified_total, 2),
         }
 
 
@@ -234,6 +332,8 @@ FREE_TYPES = frozenset({
     "aws:ec2/securityGroupRule:SecurityGroupRule", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/flowLog:FlowLog",
     "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl", "aws:ec2/networkAcl:NetworkAcl",
+    "aws:ec2/networkAclRule:NetworkAclRule", "aws:ec2/networkAclAssociation:NetworkAclAssociation",
+    "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy",
     "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
     "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     "aws:iam/policy:Policy", "aws:iam/instanceProfile:InstanceProfile",
@@ -246,12 +346,25 @@ FREE_TYPES = frozenset({
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
     "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule",
     "aws:alb/targetGroup:TargetGroup", "aws:alb/listener:Listener", "aws:alb/listenerRule:ListenerRule",
+    "aws:lb/listenerCertificate:ListenerCertificate", "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+    "aws:alb/listenerCertificate:ListenerCertificate", "aws:alb/targetGroupAttachment:TargetGroupAttachment",
     "aws:secretsmanager/secretVersion:SecretVersion", "aws:secretsmanager/secretPolicy:SecretPolicy",
     "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    "aws:s3/bucketVersioning:BucketVersioning", "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+    "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "aws:s3/bucketAcl:BucketAcl",
+    "aws:s3/bucketAclV2:BucketAclV2", "aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy",
     "aws:ecr/repositoryPolicy:RepositoryPolicy", "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
-    "aws:acm/certificate:Certificate",
+    "aws:acm/certificateValidation:CertificateValidation",
+    # AWS Backup bills the data its vaults hold (priced on the vault); plans, selections and vault settings are free.
+    "aws:backup/selection:Selection", "aws:backup/vaultPolicy:VaultPolicy",
+    "aws:backup/vaultNotifications:VaultNotifications", "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+    # An image built and pushed is billed as the ECR repository's storage (ecrStorageGb), not as a resource.
+    "docker-build:index:Image",
     "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString",
     "random:index/randomId:RandomId",
     # a build and a push: what the image costs is the ECR repository's storage, priced there
@@ -265,12 +378,21 @@ PROXY_MINIMUM_VCPUS, PROXY_MINIMUM_ACUS = 2, 8
 PERFORMANCE_INSIGHTS_FREE_DAYS = 7
 
 
+# Native (not Terraform-bridged) providers name their resources `package:module:Type` without a file part, which is
+# otherwise a component's shape: `docker-build:index:Image`, `aws-native:rds:DbCluster`, `command:local:Command`.
+# Without this list the budget rule would take their resources for components and skip them, silently free.
+NATIVE_PROVIDER_PACKAGES = frozenset({"docker-build", "aws-native", "command", "azure-native", "google-native"})
+
+
 def is_custom_type(token: str) -> bool:
-    """Provider resource tokens are `package:module/file:Type` (`aws:ec2/vpc:Vpc`, `random:index/randomId:RandomId`);
-    component tokens are `package:module:Type` (`aurora-platform:app:AppService`). Stack policies do not say which
-    is which, so the token decides."""
+    """Provider resource tokens are `package:module/file:Type` (`aws:ec2/vpc:Vpc`, `random:index/randomId:RandomId`),
+    or `package:module:Type` for the native providers above; component tokens are `package:module:Type`
+    (`aurora-platform:app:AppService`, `awsx:ec2:Vpc`). Stack policies do not say which is which, so the token
+    decides."""
     parts = token.split(":")
-    return len(parts) == 3 and "/" in parts[1] and parts[0] != "pulumi"
+    if len(parts) != 3 or parts[0] == "pulumi":
+        return False
+    return "/" in parts[1] or parts[0] in NATIVE_PROVIDER_PACKAGES
 
 
 def _text(value: Any) -> str | None:
@@ -546,12 +668,44 @@ def _load_balancer(r: Resource, p: _Pricer, cost: ResourceCost) -> None:
     lcu = p.usage["albLcuAverage"]
     cost.lines.append(p.line("load balancer capacity units", "usage", lcu * HOURS_PER_MONTH, "LCU-hours", "alb.lcu",
                              assumption=f"albLcuAverage {lcu:g} x {HOURS_PER_MONTH:g} h"))
-    if r.inputs.get("internal") is not True:
-        # An internet-facing ALB holds a public IPv4 address per subnet (zone).
+    # An internet-facing ALB holds a public IPv4 address per subnet (zone), unless it is dual-stack without them.
+    if r.inputs.get("internal") is not True and _text(r.inputs.get("ipAddressType")) != "dualstack-without-public-ipv4":
         subnets = r.inputs.get("subnets") or r.inputs.get("subnetMappings")
         zones = len(subnets) if isinstance(subnets, list) and subnets else 2
         cost.lines.append(p.line(f"{zones} public IPv4 address(es)", "fixed", zones * HOURS_PER_MONTH, "hours",
                                  "publicIpv4.hour"))
+
+
+def _backup_vault(r: Resource, p: _Pricer, cost: ResourceCost) -> None:
+    # AWS Backup bills the backups a vault holds, not the vault. What lands in it is decided by the plans and
+    # selections (and the data's size by the database), none of which the inputs can measure: an assumption per vault.
+    gb = p.usage["backupVaultGb"]
+    cost.lines.append(p.line("Aurora snapshots held (warm storage)", "usage", gb, "GB-months", "backup.aurora",
+                             assumption=f"backupVaultGb {gb:g}"))
+
+
+def _backup_plan(r: Resource, cost: ResourceCost) -> None:
+    rules = r.inputs.get("rules")
+    rules = rules if isinstance(rules, list) else []
+    if any(_mapping(rule).get("copyActions") for rule in rules):
+        cost.notes.append("copies to another vault (another region's storage, and cross-region data transfer)")
+    if any(_number(_mapping(_mapping(rule).get("lifecycle")).get("coldStorageAfter")) for rule in rules):
+        cost.notes.append("cold storage tier (Aurora snapshots cannot move to cold storage; other resources' can)")
+
+
+def _certificate(r: Resource, cost: ResourceCost) -> None:
+    # Public ACM certificates are free; one issued by AWS Private CA is billed (and the CA itself, monthly). The
+    # table has no price for it, so the line is unpriced rather than silently free.
+    if _text(r.inputs.get("certificateAuthorityArn")):
+        cost.lines.append(Line("private certificate (AWS Private CA)", "fixed", 1, "certificates",
+                               "acm.privateCertificate"))
+
+
+def _record(r: Resource, cost: ResourceCost) -> None:
+    # Alias queries to AWS resources (an ALB) are free; other record types are billed per million queries.
+    if not r.inputs.get("aliases"):
+        cost.notes.append("DNS queries to this record (standard queries are billed per million; alias queries to "
+                          "AWS resources are free)")
 
 
 def estimate(resources: Iterable[Resource], region: str, usage: Mapping[str, Any] | None = None,
@@ -626,6 +780,23 @@ def estimate(resources: Iterable[Resource], region: str, usage: Mapping[str, Any
                 cost.lines.append(p.line("advanced parameter", "fixed", 1, "parameter-months",
                                          "ssm.advancedParameter"))
             # Standard parameters (the default) are free; Intelligent-Tiering picks Standard until it must not.
+        elif t == "aws:ec2/vpcEndpointSubnetAssociation:VpcEndpointSubnetAssociation":
+            # Each subnet associated later adds one zone to an interface endpoint, billed per AZ-hour like the ones
+            # declared on the endpoint (gateway endpoints take route tables, not subnets).
+            cost.lines.append(p.line("one more zone for an interface endpoint", "fixed", HOURS_PER_MONTH, "AZ-hours",
+                                     "vpcEndpoint.azHour"))
+        elif t == "aws:backup/vault:Vault":
+            _backup_vault(r, p, cost)
+        elif t == "aws:backup/plan:Plan":
+            _backup_plan(r, cost)
+        elif t == "aws:acm/certificate:Certificate":
+            _certificate(r, cost)
+        elif t == "aws:route53/zone:Zone":
+            # A hosted zone the program creates is billed monthly; reading an existing one (route53.get_zone) is not
+            # a resource and costs nothing here.
+            cost.lines.append(p.line("hosted zone", "fixed", 1, "hosted zone-months", "route53.hostedZone"))
+        elif t == "aws:route53/record:Record":
+            _record(r, cost)
         elif t == "aws:ecs/cluster:Cluster":
             settings = r.inputs.get("settings")
             insights = [s for s in settings if _mapping(s).get("name") == "containerInsights"] \

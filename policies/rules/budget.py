@@ -24,7 +24,8 @@ PRICED_TYPES = ("aws:rds/clusterInstance:ClusterInstance", "aws:rds/cluster:Clus
                 "aws:cloudwatch/logGroup:LogGroup", "aws:cloudwatch/metricAlarm:MetricAlarm",
                 "aws:cloudwatch/dashboard:Dashboard", "aws:sns/topic:Topic",
                 "aws:lb/loadBalancer:LoadBalancer", "aws:ecr/repository:Repository", "aws:s3/bucket:Bucket",
-                "aws:secretsmanager/secret:Secret", "aws:ssm/parameter:Parameter")
+                "aws:secretsmanager/secret:Secret", "aws:ssm/parameter:Parameter", "aws:backup/vault:Vault",
+                "aws:route53/zone:Zone", "aws:ec2/vpcEndpointSubnetAssociation:VpcEndpointSubnetAssociation")
 TOP = 3  # the biggest resources named in the message, so a reader knows where the money goes
 
 

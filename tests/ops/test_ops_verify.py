@@ -17,6 +17,7 @@ ALL_CHECKS = [
     "aurora-copy-tags-to-snapshot",
     "aurora-log-exports",
     "aurora-audit-logging",
+    "aurora-write-forwarding-consistency",
     "rds-not-publicly-accessible",
     "aurora-readers-multi-az",
     "ssm-secret-parameter-secure-cmk",
@@ -48,7 +49,7 @@ def test_text_table_names_each_check(shared_stacks, run_ops):
     assert lines[1].split() == ["CHECK", "STATUS", "DETAIL"]
     for name in ALL_CHECKS:
         assert any(line.startswith(name) and " PASS " in line for line in lines), name
-    assert lines[-1] == "15 checks: 15 passed, 0 failed, 0 warnings, 0 skipped, 0 errors"
+    assert lines[-1] == "16 checks: 16 passed, 0 failed, 0 warnings, 0 skipped, 0 errors"
 
 
 VARIANTS = [
@@ -109,7 +110,7 @@ def test_text_table_marks_the_failed_check(shared_stacks, run_ops):
     assert result.code == 1
     line = next(x for x in result.out.splitlines() if x.startswith("aurora-deletion-protection"))
     assert line.split()[1:] == ["FAIL", "deletion", "protection", "is", "off"]
-    assert result.out.splitlines()[-1] == "15 checks: 14 passed, 1 failed, 0 warnings, 0 skipped, 0 errors"
+    assert result.out.splitlines()[-1] == "16 checks: 15 passed, 1 failed, 0 warnings, 0 skipped, 0 errors"
 
 
 def test_mysql_without_tls_parameter_names_require_secure_transport(shared_stacks, run_ops):

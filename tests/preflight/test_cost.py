@@ -15,6 +15,7 @@ from policies.rules._cost import (
     PriceTable,
     Resource,
     estimate,
+    expected_unit,
     is_custom_type,
     usage_assumptions,
 )
@@ -43,9 +44,11 @@ PRICES = {  # item -> (price, unit)
 def table(region: str = REGION, **overrides: float | None) -> PriceTable:
     prices = dict(PRICES)
     for item, price in overrides.items():
-        prices[item.replace("__", ".")] = (price, prices.get(item.replace("__", "."), (0, "unit"))[1])
+        item = item.replace("__", ".")
+        prices[item] = (price, prices.get(item, (0, expected_unit(item) or "unit"))[1])
     return PriceTable.from_document({"prices": [
-        {"item": item, "region": region, "unit": unit, "price": price, "basis": "recalled", "read": "2026-12-02"}
+        {"item": item, "region": region, "unit": unit, "price": price,
+         "basis": "recalled" if price is not None else "not-found", "read": None}
         for item, (price, unit) in prices.items()]})
 
 
@@ -279,7 +282,7 @@ def test_bad_usage_assumptions_name_the_key(usage, fragment):
 
 
 def test_a_malformed_table_is_refused_with_the_entry_named():
-    entry = {"item": "nat.hour", "region": REGION, "unit": "hour", "price": 0.045, "basis": "recalled", "read": "x"}
+    entry = {"item": "nat.hour", "region": REGION, "unit": "hour", "price": 0.045, "basis": "recalled", "read": None}
     with pytest.raises(CostInputError, match=r"prices\[1\]: nat.hour in us-east-1 is listed twice"):
         PriceTable.from_document({"prices": [entry, entry]})
     with pytest.raises(CostInputError, match=r"prices\[0\].price: -1 is not a number >= 0 or null"):
@@ -293,7 +296,11 @@ def test_the_repository_table_records_source_and_date_for_every_figure():
     real = PriceTable.load()
     assert {"us-east-1", "us-west-2", "eu-west-1"} <= set(real.regions())
     for entry in document["prices"]:
-        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry["read"]), entry
+        # A date read only for a figure some page (or the API) was read for; a recalled one was read nowhere.
+        if entry["basis"] in {"aws-page", "price-list-api", "third-party"}:
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry["read"]), entry
+        else:
+            assert entry["read"] is None, entry
         assert entry["basis"] in {"aws-page", "price-list-api", "third-party", "recalled", "not-found"}, entry
         # Verified only when read on an AWS page or from the Price List API, and then the source is named.
         assert entry["verified"] == (entry["basis"] in {"aws-page", "price-list-api"}), entry
