@@ -367,8 +367,6 @@ FREE_TYPES = frozenset({
     "docker-build:index:Image",
     "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString",
     "random:index/randomId:RandomId",
-    # a build and a push: what the image costs is the ECR repository's storage, priced there
-    "docker-build:index:Image",
 })
 
 # vCPUs per Aurora instance class, for RDS Proxy (billed per vCPU of its targets) and Performance Insights.
