@@ -5,8 +5,9 @@ This is the only module that knows every component; components take what they ne
 
 import pulumi
 
-from components.app import AppService, AppServiceArgs, DatabaseConnection, app_log_group_name
+from components.app import AppService, AppServiceArgs, BuiltImage, DatabaseConnection, app_log_group_name
 from components.app_database_role import AppDatabaseRole, AppDatabaseRoleArgs
+from components.app_image import AppImage, AppImageArgs
 from components.aurora import AuroraCluster, AuroraClusterArgs, DatabaseNetwork
 from components.bastion import Bastion, BastionArgs, DatabaseAccess
 from components.kms import EncryptionKey, EncryptionKeyArgs
@@ -20,7 +21,8 @@ settings = load_from_pulumi_config()
 tags = settings.tags()
 has_migration_task = migration_task_applies(settings)
 
-# The stack's key for what is not the database's own data: flow logs, the bastion's volume, application logs.
+# The stack's key for what is not the database's own data: flow logs, the bastion's volume, application logs and
+# the application's image repository.
 platform_key = EncryptionKey("platform", EncryptionKeyArgs(
     description=f"{settings.project}/{settings.stack}: logs and volumes",
     alias=f"{settings.project}-{settings.stack}-platform",
@@ -58,6 +60,14 @@ if settings.bastion.enabled:
 # The blog's Fargate task in the private subnets; the only application source allowed into the database.
 app = None
 app_role = None
+app_image = None
+if settings.app is not None and settings.app.image_build is not None:
+    # The blog's image, built from this repository's Dockerfile into the stack's own ECR repository.
+    app_image = AppImage("app-image", AppImageArgs(
+        build=settings.app.image_build, repository_name=f"{settings.project}/{settings.stack}/app",
+        kms_key_arn=platform_key.arn, cpu_architecture=settings.app.cpu_architecture, tags=tags,
+        production=settings.is_production,
+    ))
 if settings.app is not None:
     # The blog's own login (blog_app, docs/blog-database.md) instead of the master user, on PostgreSQL stacks whose
     # app logs in with a password straight to the cluster (an RDS Proxy with password logins knows only the master's
@@ -73,13 +83,16 @@ if settings.app is not None:
         subnet_ids=network.subnet_ids["private"], log_key_arn=platform_key.arn,
         database=DatabaseConnection.of(database), tags=tags,
         database_login=app_role.login() if app_role else None,
+        image=BuiltImage(app_image.image_reference, app_image.repository_arn) if app_image else None,
     ))
 
 # The migrations as a one-off task (components/migration_task.py): `python -m ops migrate ... --via ecs` runs it.
 migration_task = None
 if has_migration_task:
     migration_task = MigrationTask("migrations", MigrationTaskArgs(
-        family=f"{settings.project}-{settings.stack}-migrations", image=settings.app.image, user=settings.app.user,
+        family=f"{settings.project}-{settings.stack}-migrations", user=settings.app.user,
+        image=app_image.image_reference if app_image else settings.app.image,
+        repository_arn=app_image.repository_arn if app_image else None,
         cpu_architecture=settings.app.cpu_architecture, ca_bundle_path=settings.app.ca_bundle_path,
         log_retention_days=settings.app.log_retention_days, environment=settings.environment,
         vpc_id=network.vpc_id, subnet_ids=network.subnet_ids["private"], log_key_arn=platform_key.arn,
@@ -129,6 +142,9 @@ if app is not None:
     pulumi.export("serviceName", app.service_name)
     pulumi.export("taskSecurityGroupId", app.task_security_group_id)
     pulumi.export("appLogGroupName", app.log_group_name)
+if app_image is not None:
+    pulumi.export("imageRepositoryUrl", app_image.repository_url)
+    pulumi.export("imageReference", app_image.image_reference)
 if app_role is not None:
     pulumi.export("appDatabaseUser", app_role.user)
     pulumi.export("appPasswordParameterName", app_role.parameter_name)

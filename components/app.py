@@ -17,6 +17,7 @@ database offering those can be wired the same way. `__main__.py` builds it with 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -118,6 +119,15 @@ class LoadBalancerAttachment:
 
 
 @dataclass
+class BuiltImage:
+    """An image the stack builds (components/app_image.py's AppImage): what the task runs, by digest, and the one
+    ECR repository the execution role may pull from. Replaces `settings.image`."""
+
+    reference: pulumi.Input[str]
+    repository_arn: pulumi.Input[str]
+
+
+@dataclass
 class AppServiceArgs:
     settings: AppSettings
     # Task definition family; families are account- and region-wide, so include project and stack.
@@ -132,6 +142,8 @@ class AppServiceArgs:
     # The application's own database role (components/app_database_role.py): when given, the task logs in as it
     # with its password, and can no longer read the master password.
     database_login: DatabaseLogin | None = None
+    # The image the stack builds (aurora-platform:app.image.build); None: run `settings.image` as it is.
+    image: BuiltImage | None = None
 
 
 class AppService(pulumi.ComponentResource):
@@ -146,8 +158,8 @@ class AppService(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aurora-platform:app:AppService", name, None, opts)
         settings, database = args.settings, args.database
-        if not settings.image:
-            raise ValueError("AppService needs settings.image (aurora-platform:app.image)")
+        if not settings.image and args.image is None:
+            raise ValueError("AppService needs settings.image or args.image (aurora-platform:app.image)")
         if database.password_value_from is None and not settings.iam_database_auth:
             raise pulumi.RunError("aurora-platform:app.iamDatabaseAuth: the database has no password to hand out "
                                   "(a global database secondary); set iamDatabaseAuth: true and iamDatabaseUser")
@@ -182,8 +194,10 @@ class AppService(pulumi.ComponentResource):
         definitions = pulumi.Output.all(
             writer=database.writer_host, reader=reader_host(settings, database), password=password,
             extra=self.secret_parameter_arns, group=self.log_group.name, region=region,
+            image=args.image.reference if args.image else settings.image,
         ).apply(lambda v: json.dumps(container_definitions(
-            settings, engine=database.engine, writer_host=v["writer"], reader_host=v["reader"], port=database.port,
+            dataclasses.replace(settings, image=v["image"]), engine=database.engine, writer_host=v["writer"],
+            reader_host=v["reader"], port=database.port,
             database_name=database.database_name, user=user, password_value_from=v["password"],
             extra_secret_arns=v["extra"], log_group_name=v["group"], region=v["region"])))
 
@@ -261,10 +275,11 @@ class AppService(pulumi.ComponentResource):
             description=f"ECS agent for {name}: pull the image, write logs, resolve the task's secrets",
             tags=self._tag(f"{name}-execution"), opts=child)
         # The image pull (ECR only) and the log writes, to exactly this task's log group.
+        built = args.image.repository_arn if args.image else None
         policies: list[pulumi.Resource] = [aws.iam.RolePolicy(
             f"{name}-execution", role=role.id,
-            policy=pulumi.Output.all(partition, self.log_group.arn).apply(
-                lambda v: json.dumps(execution_policy(settings.image, v[0], v[1]))), opts=child)]
+            policy=pulumi.Output.all(partition, self.log_group.arn, built).apply(
+                lambda v: json.dumps(execution_policy(settings.image or "", v[0], v[1], v[2]))), opts=child)]
         if not settings.iam_database_auth:
             grant = args.database_login.grant_password_read if args.database_login else database.grant_password_read
             policies.append(grant(f"{name}-execution", role))
@@ -339,10 +354,11 @@ def ecr_repository_arn(image: str, partition: str) -> str | None:
     return f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
 
 
-def execution_policy(image: str, partition: str, log_group_arn: str) -> dict:
-    """The ECS agent's own calls: pull the image when it is in ECR, write the container's log streams."""
+def execution_policy(image: str, partition: str, log_group_arn: str, repository_arn: str | None = None) -> dict:
+    """The ECS agent's own calls: pull the image when it is in ECR (`repository_arn`: the stack's own repository,
+    for an image it builds), write the container's log streams."""
     statements: list[dict] = []
-    repository = ecr_repository_arn(image, partition)
+    repository = repository_arn or ecr_repository_arn(image, partition)
     if repository is not None:
         statements += [
             {"Sid": "EcrAuthorizationToken", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken",
@@ -377,5 +393,5 @@ def _secrets_policy(secrets: Mapping[str, str], partition: str, region: str, acc
     }
 
 
-__all__ = ["AppService", "AppServiceArgs", "DatabaseConnection", "LoadBalancerAttachment", "app_log_group_name",
-           "names_for", "parameter_arn"]
+__all__ = ["AppService", "AppServiceArgs", "BuiltImage", "DatabaseConnection", "LoadBalancerAttachment",
+           "app_log_group_name", "names_for", "parameter_arn"]

@@ -88,8 +88,10 @@ class MigrationDatabase:
 class MigrationTaskArgs:
     # Task definition family: account- and region-wide, so it names project and stack.
     family: str
-    # The application's image, architecture and non-root user (aurora-platform:app).
-    image: str
+    # The application's image, architecture and non-root user (aurora-platform:app). The image is the app's
+    # reference, or what the stack builds (components/app_image.py): then `repository_arn` is the one ECR repository
+    # the execution role may pull from.
+    image: pulumi.Input[str]
     user: str
     cpu_architecture: str
     ca_bundle_path: str
@@ -102,6 +104,7 @@ class MigrationTaskArgs:
     tags: Mapping[str, str]
     # blog_app's login (components/app_database_role.py): its password is set on the role by `apply`.
     app_login: DatabaseLogin | None = None
+    repository_arn: pulumi.Input[str] | None = None
 
 
 def migration_log_group_name(name: str = "migrations") -> str:
@@ -193,8 +196,8 @@ class MigrationTask(pulumi.ComponentResource):
             tags=self._tag(f"{name}-execution"), opts=child)
         rules.append(aws.iam.RolePolicy(
             f"{name}-execution", role=self.execution_role.id,
-            policy=pulumi.Output.all(partition, self.log_group.arn).apply(
-                lambda v: json.dumps(execution_policy(args.image, v[0], v[1]))), opts=child))
+            policy=pulumi.Output.all(partition, self.log_group.arn, args.image, args.repository_arn).apply(
+                lambda v: json.dumps(execution_policy(v[2], v[0], v[1], v[3]))), opts=child))
         # The master password: this role is the only ECS role that may read it.
         rules.append(database.grant_password_read(name, self.execution_role))
         if args.app_login is not None:
@@ -210,9 +213,9 @@ class MigrationTask(pulumi.ComponentResource):
         definitions = pulumi.Output.all(
             writer=database.writer_host, master=database.password_value_from,
             app=args.app_login.password_value_from if args.app_login else None,
-            group=self.log_group.name, region=region,
+            group=self.log_group.name, region=region, image=args.image,
         ).apply(lambda v: json.dumps(migration_container_definitions(
-            image=args.image, user=args.user, writer_host=v["writer"], port=database.port,
+            image=v["image"], user=args.user, writer_host=v["writer"], port=database.port,
             database_name=database.database_name, master_username=database.master_username,
             ca_bundle_path=args.ca_bundle_path, environment=args.environment,
             master_password_value_from=v["master"], app_password_value_from=v["app"],

@@ -51,7 +51,9 @@ class MockCloud:
         if token.startswith("random:"):
             return cloud._random(token, urn, outputs)
         resource_id = cloud._id(token, name, urn, outputs)
-        if not token.startswith("pulumi:providers:"):  # a provider is configuration, it has no ARN
+        # A provider is configuration, it has no ARN; nor has a resource of another cloud's package that declares
+        # none (a docker-build image is named by its digest).
+        if not token.startswith("pulumi:providers:") and (token.startswith("aws:") or _declares_arn(token)):
             outputs.setdefault("arn", cloud._arn(token, name, urn, outputs, resource_id))
         handler = _RESOURCE_OUTPUTS.get(token)
         if handler is not None:
@@ -100,6 +102,14 @@ class MockCloud:
             raise UnmockedInvokeError(
                 f"the offline engine has no fake for the invoke '{token}'; add one to preflight/mock_cloud.py")
         return handler(self.in_region(region), args)
+
+
+def _declares_arn(token: str) -> bool:
+    """Whether the SDK class of a token has an `arn` output; True when the package is not installed (as before)."""
+    from .mock_outputs import properties, sdk_class
+
+    cls = sdk_class(token)
+    return cls is None or any(key == "arn" for key, _ in properties(cls))
 
 
 class UnmockedInvokeError(Exception):

@@ -245,6 +245,13 @@ def shaped_string(key: str, ctx: Context, outputs: Mapping[str, Any] | None = No
     host = f"{ctx.name}-{ctx.hex(key, 10)}".lower()
     if key == "region":
         return ctx.region
+    if ctx.service == "ecr" and key == "registryId":
+        return ctx.account  # a private registry is the account's
+    if ctx.service == "ecr" and key == "repositoryUrl":
+        # Not a URL: the registry host and the repository's name, what `docker push` and a task's image take.
+        name = (outputs or {}).get("name")
+        name = name if isinstance(name, str) else f"{ctx.name}-{stable_hex(ctx.seed, 7)}"
+        return f"{ctx.account}.dkr.ecr.{ctx.region}.amazonaws.com/{name}"
     if key in ("availabilityZone", "availabilityZoneId"):
         return UNKNOWN  # AWS places it; a rule counting zones must not count an invented one
     if key in _ACCOUNT_KEYS:

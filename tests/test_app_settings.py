@@ -59,9 +59,10 @@ def test_image_references_with_a_tag_or_digest_are_accepted(image):
 
 def test_a_missing_image_is_named():
     assert problems({"cpu": 256}, with_image=False) == [
-        f"{KEY}.image: is required: the container image the task runs (a container image reference with a tag or "
-        "digest, e.g. \"123456789012.dkr.ecr.us-east-1.amazonaws.com/blog:1.4.2\" or "
-        "\"ghcr.io/org/blog@sha256:<64 hex>\"); this project does not build it"]
+        f"{KEY}.image: is required: exactly one of build (build the image from this repository's Dockerfile and "
+        "push it to the stack's ECR repository) or reference (run this existing image); a reference is a container "
+        "image reference with a tag or digest, e.g. \"123456789012.dkr.ecr.us-east-1.amazonaws.com/blog:1.4.2\" or "
+        "\"ghcr.io/org/blog@sha256:<64 hex>\", build is e.g. {build: {context: \".\", dockerfile: Dockerfile}}"]
     assert problems({}, with_image=False)[0].startswith(f"{KEY}.image: is required")
 
 

@@ -158,9 +158,11 @@ def app_roles(run: StackRun) -> tuple[RecordedResource, RecordedResource]:
     return role_named(run, "app-execution"), role_named(run, "app-task")
 
 
-def test_the_execution_role_has_only_the_agents_calls_and_no_ecr_for_a_non_ecr_image(any_stack):
-    execution, _ = app_roles(any_stack)
+def test_the_execution_role_has_only_the_agents_calls_and_no_ecr_for_a_non_ecr_image(any_stack, evaluate):
+    # The stacks build their image into ECR; a stack naming an image elsewhere gets no ECR right at all.
     stack = any_stack.stack
+    any_stack = evaluate(stack, with_setting(any_stack, "app", image="ghcr.io/aurora-platform/blog:1.0.0"))
+    execution, _ = app_roles(any_stack)
     assert [a for a in any_stack.of_type(ATTACHMENT) if a.property_dependencies.get("role") == [execution.urn]] == []
     group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aurora-platform/{stack}/app"
     documents = inline(any_stack, execution)

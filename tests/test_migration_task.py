@@ -74,7 +74,9 @@ def can(run: StackRun, role, action: str, resource: str, context: dict | None = 
 # ---- what it runs ---------------------------------------------------------------------------------------------------
 def test_runs_the_apps_image_with_the_migration_entry_point(any_stack):
     container = migration_container(any_stack)
-    assert container["image"] == "ghcr.io/aurora-platform/blog:1.0.0"
+    # The stacks build the blog's image into their own repository; offline its digest is unknown.
+    stack = any_stack.stack
+    assert container["image"] == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/aurora-platform/{stack}/app@[unknown]"
     assert container["image"] == json.loads(app_task(any_stack).inputs["containerDefinitions"])[0]["image"]
     assert container["entryPoint"] == ["python", "-m", "db"]
     assert container["command"] == ["apply"]
@@ -88,7 +90,7 @@ def test_runs_the_apps_image_with_the_migration_entry_point(any_stack):
 
 def test_is_hardened_non_root_read_only_no_capabilities(any_stack):
     container = migration_container(any_stack)
-    assert container["user"] == "1001"
+    assert container["user"] == "1000:1000"  # the app's user: the blog Dockerfile's USER
     assert container["readonlyRootFilesystem"] is True
     assert container["linuxParameters"] == {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}}
     assert container["mountPoints"] == [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
@@ -127,12 +129,12 @@ def test_secrets_are_the_master_password_and_blog_apps_and_no_value_is_in_the_de
         assert not same, f"the value of {password.name} is in the task definition"
 
 
-def test_a_uid_zero_the_settings_let_through_stops_the_program_naming_the_key(evaluate):
+def test_a_uid_zero_spelt_with_leading_zeros_is_refused_naming_the_key(evaluate):
     from preflight.engine import ProgramError
 
     with pytest.raises(ProgramError) as error:
         run_with_app(evaluate, user="00")
-    assert "aurora-platform:app.user: '00' is uid 0 (root)" in str(error.value)
+    assert 'aurora-platform:app.user: got "00"; allowed: a non-root user' in str(error.value)
     assert "Traceback" not in str(error.value)
 
 
@@ -176,7 +178,12 @@ def test_the_execution_role_reads_blog_apps_password_too_and_nothing_else(any_st
                  for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])}
     group = any_stack.exports["migrationLogGroupName"]
     arn = f"arn:aws:logs:us-east-1:123456789012:log-group:{group}"
-    assert resources == {master, app, any_stack.exports["kmsKeyArn"], arn, f"{arn}:log-stream:*"}
+    # The stacks build their image into their own repository: the agent pulls from exactly that one ("*" is
+    # ecr:GetAuthorizationToken, which takes no resource).
+    repository = f"arn:aws:ecr:us-east-1:123456789012:repository/aurora-platform/{any_stack.stack}/app"
+    assert resources == {master, app, any_stack.exports["kmsKeyArn"], arn, f"{arn}:log-stream:*", repository, "*"}
+    star = [s for d in policies_of(any_stack, execution) for s in d["Statement"] if s["Resource"] == "*"]
+    assert [s["Action"] for s in star] == ["ecr:GetAuthorizationToken"]
 
 
 # ---- logs -----------------------------------------------------------------------------------------------------------

@@ -30,10 +30,11 @@ CIPHERTEXT = "v1:Q2lwaGVydGV4dE9ubHlJblRoZUZpbGU9PQ=="
 def real_program(directory: Path, change) -> Path:
     """This repository's program with the dev stack's settings changed by `change(config)`."""
     directory.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py"):
+    # The Dockerfile and what it sends too: the stack builds its image from them.
+    for name in ("Pulumi.yaml", "__main__.py", "Dockerfile", ".dockerignore"):
         shutil.copy(REPO_ROOT / name, directory / name)
-    shutil.copytree(REPO_ROOT / "components", directory / "components",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("components", "blog"):
+        shutil.copytree(REPO_ROOT / folder, directory / folder, ignore=shutil.ignore_patterns("__pycache__"))
     config = yaml.safe_load((REPO_ROOT / "Pulumi.dev.yaml").read_text())
     change(config["config"])
     (directory / "Pulumi.dev.yaml").write_text(yaml.safe_dump(config, sort_keys=False))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from .reader import Problems, Section, as_int, show
@@ -72,6 +73,16 @@ USER_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{
 DB_USER_PATTERN = r"[A-Za-z_][A-Za-z0-9_]{0,62}"
 CONTAINER_NAME = r"[A-Za-z0-9][A-Za-z0-9_-]{0,254}"
 PATH_PATTERN = r"/[A-Za-z0-9_.@+-]+(?:/[A-Za-z0-9_.@+-]+)*"
+# A build context or Dockerfile: a path relative to the program's directory (the repository root), forward slashes,
+# never leaving it (no "..", not absolute): what is sent to the builder must be this repository's files.
+RELATIVE_PATH = r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+-]+(?:/[A-Za-z0-9_.@+-]+)*/?"
+RELATIVE_PATH_TEXT = ("a path relative to the repository root, with forward slashes and no \"..\" (it must stay "
+                      "inside the repository), e.g. \".\" or \"Dockerfile\"")
+IMAGE_CHOICES_TEXT = ("exactly one of build (build the image from this repository's Dockerfile and push it to the "
+                      "stack's ECR repository) or reference (run this existing image)")
+# How many pushed images the ECR lifecycle policy keeps (the newest). ECR takes any positive count; the bound only
+# catches a typo (a stack keeping thousands of releases pays for them and never rolls back that far).
+MAX_KEEP_IMAGES = 1000
 MAX_DESIRED_COUNT = 100
 MAX_WRITABLE_PATHS = 10
 CPU_ARCHITECTURES = ("X86_64", "ARM64")
@@ -79,9 +90,22 @@ CONTAINER_INSIGHTS = ("enabled", "enhanced")
 
 
 @dataclass(frozen=True)
+class ImageBuild:
+    """`app.image.build`: build the image from this repository and push it to the stack's ECR repository."""
+
+    # The build context and the Dockerfile, relative to the program's directory (the repository root).
+    context: str = "."
+    dockerfile: str = "Dockerfile"
+    # The lifecycle policy keeps this many of the newest images; untagged ones expire after a day.
+    keep_images: int = 10
+
+
+@dataclass(frozen=True)
 class AppSettings:
-    # Required: there is no sensible default image. None only when the setting is missing (a problem is recorded).
+    # An existing image to run (`image` or `image.reference`). None when the stack builds it (`image_build`) or when
+    # the setting is missing (a problem is recorded): exactly one of the two is set in valid settings.
     image: str | None = None
+    image_build: ImageBuild | None = None
     container_name: str = "app"
     cpu: int = 256
     memory: int = 512
@@ -127,7 +151,7 @@ def parse_app(section: Section, problems: Problems, region: str | None, producti
               database: Any = None) -> AppSettings:
     """`database`: the parsed `aurora-platform:database` settings, for the checks that span both sections."""
     defaults = AppSettings()
-    image = _image(section, problems, production)
+    image, image_build = _image(section, problems, production)
     container_name = section.string("containerName", defaults.container_name, pattern=CONTAINER_NAME,
                                     allowed="1-255 letters, digits, hyphens and underscores, starting with a letter "
                                             "or digit")
@@ -186,8 +210,9 @@ def parse_app(section: Section, problems: Problems, region: str | None, producti
     reader_endpoint = _reader_endpoint(section, problems, database)
     section.finish()
     return AppSettings(
-        image=image, container_name=container_name, cpu=cpu, memory=memory, cpu_architecture=architecture,
-        container_port=port, desired_count=desired, create_service=create_service, readonly_root_filesystem=readonly,
+        image=image, image_build=image_build, container_name=container_name, cpu=cpu, memory=memory,
+        cpu_architecture=architecture, container_port=port, desired_count=desired, create_service=create_service,
+        readonly_root_filesystem=readonly,
         writable_paths=writable, user=user, environment=environment, secrets=secrets, secrets_kms_key_arn=key_arn,
         ca_bundle_path=ca_bundle, log_retention_days=retention, container_insights=insights,
         enable_execute_command=execute_command, iam_database_auth=iam_auth, iam_database_user=iam_user,
@@ -231,20 +256,58 @@ def _against_database(section: Section, problems: Problems, database: Any, iam_a
                      "an application user other than the master user (aurora-platform:database.masterUsername)")
 
 
-def _image(section: Section, problems: Problems, production: bool) -> str | None:
+def _image(section: Section, problems: Problems, production: bool) -> tuple[str | None, ImageBuild | None]:
+    """`image`: a reference (a string, or `{reference: ...}`), or `{build: {...}}`; exactly one of the two."""
     key = f"{section.key}.image"
     if not section.has("image"):
         section.raw_value("image")  # mark as known, so `finish` does not call a null image unknown
-        problems.add_text(key, f"is required: the container image the task runs ({IMAGE_TEXT}); this project does "
-                               "not build it")
-        return None
-    image = section.string("image", None, allowed=IMAGE_TEXT, check=valid_image)
+        problems.add_text(key, f"is required: {IMAGE_CHOICES_TEXT}; a reference is {IMAGE_TEXT}, build is e.g. "
+                               "{build: {context: \".\", dockerfile: Dockerfile}}")
+        return None, None
+    raw = section.raw.get("image")
+    if not isinstance(raw, dict):
+        return _image_reference(section, "image", problems, production), None
+    sub = section.section("image")
+    given = sorted(name for name in ("build", "reference") if sub.has(name))
+    if len(given) != 1:
+        sub.raw_value("build")
+        sub.raw_value("reference")
+        sub.finish()
+        shown = "both build and reference" if given else "neither build nor reference"
+        problems.add_text(key, f"has {shown}; allowed: {IMAGE_CHOICES_TEXT}")
+        return None, None
+    if given == ["reference"]:
+        reference = _image_reference(sub, "reference", problems, production)
+        sub.finish()
+        return reference, None
+    build = _image_build(sub.section("build"), problems)
+    sub.finish()
+    return None, build
+
+
+def _image_reference(section: Section, name: str, problems: Problems, production: bool) -> str | None:
+    image = section.string(name, None, allowed=IMAGE_TEXT, check=valid_image)
     if image and production and re.fullmatch(IMAGE_PATTERN, image)["tag"] == "latest" \
             and not re.fullmatch(IMAGE_PATTERN, image)["digest"]:
-        problems.add(key, image, "in production, a pinned tag or a digest (\"latest\" changes under a running "
-                                 "service, and a rollback would not bring the old image back)")
+        problems.add(f"{section.key}.{name}", image, "in production, a pinned tag or a digest (\"latest\" changes "
+                                                     "under a running service, and a rollback would not bring the "
+                                                     "old image back)")
         return None
     return image
+
+
+def _image_build(section: Section, problems: Problems) -> ImageBuild | None:
+    defaults = ImageBuild()
+    context = section.string("context", defaults.context, pattern=RELATIVE_PATH, allowed=RELATIVE_PATH_TEXT)
+    dockerfile = section.string("dockerfile", defaults.dockerfile, pattern=RELATIVE_PATH,
+                                allowed=RELATIVE_PATH_TEXT)
+    keep = section.integer("keepImages", defaults.keep_images, minimum=1, maximum=MAX_KEEP_IMAGES,
+                           allowed=f"a whole number of images from 1 to {MAX_KEEP_IMAGES} (the newest are kept, "
+                                   "older ones expire)")
+    section.finish()
+    context = str(PurePosixPath(context))
+    dockerfile = str(PurePosixPath(dockerfile))
+    return ImageBuild(context=context, dockerfile=dockerfile, keep_images=keep)
 
 
 def _cpu_memory(section: Section, problems: Problems, defaults: AppSettings) -> tuple[int, int]:

@@ -6,6 +6,7 @@ from pulumi_policy import Policy
 from . import (
     budget,
     ec2,
+    ecr,
     ecs,
     encryption,
     iam,
@@ -42,6 +43,7 @@ ALL_POLICIES: list[Policy] = [
     *ec2.POLICIES,
     *network.POLICIES,
     *ecs.POLICIES,
+    *ecr.POLICIES,
     *iam.POLICIES,
     *s3.POLICIES,
     *secrets_rotation.POLICIES,
