@@ -10,6 +10,7 @@ from components.app_database_role import AppDatabaseRole, AppDatabaseRoleArgs
 from components.aurora import AuroraCluster, AuroraClusterArgs, DatabaseNetwork
 from components.bastion import Bastion, BastionArgs, DatabaseAccess
 from components.kms import EncryptionKey, EncryptionKeyArgs
+from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.network import Network, NetworkArgs, flow_log_group_name
 from components.settings import load_from_pulumi_config
 
@@ -54,6 +55,7 @@ if settings.bastion.enabled:
 # The blog's Fargate task in the private subnets; the only application source allowed into the database.
 app = None
 app_role = None
+load_balancer = None
 if settings.app is not None:
     # The blog's own login (blog_app, docs/blog-database.md) instead of the master user, on PostgreSQL stacks whose
     # app logs in with a password straight to the cluster (an RDS Proxy with password logins knows only the master's
@@ -64,12 +66,22 @@ if settings.app is not None:
             project=settings.project, stack=settings.stack, kms_key_arn=database.kms_key_arn, tags=tags,
             protect=settings.database.protect,
         ))
+    # The public HTTPS entry (docs/app-service.md): only with a domain; the tasks then admit only its security group.
+    if settings.app.load_balancer.enabled:
+        load_balancer = PublicLoadBalancer("app-lb", PublicLoadBalancerArgs(
+            settings=settings.app.load_balancer, region=settings.region, vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids["public"], container_port=settings.app.container_port,
+            name_prefix=f"{settings.project}-{settings.stack}", tags=tags, production=settings.is_production,
+        ))
     app = AppService("app", AppServiceArgs(
         settings=settings.app, family=f"{settings.project}-{settings.stack}-app", vpc_id=network.vpc_id,
         subnet_ids=network.subnet_ids["private"], log_key_arn=platform_key.arn,
         database=DatabaseConnection.of(database), tags=tags,
         database_login=app_role.login() if app_role else None,
+        load_balancer=load_balancer.attachment if load_balancer else None,
     ))
+    if load_balancer is not None:
+        load_balancer.allow_to_targets(app.task_security_group_id)
 
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
@@ -114,6 +126,9 @@ if app is not None:
     pulumi.export("serviceName", app.service_name)
     pulumi.export("taskSecurityGroupId", app.task_security_group_id)
     pulumi.export("appLogGroupName", app.log_group_name)
+if load_balancer is not None:
+    pulumi.export("url", load_balancer.url)
+    pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
 if app_role is not None:
     pulumi.export("appDatabaseUser", app_role.user)
     pulumi.export("appPasswordParameterName", app_role.parameter_name)
