@@ -252,6 +252,11 @@ FREE_TYPES = frozenset({
     "aws:s3/bucketVersioning:BucketVersioning", "aws:ecr/lifecyclePolicy:LifecyclePolicy",
     "aws:ecr/repositoryPolicy:RepositoryPolicy", "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
     "aws:acm/certificate:Certificate",
+    # The load balancer's certificate check, its DNS records (Route 53 bills hosted zones and queries; alias queries
+    # to a load balancer are free) and its log bucket's settings.
+    "aws:acm/certificateValidation:CertificateValidation", "aws:route53/record:Record",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
     "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString",
     "random:index/randomId:RandomId",
 })
