@@ -19,7 +19,19 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from ._base import ADVISORY, MANDATORY, ResourceRule, StackRule, as_list, config_value, flag, fmt, label, number
+from ._base import (
+    ADVISORY,
+    MANDATORY,
+    ResourceRule,
+    StackRule,
+    as_list,
+    config_value,
+    flag,
+    fmt,
+    known_values,
+    label,
+    number,
+)
 from .protection import _production
 
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
@@ -45,28 +57,28 @@ def _lb_type(props: Mapping[str, Any]) -> str:
     return _fold(props.get("loadBalancerType")) or "application"
 
 
-def _owner(resource: PolicyResource, prop: str, candidates: list[PolicyResource]) -> PolicyResource | None:
-    """The resource of `candidates` that `prop` names: by property dependency, else by its `arn` or `id` value."""
-    dependencies = {dep.urn for dep in resource.property_dependencies.get(prop, [])}
-    for candidate in candidates:
-        if candidate.urn in dependencies:
-            return candidate
-    value = resource.props.get(prop)
+def _owners(resource: PolicyResource, prop: str, candidates: list[PolicyResource]) -> list[PolicyResource]:
+    """The resources of `candidates` that `prop` may name: the one whose `arn` or `id` equals its value when that is
+    known, else every one it was computed from (a value picked out of several listeners by an `apply` depends on
+    all of them: each is a possible owner)."""
+    value = known_values(resource.props).get(prop)
     if isinstance(value, str) and value:
-        for candidate in candidates:
-            if value in (candidate.props.get("arn"), candidate.props.get("id")):
-                return candidate
-    return None
+        found = [c for c in candidates if value in (known_values(c.props).get("arn"), known_values(c.props).get("id"))]
+        if found:
+            return found
+    dependencies = {dep.urn for dep in resource.property_dependencies.get(prop, [])}
+    return [c for c in candidates if c.urn in dependencies]
 
 
 # ---- ELB.1 (and ELB.3 for classic): nothing answered in plaintext -------------------------------------------------
 
-def _listener_protocol(listener: PolicyResource, balancer: PolicyResource | None) -> str:
+def _listener_protocol(listener: PolicyResource, balancers: list[PolicyResource]) -> str:
     protocol = _fold(listener.props.get("protocol"))
     if protocol:
         return protocol
     # The provider's default on an Application Load Balancer (and on one this rule cannot see) is HTTP.
-    return "tcp" if balancer is not None and _lb_type(balancer.props) in ("network", "gateway") else "http"
+    network = balancers and all(_lb_type(b.props) in ("network", "gateway") for b in balancers)
+    return "tcp" if network else "http"
 
 
 def _plaintext_actions(actions: Any, listener_port: float | None) -> Iterator[str]:
@@ -101,7 +113,7 @@ def _no_plaintext(resources: list[PolicyResource], _args: Any) -> Iterator[tuple
     protocols = {}
     for listener in listeners:
         protocol = protocols[listener.urn] = _listener_protocol(
-            listener, _owner(listener, "loadBalancerArn", balancers))
+            listener, _owners(listener, "loadBalancerArn", balancers))
         if protocol != "http":
             continue
         port = number(listener.props.get("port"))
@@ -110,16 +122,18 @@ def _no_plaintext(resources: list[PolicyResource], _args: Any) -> Iterator[tuple
     for rule in resources:
         if rule.resource_type not in LISTENER_RULES:
             continue
-        listener = _owner(rule, "listenerArn", listeners)
-        port = number(listener.props.get("port")) if listener is not None else None
-        problems = list(_plaintext_actions(rule.props.get("actions"), port))
-        if not problems:
+        owners = _owners(rule, "listenerArn", listeners)
+        if not owners:
+            problems = list(_plaintext_actions(rule.props.get("actions"), None))
+            if problems:
+                yield (f"{label(rule)} belongs to a listener outside the stack, so whether it answers HTTP cannot "
+                       f"be verified, and its {problems[0]}; define the rule with its listener in this stack.",
+                       rule.urn)
             continue
-        if listener is None:
-            yield (f"{label(rule)} belongs to a listener outside the stack, so whether it answers HTTP cannot be "
-                   f"verified, and its {problems[0]}; define the rule with its listener in this stack.", rule.urn)
-        elif protocols[listener.urn] == "http":
-            for problem in problems:
+        for listener in owners:
+            if protocols[listener.urn] != "http":
+                continue
+            for problem in _plaintext_actions(rule.props.get("actions"), number(listener.props.get("port"))):
                 yield f"{label(rule)} on HTTP {label(listener)}: {problem}.", rule.urn
     for classic in resources:
         if classic.resource_type != CLASSIC:

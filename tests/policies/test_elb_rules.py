@@ -328,3 +328,42 @@ def test_an_unknown_subnet_list_cannot_be_judged_during_preview():
     assert check(ZONES, LB, changed(GOOD_LB, subnets=UNKNOWN)) == [
         "can't run policy 'elb-multi-az' from policy pack 'aurora-platform-policies@v0.0.1' during preview: string "
         "value at .subnets can't be known during preview"]
+
+
+def test_a_rule_whose_listener_was_picked_among_several_is_judged_against_each():
+    # listener_arn=Output.all(https.arn, http.arn).apply(lambda v: v[1]) depends on both listeners; before the
+    # value is known, the HTTP one is a possible owner.
+    deps = {"listenerArn": [urn(LISTENER, "https"), urn(LISTENER, "http")]}
+    rule = resource(RULE, "admin", {"listenerArn": UNKNOWN, "actions": FORWARD}, property_dependencies=deps)
+    assert check_stack(NO_PLAINTEXT, [*http_stack(), rule]) == [
+        "ListenerRule 'admin' on HTTP Listener 'http': action 1 is forward: over HTTP it answers in plaintext; an "
+        "HTTP listener may only redirect to HTTPS."]
+    # once the value is known, it names the listener
+    https_arn = HTTP_ARN.replace("f2f7dc8efc522ab2", "0123456789abcdef")
+    on_https = resource(RULE, "admin", {"listenerArn": https_arn, "actions": FORWARD}, property_dependencies=deps)
+    stack = [balancer(), listener(changed(HTTP_LISTENER)), listener(changed(HTTPS_LISTENER, arn=https_arn),
+                                                                     name="https")]
+    assert check_stack(NO_PLAINTEXT, [*stack, on_https]) == []
+    on_http = resource(RULE, "admin", {"listenerArn": HTTP_ARN, "actions": FORWARD}, property_dependencies=deps)
+    assert check_stack(NO_PLAINTEXT, [*stack, on_http]) == [
+        "ListenerRule 'admin' on HTTP Listener 'http': action 1 is forward: over HTTP it answers in plaintext; an "
+        "HTTP listener may only redirect to HTTPS."]
+
+
+def test_an_unknown_listener_arn_during_preview_still_judges_the_listener():
+    props = changed(HTTP_LISTENER, loadBalancerArn=UNKNOWN, arn=UNKNOWN, defaultActions=FORWARD)
+    assert check_stack(NO_PLAINTEXT, [balancer(arn=UNKNOWN), listener(props)]) == [
+        "Listener 'http' (HTTP) action 1 is forward: over HTTP it answers in plaintext; an HTTP listener may only "
+        "redirect to HTTPS."]
+
+
+def test_a_listener_without_protocol_on_an_nlb_is_not_http():
+    nlb = balancer(loadBalancerType="Network")
+    props = changed(HTTP_LISTENER, protocol=None, port=8080, defaultActions=FORWARD)
+    assert check_stack(NO_PLAINTEXT, [nlb, listener(props)]) == []
+
+
+def test_a_single_action_object_instead_of_a_list_is_still_read():
+    assert check_stack(NO_PLAINTEXT, http_stack(FORWARD[0])) == [
+        "Listener 'http' (HTTP) action 1 is forward: over HTTP it answers in plaintext; an HTTP listener may only "
+        "redirect to HTTPS."]
