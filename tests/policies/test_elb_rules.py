@@ -367,3 +367,54 @@ def test_a_single_action_object_instead_of_a_list_is_still_read():
     assert check_stack(NO_PLAINTEXT, http_stack(FORWARD[0])) == [
         "Listener 'http' (HTTP) action 1 is forward: over HTTP it answers in plaintext; an HTTP listener may only "
         "redirect to HTTPS."]
+
+
+# ---- through the whole gate: a real program with pulumi_aws's own classes (both module spellings) ---------------
+WEB = '''
+lb = aws.{module}.LoadBalancer("web", load_balancer_type="application", subnets=["subnet-a", "subnet-b"],
+    drop_invalid_header_fields={drop}, desync_mitigation_mode="defensive", enable_deletion_protection=True,
+    access_logs={{"bucket": "web-logs", "enabled": True}}, tags=tags)
+tg = aws.{module}.TargetGroup("web", port=3000, protocol="HTTP", target_type="ip", vpc_id="vpc-0123", tags=tags)
+aws.{module}.Listener("https", load_balancer_arn=lb.arn, port=443, protocol="HTTPS", ssl_policy="{policy}",
+    certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/1",
+    default_actions=[{{"type": "forward", "target_group_arn": tg.arn}}], tags=tags)
+http = aws.{module}.Listener("http", load_balancer_arn=lb.arn, port=80, protocol="{protocol}",
+    default_actions=[{http_action}], tags=tags)
+'''
+GOOD_WEB = {"module": "lb", "drop": "True", "policy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "protocol": "HTTP",
+            "http_action": '{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", '
+                           '"status_code": "HTTP_301"}}'}
+
+
+def gate_with_web(tmp_path, extra: str = "", **knobs):
+    from tests.preflight.gate_helpers import PROGRAM, SAFE, gate_json, mandatory, write_program
+
+    body = PROGRAM.format(**SAFE) + WEB.format(**{**GOOD_WEB, **knobs}) + extra
+    code, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path, body=body)))
+    return code, [item for item in mandatory(report) if item[0].startswith("elb-")]
+
+
+@pytest.mark.parametrize("module", ["lb", "alb"])
+def test_the_gate_passes_the_good_load_balancer_in_both_modules(tmp_path, module):
+    assert gate_with_web(tmp_path, module=module) == (0, [])
+
+
+@pytest.mark.parametrize("knobs, found", [
+    ({"module": "alb", "http_action": '{"type": "forward", "target_group_arn": tg.arn}'},
+     [("elb-http-redirects-to-https", "http")]),
+    ({"protocol": "http", "http_action": '{"type": "redirect", "redirect": {"protocol": "#{protocol}", '
+                                         '"status_code": "HTTP_301"}}'},
+     [("elb-http-redirects-to-https", "http")]),
+    ({"policy": "ELBSecurityPolicy-2016-08"}, [("elb-tls-policy-modern", "https")]),
+    ({"drop": '"false"'}, [("elb-drop-invalid-headers", "web")]),
+])
+def test_the_gate_fails_each_weak_spelling(tmp_path, knobs, found):
+    assert gate_with_web(tmp_path, **knobs) == (1, found)
+
+
+def test_the_gate_fails_a_listener_rule_forwarding_on_port_80(tmp_path):
+    rule = '''aws.lb.ListenerRule("admin", listener_arn=http.arn, priority=10,
+    actions=[{"type": "forward", "target_group_arn": tg.arn}],
+    conditions=[{"path_pattern": {"values": ["/admin/*"]}}], tags=tags)
+'''
+    assert gate_with_web(tmp_path, rule) == (1, [("elb-http-redirects-to-https", "admin")])
