@@ -371,6 +371,15 @@ def test_old_tls_policies_are_refused(policy):
                               "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09, ")
 
 
+@pytest.mark.parametrize("section", [{}, {"healthCheckPath": "/healthz"}])
+def test_an_empty_or_partial_section_still_asks_for_the_domain(section):
+    assert [p.split(": ", 1)[0] for p in problems(section)] == [f"{KEY}.domain", f"{KEY}.hostedZoneId"]
+
+
+def test_a_null_section_is_no_load_balancer():
+    assert parsed(None).enabled is False
+
+
 def test_the_section_must_be_an_object():
     assert problems("blog.example.com") == [
         f"{KEY}: got \"blog.example.com\"; allowed: an object (a YAML mapping of settings)"]

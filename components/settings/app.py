@@ -187,7 +187,7 @@ def parse_app(section: Section, problems: Problems, region: str | None, producti
 
     _against_database(section, problems, database, iam_auth, iam_user)
     reader_endpoint = _reader_endpoint(section, problems, database)
-    load_balancer = parse_load_balancer(section.section("loadBalancer"), problems, production)
+    load_balancer = parse_load_balancer(section, problems, production)
     section.finish()
     return AppSettings(
         image=image, container_name=container_name, cpu=cpu, memory=memory, cpu_architecture=architecture,

@@ -9,6 +9,7 @@ the certificate needs a name, and ACM validates it through a record in a Route 5
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .reader import Problems, Section
@@ -62,11 +63,13 @@ class LoadBalancerSettings:
         return f"https://{self.domain}"
 
 
-def parse_load_balancer(section: Section, problems: Problems, production: bool) -> LoadBalancerSettings:
-    """`section` is `aurora-platform:app.loadBalancer`; absent or null means no load balancer."""
+def parse_load_balancer(app: Section, problems: Problems, production: bool) -> LoadBalancerSettings:
+    """`aurora-platform:app.loadBalancer`, read from the app section `app`. Absent or null: no load balancer."""
+    section = app.section("loadBalancer")
+    # Written as a mapping (even `{}`), the load balancer is wanted; a value of another shape is only that error.
+    present = isinstance(app.raw.get("loadBalancer"), Mapping) or bool(section.raw)
     defaults = LoadBalancerSettings()
-    given = bool(section.raw)
-    enabled = section.boolean("enabled", given)
+    enabled = section.boolean("enabled", present)
     hint = "" if problems.is_secret(f"{section.key}.domain") else _domain_hint(section.raw.get("domain"))
     domain = section.string("domain", None, allowed=DOMAIN_TEXT + hint, check=_valid_domain)
     zone = section.string("hostedZoneId", None, pattern=HOSTED_ZONE_ID, allowed=HOSTED_ZONE_TEXT)
