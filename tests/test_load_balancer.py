@@ -383,3 +383,13 @@ def test_a_null_section_is_no_load_balancer():
 def test_the_section_must_be_an_object():
     assert problems("blog.example.com") == [
         f"{KEY}: got \"blog.example.com\"; allowed: an object (a YAML mapping of settings)"]
+
+
+def test_a_secret_app_section_never_quotes_the_domain_nor_its_lower_case_hint():
+    values = {"network": {}, "database": {}, "app": {"image": "ghcr.io/aurora-platform/blog:1.0.0", "loadBalancer": {
+        "domain": "Private.Example.COM", "hostedZoneId": ZONE}}}
+    with pytest.raises(SettingsError) as error:
+        load_settings(values, "test", "us-east-1", secret_keys=["aurora-platform:app"])
+    text = str(error.value)
+    assert f"{KEY}.domain: got [secret]; {DOMAIN_ALLOWED}\n" in text + "\n"
+    assert "private" not in text.lower()
