@@ -93,13 +93,16 @@ class PublicLoadBalancer(pulumi.ComponentResource):
     log_bucket: aws.s3.Bucket
 
     def __init__(self, name: str, args: PublicLoadBalancerArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("aurora-platform:app:PublicLoadBalancer", name, None, opts)
         settings = args.settings
+        # Checked before anything is registered.
         if not (settings.enabled and settings.domain and settings.hosted_zone_id):
             # The settings refuse this; a direct caller gets the same rule: no domain, no public load balancer.
-            raise ValueError("PublicLoadBalancer needs loadBalancer.enabled with a domain and a hostedZoneId")
+            raise pulumi.RunError("aurora-platform:app.loadBalancer: a public load balancer needs enabled, domain "
+                                  "and hostedZoneId (HTTPS only; there is no plaintext mode)")
         if len(list(args.subnet_ids)) < 2:
-            raise ValueError("PublicLoadBalancer needs public subnets in two availability zones at least")
+            raise pulumi.RunError("aurora-platform:network.availabilityZones: an Application Load Balancer needs "
+                                  "public subnets in two availability zones at least")
+        super().__init__("aurora-platform:app:PublicLoadBalancer", name, None, opts)
         self._name = name
         self._tags = dict(args.tags)
         child = pulumi.ResourceOptions(parent=self)
@@ -109,7 +112,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
 
         self.log_bucket, bucket_ready = self._log_bucket(args, account, partition)
         self.security_group = aws.ec2.SecurityGroup(
-            f"{name}", vpc_id=args.vpc_id,
+            name, vpc_id=args.vpc_id,
             description=f"{name}: HTTPS (and HTTP, redirected) from the internet; out to the app tasks only",
             tags=self._tag(name), opts=child)
         for label, port, text in (("https", HTTPS, "HTTPS from the internet"),

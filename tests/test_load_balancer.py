@@ -393,3 +393,18 @@ def test_a_secret_app_section_never_quotes_the_domain_nor_its_lower_case_hint():
     text = str(error.value)
     assert f"{KEY}.domain: got [secret]; {DOMAIN_ALLOWED}\n" in text + "\n"
     assert "private" not in text.lower()
+
+
+def test_the_component_itself_refuses_a_load_balancer_without_a_domain():
+    import pulumi
+
+    from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
+    from components.settings.app_load_balancer import LoadBalancerSettings
+
+    args = PublicLoadBalancerArgs(settings=LoadBalancerSettings(enabled=True), region="us-east-1", vpc_id="vpc-1",
+                                  subnet_ids=["subnet-a", "subnet-b"], container_port=3000, name_prefix="p-s",
+                                  tags={})
+    with pytest.raises(pulumi.RunError, match=r"^aurora-platform:app\.loadBalancer: a public load balancer needs "
+                                              r"enabled, domain and hostedZoneId \(HTTPS only; there is no "
+                                              r"plaintext mode\)$"):
+        PublicLoadBalancer("lb", args)
