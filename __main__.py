@@ -11,6 +11,7 @@ from components.app_image import AppImage, AppImageArgs
 from components.aurora import AuroraCluster, AuroraClusterArgs, DatabaseNetwork
 from components.bastion import Bastion, BastionArgs, DatabaseAccess
 from components.kms import EncryptionKey, EncryptionKeyArgs
+from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.migration_task import MigrationDatabase, MigrationTask, MigrationTaskArgs, migration_log_group_name
 from components.migration_task import applies as migration_task_applies
 from components.network import Network, NetworkArgs, flow_log_group_name
@@ -68,6 +69,7 @@ if settings.app is not None and settings.app.image_build is not None:
         kms_key_arn=platform_key.arn, cpu_architecture=settings.app.cpu_architecture, tags=tags,
         production=settings.is_production,
     ))
+load_balancer = None
 if settings.app is not None:
     # The blog's own login (blog_app, docs/blog-database.md) instead of the master user, on PostgreSQL stacks whose
     # app logs in with a password straight to the cluster (an RDS Proxy with password logins knows only the master's
@@ -78,13 +80,23 @@ if settings.app is not None:
             project=settings.project, stack=settings.stack, kms_key_arn=database.kms_key_arn, tags=tags,
             protect=settings.database.protect,
         ))
+    # The public HTTPS entry (docs/app-service.md): only with a domain; the tasks then admit only its security group.
+    if settings.app.load_balancer.enabled:
+        load_balancer = PublicLoadBalancer("app-lb", PublicLoadBalancerArgs(
+            settings=settings.app.load_balancer, region=settings.region, vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids["public"], container_port=settings.app.container_port,
+            name_prefix=f"{settings.project}-{settings.stack}", tags=tags, production=settings.is_production,
+        ))
     app = AppService("app", AppServiceArgs(
         settings=settings.app, family=f"{settings.project}-{settings.stack}-app", vpc_id=network.vpc_id,
         subnet_ids=network.subnet_ids["private"], log_key_arn=platform_key.arn,
         database=DatabaseConnection.of(database), tags=tags,
         database_login=app_role.login() if app_role else None,
         image=BuiltImage(app_image.image_reference, app_image.repository_arn) if app_image else None,
+        load_balancer=load_balancer.attachment if load_balancer else None,
     ))
+    if load_balancer is not None:
+        load_balancer.allow_to_targets(app.task_security_group_id)
 
 # The migrations as a one-off task (components/migration_task.py): `python -m ops migrate ... --via ecs` runs it.
 migration_task = None
@@ -145,6 +157,9 @@ if app is not None:
 if app_image is not None:
     pulumi.export("imageRepositoryUrl", app_image.repository_url)
     pulumi.export("imageReference", app_image.image_reference)
+if load_balancer is not None:
+    pulumi.export("url", load_balancer.url)
+    pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
 if app_role is not None:
     pulumi.export("appDatabaseUser", app_role.user)
     pulumi.export("appPasswordParameterName", app_role.parameter_name)

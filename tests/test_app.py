@@ -237,7 +237,11 @@ def test_the_task_group_has_no_ingress_and_egress_only_to_the_database_and_https
     task_sg = task_group(any_stack)
     assert task_sg.inputs["vpcId"] == any_stack.exports["vpcId"]
     assert "ingress" not in task_sg.inputs and "egress" not in task_sg.inputs
-    assert not [r for r in any_stack.of_type(INGRESS) if r.property_dependencies["securityGroupId"] == [task_sg.urn]]
+    ingress = [r for r in any_stack.of_type(INGRESS) if r.property_dependencies["securityGroupId"] == [task_sg.urn]]
+    # With a public load balancer (prod), its security group alone, on the container port (tests/test_load_balancer.py).
+    balancers = [g.urn for g in any_stack.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name == "app-lb"]
+    assert [(r.inputs["fromPort"], r.property_dependencies["referencedSecurityGroupId"]) for r in ingress] == \
+        [(3000, balancers)] * len(balancers)
     egress = [r for r in any_stack.of_type(EGRESS) if r.property_dependencies["securityGroupId"] == [task_sg.urn]]
     rules = sorted((r.inputs["fromPort"], r.inputs["toPort"], r.inputs.get("cidrIpv4"),
                     r.inputs.get("referencedSecurityGroupId")) for r in egress)
@@ -260,7 +264,9 @@ def test_the_service_runs_in_the_private_subnets_without_public_ip_and_rolls_bac
         assert service.inputs["platformVersion"] == "LATEST"
         # tasks carry the service's tags (cost allocation per stack) and ECS's own cluster/service tags
         assert service.inputs["propagateTags"] == "SERVICE" and service.inputs["enableEcsManagedTags"] is True
-        assert service.inputs["enableExecuteCommand"] is False and "loadBalancers" not in service.inputs
+        assert service.inputs["enableExecuteCommand"] is False
+        # dev has no load balancer; prod's is asserted in tests/test_load_balancer.py
+        assert ("loadBalancers" in service.inputs) == (run.stack == "prod")
         assert linked(run, service, "taskDefinition") == [app_task(run)]
         [cluster] = linked(run, service, "cluster")
         assert cluster.inputs["settings"] == [{"name": "containerInsights",

@@ -110,22 +110,26 @@ def test_each_feature_is_associated_with_its_own_scoped_role(prod_sql):
 
 
 def test_the_export_bucket_is_private_tls_only_under_the_database_key_and_protected(prod_sql):
-    block = prod_sql.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    def one(token):  # the export bucket's own (prod's load balancer has a log bucket too)
+        [found] = [r for r in prod_sql.of_type(token) if r.name == "database-exports"]
+        return found
+
+    block = one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     assert all(block.inputs[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
                                                  "restrictPublicBuckets"))
-    sse = prod_sql.one(SSE).inputs["rules"][0]
+    sse = one(SSE).inputs["rules"][0]
     key = prod_sql.named("database-key").outputs["arn"] if any(
         r.name == "database-key" for r in prod_sql.resources) else None
     assert sse["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
     assert sse["bucketKeyEnabled"] is True
     if key is not None:
         assert sse["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == key
-    policy = json.loads(prod_sql.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    policy = json.loads(one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
     assert policy["Statement"][0]["Effect"] == "Deny"
     assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert prod_sql.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs["rule"] == {
+    assert one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs["rule"] == {
         "objectOwnership": "BucketOwnerEnforced"}
-    assert prod_sql.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"][0][
+    assert one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"][0][
         "expiration"]["days"] == 30
     assert prod_sql.named("database-exports").protect is True
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from .app_load_balancer import LoadBalancerSettings, parse_load_balancer
 from .reader import Problems, Section, as_int, show
 
 # Valid task-level CPU units and memory (MiB) on Fargate (Linux), from the ECS Developer Guide table
@@ -131,6 +132,8 @@ class AppSettings:
     # A custom endpoint of the database (aurora-platform:database.customEndpoints) for PGHOST_READER / DB_HOST_READER;
     # None: the cluster's reader endpoint (or the proxy's).
     reader_endpoint: str | None = None
+    # The public HTTPS entry (components/settings/app_load_balancer.py); off unless the sub-section is written.
+    load_balancer: LoadBalancerSettings = field(default_factory=LoadBalancerSettings)
 
 
 def is_reserved(name: str) -> bool:
@@ -208,6 +211,7 @@ def parse_app(section: Section, problems: Problems, region: str | None, producti
 
     _against_database(section, problems, database, iam_auth, iam_user)
     reader_endpoint = _reader_endpoint(section, problems, database)
+    load_balancer = parse_load_balancer(section, problems, production)
     section.finish()
     return AppSettings(
         image=image, image_build=image_build, container_name=container_name, cpu=cpu, memory=memory,
@@ -216,7 +220,7 @@ def parse_app(section: Section, problems: Problems, region: str | None, producti
         writable_paths=writable, user=user, environment=environment, secrets=secrets, secrets_kms_key_arn=key_arn,
         ca_bundle_path=ca_bundle, log_retention_days=retention, container_insights=insights,
         enable_execute_command=execute_command, iam_database_auth=iam_auth, iam_database_user=iam_user,
-        reader_endpoint=reader_endpoint)
+        reader_endpoint=reader_endpoint, load_balancer=load_balancer)
 
 
 def _reader_endpoint(section: Section, problems: Problems, database: Any) -> str | None:
