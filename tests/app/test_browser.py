@@ -11,8 +11,11 @@ manager is replaced by a function that fails the test if anything calls it.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -152,20 +155,54 @@ def test_a_visitor_reads_the_posts_and_adds_a_comment(app_env, cluster, blog_db,
     assert _stored(cluster, blog_db, body) == [("why-tls-everywhere", body)]
 
 
+@contextlib.contextmanager
+def _page_elsewhere(html: str):
+    """A page served from another port of 127.0.0.1: another origin, but the same site (ports do not count)."""
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            data = html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @needs_tool(CHROMIUM, "chromium", INSTALL)
 @needs_tool(CHROMEDRIVER, "chromedriver", INSTALL)
-def test_a_page_on_another_site_cannot_post_a_comment_through_the_browser(app_env, cluster, blog_db, browser, shoot,
-                                                                          tmp_path):
-    """The same form, auto-submitted from a page that is not the blog (a data: URL, an opaque origin): the browser
-    sends Origin: null and Sec-Fetch-Site: cross-site on its own, and the app refuses it."""
+@pytest.mark.parametrize("elsewhere, sent", [
+    ("data", "cross-site"),       # an opaque origin (Origin: null)
+    ("other-port", "same-site"),  # http://127.0.0.1:<another port>: same site, another origin
+])
+def test_a_page_on_another_origin_cannot_post_a_comment_through_the_browser(app_env, cluster, blog_db, browser,
+                                                                            shoot, tmp_path, elsewhere, sent):
+    """The blog's own form, auto-submitted from a page that is not the blog: the browser sends Sec-Fetch-Site and
+    Origin on its own, and the app refuses the post."""
     body = f"posted from elsewhere {time.time_ns()}"
     with running_blog(app_env, tmp_path / "server.log") as base:
         page = (f"<form method='post' action='{base}/posts/why-tls-everywhere/comments'>"
                 "<input name='name' value='Elsewhere'><input name='email' value='elsewhere@example.org'>"
                 f"<textarea name='body'>{body}</textarea></form><script>document.forms[0].submit()</script>")
-        browser.get("data:text/html;charset=utf-8," + page)
-        WebDriverWait(browser, WAIT).until(ec.url_to_be(base + "/posts/why-tls-everywhere/comments"))
-        WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, "p.error")))
-        assert "cross-site request refused" in browser.find_element(By.CSS_SELECTOR, "p.error").text
-        shoot("cross-site-refused")
+        with contextlib.ExitStack() as stack:
+            if elsewhere == "data":
+                browser.get("data:text/html;charset=utf-8," + page)
+            else:
+                browser.get(stack.enter_context(_page_elsewhere(page)))
+            WebDriverWait(browser, WAIT).until(ec.url_to_be(base + "/posts/why-tls-everywhere/comments"))
+            WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, "p.error")))
+            assert browser.find_element(By.CSS_SELECTOR, "p.error").text == (
+                f"cross-site request refused (Sec-Fetch-Site: {sent})")
+            shoot(f"refused-from-{elsewhere}")
     assert _stored(cluster, blog_db, body) == []
