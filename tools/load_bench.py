@@ -72,6 +72,9 @@ class Result:
     concurrency: int
     load: float
     day: str
+    # CPU seconds the app's process used during the counted requests, when its process id is known (Linux /proc):
+    # unlike the latencies, hardly changed by neighbours competing for the cores.
+    app_cpu: float | None = None
 
     def line(self) -> str:
         done = len(self.latencies) + self.errors
@@ -82,8 +85,9 @@ class Result:
             p50, p95, p99 = cuts[49], cuts[94], cuts[98]
         else:
             p50 = p95 = p99 = self.latencies[0] if self.latencies else float("nan")
+        cpu = f", app CPU {self.app_cpu * 1000 / done:.1f} ms/request" if self.app_cpu is not None and done else ""
         return (f"{self.kind.name}: {rate:.1f} req/s, p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
-                f"p99 {p99 * 1000:.1f} ms, {done} requests, {self.errors} errors, concurrency {self.concurrency}; "
+                f"p99 {p99 * 1000:.1f} ms, {done} requests, {self.errors} errors{cpu}, concurrency {self.concurrency}; "
                 f"{os.cpu_count()} cores, load {self.load:.1f} at start, {self.day} - "
                 f"{self.kind.method} {self.kind.path}")
 
@@ -94,7 +98,19 @@ def _request_args(kind: Kind, i: int) -> dict:
     return {}
 
 
-async def _measure(base: str, kind: Kind, total: int, concurrency: int) -> Result:
+def cpu_seconds(pid: int | None) -> float | None:
+    """User plus system CPU time of a process so far, from /proc (None where there is no /proc or no such process)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After the command name: state is field 3 of proc(5), utime 14 and stime 15, in clock ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _measure(base: str, kind: Kind, total: int, concurrency: int, pid: int | None) -> Result:
     import httpx
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -121,15 +137,19 @@ async def _measure(base: str, kind: Kind, total: int, concurrency: int) -> Resul
                     errors += 1
 
         load = os.getloadavg()[0]
+        cpu_before = cpu_seconds(pid)
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall = time.perf_counter() - started
-    return Result(kind, latencies, errors, wall, concurrency, load, f"{datetime.now(UTC):%Y-%m-%d}")
+        cpu_after = cpu_seconds(pid)
+    app_cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    return Result(kind, latencies, errors, wall, concurrency, load, f"{datetime.now(UTC):%Y-%m-%d}", app_cpu)
 
 
-def measure(base: str, total: int, concurrency: int, kinds: tuple[Kind, ...] = KINDS) -> list[Result]:
-    """Each kind in turn against the app at `base`: `total` requests, `concurrency` in flight."""
-    return [asyncio.run(_measure(base, kind, total, concurrency)) for kind in kinds]
+def measure(base: str, total: int, concurrency: int, kinds: tuple[Kind, ...] = KINDS,
+            pid: int | None = None) -> list[Result]:
+    """Each kind in turn against the app at `base` (process `pid`): `total` requests, `concurrency` in flight."""
+    return [asyncio.run(_measure(base, kind, total, concurrency, pid)) for kind in kinds]
 
 
 @contextlib.contextmanager
@@ -174,9 +194,9 @@ def database() -> Iterator[dict[str, str]]:
 
 
 @contextlib.contextmanager
-def app(pg_env: Mapping[str, str], log_path: Path, ready_seconds: float = 30.0) -> Iterator[str]:
+def app(pg_env: Mapping[str, str], log_path: Path, ready_seconds: float = 30.0) -> Iterator[tuple[str, int]]:
     """`python -m blog` on a free port of 127.0.0.1 (its log in `log_path`, not a pipe nobody reads); yields its
-    base URL once /readyz answers 200."""
+    base URL and process id once /readyz answers 200."""
     import httpx
 
     from db.server import free_port
@@ -198,7 +218,7 @@ def app(pg_env: Mapping[str, str], log_path: Path, ready_seconds: float = 30.0) 
                 if time.monotonic() > deadline:
                     raise BenchError(f"the app was not ready within {ready_seconds:g} s (its log: {log_path})")
                 time.sleep(0.2)
-            yield base
+            yield base, proc.pid
         finally:
             proc.terminate()
             try:
@@ -234,10 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with database() as pg_env, tempfile.TemporaryDirectory(prefix="blog-bench-log-") as logs:
             env = dict(pg_env) | {"BLOG_POOL_MAX_SIZE": str(args.pool_size)}
-            with app(env, Path(logs) / "app.log") as base:
+            with app(env, Path(logs) / "app.log") as (base, pid):
                 results = []
                 for kind in KINDS:
-                    result = measure(base, args.requests, args.concurrency, (kind,))[0]
+                    result = measure(base, args.requests, args.concurrency, (kind,), pid)[0]
                     print(result.line(), flush=True)
                     results.append(result)
     except BenchError as exc:

@@ -12,8 +12,6 @@ import pytest
 
 pytest.importorskip("httpx", reason="httpx is not installed (requirements.in pins it)")
 
-from tests.app.live import running_blog  # noqa: E402
-
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "load_bench.py"
 
 
@@ -28,13 +26,15 @@ def load_bench():
 
 
 LINE = re.compile(r"^(?P<kind>home|post|api|comment): (?P<rate>[0-9.]+) req/s, p50 [0-9.]+ ms, p95 [0-9.]+ ms, "
-                  r"p99 [0-9.]+ ms, (?P<done>\d+) requests, (?P<errors>\d+) errors, concurrency (?P<c>\d+); "
+                  r"p99 [0-9.]+ ms, (?P<done>\d+) requests, (?P<errors>\d+) errors, app CPU [0-9.]+ ms/request, "
+                  r"concurrency (?P<c>\d+); "
                   r"(?P<cores>\d+) cores, load [0-9.]+ at start, \d{4}-\d{2}-\d{2} - (GET|POST) /\S*$")
 
 
 def test_a_tiny_run_measures_every_kind_and_prints_its_fields(load_bench, app_env, cluster, blog_db, tmp_path):
-    with running_blog(app_env, tmp_path / "server.log") as base:
-        results = load_bench.measure(base, total=6, concurrency=2)
+    # The tool's own start of the app (its PG* replaced by the test database's), so its process id is known too.
+    with load_bench.app(app_env, tmp_path / "app.log") as (base, pid):
+        results = load_bench.measure(base, total=6, concurrency=2, pid=pid)
     lines = [r.line() for r in results]
     print("\n".join(lines))
     matches = [LINE.match(line) for line in lines]
@@ -81,3 +81,22 @@ def test_bad_usage_is_one_message_and_exit_2(load_bench, capsys, argv, named):
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert named in err and "Traceback" not in err
+
+
+def test_the_app_cpu_per_request_is_printed_when_known(load_bench):
+    result = load_bench.Result(load_bench.KINDS[1], [0.010] * 8, errors=2, wall=1.0, concurrency=8, load=0.5,
+                               day="2026-12-02", app_cpu=0.25)
+    assert "10 requests, 2 errors, app CPU 25.0 ms/request, concurrency 8; " in result.line()
+    unknown = load_bench.Result(load_bench.KINDS[1], [0.010] * 8, errors=0, wall=1.0, concurrency=8, load=0.5,
+                                day="2026-12-02")
+    assert "8 requests, 0 errors, concurrency 8; " in unknown.line()
+
+
+def test_cpu_seconds_reads_a_live_process_and_not_a_missing_one(load_bench):
+    import os
+
+    spent = load_bench.cpu_seconds(os.getpid())
+    assert spent is not None and spent > 0
+    assert load_bench.cpu_seconds(None) is None
+    # Above the kernel's largest process id: no such process.
+    assert load_bench.cpu_seconds(2**22 + 1) is None
