@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import os
+import re
 import shutil
 import threading
 import time
@@ -70,8 +71,14 @@ def browser(tmp_path, monkeypatch):
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                  "--no-first-run", "--disable-extensions", "--window-size=1024,900",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}",
+                 # Offline: no name is resolved (the seeded post's image is on images.example.com), no proxy, none
+                 # of the browser's own background requests (updates, safe browsing).
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1", "--no-proxy-server",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"):
         options.add_argument(flag)
+    # The console, to see what the page's Content-Security-Policy blocked.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log")),
                               options=options)
     driver.set_page_load_timeout(WAIT)
@@ -82,22 +89,21 @@ def browser(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def shoot(browser, tmp_path):
-    """shoot("name") saves a PNG of the page now and prints where; a failing test still leaves its last picture."""
+def shoot(browser, tmp_path, request):
+    """shoot("name") saves a PNG of the page now and prints where; at the end the page the test left (where it
+    stopped, when it failed) is saved too, as last-page."""
     where = _screenshot_dir(tmp_path)
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    taken: list[Path] = []
+    # The test's name in the file's: in one BLOG_SCREENSHOT_DIR, the parametrized runs must not overwrite each other.
+    stamp = time.strftime("%Y%m%dT%H%M%S") + "-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
 
     def _shoot(name: str) -> Path:
         path = where / f"{stamp}-{name}.png"
         assert browser.save_screenshot(str(path)), f"the screenshot {path} was not written"
-        taken.append(path)
         print(f"screenshot: {path}")
         return path
 
     yield _shoot
-    if not taken:
-        _shoot("last-page")
+    _shoot("last-page")
 
 
 def _texts(browser, selector: str) -> list[str]:
@@ -152,6 +158,9 @@ def test_a_visitor_reads_the_posts_and_adds_a_comment(app_env, cluster, blog_db,
         browser.get(base + "/")
         WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, "ul.posts li")))
         assert "(4 comments)" in browser.find_element(By.CSS_SELECTOR, "ul.posts").text
+        # The pages need nothing their own policy forbids (an inline script or style would show up here).
+        console = [entry["message"] for entry in browser.get_log("browser")]
+        assert not [m for m in console if "Content Security Policy" in m], console
     assert _stored(cluster, blog_db, body) == [("why-tls-everywhere", body)]
 
 
