@@ -78,7 +78,10 @@ class Database:
                 # next idle one at once but waits (1 s, then 2 s, ...) before each further one, so a few dead idle
                 # connections outlast BLOG_POOL_TIMEOUT and a request is answered 503 with a live server behind it.
                 # Replaced all at once, the next attempt waits only for a fresh connection.
-                await getattr(self, which).drain()
+                try:
+                    await getattr(self, which).drain()
+                except Exception as exc:  # e.g. the pool closing at shutdown: the failed check still stands
+                    log.warning("could not replace the %s pool's idle connections: %s", which, _one_line(exc))
                 raise
         return check
 
