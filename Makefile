@@ -13,7 +13,7 @@ INSTALLER ?= uv
 UV ?= uv==0.13.8
 
 .DEFAULT_GOAL := help
-.PHONY: help plan test lint setup venv clean lock mutate bench
+.PHONY: help plan test lint setup venv clean lock mutate bench bench-load
 
 help: ## list the targets and what each does
 	@echo "make TARGET [STACK=dev] - the README's two commands are make plan STACK=dev and make test"
@@ -66,6 +66,11 @@ lint: venv ## set up Python, then ruff
 
 bench: setup ## time the gate and the test suite here, each figure with the core count, load and date
 	$(PYTHON) tools/bench.py $(BENCH)
+
+# The blog under a bounded load on this machine (a throwaway TLS-only PostgreSQL, the app on 127.0.0.1), e.g.
+#   make bench-load BENCH_LOAD="--concurrency 16 --requests 1000"
+bench-load: venv ## the blog under a bounded local load: req/s and p50/p95/p99 per page, with cores, load and date
+	$(PYTHON) tools/load_bench.py $(BENCH_LOAD)
 
 # Re-lock requirements.txt from requirements.in with uv (pinned here) in a throwaway virtualenv (needs the package
 # index): every package pinned exactly, with the sha256 of each of its distributions. The versions already in

@@ -4,7 +4,8 @@ Aurora failover, as the application sees it: every connection to the old writer 
 name can still lead to the demoted instance, now a reader, where a write fails with SQLSTATE 25006
 (read_only_sql_transaction). The rules:
 
-- a connection is checked before it is handed out (psycopg_pool's check) and recycled after `max_lifetime`;
+- a connection is checked before it is handed out (psycopg_pool's check) and recycled after `max_lifetime`; one
+  that fails the check has every idle sibling replaced with it (they were dropped together);
 - the writer pool asks libpq for `target_session_attrs=read-write`, so a new connection to a read-only server is
   refused at connect time;
 - a read that fails on a broken connection is retried on a fresh one (a read has no effect to repeat); a read that
@@ -31,6 +32,7 @@ T = TypeVar("T")
 
 READ_ATTEMPTS = 3
 WRITE_ATTEMPTS = 2
+RECONNECT_SECONDS = 2.0
 
 
 class DatabaseUnavailable(Exception):
@@ -53,15 +55,35 @@ class Database:
         common = {
             "min_size": settings.pool_min_size, "max_size": settings.pool_max_size,
             "max_lifetime": settings.pool_max_lifetime, "timeout": settings.pool_timeout,
-            "check": AsyncConnectionPool.check_connection, "open": False,
+            "open": False,
             # Give up a background reconnect soon: the pool starts a new attempt when a request needs a connection,
-            # so after a failover the next request finds the new writer instead of waiting out a long backoff.
-            "reconnect_timeout": 10.0,
+            # so after a failover the next request finds the new writer instead of waiting out a long backoff. While
+            # a series runs (attempts 1 s, then 2 s apart) no request starts another, so its length is how long a
+            # writer that is back can go unused: 10 s left it unused for up to 4 s; 2 s bounds that to about 1 s.
+            "reconnect_timeout": RECONNECT_SECONDS,
         }
         self.reader = AsyncConnectionPool(
-            kwargs=settings.connection_kwargs(settings.reader_host, writable=False), name="reader", **common)
+            kwargs=settings.connection_kwargs(settings.reader_host, writable=False), name="reader",
+            check=self._checker("reader"), **common)
         self.writer = AsyncConnectionPool(
-            kwargs=settings.connection_kwargs(settings.writer_host, writable=True), name="writer", **common)
+            kwargs=settings.connection_kwargs(settings.writer_host, writable=True), name="writer",
+            check=self._checker("writer"), **common)
+
+    def _checker(self, which: str) -> Callable[[psycopg.AsyncConnection], Awaitable[None]]:
+        async def check(conn: psycopg.AsyncConnection) -> None:
+            try:
+                await AsyncConnectionPool.check_connection(conn)
+            except Exception:
+                # A dropped connection is rarely alone: a failover or a restart drops every one. The pool checks the
+                # next idle one at once but waits (1 s, then 2 s, ...) before each further one, so a few dead idle
+                # connections outlast BLOG_POOL_TIMEOUT and a request is answered 503 with a live server behind it.
+                # Replaced all at once, the next attempt waits only for a fresh connection.
+                try:
+                    await getattr(self, which).drain()
+                except Exception as exc:  # e.g. the pool closing at shutdown: the failed check still stands
+                    log.warning("could not replace the %s pool's idle connections: %s", which, _one_line(exc))
+                raise
+        return check
 
     async def open(self) -> None:
         # wait=False: the task starts (and /healthz answers) while the database is still unreachable; readiness
