@@ -35,8 +35,9 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from tests.app.live import running_blog  # noqa: E402
 
-# Debian's packages: `chromium` (a wrapper script in /usr/bin) and `chromium-driver`.
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Debian's packages: `chromium` (a wrapper script in /usr/bin) and `chromium-driver`. GitHub's Ubuntu runner images
+# carry Google Chrome and a matching ChromeDriver instead (the workflows put $CHROMEWEBDRIVER on PATH).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 CHROMEDRIVER = shutil.which("chromedriver")
 INSTALL = "apt-get install chromium chromium-driver"
 
