@@ -13,6 +13,7 @@ from datetime import datetime
 
 from .database_activity import ActivityStream, parse_activity_stream
 from .database_audit import Audit, parse_audit
+from .database_backup import AwsBackup, parse_aws_backup
 from .database_endpoints import CustomEndpoint, parse_custom_endpoints
 from .database_scaling import ReaderAutoScaling, parse_reader_auto_scaling
 from .database_sql import LambdaAccess, S3Access, parse_sql_services
@@ -203,6 +204,7 @@ class DatabaseSettings:
     # The API's storage type ("aurora" or "aurora-iopt1"); None: not set, the cluster keeps what it has.
     storage_type: str | None = None
     activity_stream: ActivityStream = field(default_factory=ActivityStream)
+    aws_backup: AwsBackup = field(default_factory=AwsBackup)
 
     @property
     def engine_spec(self) -> Engine:
@@ -385,6 +387,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     s3_export, s3_import, lambda_invoke = parse_sql_services(section, engine_name)
     storage_type = parse_storage_type(section, engine_name, version)
     activity_stream = parse_activity_stream(section, engine_name, instance_class)
+    aws_backup = parse_aws_backup(section, production, region)
     rotation_days = section.integer("passwordRotationDays", 0, minimum=1, maximum=ROTATION_DAYS_MAX,
                                     allowed=f"a whole number of days from 1 to {ROTATION_DAYS_MAX} between rotations "
                                             f"of the RDS-managed master password") or None
@@ -433,7 +436,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         audit=audit, custom_endpoints=custom_endpoints, reader_auto_scaling=reader_auto_scaling,
         s3_export=s3_export, s3_import=s3_import, lambda_invoke=lambda_invoke,
         password_rotation_days=rotation_days, storage_type=storage_type,
-        activity_stream=activity_stream)
+        activity_stream=activity_stream, aws_backup=aws_backup)
 
 
 def _serverless(section: Section, problems: Problems, instance_class: str, engine: Engine,
