@@ -4,12 +4,14 @@
 from pulumi_policy import Policy
 
 from . import (
+    backup,
     budget,
     ec2,
     ecs,
     encryption,
     iam,
     kms,
+    nacl,
     network,
     protection,
     rds,
@@ -34,11 +36,13 @@ ALL_POLICIES: list[Policy] = [
     *rds_scaling.POLICIES,
     *rds_sql.POLICIES,
     *rds_snapshot.POLICIES,
+    *backup.POLICIES,
     *kms.POLICIES,
     *ssm.POLICIES,
     *encryption.POLICIES,
     *ec2.POLICIES,
     *network.POLICIES,
+    *nacl.POLICIES,
     *ecs.POLICIES,
     *iam.POLICIES,
     *s3.POLICIES,
