@@ -14,7 +14,7 @@ a security group by hand, or attaches the database's group to something else. It
   in. NACLs cannot name a prefix list, and S3's addresses change, so these two rules name 0.0.0.0/0; the isolated
   route table routes nothing but the VPC and the S3 endpoint, so 0.0.0.0/0 reaches only S3. Every other address of
   the VPC is denied first (rule DENY_VPC), so the wide reply rule admits nothing from the public tier or elsewhere in
-  the VPC.
+  the VPC; the reply range leaves out 3389 and the database port, so nothing outside the VPC is admitted to either.
 
 Everything else is denied by the NACL's final `*` rule. The VPC's DNS resolver, DHCP and the instance metadata
 service are not filtered by NACLs (VPC User Guide, "Control subnet traffic with network ACLs").
@@ -37,6 +37,9 @@ HTTPS = 443
 WORLD = "0.0.0.0/0"
 # Rule numbers: allows first, then the VPC deny that guards the wide S3 rules, then those.
 FROM_SOURCES, INTRA_TIER, DENY_VPC, S3_PATH = 100, 200, 900, 1000
+# Ports the wide S3 reply rule leaves out: RDP (Security Hub EC2.21 fails any NACL entry admitting 22 or 3389 from
+# 0.0.0.0/0, and 3389 lies in the ephemeral range; 22 does not). The database port is left out too.
+RDP = 3389
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,18 @@ def tier_block(vpc_cidr: str, tier_index: int, subnet_prefix_delta: int, slots_p
     return str(collapsed[0])
 
 
+def ranges_without(low: int, high: int, holes: set[int]) -> list[tuple[int, int]]:
+    """[low, high] minus the ports in `holes`, as contiguous ranges."""
+    ranges, start = [], low
+    for hole in sorted(h for h in holes if low <= h <= high):
+        if start <= hole - 1:
+            ranges.append((start, hole - 1))
+        start = hole + 1
+    if start <= high:
+        ranges.append((start, high))
+    return ranges
+
+
 def isolated_rules(*, port: int, source_blocks: Sequence[str], isolated_block: str, vpc_cidr: str,
                    lambda_endpoint: bool, s3_path: bool) -> tuple[list[AclRule], list[AclRule]]:
     """(ingress, egress) of the isolated tier's NACL. `source_blocks`: the tiers allowed to the database port."""
@@ -75,8 +90,11 @@ def isolated_rules(*, port: int, source_blocks: Sequence[str], isolated_block: s
         ingress.append(AclRule(INTRA_TIER + i, "allow", "tcp", isolated_block, first, last))
         egress.append(AclRule(INTRA_TIER + i, "allow", "tcp", isolated_block, first, last))
     if s3_path:
-        ingress += [AclRule(DENY_VPC, "deny", "-1", vpc_cidr),
-                    AclRule(S3_PATH, "allow", "tcp", WORLD, low, high)]
+        # The reply range is split around 3389 and the database port, so no entry admits them from outside the VPC
+        # (a client port of the database's own connections is never either: Linux picks 32768-60999).
+        ingress.append(AclRule(DENY_VPC, "deny", "-1", vpc_cidr))
+        ingress += [AclRule(S3_PATH + i, "allow", "tcp", WORLD, first, last)
+                    for i, (first, last) in enumerate(ranges_without(low, high, {RDP, port}))]
         egress += [AclRule(DENY_VPC, "deny", "-1", vpc_cidr),
                    AclRule(S3_PATH, "allow", "tcp", WORLD, HTTPS, HTTPS)]
     return ingress, egress
