@@ -8,9 +8,14 @@ month and a key policy to maintain while encrypting nothing of Aurora's; the dat
 grant and audit for everything the cluster's data becomes. The copy in the other region is encrypted with that
 vault's key (AWS Backup re-encrypts a cross-region copy with the destination's key), which the destination owns.
 
-The service role gets AWS's managed policy for backups (AWSBackupServiceRolePolicyForBackup): AWS keeps it in step
-with what each service's snapshot calls need (RDS snapshots, copies, tags, KMS grants for copies), which a scoped
-inline policy written here could not follow.
+The service role gets a scoped inline policy: the Aurora statements of AWS's AWSBackupServiceRolePolicyForBackup
+(snapshot, tag, copy and expire cluster snapshots; describe and copy into vaults), limited to this cluster, AWS
+Backup's own snapshots (`cluster-snapshot:awsbackup:*`) and this stack's vault and the copy vault, instead of the
+managed policy's every service and resource. Its trust names backup.amazonaws.com without aws:SourceAccount: AWS
+Backup documents those keys for resource policies, not for the role it is passed, and a condition the service does
+not send would fail every job (the role can only reach AWS Backup through iam:PassRole in this account anyway).
+A copy to a vault of another region also needs the destination key's policy to let this role create grants on it
+(kms:CreateGrant, kms:DescribeKey): that key is not the stack's.
 """
 
 from __future__ import annotations
@@ -23,7 +28,23 @@ import pulumi_aws as aws
 
 from .settings.database_backup import AwsBackup
 
-MANAGED_POLICY = "service-role/AWSBackupServiceRolePolicyForBackup"
+
+def backup_role_policy(partition: str, region: str, account: str, cluster_arn: str, vault_arn: str,
+                       copy_vault_arn: str | None) -> dict:
+    snapshots = f"arn:{partition}:rds:*:{account}:cluster-snapshot:awsbackup:*"
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "DescribeAurora", "Effect": "Allow",
+         "Action": ["rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots", "rds:DescribeDBClusterAutomatedBackups",
+                    "rds:ListTagsForResource"],
+         "Resource": "*"},
+        {"Sid": "SnapshotTheCluster", "Effect": "Allow",
+         "Action": ["rds:CreateDBClusterSnapshot", "rds:AddTagsToResource"],
+         "Resource": [cluster_arn, f"arn:{partition}:rds:{region}:{account}:cluster-snapshot:awsbackup:*"]},
+        {"Sid": "CopyAndExpireBackupSnapshots", "Effect": "Allow",
+         "Action": ["rds:CopyDBClusterSnapshot", "rds:DeleteDBClusterSnapshot", "rds:AddTagsToResource"],
+         "Resource": snapshots},
+        {"Sid": "Vaults", "Effect": "Allow", "Action": ["backup:DescribeBackupVault", "backup:CopyIntoBackupVault"],
+         "Resource": [vault_arn] + ([copy_vault_arn] if copy_vault_arn else [])}]}
 
 
 def backup_trust_policy() -> dict:
@@ -57,13 +78,15 @@ class AuroraBackup:
                 min_retention_days=lock.min_retention_days, max_retention_days=lock.max_retention_days,
                 changeable_for_days=lock.changeable_for_days, opts=opts)
 
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition
+        invoke = pulumi.InvokeOutputOptions(parent=parent)
         self.role = aws.iam.Role(
             f"{name}-backup", assume_role_policy=json.dumps(backup_trust_policy()),
             description=f"AWS Backup for Aurora cluster {identifier}", tags=tag("backup"), opts=opts)
-        attachment = aws.iam.RolePolicyAttachment(
-            f"{name}-backup", role=self.role.name,
-            policy_arn=partition.apply(lambda p: f"arn:{p}:iam::aws:policy/{MANAGED_POLICY}"), opts=opts)
+        document = pulumi.Output.all(
+            aws.get_partition_output(opts=invoke).partition, aws.get_region_output(opts=invoke).region,
+            aws.get_caller_identity_output(opts=invoke).account_id, cluster_arn, self.vault.arn).apply(
+            lambda v: json.dumps(backup_role_policy(*v, settings.copy_to_vault_arn)))
+        attachment = aws.iam.RolePolicy(f"{name}-backup", role=self.role.id, policy=document, opts=opts)
 
         copy_actions = []
         if settings.copy_to_vault_arn:

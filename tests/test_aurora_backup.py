@@ -143,9 +143,21 @@ def test_prod_vault_plan_selection_and_role(prod):
     assert selection.inputs["iamRoleArn"] == role.outputs["arn"]
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {
         "Service": "backup.amazonaws.com"}
-    attachment = next(r for r in prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-                           if r.name == "database-backup")
-    assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+    assert [a for a in prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            if "Backup" in a.inputs["policyArn"]] == []
+    policy = json.loads(next(r for r in prod.of_type("aws:iam/rolePolicy:RolePolicy")
+                             if r.name == "database-backup").inputs["policy"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["SnapshotTheCluster"]["Resource"] == [
+        "arn:aws:rds:us-east-1:123456789012:cluster:aurora-platform-prod",
+        "arn:aws:rds:us-east-1:123456789012:cluster-snapshot:awsbackup:*"]
+    assert by_sid["CopyAndExpireBackupSnapshots"]["Resource"] == (
+        "arn:aws:rds:*:123456789012:cluster-snapshot:awsbackup:*")
+    assert by_sid["Vaults"]["Resource"] == [vault.outputs["arn"]]
+    # Nothing beyond snapshots of Aurora: no instance, volume, table or file system action, no key use.
+    actions = [a for s in policy["Statement"] for a in s["Action"]]
+    assert all(a.startswith(("rds:", "backup:")) for a in actions)
+    assert not any("DBInstance" in a or a.endswith("DBCluster") for a in actions)
 
 
 def urn_of(run, type_):
@@ -159,6 +171,10 @@ def test_prod_copy_and_compliance_lock(evaluate):
         "vaultLock": {"mode": "compliance", "changeableForDays": 7, "minRetentionDays": 30}}}})
     rule = run.one(PLAN).inputs["rules"][0]
     assert rule["copyActions"] == [{"destinationVaultArn": COPY_VAULT, "lifecycle": {"deleteAfter": 60}}]
+    policy = json.loads(next(r for r in run.of_type("aws:iam/rolePolicy:RolePolicy")
+                             if r.name == "database-backup").inputs["policy"])
+    assert [s["Resource"] for s in policy["Statement"] if s["Sid"] == "Vaults"] == [
+        [run.one(VAULT).outputs["arn"], COPY_VAULT]]
     lock = run.one(LOCK).inputs
     assert (lock["changeableForDays"], lock["minRetentionDays"]) == (7, 30)
 
