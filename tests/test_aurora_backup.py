@@ -208,7 +208,15 @@ def stack(selection: dict | None = None, deps: dict | None = None, plan_rules=Tr
 
 
 def plan_rule(resources):
-    return check_stack("aurora-backup-plan", resources)
+    return check_stack("aurora-backup-plan", resources, {"aurora-backup-plan": {"allStacks": True}})
+
+
+@pytest.mark.parametrize(("environment", "judged"), [("production", True), (" PROD ", True), ("development", False),
+                                                     (None, False)])
+def test_only_production_stacks_are_judged_by_default(environment, judged):
+    tags = {"Environment": environment} if environment else {}
+    found = check_stack("aurora-backup-plan", stack(None, cluster_tags=tags))
+    assert found == ([NOT_SELECTED] if judged else [])
 
 
 NOT_SELECTED = ("Cluster 'db' is in no AWS Backup selection (resources naming its ARN, or a selection tag it "

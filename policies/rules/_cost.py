@@ -254,6 +254,10 @@ FREE_TYPES = frozenset({
     "aws:acm/certificate:Certificate",
     "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString",
     "random:index/randomId:RandomId",
+    # AWS Backup bills the recovery points' storage, not the vault, plan, selection or lock; an Aurora recovery point
+    # is a cluster snapshot, counted in the cluster's auroraBackupGbBeyondFree line.
+    "aws:backup/vault:Vault", "aws:backup/plan:Plan", "aws:backup/selection:Selection",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
 })
 
 # vCPUs per Aurora instance class, for RDS Proxy (billed per vCPU of its targets) and Performance Insights.

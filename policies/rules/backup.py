@@ -1,7 +1,8 @@
 """AWS Backup: every Aurora cluster protected by a backup plan, and backup vaults encrypted with a customer key.
 
-- `aurora-backup-plan` (Security Hub RDS.26, Checkov CKV2_AWS_8): a stack rule pairing each `rds/cluster` with a
-  `backup/selection` that names it, through a plan of the stack that has at least one rule. A selection names the
+- `aurora-backup-plan` (Security Hub RDS.26, Checkov CKV2_AWS_8): in a production stack (an Environment=production
+  tag, read as production-protect reads it; every stack with `allStacks`), a stack rule pairing each `rds/cluster`
+  with a `backup/selection` that names it, through a plan of the stack that has at least one rule. A selection names the
   cluster by its ARN in `resources` (property dependency, else the ARN's value, or an ARN pattern with `*` that
   matches it), or by a tag the cluster carries (`selectionTags` STRINGEQUALS); `notResources` that match it take it
   out again. A selection whose plan is outside the stack counts (the plan cannot be seen offline).
@@ -20,8 +21,9 @@ from typing import Any
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
-from ._base import ADVISORY, MANDATORY, ResourceRule, StackRule, as_list, aws_managed_key, depends_on, has, label
+from ._base import ADVISORY, MANDATORY, ResourceRule, StackRule, as_list, aws_managed_key, depends_on, flag, has, label
 from ._base import tags as tags_of
+from .protection import _production
 from .rds import CLUSTER
 
 VAULT = "aws:backup/vault:Vault"
@@ -80,9 +82,14 @@ def _plan_of(selection: PolicyResource, plans: list[PolicyResource]) -> PolicyRe
     return True if isinstance(value, str) and value.strip() else None
 
 
-def _backup_plan(resources: list[PolicyResource], _args: Any) -> Iterator[tuple[str, str | None]]:
+def _backup_plan(resources: list[PolicyResource], args: Any) -> Iterator[tuple[str, str | None]]:
     plans = [r for r in resources if r.resource_type == PLAN]
     selections = [r for r in resources if r.resource_type == SELECTION]
+    # Production stacks (an Environment=production tag anywhere, as production-protect reads it), or every stack when
+    # the config says so: a development cluster relies on its own continuous backups to save AWS Backup's storage.
+    production = flag(args.get_config(), "allStacks") is True or any(_production(r) for r in resources)
+    if not production:
+        return
     for cluster in resources:
         if cluster.resource_type != CLUSTER:
             continue
@@ -111,8 +118,10 @@ def _backup_plan(resources: list[PolicyResource], _args: Any) -> Iterator[tuple[
 
 POLICIES = [
     StackRule(
-        "aurora-backup-plan", "Each Aurora cluster must be protected by an AWS Backup plan",
-        ("Security Hub RDS.26", "Checkov CKV2_AWS_8"), ADVISORY, (CLUSTER, PLAN, SELECTION), _backup_plan),
+        "aurora-backup-plan", "In production stacks, each Aurora cluster must be protected by an AWS Backup plan",
+        ("Security Hub RDS.26", "Checkov CKV2_AWS_8"), ADVISORY, (CLUSTER, PLAN, SELECTION), _backup_plan,
+        config={"allStacks": {"type": "boolean", "default": False,
+                              "description": "Judge every stack, not only those tagged Environment=production."}}),
     ResourceRule(
         "backup-vault-cmk", "AWS Backup vaults must be encrypted with a customer-managed KMS key",
         ("Checkov CKV_AWS_166", "Security Hub Backup.1"), MANDATORY, (VAULT,), _vault_cmk),
