@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .network import SLOTS_PER_TIER, SUBNET_PREFIX_DELTA, TIERS, Network
+
 EPHEMERAL = (1024, 65535)
 HTTPS = 443
 WORLD = "0.0.0.0/0"
@@ -112,12 +114,10 @@ def isolated_network_acl(name: str, *, vpc_id: pulumi.Input[str], subnet_ids: Se
         tags={**tags, "Name": f"{name}-isolated"}, opts=pulumi.ResourceOptions(parent=parent))
 
 
-def protect_isolated_tier(network, *, port: int, bastion_tier: str | None, lambda_endpoint: bool, s3_path: bool,
-                          tags: Mapping[str, str]) -> aws.ec2.NetworkAcl:
+def protect_isolated_tier(network: Network, *, port: int, bastion_tier: str | None, lambda_endpoint: bool,
+                          s3_path: bool, tags: Mapping[str, str]) -> aws.ec2.NetworkAcl:
     """The isolated tier's NACL for a components.network.Network: the database port from the private tier and the
     bastion's tier (`bastion_tier`: "private", "public" or None without a bastion)."""
-    from .network import SLOTS_PER_TIER, SUBNET_PREFIX_DELTA, TIERS
-
     cidr = network.cidr_block
 
     def block(tier: str) -> str:
