@@ -55,7 +55,8 @@ if sql.s3_export.enabled or sql.s3_import.enabled or sql.lambda_invoke.enabled:
         isolated_subnet_ids=network.subnet_ids["isolated"], database_security_group_id=database.security_group_id,
         export_bucket=database.export_bucket_name, export_prefix=sql.s3_export.prefix,
         import_bucket=sql.s3_import.bucket_name if sql.s3_import.enabled else None,
-        import_prefix=sql.s3_import.prefix, lambda_invoke=sql.lambda_invoke.enabled, tags=tags, parent=network)
+        import_prefix=sql.s3_import.prefix,
+        lambda_functions=sql.lambda_invoke.functions if sql.lambda_invoke.enabled else (), tags=tags, parent=network)
 backup = None
 if sql.aws_backup.enabled:
     backup = AuroraBackup("database", identifier=database.identifier, settings=sql.aws_backup,

@@ -7,8 +7,9 @@ components/aurora_sql.py grant the permission; these give the path):
   to the export and import buckets' prefixes (what the roles may do, so the path cannot carry data to any other
   bucket even with other credentials), and HTTPS out of the database's security group to S3's prefix list.
 - Lambda (`database.lambdaInvoke`): an interface endpoint in the isolated subnets (billed per zone-hour) with private
-  DNS, so `lambda.<region>.amazonaws.com` resolves to it inside the VPC; its own security group admits HTTPS from the
-  database's security group only, and the database's group may send HTTPS to that group only.
+  DNS, so `lambda.<region>.amazonaws.com` resolves to it inside the VPC, its policy limited to invoking the named
+  functions; its own security group admits HTTPS from the database's security group only, and the database's group
+  may send HTTPS to that group only.
 
 The isolated tier's NACL (components/network_acls.py) admits exactly these paths when they exist.
 """
@@ -41,6 +42,14 @@ def s3_endpoint_policy(partition: str, export: tuple[str, str] | None, import_: 
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def lambda_endpoint_policy(partition: str, region: str, account: str, functions: tuple[str, ...]) -> dict:
+    """Invoke exactly the named functions (with or without a version or alias qualifier), as the role may."""
+    arns = [f"arn:{partition}:lambda:{region}:{account}:function:{f}" for f in functions]
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "AuroraInvokesNamedFunctions", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
+        "Resource": arns + [f"{arn}:*" for arn in arns]}]}
+
+
 class IsolatedServicePaths:
     """Built by the program when SQL may call S3 or Lambda; `s3_endpoint`/`lambda_endpoint` are None when not."""
 
@@ -48,7 +57,7 @@ class IsolatedServicePaths:
                  isolated_route_table_ids: Sequence[pulumi.Input[str]],
                  isolated_subnet_ids: Sequence[pulumi.Input[str]], database_security_group_id: pulumi.Input[str],
                  export_bucket: pulumi.Input[str] | None, export_prefix: str,
-                 import_bucket: str | None, import_prefix: str, lambda_invoke: bool,
+                 import_bucket: str | None, import_prefix: str, lambda_functions: tuple[str, ...],
                  tags: Mapping[str, str], parent: pulumi.Resource):
         opts = pulumi.ResourceOptions(parent=parent)
         self.s3_endpoint: aws.ec2.VpcEndpoint | None = None
@@ -72,7 +81,7 @@ class IsolatedServicePaths:
                 description="HTTPS to S3 through the isolated tier's gateway endpoint (aws_s3)",
                 tags=tag("database-to-s3"), opts=opts)
 
-        if lambda_invoke:
+        if lambda_functions:
             self.lambda_security_group = aws.ec2.SecurityGroup(
                 f"{name}-lambda-endpoint", vpc_id=vpc_id,
                 description="Lambda interface endpoint: HTTPS from the database's security group only",
@@ -88,7 +97,12 @@ class IsolatedServicePaths:
                 from_port=HTTPS, to_port=HTTPS, referenced_security_group_id=self.lambda_security_group.id,
                 description="HTTPS to the Lambda interface endpoint (aws_lambda)", tags=tag("database-to-lambda"),
                 opts=opts)
+            invoke = pulumi.InvokeOutputOptions(parent=parent)
+            lambda_policy = pulumi.Output.all(aws.get_partition_output(opts=invoke).partition,
+                                              aws.get_caller_identity_output(opts=invoke).account_id).apply(
+                lambda v: json.dumps(lambda_endpoint_policy(v[0], region, v[1], lambda_functions)))
             self.lambda_endpoint = aws.ec2.VpcEndpoint(
                 f"{name}-lambda", vpc_id=vpc_id, service_name=f"com.amazonaws.{region}.lambda",
                 vpc_endpoint_type="Interface", private_dns_enabled=True, subnet_ids=list(isolated_subnet_ids),
-                security_group_ids=[self.lambda_security_group.id], tags=tag("lambda"), opts=opts)
+                security_group_ids=[self.lambda_security_group.id], policy=lambda_policy, tags=tag("lambda"),
+                opts=opts)

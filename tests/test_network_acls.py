@@ -231,6 +231,10 @@ def test_sql_services_get_their_paths_out_of_the_isolated_tier(dev_sql):
     endpoint_group = dev_sql.named("isolated-lambda-endpoint").id
     db_group = dev_sql.named("database-cluster").id
     assert lam.inputs["securityGroupIds"] == [endpoint_group]
+    assert json.loads(lam.inputs["policy"])["Statement"] == [{
+        "Sid": "AuroraInvokesNamedFunctions", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
+        "Resource": ["arn:aws:lambda:us-east-1:123456789012:function:notify",
+                     "arn:aws:lambda:us-east-1:123456789012:function:notify:*"]}]
     admit = dev_sql.named("isolated-lambda-endpoint-from-database").inputs
     assert (admit["securityGroupId"], admit["referencedSecurityGroupId"], admit["fromPort"], admit["toPort"]) == (
         endpoint_group, db_group, 443, 443)
