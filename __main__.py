@@ -9,12 +9,15 @@ from components.app import AppService, AppServiceArgs, BuiltImage, DatabaseConne
 from components.app_database_role import AppDatabaseRole, AppDatabaseRoleArgs
 from components.app_image import AppImage, AppImageArgs
 from components.aurora import AuroraCluster, AuroraClusterArgs, DatabaseNetwork
+from components.aurora_backup import AuroraBackup
 from components.bastion import Bastion, BastionArgs, DatabaseAccess
+from components.isolated_endpoints import IsolatedServicePaths
 from components.kms import EncryptionKey, EncryptionKeyArgs
 from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.migration_task import MigrationDatabase, MigrationTask, MigrationTaskArgs, migration_log_group_name
 from components.migration_task import applies as migration_task_applies
 from components.network import Network, NetworkArgs, flow_log_group_name
+from components.network_acls import protect_isolated_tier
 from components.settings import load_from_pulumi_config
 
 # Every problem in Pulumi.<stack>.yaml is reported here, at once, before any resource is registered.
@@ -44,6 +47,28 @@ database = AuroraCluster("database", AuroraClusterArgs(
                             availability_zones=network.availability_zones),
     tags=tags, project=settings.project, stack=settings.stack, protect=settings.database.protect,
 ))
+
+# --- the isolated tier: its NACL, its paths to S3 and Lambda, and AWS Backup of the cluster ---
+sql = settings.database
+if settings.network.isolated_acl:
+    protect_isolated_tier(network, port=sql.port,
+                          bastion_tier=settings.bastion.subnet_tier if settings.bastion.enabled else None,
+                          lambda_endpoint=sql.lambda_invoke.enabled,
+                          s3_path=sql.s3_export.enabled or sql.s3_import.enabled, tags=tags)
+if sql.s3_export.enabled or sql.s3_import.enabled or sql.lambda_invoke.enabled:
+    IsolatedServicePaths(
+        "isolated", vpc_id=network.vpc_id, region=settings.region,
+        isolated_route_table_ids=[table.id for table in network.route_tables["isolated"]],
+        isolated_subnet_ids=network.subnet_ids["isolated"], database_security_group_id=database.security_group_id,
+        export_bucket=database.export_bucket_name, export_prefix=sql.s3_export.prefix,
+        import_bucket=sql.s3_import.bucket_name if sql.s3_import.enabled else None,
+        import_prefix=sql.s3_import.prefix,
+        lambda_functions=sql.lambda_invoke.functions if sql.lambda_invoke.enabled else (), tags=tags, parent=network)
+backup = None
+if sql.aws_backup.enabled:
+    backup = AuroraBackup("database", identifier=database.identifier, settings=sql.aws_backup,
+                          cluster_arn=database.cluster_arn, key_arn=database.kms_key_arn, tags=tags, parent=database,
+                          protect=sql.protect)
 
 # --- bastion ---
 # The administrators' way in: SSM Session Manager (no inbound rule unless SSH is listed), port forwarding to the writer.
@@ -143,6 +168,9 @@ if database.proxy is not None:
     pulumi.export("proxyEndpoint", database.proxy.endpoint)
     if database.proxy.reader_endpoint is not None:
         pulumi.export("proxyReaderEndpoint", database.proxy.reader_endpoint)
+if backup is not None:
+    pulumi.export("backupVaultName", backup.vault_name)
+    pulumi.export("backupPlanId", backup.plan_id)
 # bastion: null when the stack has no bastion (aurora-platform:bastion.enabled: false).
 pulumi.export("bastionInstanceId", bastion.instance_id if bastion else None)
 pulumi.export("bastionSecurityGroupId", bastion.security_group_id if bastion else None)

@@ -68,6 +68,8 @@ class Network(pulumi.ComponentResource):
         super().__init__("aurora-platform:network:Network", name, None, opts)
         settings = args.settings
         self._name = name
+        self.name = name
+        self.cidr_block = settings.cidr_block
         self._tags = dict(args.tags)
         child = pulumi.ResourceOptions(parent=self)
 

@@ -67,7 +67,7 @@ def test_tags_carry_the_environment_the_policies_read():
      "1, 3, 5, 7, 14, 30, 60, 90,"),
     ({"natGateway": "single"},
      "aurora-platform:network.natGateway: unknown setting; known settings here: availabilityZones, cidrBlock, "
-     "flowLogRetentionDays, natGateways"),
+     "flowLogRetentionDays, isolatedAcl, natGateways"),
 ])
 def test_each_bad_network_value_is_named_with_what_is_allowed(network, message):
     [problem] = problems({"network": network})

@@ -183,7 +183,7 @@ def test_a_float_version_through_the_real_stack_file_is_caught(evaluate):
 def test_a_key_under_the_wrong_section_names_the_section_it_belongs_to():
     found = one({"network": {"backupRetentionDays": 7}})
     assert found.startswith(f"{NETWORK}.backupRetentionDays: unknown setting; known settings here: "
-                            f"availabilityZones, cidrBlock, flowLogRetentionDays, natGateways")
+                            f"availabilityZones, cidrBlock, flowLogRetentionDays, isolatedAcl, natGateways")
     assert found.endswith(f"backupRetentionDays is a setting of {DATABASE}: move it there")
 
 
@@ -228,7 +228,7 @@ def test_a_misspelt_choice_gets_did_you_mean():
 def test_a_key_close_to_nothing_gets_no_guess_and_the_list_stays_readable():
     found = one({"network": {"zzUnknown": 1}})
     assert found == (f"{NETWORK}.zzUnknown: unknown setting; known settings here: availabilityZones, cidrBlock, "
-                     f"flowLogRetentionDays, natGateways")
+                     f"flowLogRetentionDays, isolatedAcl, natGateways")
 
 
 # ---- a CIDR with host bits -------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from .database_activity import ActivityStream, parse_activity_stream
 from .database_audit import Audit, parse_audit
+from .database_backup import AwsBackup, parse_aws_backup
 from .database_endpoints import CustomEndpoint, parse_custom_endpoints
 from .database_forwarding import WriteForwarding, parse_write_forwarding
 from .database_scaling import ReaderAutoScaling, parse_reader_auto_scaling
@@ -209,6 +210,7 @@ class DatabaseSettings:
     # settings/database_upgrade.py. Off unless the stack says so in production.
     allow_major_version_upgrade: bool = False
     write_forwarding: WriteForwarding = field(default_factory=WriteForwarding)
+    aws_backup: AwsBackup = field(default_factory=AwsBackup)
 
     @property
     def engine_spec(self) -> Engine:
@@ -396,6 +398,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         section, engine=engine_name, version=version, secondary=global_database.enabled
         and global_database.role == "secondary", readers=readers, reader_scaling=reader_auto_scaling.enabled,
         proxy=proxy.enabled, parameters=parameters)
+    aws_backup = parse_aws_backup(section, production, region)
     rotation_days = section.integer("passwordRotationDays", 0, minimum=1, maximum=ROTATION_DAYS_MAX,
                                     allowed=f"a whole number of days from 1 to {ROTATION_DAYS_MAX} between rotations "
                                             f"of the RDS-managed master password") or None
@@ -445,7 +448,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
         s3_export=s3_export, s3_import=s3_import, lambda_invoke=lambda_invoke,
         password_rotation_days=rotation_days, storage_type=storage_type,
         activity_stream=activity_stream, allow_major_version_upgrade=allow_major_version_upgrade,
-        write_forwarding=write_forwarding)
+        write_forwarding=write_forwarding, aws_backup=aws_backup)
 
 
 def _serverless(section: Section, problems: Problems, instance_class: str, engine: Engine,

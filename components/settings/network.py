@@ -28,6 +28,9 @@ class NetworkSettings:
     availability_zone_names: tuple[str, ...] = ()
     nat_gateways: str = "single"
     flow_log_retention_days: int = 90
+    # A network ACL on the isolated subnets (components/network_acls.py): the database port in from the private and
+    # bastion tiers only, its return traffic out, nothing else. On by default: NACLs cost nothing.
+    isolated_acl: bool = True
 
 
 def valid_cidr(value: str) -> bool:
@@ -62,11 +65,13 @@ def parse_network(section: Section, problems: Problems, region: str | None) -> N
         section.raw.get("cidrBlock")), check=valid_cidr)
     nat = section.string("natGateways", defaults.nat_gateways, choices=NAT_STRATEGIES)
     retention = section.log_retention_days("flowLogRetentionDays", defaults.flow_log_retention_days)
+    isolated_acl = section.boolean("isolatedAcl", defaults.isolated_acl)
 
     count, names = _availability_zones(section, problems, region)
     section.finish()
     return NetworkSettings(cidr_block=cidr, availability_zone_count=count, availability_zone_names=names,
-                           nat_gateways=nat, flow_log_retention_days=retention)
+                           nat_gateways=nat, flow_log_retention_days=retention,
+                           isolated_acl=isolated_acl)
 
 
 def _availability_zones(section: Section, problems: Problems, region: str | None) -> tuple[int, tuple[str, ...]]:

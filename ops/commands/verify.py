@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from ops.checks import CHECKS, ERROR, FAIL, LIVE_FACT_CHECKS, PASS, SKIP, CheckResult, Facts, run_checks
+from ops.checks import BACKUP_CHECKS, CHECKS, ERROR, FAIL, LIVE_FACT_CHECKS, PASS, SKIP, CheckResult, Facts, run_checks
 from ops.cluster import cluster_instances, describe_cluster
 from ops.context import Context
 from ops.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
@@ -29,6 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="DAYS",
         help="minimum backup retention in days, 1-35 (default: the policy config's, else 7)",
+    )
+    parser.add_argument(
+        "--backup",
+        action="store_true",
+        help="also check AWS Backup (database.awsBackup): a plan selects the cluster and its newest recovery point "
+        "is at most 48 hours old (backup:ListBackupPlans, ListBackupSelections, GetBackupSelection, "
+        "ListRecoveryPointsByResource)",
     )
     parser.add_argument(
         "--live-facts",
@@ -60,7 +67,7 @@ def retention_days(value: str) -> int:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     target = resolve_target(args)
-    checks = CHECKS + (LIVE_FACT_CHECKS if args.live_facts else [])
+    checks = CHECKS + (BACKUP_CHECKS if args.backup else []) + (LIVE_FACT_CHECKS if args.live_facts else [])
     levels = load_levels(args.policy_config, [name for name, _ in checks]) if args.policy_config else strict()
     min_retention = args.min_retention or levels.min_retention or 7
     cluster_id = target.require_cluster()

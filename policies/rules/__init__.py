@@ -4,6 +4,7 @@
 from pulumi_policy import Policy
 
 from . import (
+    backup,
     budget,
     ec2,
     ecr,
@@ -12,6 +13,7 @@ from . import (
     encryption,
     iam,
     kms,
+    nacl,
     network,
     protection,
     rds,
@@ -38,11 +40,13 @@ ALL_POLICIES: list[Policy] = [
     *rds_scaling.POLICIES,
     *rds_sql.POLICIES,
     *rds_snapshot.POLICIES,
+    *backup.POLICIES,
     *kms.POLICIES,
     *ssm.POLICIES,
     *encryption.POLICIES,
     *ec2.POLICIES,
     *network.POLICIES,
+    *nacl.POLICIES,
     *ecs.POLICIES,
     *ecr.POLICIES,
     *elb.POLICIES,

@@ -367,6 +367,9 @@ FREE_TYPES = frozenset({
     "docker-build:index:Image",
     "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString",
     "random:index/randomId:RandomId",
+    # AWS Backup bills the recovery points' storage, not the vault, plan, selection or lock; an Aurora recovery point
+    # is a cluster snapshot, counted in the cluster's auroraBackupGbBeyondFree line.
+    "aws:backup/vault:Vault", "aws:backup/plan:Plan",
 })
 
 # vCPUs per Aurora instance class, for RDS Proxy (billed per vCPU of its targets) and Performance Insights.
