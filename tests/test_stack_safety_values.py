@@ -51,3 +51,31 @@ def test_the_production_proxy_never_logs_sql():
                                         "aurora-platform:app": None})
     (proxy,) = run.of_type(PROXY)
     assert proxy.inputs.get("debugLogging") is False
+
+
+# How a person finds the stack's keys in the console or the CLI (`aws kms list-aliases`): by alias, by Name tag and by
+# description, each naming project, stack and what the key protects. Written out: a key without them is a key
+# nobody dares to schedule for deletion or to reuse.
+KEYS = {
+    "platform": ("alias/aurora-platform-{stack}-platform", "aurora-platform-{stack}-platform",
+                 "aurora-platform/{stack}: logs and volumes"),
+    "database-key": ("alias/aurora-platform-{stack}-database", "aurora-platform-{stack}-database",
+                     "aurora-platform/{stack}: Aurora storage, snapshots, Performance Insights, password, database "
+                     "logs and events"),
+}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_key_is_named_by_alias_tag_and_description_and_rotates(request, stack):
+    run = request.getfixturevalue(stack)
+    keys = {k.name: k for k in run.of_type(KEY)}
+    assert set(keys) == set(KEYS)
+    aliases = {a.name: a for a in run.of_type("aws:kms/alias:Alias")}
+    for name, (alias, tag, description) in KEYS.items():
+        key = keys[name]
+        assert key.inputs["description"] == description.format(stack=stack)
+        assert key.inputs["tags"]["Name"] == tag.format(stack=stack)
+        assert key.inputs["tags"]["Stack"] == stack and key.inputs["tags"]["Project"] == "aurora-platform"
+        assert key.inputs["enableKeyRotation"] is True
+        assert aliases[name].inputs["name"] == alias.format(stack=stack)
+        assert aliases[name].property_dependencies["targetKeyId"] == [key.urn]

@@ -39,3 +39,28 @@ def test_a_closed_stdin_is_refused_even_with_a_terminal():
     stdin.close()
     with pytest.raises(OpsError):
         confirm("restore", assume_yes=False, stdin=stdin, stderr=io.StringIO())
+
+
+class InterruptedTty(Tty):
+    """A terminal whose user presses Ctrl-C at the prompt."""
+
+    def readline(self, *args):
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_at_the_prompt_says_nothing_was_started_on_its_own_line():
+    from ops.errors import Interrupted
+
+    stderr = io.StringIO()
+    with pytest.raises(Interrupted) as interrupted:
+        confirm("restore aurora-prod", assume_yes=False, stdin=InterruptedTty(""), stderr=stderr)
+    assert str(interrupted.value) == "interrupted at the confirmation prompt; nothing was started"
+    # The shell's cursor is left after "[y/N] ": the newline keeps the error off the prompt's line.
+    assert stderr.getvalue() == "restore aurora-prod\nProceed? [y/N] \n"
+    assert interrupted.value.__cause__ is None and interrupted.value.__suppress_context__
+
+
+def test_yes_on_the_command_line_asks_nothing_and_reads_nothing():
+    stdin, stderr = Tty("n\n"), io.StringIO()
+    confirm("fail over aurora-prod", assume_yes=True, stdin=stdin, stderr=stderr)
+    assert stderr.getvalue() == "" and stdin.tell() == 0
