@@ -206,8 +206,10 @@ def apply_sets(config: dict[str, Any], sets: Sequence[str]) -> dict[str, Any]:
 
 # --- command -------------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m preflight cost",
-                                     description="Estimate what a stack costs a month, offline.")
+    from .cli import EXIT_CODES_HELP, Parser  # the gate's one table of exit codes and its usage errors
+
+    parser = Parser(prog="python -m preflight cost", description="Estimate what a stack costs a month, offline.",
+                    epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", required=True, help="stack name: runs the program with Pulumi.<stack>.yaml")
     parser.add_argument("--program", type=Path, default=REPO_ROOT, metavar="DIR",
                         help="Pulumi program directory (default: this repository)")
