@@ -13,7 +13,7 @@ INSTALLER ?= uv
 UV ?= uv==0.13.8
 
 .DEFAULT_GOAL := help
-.PHONY: help plan test lint setup venv clean lock mutate bench
+.PHONY: help plan plan-all test lint setup venv clean lock mutate bench
 
 help: ## list the targets and what each does
 	@echo "make TARGET [STACK=dev] - the README's two commands are make plan STACK=dev and make test"
@@ -58,8 +58,17 @@ endif
 plan: venv ## set up Python, then evaluate STACK offline and gate it on the policy pack (python -m preflight)
 	$(PYTHON) -m preflight --stack $(STACK)
 
-test: setup ## set up, then run the whole test suite (Node.js/npm and shellcheck used by some tests)
-	$(PYTHON) -m pytest
+plan-all: venv ## gate every Pulumi.<stack>.yaml in one process: a summary line per stack, the worst exit code
+	$(PYTHON) -m preflight --all-stacks
+
+# The suite on every core (pytest-xdist): JOBS=1 runs it in this one process, as plain `pytest` does. Files stay
+# whole on one worker and every test of the real PostgreSQL shares one (tests/conftest.py groups them), so module
+# and session fixtures are set up once per worker that needs them, not once per test. HYPOTHESIS_PROFILE=full runs
+# the property tests with their full example counts (docs/tests.md).
+JOBS ?= auto
+PYTEST_JOBS = $(if $(filter 1,$(JOBS)),-p no:xdist,-n $(JOBS) --dist loadgroup)
+test: setup ## set up, then run the whole test suite on every core (JOBS=1: one process; needs Node.js/npm, shellcheck)
+	$(PYTHON) -m pytest $(PYTEST_JOBS)
 
 lint: venv ## set up Python, then ruff
 	$(PYTHON) -m ruff check .

@@ -79,6 +79,29 @@ def evaluate():
     return _evaluate
 
 
+def pytest_configure(config):
+    # pytest-xdist registers it too; registered here as well so that `-p no:xdist` runs without a warning.
+    config.addinivalue_line("markers", "xdist_group(name): tests that run on the same xdist worker")
+    from tests.hypothesis_profiles import register
+
+    try:
+        register()  # HYPOTHESIS_PROFILE=fast (the default) or full (docs/tests.md)
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Groups for `pytest -n N --dist loadgroup` (make test): every test of the real PostgreSQL in one group, so one
+    worker starts the one server and builds the template once; every other test with the rest of its file, so a
+    module fixture (the workflow workspace, the moto stacks) is set up once, not once per worker that gets a test of
+    the file. Without xdist the marker does nothing."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        group = "postgres" if "cluster" in getattr(item, "fixturenames", ()) else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def needs_tool(path: str | None, name: str, install: str):
     """Skip where a developer lacks an external tool; fail under CI (CI=true), whose set-up (.ci/run) installs it, so a
     missing install step can never turn a check into a quiet skip."""
