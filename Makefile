@@ -61,20 +61,20 @@ plan: venv ## set up Python, then evaluate STACK offline and gate it on the poli
 plan-all: venv ## gate every Pulumi.<stack>.yaml in one process: a summary line per stack, the worst exit code
 	$(PYTHON) -m preflight --all-stacks
 
-# The suite on every core (pytest-xdist): JOBS=1 runs it in this one process, as plain `pytest` does. Files stay
+# The suite on every core (pytest-xdist): TEST_JOBS=1 runs it in this one process, as plain `pytest` does. Files stay
 # whole on one worker and every test of the real PostgreSQL shares one (tests/conftest.py groups them), so module
 # and session fixtures are set up once per worker that needs them, not once per test. HYPOTHESIS_PROFILE=full runs
 # the property tests with their full example counts (docs/tests.md).
-JOBS ?= auto
-PYTEST_JOBS = $(if $(filter 1,$(JOBS)),-p no:xdist,-n $(JOBS) --dist loadgroup)
-test: setup ## set up, then run the whole test suite on every core (JOBS=1: one process; needs Node.js/npm, shellcheck)
+TEST_JOBS ?= auto
+PYTEST_JOBS = $(if $(filter 1,$(TEST_JOBS)),-p no:xdist,-n $(TEST_JOBS) --dist loadgroup)
+test: setup ## set up, then run the whole suite on every core (TEST_JOBS=1: one process; needs Node.js/npm, shellcheck)
 	$(PYTHON) -m pytest $(PYTEST_JOBS)
 
 lint: venv ## set up Python, then ruff
 	$(PYTHON) -m ruff check .
 
-bench: setup ## time the gate and the test suite here, each figure with the core count, load and date
-	$(PYTHON) tools/bench.py $(BENCH)
+bench: setup ## time the gate and the test suite (as make test runs it), each with CPU, core count, load and date
+	TEST_JOBS=$(TEST_JOBS) $(PYTHON) tools/bench.py $(BENCH)
 
 # Re-lock requirements.txt from requirements.in with uv (pinned here) in a throwaway virtualenv (needs the package
 # index): every package pinned exactly, with the sha256 of each of its distributions. The versions already in
