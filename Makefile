@@ -62,11 +62,11 @@ plan-all: venv ## gate every Pulumi.<stack>.yaml in one process: a summary line 
 	$(PYTHON) -m preflight --all-stacks
 
 # The suite on every core (pytest-xdist): TEST_JOBS=1 runs it in this one process, as plain `pytest` does. Files stay
-# whole on one worker and every test of the real PostgreSQL shares one (tests/conftest.py groups them), so module
+# whole on one worker and every test of the real PostgreSQL on the same one (tests/conftest.py's scheduler), so module
 # and session fixtures are set up once per worker that needs them, not once per test. HYPOTHESIS_PROFILE=full runs
 # the property tests with their full example counts (docs/tests.md).
 TEST_JOBS ?= auto
-PYTEST_JOBS = $(if $(filter 1,$(TEST_JOBS)),-p no:xdist,-n $(TEST_JOBS) --dist loadgroup)
+PYTEST_JOBS = $(if $(filter 1,$(TEST_JOBS)),-p no:xdist,-n $(TEST_JOBS) --dist loadfile)
 test: setup ## set up, then run the whole suite on every core (TEST_JOBS=1: one process; needs Node.js/npm, shellcheck)
 	$(PYTHON) -m pytest $(PYTEST_JOBS)
 

@@ -80,8 +80,6 @@ def evaluate():
 
 
 def pytest_configure(config):
-    # pytest-xdist registers it too; registered here as well so that `-p no:xdist` runs without a warning.
-    config.addinivalue_line("markers", "xdist_group(name): tests that run on the same xdist worker")
     from tests.hypothesis_profiles import register
 
     try:
@@ -90,16 +88,32 @@ def pytest_configure(config):
         raise pytest.UsageError(str(error)) from None
 
 
-def pytest_collection_modifyitems(config, items):
-    """Groups for `pytest -n N --dist loadgroup` (make test): every test of the real PostgreSQL in one group, so one
-    worker starts the one server and builds the template once; every other test with the rest of its file, so a
-    module fixture (the workflow workspace, the moto stacks) is set up once, not once per worker that gets a test of
-    the file. Without xdist the marker does nothing."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        group = "postgres" if "cluster" in getattr(item, "fixturenames", ()) else item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+# The tests of the real PostgreSQL (the `cluster` fixture) live here; tests/test_suite_grouping.py checks that none
+# lives elsewhere.
+POSTGRES_DIRS = ("tests/db/", "tests/app/")
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's: none without it (`-p no:xdist`, TEST_JOBS=1)
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` (`-n N --dist loadfile`): each file whole on one worker, so a module fixture (the workflow
+    workspace, the moto stacks) is set up once, and every PostgreSQL test file on one and the same worker, so one
+    server is started and the template built once. (xdist's own `loadgroup` renames node ids through an attribute
+    pytest 9 no longer reads, so its groups silently become single tests there.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesAndPostgres(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid)
+
+    return FilesAndPostgres(config, log)
+
+
+def scope_of(nodeid: str) -> str:
+    """The unit the scheduler hands to one worker: `postgres` for every test of POSTGRES_DIRS, else the file."""
+    path = nodeid.split("::", 1)[0]
+    return "postgres" if path.startswith(POSTGRES_DIRS) else path
 
 
 def needs_tool(path: str | None, name: str, install: str):

@@ -2,7 +2,7 @@
 
 The fixtures are registered once, in tests/conftest.py, so tests/db and tests/app share the one server (a fixture
 imported into two conftest files is two session fixtures, and two servers). Under pytest-xdist (`make test`) every
-test that uses the server is in one group (tests/conftest.py), so one worker runs them all and starts the one server;
+test that uses the server is scheduled on one worker (tests/conftest.py), which starts the one server;
 were several workers to start one each, each would find its own port (_start_on_a_free_port).
 
 The server runs from the machine's binaries in a temporary directory on a free port of 127.0.0.1, with a CA and a

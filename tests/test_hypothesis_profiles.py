@@ -3,17 +3,10 @@ HYPOTHESIS_PROFILE=full, and a misspelt profile is one clear error, not a quiet 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from hypothesis import settings
 
 from tests.hypothesis_profiles import chosen, examples
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize(("profile", "written", "drawn"), [
@@ -44,10 +37,14 @@ def test_the_loaded_profile_is_the_chosen_one():
     assert settings.default.max_examples == (100 if chosen() == "full" else 20)
 
 
-def test_pytest_refuses_a_wrong_profile_in_one_line():
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", "--collect-only", "-q",
-                           "tests/test_hypothesis_profiles.py"], cwd=REPO_ROOT, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "HYPOTHESIS_PROFILE": "ful"})
-    assert done.returncode == 4  # pytest's usage error
-    assert "HYPOTHESIS_PROFILE is 'ful'; allowed: fast, full" in done.stderr
-    assert "Traceback" not in done.stderr
+def test_pytest_refuses_a_wrong_profile_in_one_line(monkeypatch, request):
+    # tests/conftest.py turns the error into pytest's usage error (exit 4, one line, no traceback). In-process: a
+    # process would pay the conftest's imports for one line; a wrong name fails before any profile is loaded.
+    from tests.conftest import pytest_configure
+
+    loaded = settings.default.max_examples
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "ful")
+    with pytest.raises(pytest.UsageError) as raised:
+        pytest_configure(request.config)
+    assert str(raised.value) == "HYPOTHESIS_PROFILE is 'ful'; allowed: fast, full"
+    assert settings.default.max_examples == loaded  # the session's profile is left as it was

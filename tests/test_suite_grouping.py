@@ -1,22 +1,35 @@
-"""How `make test` spreads the suite over xdist workers (tests/conftest.py): every test of the real PostgreSQL in one
-group (one worker, one server), every other test with its file (module fixtures set up once)."""
+"""How `make test` spreads the suite over xdist workers (tests/conftest.py's scheduler): every test of the real
+PostgreSQL in one unit (one worker, one server), every other test with its file (module fixtures set up once)."""
 
 from __future__ import annotations
 
+import pytest
 
-def _group(item) -> str:
-    marker = item.get_closest_marker("xdist_group")
-    assert marker is not None, item.nodeid
-    return marker.args[0] if marker.args else marker.kwargs["name"]
+from tests.conftest import POSTGRES_DIRS, scope_of
 
 
-def test_every_postgres_test_is_in_the_one_group_and_no_other_is(request):
-    items = request.session.items
-    postgres = [item for item in items if "cluster" in item.fixturenames]
-    others = [item for item in items if "cluster" not in item.fixturenames]
-    assert {_group(item) for item in postgres} <= {"postgres"}
-    assert [item.nodeid for item in others if _group(item) != item.nodeid.split("::", 1)[0]] == []
+@pytest.mark.parametrize(("nodeid", "scope"), [
+    ("tests/db/test_roles.py::test_x", "postgres"),
+    ("tests/app/test_pages.py::test_y[a::b]", "postgres"),
+    ("tests/app/test_pages.py", "postgres"),
+    ("tests/test_app.py::test_z", "tests/test_app.py"),              # not tests/app/
+    ("tests/dbx/test_a.py::test_b", "tests/dbx/test_a.py"),          # a prefix of a name is not the directory
+    ("tests/ops/test_ops_cli.py::test_c[x::y]", "tests/ops/test_ops_cli.py"),
+    ("tests/test_workflow_gate.py::test_d", "tests/test_workflow_gate.py"),
+])
+def test_scope_of_a_node_id(nodeid, scope):
+    assert scope_of(nodeid) == scope
 
 
-def test_this_file_is_its_own_group(request):
-    assert _group(request.node) == "tests/test_suite_grouping.py"
+def test_every_postgres_test_lives_where_the_scheduler_looks(request):
+    # The scheduler sees node ids only; a `cluster` test elsewhere would start a second server on another worker.
+    outside = [item.nodeid for item in request.session.items
+               if "cluster" in item.fixturenames and not item.nodeid.startswith(POSTGRES_DIRS)]
+    assert outside == []
+
+
+def test_make_test_uses_the_scheduler():
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    assert "--dist loadfile" in makefile

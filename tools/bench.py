@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 # As the Makefile's PYTEST_JOBS: the suite on every core, the PostgreSQL tests and each file kept together.
 WORKERS = os.environ.get("TEST_JOBS", "auto")
-TEST_JOBS = ["-p", "no:xdist"] if WORKERS == "1" else ["-n", WORKERS, "--dist", "loadgroup"]
+TEST_JOBS = ["-p", "no:xdist"] if WORKERS == "1" else ["-n", WORKERS, "--dist", "loadfile"]
 COMMANDS = {
     "import": [PYTHON, "-c", "import pulumi, pulumi_aws"],
     "gate": [PYTHON, "-m", "preflight", "--stack", "dev"],
