@@ -87,7 +87,8 @@ def test_violations_without_a_broken_stack_exit_1(tmp_path):
     assert "backupRetentionPeriod is 3 days" in out
 
 
-@pytest.mark.parametrize("bad", ["nope", "DEV", "../prod", "prod.yaml", "Pulumi.prod.yaml", "dev ", "", "*", "dev/."])
+@pytest.mark.parametrize("bad", ["nope", "DEV", "../prod", "prod.yaml", "Pulumi.prod.yaml", "dev ", "", "*", "dev/.",
+                                 "dev\nprod", "d\u0435v"])  # a newline; a Cyrillic e
 def test_a_wrong_name_among_good_ones_stops_everything(bad, nothing_evaluated):
     code, out, err = run_gate("--stack", "dev", "--stack", bad, "--stack", "prod")
     assert (code, out) == (2, "")
