@@ -13,7 +13,7 @@ INSTALLER ?= uv
 UV ?= uv==0.13.8
 
 .DEFAULT_GOAL := help
-.PHONY: help plan test lint setup venv clean lock mutate bench bench-load
+.PHONY: help plan plan-all test lint setup venv clean lock mutate bench bench-load
 
 help: ## list the targets and what each does
 	@echo "make TARGET [STACK=dev] - the README's two commands are make plan STACK=dev and make test"
@@ -58,14 +58,23 @@ endif
 plan: venv ## set up Python, then evaluate STACK offline and gate it on the policy pack (python -m preflight)
 	$(PYTHON) -m preflight --stack $(STACK)
 
-test: setup ## set up, then run the whole test suite (Node.js/npm and shellcheck used by some tests)
-	$(PYTHON) -m pytest
+plan-all: venv ## gate every Pulumi.<stack>.yaml in one process: a summary line per stack, the worst exit code
+	$(PYTHON) -m preflight --all-stacks
+
+# The suite on every core (pytest-xdist): TEST_JOBS=1 runs it in this one process, as plain `pytest` does. Files stay
+# whole on one worker and every test of the real PostgreSQL on the same one (tests/conftest.py's scheduler), so module
+# and session fixtures are set up once per worker that needs them, not once per test. HYPOTHESIS_PROFILE=full runs
+# the property tests with their full example counts (docs/tests.md).
+TEST_JOBS ?= auto
+PYTEST_JOBS = $(if $(filter 1,$(TEST_JOBS)),-p no:xdist,-n $(TEST_JOBS) --dist loadfile)
+test: setup ## set up, then run the whole suite on every core (TEST_JOBS=1: one process; needs Node.js/npm, shellcheck)
+	$(PYTHON) -m pytest $(PYTEST_JOBS)
 
 lint: venv ## set up Python, then ruff
 	$(PYTHON) -m ruff check .
 
-bench: setup ## time the gate and the test suite here, each figure with the core count, load and date
-	$(PYTHON) tools/bench.py $(BENCH)
+bench: setup ## time the gate and the test suite (as make test runs it), each with CPU, core count, load and date
+	TEST_JOBS=$(TEST_JOBS) $(PYTHON) tools/bench.py $(BENCH)
 
 # The blog under a bounded load on this machine (a throwaway TLS-only PostgreSQL, the app on 127.0.0.1), e.g.
 #   make bench-load BENCH_LOAD="--concurrency 16 --requests 1000"

@@ -1,8 +1,8 @@
 """argparse front end: one sub-command per module in ops.commands.
 
 Exit codes by class (ops/errors.py, `--help`, docs/ops.md). Errors are one line on stderr
-(``error: Code in REGION (Operation, request id ...): message``) and, with --json, also a JSON
-object on stdout; never a traceback.
+(``ops: error: Code in REGION (Operation, request id ...): message``; argparse's usage errors start
+``ops: error: `` too) and, with --json, also a JSON object on stdout; never a traceback.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 import traceback
 from collections.abc import Sequence
 from typing import Any
@@ -20,7 +21,9 @@ from ops.commands import COMMANDS
 from ops.context import Context
 from ops.errors import (
     AWS_ERRORS,
+    ERROR_PREFIX,
     EXIT_CODES_HELP,
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_PIPE,
     EXIT_USAGE,
@@ -28,8 +31,6 @@ from ops.errors import (
     OpsError,
     report,
 )
-
-EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug of ours, said in one line (--debug shows where)
 
 # Options every command takes, before or after the command name (as the AWS CLI does).
 GLOBAL_FLAGS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
@@ -81,8 +82,17 @@ def _add_global_flags(parser: argparse.ArgumentParser, suppress: bool) -> None:
         group.add_argument(*flags, **spec)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with our prefix on its usage errors (`ops: error: ...`, not `python -m ops: error: ...`); the
+    subcommands' parsers are of the same class, so theirs have it too."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{ERROR_PREFIX}{message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m ops",
         description="Day-2 operations on the platform's Aurora cluster (see docs/ops.md).",
         epilog=EXIT_CODES_HELP,
@@ -192,7 +202,7 @@ def _main(argv: Sequence[str] | None, ctx: Context) -> int:
             EXIT_INTERNAL,
             plain=True,
         )
-    ctx.stderr.write(f"error: {found.line()}\n")
+    ctx.stderr.write(f"{ERROR_PREFIX}{found.line()}\n")
     ctx.stderr.flush()
     if getattr(args, "json", False):
         ctx.stdout.write(json.dumps(found.as_json()) + "\n")

@@ -8,8 +8,12 @@ still running in AWS":
     2   usage: bad flag or input, a pre-check refused, or declined at the prompt; nothing was started
     3   AWS refused or failed: an API error, an unreachable endpoint, an operation that ended failed
     4   stopped waiting (--timeout, expired credentials): the AWS operation goes on; `ops wait` resumes
+    70  internal error: a bug of ours, one line (--debug shows where)
     130 interrupted (Ctrl-C)
     141 stdout closed under us (`| head`): the command ran, its output was cut
+
+Every error line on stderr starts `ops: error: ` (as the gate's start `preflight: `), so a log of several tools
+says whose line it is.
 """
 
 from __future__ import annotations
@@ -33,19 +37,29 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_AWS = 3
 EXIT_INCOMPLETE = 4
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug of ours, said in one line (--debug shows where)
 EXIT_INTERRUPTED = 130
 EXIT_PIPE = 141
 # Kept for callers that predate the classes: an error of the run as a whole is AWS's (verify's `error` status).
 EXIT_ERROR = EXIT_AWS
 
-EXIT_CODES_HELP = """exit codes:
-  0    success
-  1    findings (verify: a mandatory check failed)
-  2    usage: bad flag or input, a pre-check refused, or declined at the prompt; nothing was started
-  3    AWS refused the request or the operation failed
-  4    stopped waiting (--timeout, expired credentials): the AWS operation continues; resume with `ops wait`
-  130  interrupted (Ctrl-C)
-  141  stdout was closed (for example `| head`)"""
+# The one table of exit codes: `--help` of ops and of every command ends with it (EXIT_CODES_HELP), docs/ops.md
+# repeats it, and a test checks that every EXIT_* code above is in it.
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "success"),
+    (EXIT_FINDINGS, "findings (verify: a mandatory check failed)"),
+    (EXIT_USAGE, "usage: bad flag or input, a pre-check refused, or declined at the prompt; nothing was started"),
+    (EXIT_AWS, "AWS refused the request or the operation failed"),
+    (EXIT_INCOMPLETE, "stopped waiting (--timeout, expired credentials): the AWS operation continues; resume with "
+                      "`ops wait`"),
+    (EXIT_INTERNAL, "internal error: a bug of ours, one line; rerun with --debug and report it"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+    (EXIT_PIPE, "stdout was closed (for example `| head`)"),
+)
+EXIT_CODES_HELP = "exit codes:\n" + "\n".join(f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES)
+
+# What starts every error line ops writes on stderr (argparse's own usage errors included).
+ERROR_PREFIX = "ops: error: "
 
 
 class OpsError(Exception):

@@ -1,12 +1,15 @@
 """`python -m preflight`: the offline policy gate.
 
     python -m preflight --stack STACK [--program DIR] [--format text|json|markdown] [--policy-config FILE]
+    python -m preflight --stack dev --stack prod [--program DIR] [--format ...]    (or --all-stacks)
     python -m preflight --state FILE [--format ...] [--policy-config FILE]
 
 Runs the program for STACK under the project's mock engine (or reads a `pulumi stack export` file), evaluates every
 resource and stack policy of the pack through the policy SDK, and prints the plan, the violations and the exports.
 Exit codes: 0 no mandatory violation, 1 mandatory violations (a mandatory rule that cannot verify a value it
 cannot see counts as one), 2 usage, config, input or program error: always one line on stderr, never a traceback.
+Several stacks (`--stack` repeated, or `--all-stacks`) are evaluated in one process, so the imports are paid once:
+each stack's report, then one summary line per stack and the worst exit code of them all.
 """
 
 from __future__ import annotations
@@ -24,19 +27,41 @@ from .engine import REPO_ROOT, ProgramError
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 CONFIG_DIR = Path("policies") / "config"
 
+# The one table of exit codes: every `--help` of the gate and of its subcommands (diff, graph, cost) ends with it.
+EXIT_CODES = (
+    (EXIT_OK, "no mandatory violation (diff: nothing to flag; graph, cost: done)"),
+    (EXIT_VIOLATIONS, "mandatory violations (diff --fail-on-replace: a stateful resource would be replaced)"),
+    (EXIT_ERROR, "usage, config, input or program error: one line on stderr starting `preflight:`"),
+)
+EXIT_CODES_HELP = "exit codes (several stacks: the worst of them):\n" + "\n".join(
+    f"  {code}  {meaning}" for code, meaning in EXIT_CODES)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose usage errors start as every other error of the command does (`preflight: error: ...`,
+    `preflight diff: error: ...`), not with the `python -m` it is started with; exit 2 as argparse's own."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog.removeprefix('python -m ')}: error: {message}\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m preflight",
         description="Evaluate a Pulumi stack offline against the aurora-platform policy pack.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage, config or program error\n\n"
+        epilog=EXIT_CODES_HELP + "\n\n"
                "also:\n"
                "  python -m preflight diff BASE.json HEAD.json [--format text|markdown] [--fail-on-replace]\n"
                "  python -m preflight graph --stack STACK [--write-readme]\n"
                "  python -m preflight cost --stack STACK [--format text|json|markdown] [--set NS:KEY=VALUE]")
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--stack", help="stack name: runs the program with Pulumi.<stack>.yaml")
+    target.add_argument("--stack", action="append", metavar="STACK",
+                        help="stack name: runs the program with Pulumi.<stack>.yaml; repeat it to gate several "
+                             "stacks in one process")
+    target.add_argument("--all-stacks", action="store_true",
+                        help="every stack of the program directory (each Pulumi.<stack>.yaml), in one process")
     target.add_argument("--state", type=Path, metavar="FILE",
                         help="audit a deployed stack from `pulumi stack export` output (version 3) instead")
     parser.add_argument("--program", type=Path, default=REPO_ROOT, metavar="DIR",
@@ -49,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="YAML/JSON file with accountId, organization, arn (flags above win)")
     parser.add_argument("--policy-config", type=Path, metavar="FILE",
                         help="policy pack config, as for `pulumi preview --policy-pack-config` (default: "
-                             "policies/config/<stack>.json under the program directory, when it exists)")
+                             "policies/config/<stack>.json under the program directory, when it exists; one stack "
+                             "only)")
     return parser
 
 
@@ -84,7 +110,85 @@ def _display(path: Path | None) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.state is None and (args.all_stacks or len(args.stack) > 1):
+        return _run_stacks(args)
+    if args.stack is not None:
+        args.stack = args.stack[0]
     return guarded("preflight", _run, args)
+
+
+def _stacks_asked(args: argparse.Namespace) -> list[str]:
+    """The stacks to gate, each checked before anything is evaluated: every problem of the list in one error (a
+    name without its Pulumi.<stack>.yaml, a name given twice, --policy-config with several stacks)."""
+    program_dir = args.program.resolve()
+    from .engine import list_stacks
+
+    known = list_stacks(program_dir) if program_dir.is_dir() else []
+    if args.all_stacks:
+        if not known:
+            raise ProgramError(f"--all-stacks: no Pulumi.<stack>.yaml in {program_dir}", "config")
+        asked = known
+    else:
+        asked = args.stack
+    problems = []
+    # Only names listed from the directory count: a path-like or differently-cased name is never looked up.
+    unknown = [name for name in asked if name not in known]
+    if unknown:
+        problems.append(f"--stack {', '.join(repr(name) for name in unknown)}: no such stack in {program_dir} "
+                        f"(stacks here: {', '.join(known) or 'none'})")
+    repeated = sorted({name for name in asked if asked.count(name) > 1})
+    if repeated:
+        problems.append(f"--stack {', '.join(repr(name) for name in repeated)} given more than once")
+    if args.policy_config is not None:
+        problems.append("--policy-config applies to one stack; with several, each stack uses "
+                        f"{CONFIG_DIR}/<stack>.json under the program directory")
+    if problems:
+        raise ProgramError("; ".join(problems), "config")
+    return list(asked)
+
+
+def _run_stacks(args: argparse.Namespace) -> int:
+    """Gate several stacks in one process: the reports in order, then a summary line per stack and the worst exit
+    code. A stack that cannot be evaluated is its own one-line error on stderr; the others are still gated."""
+    chosen: list[str] = []
+
+    def choose() -> int:
+        chosen.extend(_stacks_asked(args))
+        return EXIT_OK
+
+    if guarded("preflight", choose) != EXIT_OK:
+        return EXIT_ERROR  # nothing evaluated: a wrong name in the list stops the whole run
+    outcomes: list[tuple[str, int, Any]] = []
+    for stack in chosen:
+        one = argparse.Namespace(**{**vars(args), "stack": stack, "all_stacks": False})
+        reports: list[Any] = []
+        code = guarded(f"preflight: stack {stack}", _run, one, reports.append)
+        outcomes.append((stack, code, reports[0] if reports else None))
+    worst = max(code for _, code, _ in outcomes)
+    emit(_render_summary(args.format, outcomes, worst))
+    return worst
+
+
+def _render_summary(fmt: str, outcomes: list[tuple[str, int, Any]], worst: int) -> str:
+    from .report import _verdict, to_json
+
+    def line(stack: str, code: int, report: Any) -> str:
+        return f"{stack}: {_verdict(report)}" if report is not None else \
+            f"{stack}: ERROR: not evaluated (exit {code}; the reason is on stderr)"
+
+    overall = {EXIT_OK: "PASS", EXIT_VIOLATIONS: "FAIL"}.get(worst, "ERROR")
+    if fmt == "json":
+        import json
+
+        return json.dumps({"stacks": [{"stack": stack, "exitCode": code,
+                                       "report": to_json(report) if report is not None else None}
+                                      for stack, code, report in outcomes],
+                           "exitCode": worst}, indent=2, sort_keys=True, default=str)
+    if fmt == "markdown":
+        return "\n".join(["### preflight summary", ""] + [f"- {line(*outcome)}" for outcome in outcomes]
+                         + ["", f"Overall: {overall}, exit code {worst}."])
+    return "\n".join([f"Summary of {len(outcomes)} stacks:"] + [f"  {line(*outcome)}" for outcome in outcomes]
+                     + [f"Overall: {overall}, exit code {worst} (the worst of the stacks)."])
 
 
 def guarded(prog: str, run: Any, *args: Any) -> int:
@@ -113,7 +217,9 @@ def _one_line(message: str) -> str:
 
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, keep: Any = None) -> int:
+    """Gate one stack (or state file) and print its report; `keep` (several stacks) collects the report instead,
+    for the summary and the combined JSON."""
     # Heavy imports happen here, after argparse: `--help` and usage errors stay instant.
     from policies.rules.secrets import SecretContext, evaluating
 
@@ -163,6 +269,12 @@ def _run(args: argparse.Namespace) -> int:
                     evaluation=evaluation, policy_config=_display(config_path), pack_version=_pack_version(),
                     policy_count=len(analyzer.policies), warnings=warnings,
                     cost=report_estimate(resources, None if deployed is not None else run.region, config_path))
+    if keep is not None:
+        keep(report)
+        if args.format == "json":
+            return report.exit_code  # one JSON document for all the stacks, printed with the summary
+        emit(RENDERERS[args.format](report) + "\n")
+        return report.exit_code
     emit(RENDERERS[args.format](report))
     return report.exit_code
 

@@ -266,8 +266,10 @@ def apply_sets(config: dict[str, Any], sets: Sequence[str]) -> dict[str, Any]:
 
 # --- command -------------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m preflight cost",
-                                     description="Estimate what a stack costs a month, offline.")
+    from .cli import EXIT_CODES_HELP, Parser  # the gate's one table of exit codes and its usage errors
+
+    parser = Parser(prog="python -m preflight cost", description="Estimate what a stack costs a month, offline.",
+                    epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", help="stack name: runs the program with Pulumi.<stack>.yaml")
     parser.add_argument("--prices-report", action="store_true",
                         help="count the price table's figures by basis (verified or not) and region; needs no stack")

@@ -569,12 +569,13 @@ def report_from_run(run: Any, policy_config: Mapping[str, Any] | None = None, ev
 
 # ---- CLI ------------------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from .cli import EXIT_CODES_HELP, Parser  # the gate's one table of exit codes and its usage errors
+
+    parser = Parser(
         prog="python -m preflight diff",
         description="Compare two preflight JSON reports of one stack: creates, deletes, updates and replacements, "
                     "data-loss risks first, and the policy verdict of HEAD.",
-        epilog="exit codes: 0 compared, 1 a stateful resource replaced (only with --fail-on-replace), "
-               "2 usage or input error")
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("base", type=Path, metavar="BASE.json", help="report of the base branch")
     parser.add_argument("head", type=Path, metavar="HEAD.json", help="report of the pull request's head")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="text")

@@ -200,10 +200,12 @@ def write_readme(readme_path: Path, stack: str, diagram: str) -> bool:
 
 # ---- CLI ----------------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from .cli import EXIT_CODES_HELP, Parser  # the gate's one table of exit codes and its usage errors
+
+    parser = Parser(
         prog="python -m preflight graph",
         description="Draw a stack's component tree and the dependencies between components as a Mermaid diagram.",
-        epilog="exit codes: 0 drawn, 2 usage, config or program error")
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", required=True, help="stack name: runs the program with Pulumi.<stack>.yaml")
     parser.add_argument("--program", type=Path, default=REPO_ROOT, metavar="DIR",
                         help="Pulumi program directory (default: this repository)")

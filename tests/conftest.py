@@ -79,6 +79,43 @@ def evaluate():
     return _evaluate
 
 
+def pytest_configure(config):
+    from tests.hypothesis_profiles import register
+
+    try:
+        register()  # HYPOTHESIS_PROFILE=fast (the default) or full (docs/tests.md)
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+# The tests of the real PostgreSQL (the `cluster` fixture) live here; tests/test_suite_grouping.py checks that none
+# lives elsewhere.
+POSTGRES_DIRS = ("tests/db/", "tests/app/")
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's: none without it (`-p no:xdist`, TEST_JOBS=1)
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` (`-n N --dist loadfile`): each file whole on one worker, so a module fixture (the workflow
+    workspace, the moto stacks) is set up once, and every PostgreSQL test file on one and the same worker, so one
+    server is started and the template built once. (xdist's own `loadgroup` renames node ids through an attribute
+    pytest 9 no longer reads, so its groups silently become single tests there.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesAndPostgres(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid)
+
+    return FilesAndPostgres(config, log)
+
+
+def scope_of(nodeid: str) -> str:
+    """The unit the scheduler hands to one worker: `postgres` for every test of POSTGRES_DIRS, else the file."""
+    path = nodeid.split("::", 1)[0]
+    return "postgres" if path.startswith(POSTGRES_DIRS) else path
+
+
 def needs_tool(path: str | None, name: str, install: str):
     """Skip where a developer lacks an external tool; fail under CI (CI=true), whose set-up (.ci/run) installs it, so a
     missing install step can never turn a check into a quiet skip."""

@@ -1,7 +1,9 @@
 """One real PostgreSQL per test session, TLS-only like Aurora, and a fresh database per test from a template.
 
 The fixtures are registered once, in tests/conftest.py, so tests/db and tests/app share the one server (a fixture
-imported into two conftest files is two session fixtures, and two servers).
+imported into two conftest files is two session fixtures, and two servers). Under pytest-xdist (`make test`) every
+test that uses the server is scheduled on one worker (tests/conftest.py), which starts the one server;
+were several workers to start one each, each would find its own port (_start_on_a_free_port).
 
 The server runs from the machine's binaries in a temporary directory on a free port of 127.0.0.1, with a CA and a
 server certificate for `localhost` generated now, `hostssl` + scram-sha-256 only (db/server.py). As root (CI) it
@@ -79,12 +81,30 @@ def cluster():
     running = Cluster(server, pgserver.new_password(), pgserver.new_password(), pgserver.new_password())
     try:
         server.init(running.superuser_password)
-        server.start()
+        _start_on_a_free_port(server)
         _build_template(running)
         yield running
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _start_on_a_free_port(server: pgserver.LocalServer, attempts: int = 5) -> None:
+    """free_port() only says the port was free a moment ago: another test process (an xdist worker, a colleague's
+    run) can bind it before the server does. The server then fails to start, and never shares the port; start it
+    again on another port. Any other failure is raised as it is."""
+    for attempt in range(1, attempts + 1):
+        try:
+            server.start()
+            return
+        except pgserver.DbError:
+            log = server.log_file.read_text(errors="replace") if server.log_file.exists() else ""
+            if attempt == attempts or "Address already in use" not in log:
+                raise
+        server.port = pgserver.free_port()
+        # The last `port` line of postgresql.conf wins.
+        with open(server.data / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write(f"port = {server.port}\n")
 
 
 def _build_template(running: Cluster) -> None:

@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from components.settings import SECTIONS, SettingsError, load_settings
+from tests.hypothesis_profiles import examples
 from tests.test_settings_robustness import BASE, every_key, nest
 
 KEYS = every_key()
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Config reaches the program as JSON (Pulumi passes structured config as JSON text), so the junk is JSON: object keys
 # are strings. Numeric-looking text is what `pulumi config set --path` stores for a number.
@@ -170,7 +171,7 @@ def _window_problems(backup: str, maintenance: str) -> list[str]:
     return []
 
 
-WINDOW_SETTINGS = settings(max_examples=200, deadline=None)
+WINDOW_SETTINGS = settings(max_examples=examples(200), deadline=None)
 # Windows of any length overlap nearly always; typical ones (half an hour to a few hours) give both verdicts.
 TYPICAL_DAILY, TYPICAL_WEEKLY = daily(st.integers(30, 180)), weekly(st.integers(30, 600))
 

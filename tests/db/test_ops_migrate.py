@@ -81,7 +81,7 @@ def test_mysql_stack_is_refused(tmp_path, monkeypatch):
     code, out, err = _run(["migrate", "--stack", "legacy", "--host", "db.example.com", "--sslrootcert", "x"])
     assert code == 2
     assert out == ""
-    assert err == ("error: --stack legacy: the engine is aurora-mysql; the blog's migrations are PostgreSQL only "
+    assert err == ("ops: error: --stack legacy: the engine is aurora-mysql; the blog's migrations are PostgreSQL only "
                    "(aurora-postgresql stacks)\n")
 
 
@@ -89,7 +89,7 @@ def test_seed_refused_on_production_before_connecting():
     code, _, err = _run(["migrate", "--stack", "prod", "apply", "--seed", "--host", "db.example.com",
                          "--sslrootcert", "/nonexistent"])
     assert code == 2
-    assert err == "error: --seed: stack prod is production; seed data is for development only\n"
+    assert err == "ops: error: --seed: stack prod is production; seed data is for development only\n"
 
 
 def test_unreachable_database_is_one_line_with_host_port_and_sslmode(cluster, args):
@@ -101,7 +101,7 @@ def test_unreachable_database_is_one_line_with_host_port_and_sslmode(cluster, ar
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1
-    assert err.startswith("error: cannot connect to localhost:")
+    assert err.startswith("ops: error: cannot connect to localhost:")
     assert "via 127.0.0.1" in err
     assert "sslmode=verify-full" in err
 
@@ -110,7 +110,7 @@ def test_wrong_password_says_so(cluster, empty_db, args, monkeypatch):
     monkeypatch.setenv("PGPASSWORD", "wrong-password-value")
     code, _, err = _run(args(empty_db, "status"))
     assert code == 2
-    assert err.startswith("error: wrong password for user postgres at localhost:")
+    assert err.startswith("ops: error: wrong password for user postgres at localhost:")
     assert "wrong-password-value" not in err
 
 

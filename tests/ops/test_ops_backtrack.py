@@ -23,7 +23,7 @@ def test_postgresql_is_refused_and_pointed_to_restore(stacks, run_ops):
     result = run_ops("backtrack", "--cluster", stack.cluster_id, "--to-time", when, "--yes")
     assert result.code == 2
     assert result.err.startswith(
-        "error: backtrack is only for Aurora MySQL; aurora-dev runs aurora-postgresql. "
+        "ops: error: backtrack is only for Aurora MySQL; aurora-dev runs aurora-postgresql. "
         "Use `python -m ops restore --to-time"
     )
 
@@ -136,7 +136,8 @@ def test_a_refused_backtrack_is_one_line_and_exit_3(stubbed_rds, run_ops):
     result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T12:00:00+01:00", "--yes")
     assert result.code == 3
     assert result.err == (
-        "error: InvalidDBClusterStateFault in eu-west-1 (BacktrackDBCluster): DbCluster orders is not in available "
+        "ops: error: "
+        "InvalidDBClusterStateFault in eu-west-1 (BacktrackDBCluster): DbCluster orders is not in available "
         "state.\n"
     )
 
@@ -149,7 +150,7 @@ def test_earliest_backtrack_time_bounds_the_window(stubbed_rds, run_ops):
     result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T05:00:00Z", "--yes")
     assert result.code == 2
     assert result.err == (
-        "error: --to-time 2026-11-27T05:00:00Z is outside the backtrack window of orders: "
+        "ops: error: --to-time 2026-11-27T05:00:00Z is outside the backtrack window of orders: "
         "2026-11-27T06:00:00Z .. 2026-11-27T12:00:00Z (now)\n"
     )
 
@@ -165,7 +166,7 @@ def test_failed_backtrack_is_an_error(stubbed_rds, run_ops):
     )
     result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T11:00:00Z", "--yes")
     assert result.code == 3
-    assert result.err.endswith("error: backtrack bt-2: failed\n")
+    assert result.err.endswith("ops: error: backtrack bt-2: failed\n")
 
 
 def test_no_terminal_and_no_yes_refuses_before_calling(stubbed_rds, run_ops):

@@ -82,7 +82,8 @@ def test_version_and_help_list_the_exit_codes(run_ops, capsys):
 
 def test_profile_flag_selects_the_profile(aws_env, run_ops):
     result = run_ops("verify", "--cluster", "c1", "--profile", "prdo")
-    assert (result.code, result.err) == (2, "error: ProfileNotFound: The config profile (prdo) could not be found\n")
+    assert (result.code, result.err) == (2, "ops: error: "
+                                            "ProfileNotFound: The config profile (prdo) could not be found\n")
 
 
 def test_json_errors_are_an_object_on_stdout_and_a_line_on_stderr(moto, run_ops):
@@ -97,7 +98,7 @@ def test_json_errors_are_an_object_on_stdout_and_a_line_on_stderr(moto, run_ops)
     )
     assert error["message"] == "DBCluster ghost not found."
     assert error["requestId"]
-    assert result.err.startswith("error: DBClusterNotFoundFault in eu-west-1 (DescribeDBClusters, request id ")
+    assert result.err.startswith("ops: error: DBClusterNotFoundFault in eu-west-1 (DescribeDBClusters, request id ")
 
 
 def test_json_usage_error_is_an_object_too(aws_env, run_ops):
@@ -135,7 +136,7 @@ def test_outputs_file_that_is_not_text_is_one_line(aws_env, run_ops, tmp_path):
     binary.write_bytes(b"\x80\x81\x82 not json")
     result = run_ops("status", "--outputs", str(binary))
     assert result.code == 2
-    assert result.err.startswith(f"error: --outputs {binary}: ")
+    assert result.err.startswith(f"ops: error: --outputs {binary}: ")
     assert len(result.err.splitlines()) == 1
 
 
@@ -151,7 +152,7 @@ def test_ctrl_c_at_the_prompt_says_nothing_was_started(stacks, run_ops):
 
     result = run_ops("failover", "--cluster", stack.cluster_id, stdin=CtrlC())
     assert result.code == 130
-    assert result.err.endswith("error: interrupted at the confirmation prompt; nothing was started\n")
+    assert result.err.endswith("ops: error: interrupted at the confirmation prompt; nothing was started\n")
     assert stacks.writer(stack.cluster_id) == "aurora-dev-1"
 
 
@@ -159,7 +160,7 @@ def test_end_of_input_at_the_prompt_is_a_no(stacks, run_ops, tty):
     stack = stacks.build()
     result = run_ops("failover", "--cluster", stack.cluster_id, stdin=tty(""))
     assert result.code == 2
-    assert result.err.endswith("error: aborted at the confirmation prompt: nothing was changed\n")
+    assert result.err.endswith("ops: error: aborted at the confirmation prompt: nothing was changed\n")
 
 
 def test_closed_stdout_is_not_a_traceback(shared_stacks):
@@ -196,14 +197,14 @@ def test_a_bug_of_ours_is_one_line_with_exit_70(run_ops):
 
     result = run_ops("status", "--cluster", "c", make_client=broken)
     assert result.code == 70
-    assert result.err == "error: internal error (TypeError: boom); rerun with --debug and report it\n"
+    assert result.err == "ops: error: internal error (TypeError: boom); rerun with --debug and report it\n"
 
 
 def test_subprocess_error_line_names_operation_and_region(moto):
     completed = ops_subprocess("status", "--cluster", "ghost", "--json", text=True)
     assert completed.returncode == 3
     assert json.loads(completed.stdout)["error"]["code"] == "DBClusterNotFoundFault"
-    assert completed.stderr.startswith("error: DBClusterNotFoundFault in eu-west-1 (DescribeDBClusters")
+    assert completed.stderr.startswith("ops: error: DBClusterNotFoundFault in eu-west-1 (DescribeDBClusters")
 
 
 def test_debug_masks_secret_fields_at_any_depth():

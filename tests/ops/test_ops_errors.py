@@ -21,7 +21,7 @@ def test_no_credentials(moto, run_ops, monkeypatch):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     result = run_ops("verify", "--cluster", "c1")
-    assert (result.code, result.err) == (2, "error: NoCredentialsError: Unable to locate credentials\n")
+    assert (result.code, result.err) == (2, "ops: error: NoCredentialsError: Unable to locate credentials\n")
 
 
 def test_endpoint_unreachable(aws_env, run_ops, monkeypatch):
@@ -32,14 +32,14 @@ def test_endpoint_unreachable(aws_env, run_ops, monkeypatch):
     result = run_ops("failover", "--cluster", "c1", "--yes")
     assert result.code == 3
     assert result.err == (
-        f'error: EndpointConnectionError: Could not connect to the endpoint URL: "http://127.0.0.1:{port}/"\n'
+        f'ops: error: EndpointConnectionError: Could not connect to the endpoint URL: "http://127.0.0.1:{port}/"\n'
     )
 
 
 def test_no_region_anywhere(moto, run_ops, monkeypatch):
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     result = run_ops("verify", "--cluster", "c1")
-    assert (result.code, result.err) == (2, "error: NoRegionError: You must specify a region.\n")
+    assert (result.code, result.err) == (2, "ops: error: NoRegionError: You must specify a region.\n")
 
 
 def test_region_comes_from_the_outputs_file(shared_stacks, run_ops, monkeypatch):
@@ -55,7 +55,7 @@ def test_region_flag_overrides_the_outputs_file(shared_stacks, run_ops):
     result = run_ops("verify", "--outputs", str(stack.outputs), "--region", "us-west-2")
     assert result.code == 3
     assert re.fullmatch(
-        rf"error: DBClusterNotFoundFault in us-west-2 \(DescribeDBClusters, request id \w+\): "
+        rf"ops: error: DBClusterNotFoundFault in us-west-2 \(DescribeDBClusters, request id \w+\): "
         rf"DBCluster {stack.cluster_id} not found\.\n",
         result.err,
     )
@@ -64,25 +64,26 @@ def test_region_flag_overrides_the_outputs_file(shared_stacks, run_ops):
 def test_no_cluster_given(aws_env, run_ops):
     result = run_ops("snapshot")
     assert result.code == 2
-    assert result.err == ("error: no cluster given: pass --cluster ID, or --outputs FILE with a clusterIdentifier\n")
+    assert result.err == ("ops: error: "
+                          "no cluster given: pass --cluster ID, or --outputs FILE with a clusterIdentifier\n")
 
 
 def test_outputs_file_missing_or_not_json(aws_env, run_ops, tmp_path):
     missing = run_ops("verify", "--outputs", str(tmp_path / "nope.json"))
     assert missing.code == 2
-    assert missing.err == f"error: --outputs {tmp_path / 'nope.json'}: cannot read: No such file or directory\n"
+    assert missing.err == f"ops: error: --outputs {tmp_path / 'nope.json'}: cannot read: No such file or directory\n"
     garbage = tmp_path / "garbage.json"
     garbage.write_text("Outputs:\n  region: x\n")
     result = run_ops("verify", "--outputs", str(garbage))
     assert result.code == 2
-    assert result.err.startswith(f"error: --outputs {garbage}: not JSON")
+    assert result.err.startswith(f"ops: error: --outputs {garbage}: not JSON")
 
 
 def test_outputs_value_of_wrong_type(aws_env, run_ops, tmp_path):
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps({"clusterIdentifier": ["a"]}))
     result = run_ops("verify", "--outputs", str(outputs))
-    assert result.err == f"error: --outputs {outputs}: clusterIdentifier should be a string, got list\n"
+    assert result.err == f"ops: error: --outputs {outputs}: clusterIdentifier should be a string, got list\n"
 
 
 def test_outputs_file_without_cluster_names_the_file(aws_env, run_ops, tmp_path):
@@ -91,7 +92,7 @@ def test_outputs_file_without_cluster_names_the_file(aws_env, run_ops, tmp_path)
     result = run_ops("failover", "--outputs", str(outputs), "--yes")
     assert (result.code, result.err) == (
         2,
-        f"error: --outputs {outputs}: no clusterIdentifier in it; pass --cluster ID\n",
+        f"ops: error: --outputs {outputs}: no clusterIdentifier in it; pass --cluster ID\n",
     )
 
 
@@ -127,7 +128,7 @@ def test_module_entry_point_in_a_subprocess(moto):
     )
     assert completed.returncode == 3
     assert re.fullmatch(
-        r"error: DBClusterNotFoundFault in eu-west-1 \(DescribeDBClusters, request id \w+\): "
+        r"ops: error: DBClusterNotFoundFault in eu-west-1 \(DescribeDBClusters, request id \w+\): "
         r"DBCluster ghost not found\.\n",
         completed.stderr,
     )
@@ -136,7 +137,8 @@ def test_module_entry_point_in_a_subprocess(moto):
 def test_unknown_profile_is_one_line(aws_env, run_ops, monkeypatch):
     monkeypatch.setenv("AWS_PROFILE", "prdo")
     result = run_ops("verify", "--cluster", "c1")
-    assert (result.code, result.err) == (2, "error: ProfileNotFound: The config profile (prdo) could not be found\n")
+    assert (result.code, result.err) == (2, "ops: error: "
+                                            "ProfileNotFound: The config profile (prdo) could not be found\n")
 
 
 def test_read_timeout_is_one_line():
@@ -152,4 +154,4 @@ def test_ctrl_c_exits_130_without_traceback(run_ops):
 
     result = run_ops("failover", "--cluster", "c1", "--yes", make_client=interrupted)
     assert result.code == 130
-    assert result.err == "error: interrupted; nothing was started\n"
+    assert result.err == "ops: error: interrupted; nothing was started\n"

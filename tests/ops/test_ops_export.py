@@ -62,7 +62,7 @@ def test_export_starts_task_with_the_given_parameters(stacks, run_ops):
 def test_unknown_snapshot_is_one_line_aws_error(moto, run_ops):
     result = run_ops("export", "--snapshot", "ghost", "--bucket", "b", "--kms-key", "k", "--role", ROLE)
     assert result.code == 3
-    assert result.err.startswith("error: DBClusterSnapshotNotFoundFault in eu-west-1 (DescribeDBClusterSnapshots")
+    assert result.err.startswith("ops: error: DBClusterSnapshotNotFoundFault in eu-west-1 (DescribeDBClusterSnapshots")
     assert len(result.err.splitlines()) == 1
 
 
@@ -165,7 +165,7 @@ def test_failed_export_reports_its_cause(stubbed_rds, run_ops):
     )
     result = export_with(run_ops, client, "--export-id", "e")
     assert result.code == 3
-    assert result.err.endswith("error: export e: FAILED: S3 access denied\n")
+    assert result.err.endswith("ops: error: export e: FAILED: S3 access denied\n")
 
 
 def test_timeout_stops_waiting_with_a_clear_message(stubbed_rds, run_ops):
@@ -176,7 +176,8 @@ def test_timeout_stops_waiting_with_a_clear_message(stubbed_rds, run_ops):
     result = export_with(run_ops, client, "--export-id", "e", "--timeout", "0")
     assert result.code == 4
     assert result.err.splitlines()[-1] == (
-        "error: stopped waiting for export e after 0s (--timeout 0), last state: IN_PROGRESS 0%; export e continues "
+        "ops: error: "
+        "stopped waiting for export e after 0s (--timeout 0), last state: IN_PROGRESS 0%; export e continues "
         "in AWS; check it with `python -m ops status --export-task e --region eu-west-1`, resume with "
         "`python -m ops wait --export-task e --region eu-west-1`"
     )
@@ -205,7 +206,7 @@ def test_prechecks_refuse_before_the_task_starts(stubbed_rds, run_ops, checks, m
     task_is_free(stubber, "e")
     result = export_with(run_ops, client, "--export-id", "e", **checks)
     assert result.code == 2
-    assert result.err.startswith("error: " + message)
+    assert result.err.startswith("ops: error: " + message)
     assert len(result.err.splitlines()) == 1
 
 
@@ -220,7 +221,7 @@ def test_taken_export_id_is_refused_before_the_task_starts(stubbed_rds, run_ops)
     )
     assert (result.code, result.err) == (
         2,
-        "error: --export-id e: an export task of that name already exists; choose another\n",
+        "ops: error: --export-id e: an export task of that name already exists; choose another\n",
     )
 
 

@@ -47,7 +47,7 @@ def test_confirmation_no_changes_nothing(stacks, run_ops, tty):
     stack = stacks.build()
     result = run_ops("failover", "--cluster", stack.cluster_id, stdin=tty("n\n"))
     assert result.code == 2
-    assert result.err.endswith("error: aborted at the confirmation prompt: nothing was changed\n")
+    assert result.err.endswith("ops: error: aborted at the confirmation prompt: nothing was changed\n")
     assert stacks.writer(stack.cluster_id) == "aurora-dev-1"
 
 
@@ -64,7 +64,7 @@ def test_to_an_unknown_instance_is_refused(stacks, run_ops):
     stack = stacks.build()
     result = run_ops("failover", "--cluster", stack.cluster_id, "--to", "nope", "--yes")
     assert result.code == 2
-    assert result.err == ("error: --to nope: not a reader of aurora-dev (readers: aurora-dev-2)\n")
+    assert result.err == ("ops: error: --to nope: not a reader of aurora-dev (readers: aurora-dev-2)\n")
 
 
 def test_to_the_current_writer_is_refused(stacks, run_ops):
@@ -78,7 +78,7 @@ def test_single_instance_cluster_has_no_reader(stacks, run_ops):
     stack = stacks.build(zones=("a",))
     result = run_ops("failover", "--cluster", stack.cluster_id, "--yes")
     assert result.code == 2
-    assert result.err == "error: cluster aurora-dev has no reader to fail over to\n"
+    assert result.err == "ops: error: cluster aurora-dev has no reader to fail over to\n"
 
 
 def members(writer, tiers):

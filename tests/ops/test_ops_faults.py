@@ -67,7 +67,7 @@ def test_expired_credentials_stop_the_wait_and_the_named_command_finishes_the_re
     assert result.code == 4
     last = result.err.splitlines()[-1]
     assert last.startswith(
-        "error: credentials stopped working (ExpiredToken) after 0s waiting for cluster restored (last state: not "
+        "ops: error: credentials stopped working (ExpiredToken) after 0s waiting for cluster restored (last state: not "
         "read yet); the restore of restored (its instances are created only by `ops restore`) continues in AWS;"
     )
     assert last.endswith("Refresh the credentials first")
@@ -98,7 +98,8 @@ def test_ctrl_c_during_the_wait_names_the_resume_command_and_a_rerun_resumes(sta
     result = run_ops(*restore_argv(fault_proxy, stack), sleep=ctrl_c)
     assert result.code == 130
     assert result.err.splitlines()[-1] == (
-        "error: interrupted; the restore of restored (its instances are created only by `ops restore`) continues in "
+        "ops: error: "
+        "interrupted; the restore of restored (its instances are created only by `ops restore`) continues in "
         f"AWS; check it with `python -m ops status --cluster restored --region eu-west-1 --endpoint-url "
         f"{fault_proxy.url}`, resume with `python -m ops restore --resume restored --region eu-west-1 "
         f"--endpoint-url {fault_proxy.url}`"
@@ -118,7 +119,7 @@ def test_timeout_during_throttling_says_how_long_it_really_waited(stacks, run_op
     result = run_ops(*restore_argv(fault_proxy, stack, "--timeout", "0"))
     assert result.code == 4
     assert result.err.splitlines()[-1].startswith(
-        "error: stopped waiting for cluster restored after 0s (--timeout 0), last state: not read yet; "
+        "ops: error: stopped waiting for cluster restored after 0s (--timeout 0), last state: not read yet; "
         "the restore of restored"
     )
 
@@ -139,7 +140,7 @@ def test_an_error_that_is_not_a_blip_is_not_retried(stacks, run_ops, fault_proxy
     result = run_ops(*restore_argv(fault_proxy, stack))
     assert result.code == 3
     assert result.err.splitlines()[-1] == (
-        f"error: ThrottlingException in eu-west-1 ({RESTORE}, request id fault-1): Rate exceeded"
+        f"ops: error: ThrottlingException in eu-west-1 ({RESTORE}, request id fault-1): Rate exceeded"
     )
     assert "restored" not in cluster_ids(stacks)
 
@@ -174,7 +175,7 @@ def test_ctrl_c_while_the_restore_request_is_in_flight_says_it_may_have_started(
     result = run_ops(*restore_argv_plain(stack), make_client=lambda service, region: client)
     assert result.code == 130
     assert result.err.splitlines()[-1] == (
-        "error: interrupted; the restore of restored (its instances are created only by `ops restore`) may or may "
+        "ops: error: interrupted; the restore of restored (its instances are created only by `ops restore`) may or may "
         "not have started in AWS; check with `python -m ops status --cluster restored --region eu-west-1` and, if it "
         "did, resume with `python -m ops restore --resume restored --region eu-west-1`"
     )
@@ -186,7 +187,7 @@ def test_refused_restore_request_does_not_claim_anything_runs(stacks, run_ops, f
     result = run_ops(*restore_argv(fault_proxy, stack))
     assert result.code == 3
     assert result.err.splitlines()[-1] == (
-        f"error: ExpiredToken in eu-west-1 ({RESTORE}, request id fault-1): The security token included in the "
+        f"ops: error: ExpiredToken in eu-west-1 ({RESTORE}, request id fault-1): The security token included in the "
         "request is expired"
     )
 

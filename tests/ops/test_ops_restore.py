@@ -130,7 +130,7 @@ def test_unknown_snapshot_is_one_line_aws_error(stacks, run_ops):
         "--yes",
     )
     assert result.code == 2
-    assert result.err == "error: --snapshot ghost: no such cluster snapshot; nothing changed\n"
+    assert result.err == "ops: error: --snapshot ghost: no such cluster snapshot; nothing changed\n"
     assert not exists(stacks, "x")
 
 
@@ -142,13 +142,13 @@ def test_unknown_snapshot_is_one_line_aws_error(stacks, run_ops):
             ["--to-time", "2026-11-27T10:00:00", "--new-cluster", "x"],
             "argument --to-time: '2026-11-27T10:00:00' has no time zone",
         ),
-        (["--latest"], "error: --new-cluster NAME is required (or --resume NAME to finish an earlier restore)"),
+        (["--latest"], "ops: error: --new-cluster NAME is required (or --resume NAME to finish an earlier restore)"),
         (
             ["--to-time", "2026-11-27T10:00:00Z", "--latest", "--new-cluster", "x"],
             "argument --latest: not allowed with argument --to-time",
         ),
         (["--new-cluster", "x"], "one of the arguments --to-time --latest --snapshot --resume is required"),
-        (["--latest", "--new-cluster", "x", "--instances", "0"], "error: --instances 0: must be between 1 and 16"),
+        (["--latest", "--new-cluster", "x", "--instances", "0"], "ops: error: --instances 0: must be between 1 and 16"),
     ],
     ids=["bad-iso", "no-zone", "no-new-cluster", "two-sources", "no-source", "zero-instances"],
 )
@@ -415,7 +415,8 @@ def test_snapshot_restore_names_the_snapshots_engine_and_version(stubbed_rds, ru
     # Created between our check and the call (a colleague, a second terminal): AWS's refusal, exit 3.
     assert (result.code, result.err) == (
         3,
-        "error: DBClusterAlreadyExistsFault in eu-west-1 (RestoreDBClusterFromSnapshot): DB Cluster already exists\n",
+        "ops: error: "
+        "DBClusterAlreadyExistsFault in eu-west-1 (RestoreDBClusterFromSnapshot): DB Cluster already exists\n",
     )
 
 
@@ -485,7 +486,7 @@ def test_new_cluster_name_is_checked_before_anything(stacks, run_ops, new, messa
     stack = stacks.build()
     result = restore(run_ops, stack, "--yes", new=new)
     assert result.code == 2
-    assert result.err.startswith("error: " + message)
+    assert result.err.startswith("ops: error: " + message)
     assert len(result.err.splitlines()) == 1
     assert [c["DBClusterIdentifier"] for c in stacks.rds.describe_db_clusters()["DBClusters"]] == ["aurora-dev"]
 
@@ -496,7 +497,7 @@ def test_existing_cluster_not_made_by_restore_is_refused(stacks, run_ops):
     result = restore(run_ops, stack, "--yes", new="taken")
     assert (result.code, result.err) == (
         2,
-        "error: --new-cluster taken: a cluster of that name already exists and was not created by `ops restore`; "
+        "ops: error: --new-cluster taken: a cluster of that name already exists and was not created by `ops restore`; "
         "choose another name. Nothing changed\n",
     )
     assert instance_ids(stacks, "taken") == ["taken-1"]
@@ -511,7 +512,8 @@ def test_existing_restore_from_another_point_is_refused_and_named(stacks, run_op
     )
     assert (result.code, result.err) == (
         2,
-        "error: --new-cluster copy: already exists, restored from aurora-dev at the latest restorable time, not from "
+        "ops: error: "
+        "--new-cluster copy: already exists, restored from aurora-dev at the latest restorable time, not from "
         "aurora-dev at snapshot nightly; choose another name, or finish that restore with "
         "`python -m ops restore --resume copy`. Nothing changed\n",
     )
@@ -527,7 +529,8 @@ def test_instance_name_taken_by_another_cluster_is_refused_before_the_cluster_ex
     result = restore(run_ops, stack, "--yes", "--instances", "2")
     assert (result.code, result.err) == (
         2,
-        "error: instance copy-2 already exists (in cluster other); choose another --new-cluster. Nothing changed\n",
+        "ops: error: "
+        "instance copy-2 already exists (in cluster other); choose another --new-cluster. Nothing changed\n",
     )
     assert not exists(stacks, "copy")
 
@@ -548,7 +551,7 @@ def test_snapshot_that_is_not_available_yet_is_refused(stubbed_rds, run_ops):
     )
     assert (result.code, result.err) == (
         2,
-        "error: --snapshot s: is creating, not available; wait for it (`python -m ops wait --snapshot s`) and run "
+        "ops: error: --snapshot s: is creating, not available; wait for it (`python -m ops wait --snapshot s`) and run "
         "again\n",
     )
 
@@ -610,9 +613,11 @@ def test_resume_creates_only_missing_instances(stacks, run_ops):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--resume", "ghost"], "error: --resume ghost: no cluster of that name in eu-west-1; nothing to resume"),
-        (["--resume", "aurora-dev"], "error: --resume aurora-dev: cluster aurora-dev was not created by `ops restore`"),
-        (["--resume", "copy", "--new-cluster", "other"], "error: --new-cluster other and --resume copy name different"),
+        (["--resume", "ghost"], "ops: error: --resume ghost: no cluster of that name in eu-west-1; nothing to resume"),
+        (["--resume", "aurora-dev"], "ops: error: "
+                                     "--resume aurora-dev: cluster aurora-dev was not created by `ops restore`"),
+        (["--resume", "copy", "--new-cluster", "other"], "ops: error: "
+                                                         "--new-cluster other and --resume copy name different"),
     ],
     ids=["missing", "not-ours", "two-names"],
 )

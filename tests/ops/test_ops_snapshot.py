@@ -74,7 +74,7 @@ def test_bad_tag_names_the_flag(stacks, run_ops):
     stack = stacks.build()
     result = run_ops("snapshot", "--cluster", stack.cluster_id, "--tag", "novalue")
     assert result.code == 2
-    assert result.err == "error: --tag 'novalue': expected KEY=VALUE\n"
+    assert result.err == "ops: error: --tag 'novalue': expected KEY=VALUE\n"
 
 
 def test_duplicate_snapshot_id_is_refused_before_any_call(stacks, run_ops):
@@ -83,7 +83,8 @@ def test_duplicate_snapshot_id_is_refused_before_any_call(stacks, run_ops):
     result = run_ops("snapshot", "--cluster", stack.cluster_id, "--snapshot-id", "dup")
     assert (result.code, result.err) == (
         2,
-        "error: --snapshot-id dup: a cluster snapshot of that name already exists; choose another. Nothing changed\n",
+        "ops: error: "
+        "--snapshot-id dup: a cluster snapshot of that name already exists; choose another. Nothing changed\n",
     )
 
 
@@ -103,7 +104,8 @@ def test_taken_copy_id_is_refused_before_the_snapshot_is_taken(stacks, run_ops):
     )
     assert (result.code, result.err) == (
         2,
-        "error: --copy-id taken: a cluster snapshot of that name already exists; choose another. Nothing changed\n",
+        "ops: error: "
+        "--copy-id taken: a cluster snapshot of that name already exists; choose another. Nothing changed\n",
     )
     assert snapshot_ids(stacks) == ["taken"]
 
@@ -111,15 +113,15 @@ def test_taken_copy_id_is_refused_before_the_snapshot_is_taken(stacks, run_ops):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--snapshot-id", "1st"], "error: --snapshot-id '1st': not a valid snapshot identifier"),
-        (["--snapshot-id", "a--b"], "error: --snapshot-id 'a--b': not a valid snapshot identifier"),
-        (["--snapshot-id", "ends-"], "error: --snapshot-id 'ends-': not a valid snapshot identifier"),
+        (["--snapshot-id", "1st"], "ops: error: --snapshot-id '1st': not a valid snapshot identifier"),
+        (["--snapshot-id", "a--b"], "ops: error: --snapshot-id 'a--b': not a valid snapshot identifier"),
+        (["--snapshot-id", "ends-"], "ops: error: --snapshot-id 'ends-': not a valid snapshot identifier"),
         (
             ["--snapshot-id", "s", "--copy-kms-key", "k", "--copy-id", "S"],
-            "error: --copy-id s: the same as the snapshot",
+            "ops: error: --copy-id s: the same as the snapshot",
         ),
-        (["--copy-id", "c"], "error: --copy-id is only used with --copy-kms-key"),
-        (["--copy-kms-key", "k", "--no-wait"], "error: --no-wait with --copy-kms-key"),
+        (["--copy-id", "c"], "ops: error: --copy-id is only used with --copy-kms-key"),
+        (["--copy-kms-key", "k", "--no-wait"], "ops: error: --no-wait with --copy-kms-key"),
     ],
     ids=["digit-first", "double-hyphen", "trailing-hyphen", "copy-same-id", "copy-id-alone", "no-wait-copy"],
 )

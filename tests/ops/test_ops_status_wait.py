@@ -30,7 +30,8 @@ def test_wait_for_a_writer_that_never_comes_times_out_with_exit_4(stacks, run_op
     result = run_ops("wait", "--cluster", stack.cluster_id, "--writer", "aurora-dev-2", "--timeout", "0")
     assert result.code == 4
     assert result.err.splitlines()[-1] == (
-        "error: stopped waiting for cluster aurora-dev after 0s (--timeout 0), last state: status available, writer "
+        "ops: error: "
+        "stopped waiting for cluster aurora-dev after 0s (--timeout 0), last state: status available, writer "
         "aurora-dev-1, instances: aurora-dev-1 available, aurora-dev-2 available; cluster aurora-dev may still "
         "change in AWS"
     )
@@ -54,14 +55,14 @@ def test_status_of_an_export_task(stacks, run_ops):
 def test_unknown_identifier_is_aws_refusal(moto, run_ops, command):
     result = run_ops(command, "--instance", "ghost")
     assert result.code == 3
-    assert result.err.startswith("error: DBInstanceNotFound in eu-west-1 (DescribeDBInstances")
+    assert result.err.startswith("ops: error: DBInstanceNotFound in eu-west-1 (DescribeDBInstances")
 
 
 def test_writer_goes_with_a_cluster_only(aws_env, run_ops):
     result = run_ops("wait", "--snapshot", "s", "--writer", "x")
     assert (result.code, result.err) == (
         2,
-        "error: --writer goes with a cluster only (--cluster or --outputs), not with another identifier\n",
+        "ops: error: --writer goes with a cluster only (--cluster or --outputs), not with another identifier\n",
     )
 
 
@@ -76,4 +77,4 @@ def test_unknown_export_task_is_one_line_not_a_crash(stubbed_rds, run_ops):
     client, stubber = stubbed_rds
     stubber.add_response("describe_export_tasks", {"ExportTasks": []}, {"ExportTaskIdentifier": "ghost"})
     result = run_ops("status", "--export-task", "ghost", make_client=lambda service, region: client)
-    assert (result.code, result.err) == (3, "error: export ghost: not found\n")
+    assert (result.code, result.err) == (3, "ops: error: export ghost: not found\n")

@@ -179,7 +179,7 @@ def test_unknown_cluster_is_one_line_error(moto, run_ops, tmp_path):
     assert result.code == 3
     assert result.out == ""
     assert re.fullmatch(
-        r"error: DBClusterNotFoundFault in eu-west-1 \(DescribeDBClusters, request id \w+\): "
+        r"ops: error: DBClusterNotFoundFault in eu-west-1 \(DescribeDBClusters, request id \w+\): "
         r"DBCluster ghost not found\.\n",
         result.err,
     )

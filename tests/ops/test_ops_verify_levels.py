@@ -77,6 +77,6 @@ def test_an_unreadable_config_is_one_line_naming_the_flag(shared_stacks, run_ops
     config.write_text('{"aurora-iam-auth": "sometimes"}')
     result = run_ops("verify", "--outputs", str(stack.outputs), "--policy-config", str(config))
     assert result.code == 2
-    assert result.err.strip().startswith("error: --policy-config: invalid policy pack config")
+    assert result.err.strip().startswith("ops: error: --policy-config: invalid policy pack config")
     assert '"sometimes" is not a valid enforcement level' in result.err
     assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policies.rules.ingress import Permission, describe, exposures, is_world, protocol_code, reach
+from tests.hypothesis_profiles import examples
 
 
 def opened(*permissions: Permission, ports=(22,), **kwargs) -> set[tuple[str, str, int]]:
@@ -203,7 +204,7 @@ def spread(parts, rng: random.Random):
     return [tcp(*cidrs, where=f"r{i}") for i, cidrs in enumerate(buckets) if cidrs]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(seed=st.integers(0, 2**32), pieces=st.integers(1, 40), v6=st.booleans())
 def test_any_split_of_the_world_is_the_world(seed, pieces, v6):
     rng = random.Random(seed)
@@ -212,7 +213,7 @@ def test_any_split_of_the_world_is_the_world(seed, pieces, v6):
     assert opened(*permissions) == {("::/0" if v6 else "0.0.0.0/0", "tcp", 22)}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(address=st.integers(0, 2**32 - 1), extra=st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 32)),
                                                          max_size=5), seed=st.integers(0, 2**32))
 def test_a_union_missing_one_address_is_not_the_world(address, extra, seed):
@@ -227,7 +228,7 @@ def test_a_union_missing_one_address_is_not_the_world(address, extra, seed):
     assert opened(*spread(parts, rng)) == set()
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(address=st.integers(0, 2**128 - 1), seed=st.integers(0, 2**32))
 def test_an_ipv6_union_missing_one_address_is_not_the_world(address, seed):
     rng = random.Random(seed)
@@ -236,7 +237,7 @@ def test_an_ipv6_union_missing_one_address_is_not_the_world(address, seed):
     assert opened(*spread(parts, rng)) == set()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(low=st.integers(0, 65535), high=st.integers(0, 65535), port=st.integers(0, 65535),
        as_text=st.booleans(), as_float=st.booleans())
 def test_a_port_is_reached_exactly_when_the_range_holds_it(low, high, port, as_text, as_float):
@@ -248,7 +249,7 @@ def test_a_port_is_reached_exactly_when_the_range_holds_it(low, high, port, as_t
     assert result.ports == {"tcp": frozenset({port} if min(low, high) <= port <= max(low, high) else set())}
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(nets=st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 32)), min_size=1, max_size=12))
 def test_is_world_agrees_with_counting_addresses(nets):
     networks = [ipaddress.ip_network(f"{ipaddress.IPv4Address(v)}/{p}", strict=False) for v, p in nets]

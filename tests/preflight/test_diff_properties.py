@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from preflight.diff import diff_reports, render_markdown, render_text, same, validate_report
+from tests.hypothesis_profiles import examples
 
 STACK = "urn:pulumi:dev::aurora-platform::"
 TYPES = ["aws:rds/cluster:Cluster", "aws:kms/key:Key", "aws:rds/clusterInstance:ClusterInstance",
@@ -24,7 +25,7 @@ SCALAR = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_si
 VALUE = st.recursive(SCALAR, lambda inner: st.lists(inner, max_size=3)
                      | st.dictionaries(st.text(string.ascii_letters, max_size=5), inner, max_size=3), max_leaves=6)
 INPUTS = st.dictionaries(KEYS, VALUE, max_size=5)
-PROPERTIES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTIES = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

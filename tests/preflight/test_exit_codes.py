@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from preflight import diff as diff_cli
 from preflight import graph as graph_cli
+from tests.hypothesis_profiles import examples
 
 from .gate_helpers import run_gate, write_program
 from .test_preflight_state import CLUSTER_INPUTS, SECRET_SIG, deployment, good_stack
@@ -353,7 +354,7 @@ def assert_contract(code: int, out: str, err: str, path: Path) -> None:
 
 
 # PREFLIGHT_FUZZ_EXAMPLES=600 for a longer local run; the suite keeps it short (the machine is shared).
-FUZZ = settings(max_examples=int(os.environ.get("PREFLIGHT_FUZZ_EXAMPLES", "60")), deadline=None,
+FUZZ = settings(max_examples=int(os.environ.get("PREFLIGHT_FUZZ_EXAMPLES", examples(60))), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
