@@ -23,7 +23,7 @@ import os
 import sys
 from pathlib import Path
 
-from db.errors import DbError
+from db.errors import RUNNER_ERROR_PREFIX, DbError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_REFUSED = 0, 1, 2
 REQUIRED = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGSSLROOTCERT")
@@ -123,11 +123,12 @@ def main(argv: list[str] | None = None, env=None, out=None, err=None) -> int:
             else "nothing to apply")
         return EXIT_OK
     except DbError as exc:
-        err.write(f"error: {' '.join(str(exc).split())}\n")
+        err.write(f"{RUNNER_ERROR_PREFIX}{' '.join(str(exc).split())}\n")
         err.flush()
         return EXIT_REFUSED
     except ImportError as exc:
-        err.write(f"error: the migration runner needs {exc.name}: the image must install db/requirements.txt\n")
+        err.write(f"{RUNNER_ERROR_PREFIX}the migration runner needs {exc.name}: the image must install "
+                  "db/requirements.txt\n")
         return EXIT_REFUSED
 
 

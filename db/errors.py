@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# How `python -m db` (the migration task's entry point) starts a line about a problem on stderr; `python -m ops migrate
+# --via ecs` finds that line in the task's log.
+RUNNER_ERROR_PREFIX = "error: "
+
 
 class DbError(Exception):
     """A problem the user can act on (unreachable server, wrong password, refused migration)."""

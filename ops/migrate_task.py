@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from db.errors import RUNNER_ERROR_PREFIX
 from ops.confirm import confirm
 from ops.context import Context
 from ops.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, OpsError, Refused
@@ -201,8 +202,9 @@ def _outcome(args: argparse.Namespace, ctx: Context, task: dict[str, Any], name:
         raise Refused(f"migration task {task_id}: the container exited {code} ({reason or 'no stopped reason'})"
                       + (f", last log line: {last.strip()}" if last else "") + f"; see {stream.group} {stream.name}")
     if code == EXIT_USAGE:
-        last = next((line for line in reversed(stream.lines) if line.startswith("error:")), None)
-        raise OpsError(f"migration task {task_id} refused: {last[len('error:'):].strip() if last else 'exit 2'}")
+        last = next((line for line in reversed(stream.lines) if line.startswith(RUNNER_ERROR_PREFIX.strip())), None)
+        refused = last[len(RUNNER_ERROR_PREFIX.strip()):].strip() if last else "exit 2"
+        raise OpsError(f"migration task {task_id} refused: {refused}")
     if args.json:
         ctx.result(args, data, "")
     else:

@@ -249,7 +249,7 @@ def test_a_refusing_runner_exits_two_with_its_error_line(run_ops, stubbed, tmp_p
                          "--lock-timeout", "30")
     assert result.code == 2
     [line] = result.err.strip().splitlines()[-1:]
-    assert line == (f"error: migration task {TASK_ID} refused: 0003.broken.sql:7: syntax error at or near \",\" "
+    assert line == (f"ops: error: migration task {TASK_ID} refused: 0003.broken.sql:7: syntax error at or near \",\" "
                     "(SQLSTATE 42601); nothing from 0003.broken was applied")
 
 
@@ -263,7 +263,7 @@ def test_a_container_killed_for_memory_is_an_aws_failure(run_ops, stubbed, tmp_p
     result = run_stubbed(run_ops, stubbed, tmp_path, "apply", "--via", "ecs", "--dry-run")
     assert result.code == 3
     assert result.err.strip().splitlines()[-1] == (
-        f"error: migration task {TASK_ID}: the container exited 137 (OutOfMemoryError: Container killed due to "
+        f"ops: error: migration task {TASK_ID}: the container exited 137 (OutOfMemoryError: Container killed due to "
         f"memory usage); see {GROUP} {STREAM}")  # no log line: none to show
 
 
@@ -277,7 +277,7 @@ def test_exit_one_outside_status_is_python_failing_not_a_finding(run_ops, stubbe
     result = run_stubbed(run_ops, stubbed, tmp_path, "plan", "--via", "ecs")
     assert result.code == 3
     assert result.err.strip().splitlines()[-1] == (
-        f"error: migration task {TASK_ID}: the container exited 1 (Essential container in task exited), last log "
+        f"ops: error: migration task {TASK_ID}: the container exited 1 (Essential container in task exited), last log "
         f"line: /opt/venv/bin/python: No module named db; see {GROUP} {STREAM}")
 
 
@@ -304,7 +304,8 @@ def test_a_task_that_never_ran_its_container_names_why_in_one_line(run_ops, stub
     result = run_stubbed(run_ops, stubbed, tmp_path, "plan", "--via", "ecs")
     assert result.code == 3
     lines = result.err.strip().splitlines()
-    assert lines[-1] == f"error: migration task {TASK_ID} stopped before its container ran: TaskFailedToStart; {reason}"
+    assert lines[-1] == (f"ops: error: migration task {TASK_ID} stopped before its container ran: "
+                         f"TaskFailedToStart; {reason}")
     assert "Traceback" not in result.err
 
 
@@ -316,7 +317,7 @@ def test_run_task_failures_are_one_line_and_nothing_is_left_running(run_ops, stu
     result = run_stubbed(run_ops, stubbed, tmp_path, "status", "--via", "ecs")
     assert result.code == 3
     assert result.err.strip().splitlines()[-1] == (
-        f"error: the migration task did not start in cluster {CLUSTER}: "
+        f"ops: error: the migration task did not start in cluster {CLUSTER}: "
         f"arn:aws:ecs:{REGION}:123456789012:cluster/{CLUSTER} MISSING cluster not active")
     assert "continues in AWS" not in result.err
 
