@@ -274,11 +274,16 @@ def _leaves(path: str, old: Any, new: Any, found: list[tuple[str, Any, Any]]) ->
         found.append((path, old, new))
 
 
+# The Pulumi engine's wire sentinel for an unknown value (pulumi.runtime.rpc.UNKNOWN; a contract test pins it): a
+# report written by another tool may carry it instead of `[unknown]`. Literal here, so the diff imports no SDK.
+ENGINE_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
 def holds_unknown(value: Any) -> bool:
     """Whether a report value is, or contains, a value known only after deployment: the offline engine writes it as
     `[unknown]`, alone or inside a string it was interpolated into (`...app@[unknown]`, an image digest)."""
     if isinstance(value, str):
-        return UNKNOWN_TOKEN in value
+        return UNKNOWN_TOKEN in value or ENGINE_UNKNOWN in value
     if isinstance(value, Mapping):
         return any(holds_unknown(k) or holds_unknown(v) for k, v in value.items())
     if isinstance(value, list):

@@ -152,8 +152,10 @@ TABLE: dict[str, StatefulType] = {t.token: t for t in (
         "Replaced: open sessions drop and the instance gets a new id; it holds no data",
         _forced(_EC2, "ami", "associatePublicIpAddress", "availabilityZone", "ebsOptimized", "hibernation",
                 "hostId", "ipv6AddressCount", "ipv6Addresses", "keyName", "launchTemplate", "placementGroup",
-                "privateIp", "securityGroups", "subnetId", "tenancy", "cpuCoreCount", "cpuThreadsPerCore")
-        + _forced(_EC2, "rootBlockDevice", "ebsBlockDevice", "ephemeralBlockDevice", "cpuOptions",
+                "privateIp", "securityGroups", "subnetId", "tenancy")
+        # The SDK's wire names are plural (`ebsBlockDevices`); pulumi-aws 7 has no cpuCoreCount/cpuThreadsPerCore
+        # (they moved into cpuOptions): keys the SDK does not send would never match a report.
+        + _forced(_EC2, "rootBlockDevice", "ebsBlockDevices", "ephemeralBlockDevices", "cpuOptions",
                   "privateDnsNameOptions", note="on nested fields of the block (encrypted, kmsKeyId, ...)"),
         conditional=tuple((ForcingInput(key, f"{_EC2}: CustomizeDiff ForceNewIf userDataReplaceOnChange"),
                            "userDataReplaceOnChange") for key in ("userData", "userDataBase64"))),
