@@ -15,7 +15,9 @@ Keys are Pulumi input names (camelCase), as they appear in a preflight report. O
 that forces replacement (`restoreToPointInTime`, `rootBlockDevice.encrypted`) is listed by its top-level key, so a
 change anywhere in it is reported as a possible replacement (the source says which nested field forces it).
 
-Modelled conditionally: EC2 `userData` replaces the instance only while `userDataReplaceOnChange` is true.
+Modelled conditionally: EC2 `userData` replaces the instance only while `userDataReplaceOnChange` is true. Keys are
+checked against the installed SDK's inputs (tests/preflight/test_replacement_inputs.py). An ECS task definition is
+in the table with `gates=False`: every change of it is a replacement (a new revision, not a loss).
 Not modelled (documented in docs/pull-requests.md): other conditional replacements (SSM parameter tier Advanced ->
 Standard, `storageType` on non-Aurora engines), provider-computed values the offline engine cannot see, and cascades
 through outputs (a replaced KMS key changes its ARN, which replaces the cluster whose `kmsKeyId` refers to it; the
