@@ -9,12 +9,16 @@ pull request's head). Resources are matched by URN:
 - update: the inputs differ (compared per top-level input; old -> new shown per changed key, nested objects per
   changed sub-key, long values truncated, secrets only ever as "[secret]");
 - replace: an update whose changed keys include one that forces replacement for that type (preflight/replacements.py,
-  each key with its source).
+  each key with its source);
+- may be replaced: a forcing input whose HEAD value is unknown offline (`[unknown]`, e.g. an image digest known only
+  after the build): the provider replaces the resource if the value turns out different, which the report cannot
+  tell. Said on the resource's update, or listed apart when nothing else of it changed; never decided either way.
 
 A type or parent change changes the URN: it shows as a delete plus a create, which is what the engine does without an
 `aliases` option. Replacing or deleting the Aurora cluster or its KMS key is a data-loss risk: listed first, loud.
 Exit codes: 0 (also when there are changes), 1 with --fail-on-replace when a stateful resource (a type in the
-replacement table) is replaced or a data-holding one deleted, 2 for a usage or input error (one line, no traceback).
+replacement table, but not an ECS task definition, whose every change is a new revision) is replaced or a
+data-holding one deleted, 2 for a usage or input error (one line, no traceback). "May be replaced" does not fail it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 from . import jsonfile
 from . import markdown as md
 from .engine import MASK, integral_numbers
+from .mock_outputs import UNKNOWN_TOKEN
 from .replacements import DATA_LOSS, RISK_ORDER, ForcingInput, stateful
 from .upgrades import REFUSED, Note, engine_version_notes
 
@@ -51,6 +56,8 @@ class KeyChange:
     new: Any
     forcing: ForcingInput | None = None  # set when this key forces the resource to be replaced
     path: str = ""  # where inside the input the values differ ("tags.Name", "containerDefinitions[0].image")
+    # A forcing key whose new value is unknown offline: replaced if it turns out different, which no one can tell yet.
+    may_force: ForcingInput | None = None
 
     @property
     def label(self) -> str:
@@ -73,6 +80,8 @@ class ResourceChange:
     depends_on_replaced: list[str] = field(default_factory=list)
     # What an in-place change does beyond its inputs (an engine upgrade: downtime, or refused by AWS): upgrades.py.
     notes: list[Note] = field(default_factory=list)
+    # Forcing inputs whose HEAD value is unknown offline (changed or not): the resource may be replaced.
+    may_replace: list[ForcingInput] = field(default_factory=list)
 
     @property
     def refused(self) -> list[Note]:
@@ -122,6 +131,8 @@ class StackDiff:
     base_missing: bool = False
     # Unchanged stateful resources that depend on a replaced or deleted one (may be replaced through new outputs).
     cascades: list[ResourceChange] = field(default_factory=list)
+    # Resources with unchanged inputs of which a forcing one is unknown offline (may be replaced: `may_replace`).
+    unknowns: list[ResourceChange] = field(default_factory=list)
     cost: Any = None  # preflight.cost.CostDelta: the monthly cost change, shown first
 
     def of(self, action: str) -> list[ResourceChange]:
@@ -133,9 +144,16 @@ class StackDiff:
 
     @property
     def stateful_replacements(self) -> list[ResourceChange]:
-        """What --fail-on-replace fails on: a stateful type replaced, or a data-holding one deleted."""
+        """What --fail-on-replace fails on: a stateful type replaced (not a type whose every change is a
+        replacement by design), or a data-holding one deleted."""
         return [c for c in self.changes
-                if (c.action == "replace" and stateful(c.type)) or (c.action == "delete" and c.data_loss)]
+                if (c.action == "replace" and (entry := stateful(c.type)) is not None and entry.gates)
+                or (c.action == "delete" and c.data_loss)]
+
+    @property
+    def may_replace(self) -> list[ResourceChange]:
+        """Updated or unchanged resources that may be replaced: a forcing input is unknown offline."""
+        return [c for c in self.changes if c.action == "update" and c.may_replace] + self.unknowns
 
 
 # ---- reading reports ------------------------------------------------------------------------------------------------
@@ -256,6 +274,37 @@ def _leaves(path: str, old: Any, new: Any, found: list[tuple[str, Any, Any]]) ->
         found.append((path, old, new))
 
 
+# The Pulumi engine's wire sentinel for an unknown value (pulumi.runtime.rpc.UNKNOWN; a contract test pins it): a
+# report written by another tool may carry it instead of `[unknown]`. Literal here, so the diff imports no SDK.
+ENGINE_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def holds_unknown(value: Any) -> bool:
+    """Whether a report value is, or contains, a value known only after deployment: the offline engine writes it as
+    `[unknown]`, alone or inside a string it was interpolated into (`...app@[unknown]`, an image digest)."""
+    if isinstance(value, str):
+        return UNKNOWN_TOKEN in value or ENGINE_UNKNOWN in value
+    if isinstance(value, Mapping):
+        return any(holds_unknown(k) or holds_unknown(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds_unknown(v) for v in value)
+    return False
+
+
+def unknown_forcing(resource_type: str, new: Mapping[str, Any]) -> list[ForcingInput]:
+    """The forcing inputs of `new` whose value is unknown offline: each replaces the resource if the value turns out
+    different from the deployed one, which neither report can tell (an unknown equals nothing, not even itself)."""
+    entry = stateful(resource_type)
+    if entry is None:
+        return []
+    found = []
+    for key in sorted(new):
+        forcing = entry.forcing(key, dict(new))
+        if forcing is not None and holds_unknown(new[key]):
+            found.append(forcing)
+    return found
+
+
 def key_changes(resource_type: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[KeyChange]:
     found: list[KeyChange] = []
     entry = stateful(resource_type)
@@ -264,14 +313,19 @@ def key_changes(resource_type: str, old: Mapping[str, Any], new: Mapping[str, An
         if same(before, after):
             continue
         forcing = entry.forcing(key, dict(new)) if entry is not None else None
+        may_force = None
+        if forcing is not None and holds_unknown(after):
+            # Known only after deployment: it may turn out equal to the deployed value (no replacement) or not.
+            forcing, may_force = None, forcing
         leaves: list[tuple[str, Any, Any]] = []
         _leaves(key, before, after, leaves)
         if not leaves:  # equal once parsed (JSON formatting only): still a change of the input's text
             leaves = [(key, before, after)]
         for path, a, b in leaves[:MAX_PATHS]:
-            found.append(KeyChange(key, a, b, forcing, "" if path == key else path))
+            found.append(KeyChange(key, a, b, forcing, "" if path == key else path, may_force))
         if len(leaves) > MAX_PATHS:
-            found.append(KeyChange(key, _ABSENT, _ABSENT, forcing, f"{key}: … and {len(leaves) - MAX_PATHS} more"))
+            found.append(KeyChange(key, _ABSENT, _ABSENT, forcing, f"{key}: … and {len(leaves) - MAX_PATHS} more",
+                                   may_force))
     return found
 
 
@@ -304,6 +358,7 @@ def diff_reports(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Sta
     old = {r["urn"]: r for r in (base or {}).get("resources", [])}
     new = {r["urn"]: r for r in head["resources"]}
     changes: list[ResourceChange] = []
+    unknowns: list[ResourceChange] = []
     unchanged = 0
     global_database = any(r["type"] == "aws:rds/globalCluster:GlobalCluster" for r in new.values())
     for urn in sorted(set(old) | set(new)):
@@ -316,14 +371,18 @@ def diff_reports(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Sta
                                           bool(before.get("protect"))))
             continue
         found = key_changes(after["type"], before.get("inputs") or {}, after.get("inputs") or {})
+        maybe = unknown_forcing(after["type"], after.get("inputs") or {})
         if not found:
             unchanged += 1
+            if maybe:
+                unknowns.append(ResourceChange("update", urn, after["type"], _name(after),
+                                               bool(before.get("protect")), may_replace=maybe))
             continue
         action = "replace" if any(c.forcing for c in found) else "update"
         notes = engine_version_notes(after["type"], before.get("inputs") or {}, after.get("inputs") or {},
                                      global_database) if action == "update" else []
-        changes.append(ResourceChange(action, urn, after["type"], _name(after),
-                                      bool(before.get("protect")), found, notes=notes))
+        changes.append(ResourceChange(action, urn, after["type"], _name(after), bool(before.get("protect")), found,
+                                      notes=notes, may_replace=maybe if action == "update" else []))
 
     # Dependants of replaced or deleted resources: the engine hands them new outputs (a new ARN, a new name), which
     # replaces them too when such an output feeds a forcing input. The report has no outputs, so this is flagged,
@@ -345,7 +404,14 @@ def diff_reports(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Sta
     changes.sort(key=lambda c: (RISK_ORDER.get(c.risk or "", 9), ACTION_ORDER[c.action], c.type, c.name, c.urn))
     return StackDiff(project=str(head.get("project", "")), stack=head["stack"], changes=changes, unchanged=unchanged,
                      verdict=policy_verdict(base, head), base_missing=base is None, cascades=cascades,
+                     unknowns=sorted(unknowns, key=lambda c: (RISK_ORDER.get(_risk_of(c.type), 9), c.type, c.name,
+                                                              c.urn)),
                      cost=_cost_delta(base, head))
+
+
+def _risk_of(token: str) -> str:
+    entry = stateful(token)
+    return entry.risk if entry else ""
 
 
 def _cost_delta(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Any:
@@ -388,7 +454,15 @@ def summary_line(diff: StackDiff) -> str:
     counts = {a: len(diff.of(a)) for a in ACTION_ORDER}
     parts = [f"{counts['replace']} to replace", f"{counts['delete']} to delete", f"{counts['create']} to create",
              f"{counts['update']} to update", f"{diff.unchanged} unchanged"]
+    if diff.may_replace:
+        parts.append(f"{len(diff.may_replace)} may be replaced (an input that forces replacement is unknown offline)")
     return ", ".join(parts)
+
+
+def _maybe_text(change: ResourceChange) -> str:
+    keys = ", ".join(f.key for f in change.may_replace)
+    return (f"may be replaced: {keys} known only after deployment, and a different value forces replacement "
+            f"({change.consequence})")
 
 
 def _short_urn(urn: str) -> str:
@@ -423,6 +497,12 @@ def render_text(diff: StackDiff) -> str:
         for note in change.refused:
             lines += ["", f"!!! REFUSED BY AWS: {change.type} '{change.name}': `pulumi up` fails on this change",
                       f"!!! {note.text}"]
+    for change in diff.may_replace:
+        if _risk_of(change.type) == DATA_LOSS:
+            lines += ["", f"!!! MAY BE REPLACED, DATA LOSS RISK: {change.type} '{change.name}': "
+                      + ", ".join(f.key for f in change.may_replace)
+                      + " known only after deployment, and a different value forces replacement",
+                      f"!!! {change.consequence}"]
     sections = (("replace", "Replace", "+-"), ("delete", "Delete", "-"), ("create", "Create", "+"),
                 ("update", "Update", "~"))
     for action, heading, mark in sections:
@@ -435,12 +515,19 @@ def render_text(diff: StackDiff) -> str:
             if action == "replace" and change.consequence:
                 lines.append(f"      {change.consequence}")
             for c in change.changes:
-                note = f"  [forces replacement: {c.forcing.source}]" if c.forcing else ""
+                note = f"  [forces replacement: {c.forcing.source}]" if c.forcing else (
+                    f"  [unknown offline; a different value forces replacement: {c.may_force.source}]"
+                    if c.may_force else "")
                 lines.append(f"      {render_change(c)}{note}")
             lines += [f"      {_NOTE_LABEL[n.level]}: {n.text}" for n in change.notes]
+            if change.may_replace:
+                lines.append(f"      {_maybe_text(change)}")
             if change.depends_on_replaced:
                 lines.append("      may be replaced too: depends on replaced/deleted "
                              + ", ".join(_short_urn(u) for u in change.depends_on_replaced))
+    if diff.unknowns:
+        lines += ["", "May be replaced (unchanged inputs, but one that forces replacement is unknown offline):"]
+        lines += [f"  ? {c.type} '{c.name}': {_maybe_text(c)}" for c in diff.unknowns]
     if diff.cascades:
         lines += ["", "May be replaced too (unchanged inputs, but they depend on a replaced or deleted resource):"]
         for change in diff.cascades:
@@ -462,7 +549,8 @@ def render_markdown(diff: StackDiff) -> str:
     for messages, so none can close a code span, split a table cell, be HTML or mention anyone."""
     refused = any(c.refused for c in diff.changes)
     mark = ":x:" if diff.data_loss or refused or not diff.verdict.passed else (
-        ":warning:" if diff.of("replace") or diff.of("delete") else ":white_check_mark:")
+        ":warning:" if diff.of("replace") or diff.of("delete") or any(
+            _risk_of(c.type) == DATA_LOSS for c in diff.may_replace) else ":white_check_mark:")
     title = f"### {mark} preflight diff {md.code(f'{diff.project}/{diff.stack}', table=False)}"
     lines = [title, ""] + _cost_lines(diff, "headline")
     if diff.base_missing:
@@ -487,6 +575,13 @@ def render_markdown(diff: StackDiff) -> str:
             else:
                 lines.append(f"> - {md.code(render_change(c), table=False)}")
         lines.append("")
+    for change in diff.may_replace:
+        if _risk_of(change.type) == DATA_LOSS:  # as loud as a certain one: the reviewer must find out first
+            lines += [f"> **:warning: MAY BE REPLACED, DATA LOSS RISK: {md.code(change.type, table=False)} "
+                      f"{md.code(change.name, table=False)}**: "
+                      + ", ".join(md.code(f.key, table=False) for f in change.may_replace)
+                      + f" known only after deployment, and a different value forces replacement. "
+                      f"{md.text(change.consequence, table=False)}.", ""]
     rows = [c for c in diff.changes if not c.data_loss]
     if rows:
         lines += ["| action | type | name | changes |", "| --- | --- | --- | --- |"]
@@ -495,12 +590,16 @@ def render_markdown(diff: StackDiff) -> str:
             if change.action == "replace" and change.consequence:
                 details.append(md.text(change.consequence))
             for c in change.changes:
-                forced = " **(forces replacement)**" if c.forcing else ""
+                forced = " **(forces replacement)**" if c.forcing else (
+                    " **(may force replacement: unknown offline)**" if c.may_force else "")
                 details.append(f"{md.code(render_change(c))}{forced}")
             if change.depends_on_replaced:
                 details.append("may be replaced too: depends on "
                                + ", ".join(md.code(_short_urn(u)) for u in change.depends_on_replaced))
             details += [f"**{_NOTE_LABEL[n.level]}**: {md.text(n.text)}" for n in change.notes]
+            if change.may_replace:
+                details.append("**may be replaced**: " + ", ".join(md.code(f.key) for f in change.may_replace)
+                               + " known only after deployment, and a different value forces replacement")
             action = f"**{change.action}**" if change.action in ("replace", "delete") else change.action
             protect = " (protected)" if change.protect else ""
             lines.append(f"| {action} | {md.code(change.type)} | {md.code(change.name)}{protect} | "
@@ -508,6 +607,13 @@ def render_markdown(diff: StackDiff) -> str:
         lines.append("")
     elif not diff.data_loss:
         lines += ["No resource changes.", ""]
+    if diff.unknowns:
+        lines.append("**May be replaced** (unchanged inputs, but one that forces replacement is known only after "
+                     "deployment; a different value replaces the resource):")
+        lines += [f"- {md.code(c.type, table=False)} {md.code(c.name, table=False)}: "
+                  + ", ".join(md.code(f.key, table=False) for f in c.may_replace)
+                  + f" ({md.text(c.consequence, table=False)})" for c in diff.unknowns]
+        lines.append("")
     if diff.cascades:
         lines.append("**May be replaced too** (unchanged inputs, but they depend on a replaced or deleted resource; "
                      "the offline report cannot see the new outputs):")
@@ -580,9 +686,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("head", type=Path, metavar="HEAD.json", help="report of the pull request's head")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="text")
     parser.add_argument("--fail-on-replace", action="store_true",
-                        help="exit 1 when a stateful resource (Aurora cluster or instance, KMS key, parameter or "
-                             "subnet group, password parameter, bastion) is replaced, or the cluster or its key "
-                             "deleted")
+                        help="exit 1 when a stateful resource (a type of preflight/replacements.py: the Aurora "
+                             "cluster, its key, the image repository, the backup vault, the load balancer, ...; "
+                             "not an ECS task definition) is replaced, or a data-holding one deleted")
     parser.add_argument("--base-missing-ok", action="store_true",
                         help="a missing BASE.json means the stack is new: everything in HEAD is a create")
     return parser

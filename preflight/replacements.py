@@ -15,7 +15,9 @@ Keys are Pulumi input names (camelCase), as they appear in a preflight report. O
 that forces replacement (`restoreToPointInTime`, `rootBlockDevice.encrypted`) is listed by its top-level key, so a
 change anywhere in it is reported as a possible replacement (the source says which nested field forces it).
 
-Modelled conditionally: EC2 `userData` replaces the instance only while `userDataReplaceOnChange` is true.
+Modelled conditionally: EC2 `userData` replaces the instance only while `userDataReplaceOnChange` is true. Keys are
+checked against the installed SDK's inputs (tests/preflight/test_replacement_inputs.py). An ECS task definition is
+in the table with `gates=False`: every change of it is a replacement (a new revision, not a loss).
 Not modelled (documented in docs/pull-requests.md): other conditional replacements (SSM parameter tier Advanced ->
 Standard, `storageType` on non-Aurora engines), provider-computed values the offline engine cannot see, and cascades
 through outputs (a replaced KMS key changes its ARN, which replaces the cluster whose `kmsKeyId` refers to it; the
@@ -39,6 +41,18 @@ _SSM = f"{TF_AWS} internal/service/ssm/parameter.go (aws_ssm_parameter schema)"
 _EC2 = f"{TF_AWS} internal/service/ec2/ec2_instance.go (aws_instance schema)"
 _LOGS = f"{TF_AWS} internal/service/logs/group.go (aws_cloudwatch_log_group schema)"
 _RANDOM = f"{TF_RANDOM} internal/provider/resource_password.go (random_password schema v3)"
+_ECR = f"{TF_AWS} internal/service/ecr/repository.go (aws_ecr_repository schema)"
+_VAULT = f"{TF_AWS} internal/service/backup/vault.go (aws_backup_vault schema)"
+_PLAN = f"{TF_AWS} internal/service/backup/plan.go (aws_backup_plan schema)"
+_SELECTION = f"{TF_AWS} internal/service/backup/selection.go (aws_backup_selection schema)"
+_LOCK = f"{TF_AWS} internal/service/backup/vault_lock_configuration.go (aws_backup_vault_lock_configuration schema)"
+_LB = f"{TF_AWS} internal/service/elbv2/load_balancer.go (aws_lb schema)"
+_TG = f"{TF_AWS} internal/service/elbv2/target_group.go (aws_lb_target_group schema)"
+_CERT = f"{TF_AWS} internal/service/acm/certificate.go (aws_acm_certificate schema)"
+_BUCKET = f"{TF_AWS} internal/service/s3/bucket.go (aws_s3_bucket schema)"
+_NACL = f"{TF_AWS} internal/service/ec2/vpc_network_acl.go (aws_network_acl schema)"
+_VPCE = f"{TF_AWS} internal/service/ec2/vpc_endpoint.go (aws_vpc_endpoint schema)"
+_TASKDEF = f"{TF_AWS} internal/service/ecs/task_definition.go (aws_ecs_task_definition schema)"
 
 # What a replacement costs, from worst to mildest. DATA_LOSS entries are listed first and in bold by the diff.
 DATA_LOSS = "data-loss"
@@ -63,6 +77,9 @@ class StatefulType:
     inputs: tuple[ForcingInput, ...]
     # Inputs that force replacement only while another (boolean) input of the new inputs is true.
     conditional: tuple[tuple[ForcingInput, str], ...] = ()
+    # False for a type whose every change is a replacement by design (an ECS task definition: a new revision): shown
+    # as a replacement, but `--fail-on-replace` does not fail on it, or every container change would need the label.
+    gates: bool = True
 
     def forcing(self, key: str, new_inputs: dict | None = None) -> ForcingInput | None:
         for entry in self.inputs:
@@ -137,11 +154,86 @@ TABLE: dict[str, StatefulType] = {t.token: t for t in (
         "Replaced: open sessions drop and the instance gets a new id; it holds no data",
         _forced(_EC2, "ami", "associatePublicIpAddress", "availabilityZone", "ebsOptimized", "hibernation",
                 "hostId", "ipv6AddressCount", "ipv6Addresses", "keyName", "launchTemplate", "placementGroup",
-                "privateIp", "securityGroups", "subnetId", "tenancy", "cpuCoreCount", "cpuThreadsPerCore")
-        + _forced(_EC2, "rootBlockDevice", "ebsBlockDevice", "ephemeralBlockDevice", "cpuOptions",
+                "privateIp", "securityGroups", "subnetId", "tenancy")
+        # The SDK's wire names are plural (`ebsBlockDevices`); pulumi-aws 7 has no cpuCoreCount/cpuThreadsPerCore
+        # (they moved into cpuOptions): keys the SDK does not send would never match a report.
+        + _forced(_EC2, "rootBlockDevice", "ebsBlockDevices", "ephemeralBlockDevices", "cpuOptions",
                   "privateDnsNameOptions", note="on nested fields of the block (encrypted, kmsKeyId, ...)"),
         conditional=tuple((ForcingInput(key, f"{_EC2}: CustomizeDiff ForceNewIf userDataReplaceOnChange"),
                            "userDataReplaceOnChange") for key in ("userData", "userDataBase64"))),
+    # ---- the application image, AWS Backup, the load balancer, the isolated network (added 2026-12-02) ----
+    StatefulType(
+        "aws:ecr/repository:Repository", "ECR repository (the application image)", DATA_LOSS,
+        "A new, empty repository is created and the old one deleted: with forceDelete every image in it is deleted "
+        "(ECR refuses to delete a repository holding images otherwise, and `pulumi up` stops with both); a new "
+        "name is also a new image URI for the task definitions",
+        _forced(_ECR, "name")
+        + _forced(_ECR, "encryptionConfigurations", note="on the block and its encryptionType, kmsKey")),
+    StatefulType(
+        "aws:backup/vault:Vault", "AWS Backup vault", DATA_LOSS,
+        "AWS Backup deletes only an empty vault (DeleteBackupVault): with forceDestroy false the old vault's delete "
+        "fails while it holds recovery points and `pulumi up` stops with both vaults; with forceDestroy true the "
+        "provider first deletes every recovery point in it, and the backups are lost",
+        _forced(_VAULT, "name", "kmsKeyArn")),
+    StatefulType(
+        "aws:s3/bucket:Bucket", "S3 bucket (access logs, exports)", DATA_LOSS,
+        "A new bucket is created and the old one deleted: with forceDestroy every object in it (the load balancer's "
+        "access logs, the exports) is deleted; S3 refuses to delete a bucket holding objects otherwise",
+        _forced(_BUCKET, "bucket", "bucketPrefix", "objectLockEnabled")
+        + _forced(_BUCKET, "objectLockConfiguration", note="on its nested objectLockEnabled")),
+    StatefulType(
+        "aws:lb/loadBalancer:LoadBalancer", "application load balancer", OUTAGE,
+        "A new load balancer gets a new DNS name: requests fail until the alias record, the listeners and the "
+        "targets follow; enableDeletionProtection refuses the old one's delete until it is turned off",
+        _forced(_LB, "customerOwnedIpv4Pool", "internal", "loadBalancerType", "name", "namePrefix")),
+    StatefulType(
+        "aws:lb/targetGroup:TargetGroup", "load balancer target group", OUTAGE,
+        "A new target group: the service's tasks must register in it and pass health checks, and the listener "
+        "switch to it; requests fail meanwhile",
+        _forced(_TG, "ipAddressType", "name", "namePrefix", "port", "protocol", "protocolVersion", "targetType",
+                "vpcId")),
+    StatefulType(
+        "aws:acm/certificate:Certificate", "ACM certificate", OUTAGE,
+        "A new certificate is requested and must validate again (its DNS records) before it is issued; HTTPS fails "
+        "if the listener switches to it before then",
+        _forced(_CERT, "certificateAuthorityArn", "domainName", "keyAlgorithm", "subjectAlternativeNames",
+                "validationMethod", "validationOptions")),
+    StatefulType(
+        "aws:backup/plan:Plan", "AWS Backup plan", OUTAGE,
+        "A new plan gets a new id, which replaces the selection (its planId) too: no backup is scheduled until "
+        "both exist again; recovery points already taken stay in the vault",
+        _forced(_PLAN, "name")),
+    StatefulType(
+        "aws:backup/selection:Selection", "AWS Backup selection", OUTAGE,
+        "Deleted and created again: a window in which the cluster is assigned to no plan and no backup is taken; "
+        "recovery points already taken stay in the vault",
+        _forced(_SELECTION, "name", "planId", "iamRoleArn", "notResources", "resources")
+        + _forced(_SELECTION, "conditions", "selectionTags", note="on the block and its nested fields")),
+    StatefulType(
+        "aws:backup/vaultLockConfiguration:VaultLockConfiguration", "AWS Backup vault lock", OUTAGE,
+        "The lock is the vault's, so a replacement puts the new lock and then deletes the old one, which removes "
+        "the vault's lock; a compliance-mode lock past its changeableForDays can be neither changed nor deleted, "
+        "and `pulumi up` fails",
+        _forced(_LOCK, "backupVaultName", "changeableForDays", "maxRetentionDays", "minRetentionDays")),
+    StatefulType(
+        "aws:ec2/vpcEndpoint:VpcEndpoint", "VPC endpoint", OUTAGE,
+        "A new endpoint (new id, network interfaces and DNS names): the isolated subnets cannot reach the service "
+        "(S3, Lambda) through it until it is available",
+        _forced(_VPCE, "serviceName", "vpcEndpointType", "vpcId")),
+    StatefulType(
+        "aws:ec2/networkAcl:NetworkAcl", "network ACL", CONFIGURATION,
+        "A new ACL in the new VPC; deleting the old one first moves any subnet still associated with it to the "
+        "VPC's default ACL, which allows all traffic",
+        _forced(_NACL, "vpcId")),
+    StatefulType(
+        "aws:ecs/taskDefinition:TaskDefinition", "ECS task definition", CONFIGURATION,
+        "A task definition cannot be changed: every change registers a new revision of the family and "
+        "deregisters the old one (kept with skipDestroy); a new revision, not a loss, which the service and the "
+        "migration task use from their next run",
+        _forced(_TASKDEF, "containerDefinitions", "cpu", "enableFaultInjection", "ephemeralStorage",
+                "executionRoleArn", "family", "ipcMode", "memory", "networkMode", "pidMode", "placementConstraints",
+                "proxyConfiguration", "requiresCompatibilities", "runtimePlatform", "taskRoleArn", "volumes"),
+        gates=False),
 )}
 
 
