@@ -76,7 +76,10 @@ class AuroraBackup:
             self.vault_lock = aws.backup.VaultLockConfiguration(
                 f"{name}-vault-lock", backup_vault_name=self.vault.name,
                 min_retention_days=lock.min_retention_days, max_retention_days=lock.max_retention_days,
-                changeable_for_days=lock.changeable_for_days, opts=opts)
+                changeable_for_days=lock.changeable_for_days,
+                # A vault has one lock: created before the old one is deleted (Pulumi's default), the replacement's
+                # delete would remove the lock just written and leave the vault unlocked.
+                opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(delete_before_replace=True)))
 
         invoke = pulumi.InvokeOutputOptions(parent=parent)
         self.role = aws.iam.Role(

@@ -177,6 +177,8 @@ def test_prod_copy_and_compliance_lock(evaluate):
         [run.one(VAULT).outputs["arn"], COPY_VAULT]]
     lock = run.one(LOCK).inputs
     assert (lock["changeableForDays"], lock["minRetentionDays"]) == (7, 30)
+    # A vault has one lock: a replacement created first and the old one deleted after would leave it unlocked.
+    assert run.one(LOCK).delete_before_replace is True
 
 
 def test_prod_without_backup_fails_the_prod_gate(evaluate):
