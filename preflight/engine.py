@@ -20,6 +20,7 @@ docs/architecture.md ("The offline engine") says where it still differs from a r
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -537,6 +538,17 @@ def _provider_urn(reference: str) -> str:
     return reference.rsplit("::", 1)[0] if reference else ""
 
 
+def _callback(token: str) -> tuple[Callable[[bytes], Any], Any] | None:
+    """The program's callback (a transform) registered under `token`, with the event loop it runs on."""
+    from pulumi.runtime._callbacks import _CallbackServicer
+
+    for servicer in _CallbackServicer._servicers:
+        function = servicer._callbacks.get(token)
+        if function is not None:
+            return function, servicer._loop
+    return None
+
+
 def _make_monitor_class():
     # Imported lazily: importing pulumi costs a quarter of a second that `--help` and config errors need not pay.
     from pulumi.runtime import rpc
@@ -583,6 +595,11 @@ def _make_monitor_class():
             self.inherited: dict[str, tuple[bool | None, bool | None, str]] = {}
             self.provider_regions: dict[str, str] = {}
             self.secrets: list[KnownSecret] = []
+            # Transforms as the engine keeps them: each registration's own (children run their ancestors' too),
+            # and the stack's, in the order registered.
+            self.resource_transforms: dict[str, list[Any]] = {}
+            self.parents: dict[str, str] = {}
+            self.stack_transforms: list[Any] = []
 
         def note(self, plaintext: str, origin: str, source: bool = False, secret: bool = True) -> None:
             with self.lock:
@@ -626,12 +643,69 @@ def _make_monitor_class():
                 self.records[urn] = None  # type: ignore[assignment]
                 self.order.append(urn)
 
+        def RegisterStackTransform(self, request):
+            with self.lock:
+                self.stack_transforms.append(request)
+            return super().RegisterStackTransform(request)
+
+        def _transform(self, urn: str, request):
+            """What the engine does before anything else with a registration (resmon RegisterResource): run the
+            resource's own `transforms`, then each ancestor's, then the stack's (`register_resource_transform`)
+            registered so far, each on the previous one's output. The stock mock monitor runs none of them, so a
+            transform that drops a key or a protect flag would otherwise change the deployment behind the gate.
+            The callbacks are the SDK's own (serialization included), run on the program's event loop."""
+            with self.lock:
+                self.resource_transforms[urn] = list(request.transforms)
+                chain = list(request.transforms)
+                parent = request.parent
+                while parent:
+                    chain += self.resource_transforms.get(parent, [])
+                    parent = self.parents.get(parent, "")
+                self.parents[urn] = request.parent
+                chain += self.stack_transforms
+            for callback in chain:
+                found = _callback(callback.token)
+                if found is None:
+                    raise Exception(f"transform of {request.name} cannot be found (callback {callback.token})")
+                function, loop = found
+                options = resource_pb2.TransformResourceOptions(
+                    protect=request.protect, ignore_changes=list(request.ignoreChanges),
+                    replace_on_changes=list(request.replaceOnChanges), provider=request.provider,
+                    retain_on_delete=request.retainOnDelete,
+                    additional_secret_outputs=list(request.additionalSecretOutputs),
+                    deleted_with=request.deletedWith, depends_on=list(request.dependencies),
+                    **{"import": request.importId})
+                if request.deleteBeforeReplaceDefined:
+                    options.delete_before_replace = request.deleteBeforeReplace
+                ask = resource_pb2.TransformRequest(type=request.type, name=request.name, custom=request.custom,
+                                                    parent=request.parent, properties=request.object,
+                                                    options=options)
+                answer = asyncio.run_coroutine_threadsafe(function(ask.SerializeToString()), loop).result()
+                request.object.CopyFrom(answer.properties)
+                if answer.HasField("options"):
+                    given = answer.options
+                    if given.HasField("protect"):
+                        request.protect = given.protect
+                    if given.HasField("retain_on_delete"):
+                        request.retainOnDelete = given.retain_on_delete
+                    if given.HasField("delete_before_replace"):
+                        request.deleteBeforeReplace = given.delete_before_replace
+                        request.deleteBeforeReplaceDefined = True
+                    request.ignoreChanges[:] = list(given.ignore_changes)
+                    request.replaceOnChanges[:] = list(given.replace_on_changes)
+                    request.additionalSecretOutputs[:] = list(given.additional_secret_outputs)
+                    request.provider = given.provider
+                    request.importId = getattr(given, "import")
+                    request.deletedWith = given.deleted_with
+            return request
+
         def RegisterResource(self, request):
             urn = self.make_urn(request.parent, request.type, request.name)
             if request.type == STACK_TYPE:
                 self.stack_urn = urn
                 return resource_pb2.RegisterResourceResponse(urn=urn)
             _ensure_event_loop()
+            request = self._transform(urn, request)
             inputs = _from_rpc(rpc.deserialize_properties(references_as_ids(request.object), keep_unknowns=True))
             self._claim(urn)
             protect = request.protect if request.HasField("protect") else None
