@@ -57,3 +57,21 @@ def test_a_reviewed_type_can_be_allowed_exactly():
     # Neither a prefix nor another case allows anything.
     for near in (["aws-native:"], ["AWS:cloudformation/stack:Stack"], ["aws:cloudformation/stack:stack"]):
         assert len(check_stack(RULE, [stack, native], {RULE: {"allowedTypes": near}})) == 2
+
+
+# --- boolean spellings (policies/rules/_base.py flag) -------------------------------------------------------------
+@pytest.mark.parametrize("spelling", ["1", "t", "T", " TRUE ", "True", True, 1.0])
+def test_every_true_spelling_of_publicly_accessible_is_public(spelling):
+    """A string reaches a boolean field read as Go's strconv.ParseBool reads it: "1" and "t" are true."""
+    from .policy_helpers import check
+
+    assert check("rds-not-publicly-accessible", "aws:rds/clusterInstance:ClusterInstance",
+                 {"publiclyAccessible": spelling}) == ["publiclyAccessible must not be true."]
+
+
+@pytest.mark.parametrize("spelling", ["0", "f", "false", "no", "", False, 0.0])
+def test_no_false_or_odd_spelling_requires_tls(spelling):
+    from .policy_helpers import check
+
+    assert check("rds-proxy-require-tls", "aws:rds/proxy:Proxy", {"requireTls": spelling}) == [
+        "requireTls must be true."]
