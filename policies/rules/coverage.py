@@ -2,9 +2,10 @@
 
 Every rule of the pack reads pulumi_aws type tokens (`aws:rds/cluster:Cluster`). The same AWS resource can be created
 in spellings no rule reads: the aws-native provider (`aws-native:rds:DbCluster`), a CloudFormation stack or stack set
-whose template holds it, a Cloud Control resource whose `desiredState` describes it, or a shell command
-(`command:local:Command` running the AWS CLI). Each would deploy an unencrypted, public or TLS-less resource past every
-rule with no finding, so each is a finding itself, unless a reviewer has listed its type in `allowedTypes`.
+whose template holds it, a Cloud Control resource whose `desiredState` describes it, a shell command
+(`command:local:Command` running the AWS CLI) or a dynamic provider (Python calling boto3 at deploy time). Each would
+deploy an unencrypted, public or TLS-less resource past every rule with no finding, so each is a finding itself,
+unless a reviewer has listed its type in `allowedTypes`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pulumi_policy import PolicyResource
 
 from ._base import MANDATORY, OURS, StackRule, config_value, label
 
-# Providers whose resources create or change AWS resources under type tokens no rule reads.
-OPAQUE_PACKAGES = ("aws-native", "command")
+# Providers whose resources create or change AWS resources under type tokens no rule reads: aws-native, shell
+# commands, and dynamic providers (`pulumi.dynamic.Resource`, `pulumi-python:dynamic:Resource`), whose code runs at
+# deploy time with the stack's credentials.
+OPAQUE_PACKAGES = ("aws-native", "command", "pulumi-python", "pulumi-nodejs")
 # pulumi_aws resources that create other AWS resources from a document the rules do not read.
 OPAQUE_TYPES = (
     "aws:cloudformation/stack:Stack",
@@ -46,8 +49,8 @@ POLICIES = [
     StackRule(
         "aws-resources-judgeable",
         "AWS resources must be created with pulumi_aws types the pack can judge, not through aws-native, "
-        "CloudFormation, Cloud Control or shell commands",
-        (OURS,), MANDATORY, OPAQUE_TYPES, _unjudged,  # and every aws-native: and command: type
+        "CloudFormation, Cloud Control, shell commands or dynamic providers",
+        (OURS,), MANDATORY, OPAQUE_TYPES, _unjudged,  # and every aws-native:, command: and dynamic type
         config={"allowedTypes": {"type": "array", "items": {"type": "string"}, "default": [],
                                  "description": "Type tokens reviewed as safe to create outside the pack's "
                                                 "sight (exact tokens, e.g. aws:cloudformation/stack:Stack)."}}),

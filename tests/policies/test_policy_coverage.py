@@ -34,8 +34,10 @@ def message(name: str, kind: str, type_: str) -> str:
     ("aws:cloudcontrol/resource:Resource", {"typeName": "AWS::RDS::DBCluster",
                                             "desiredState": json.dumps({"StorageEncrypted": False})}),
     ("command:local:Command", {"create": "aws rds create-db-cluster --no-storage-encrypted"}),
+    ("pulumi-python:dynamic:Resource", {"__provider": "<pickled boto3 code>"}),
+    ("pulumi-python:dynamic/cluster:Cluster", {"storageEncrypted": False}),
 ], ids=["aws-native-cluster", "aws-native-bucket", "cloudformation-stack", "stack-set", "stack-set-instance",
-        "stack-instances", "cloud-control", "shell-command"])
+        "stack-instances", "cloud-control", "shell-command", "dynamic-provider", "named-dynamic-provider"])
 def test_a_resource_outside_the_packs_sight_is_a_finding(type_, props):
     kind = type_.rsplit(":", 1)[-1]
     assert check_stack(RULE, [resource(type_, "x", props)]) == [message(kind, "x", type_)]
