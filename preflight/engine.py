@@ -882,6 +882,31 @@ def _secret_calls(note: Callable[..., None], program_dir: Path) -> Iterator[None
         pulumi.Output.secret = original
 
 
+@contextmanager
+def _dry_run_reads(program_dir: Path) -> Iterator[list[str]]:
+    """Where the program itself calls `pulumi.runtime.is_dry_run()` (either spelling of the import) during the block;
+    the SDK's own calls (bound at import, or from files outside the program) are not counted."""
+    import pulumi.runtime
+    from pulumi.runtime import settings
+
+    original = settings.is_dry_run
+    asked: list[str] = []
+
+    def is_dry_run() -> bool:
+        caller = sys._getframe(1).f_code.co_filename
+        if _is_inside(caller, program_dir) and "/.venv/" not in caller:
+            where = _call_site(program_dir)
+            if where not in asked:
+                asked.append(where)
+        return original()
+
+    settings.is_dry_run = pulumi.runtime.is_dry_run = is_dry_run
+    try:
+        yield asked
+    finally:
+        settings.is_dry_run = pulumi.runtime.is_dry_run = original
+
+
 def _call_site(program_dir: Path) -> str:
     """Where the program made the call: the innermost frame in the program's directory (`components/aurora.py:155`),
     else the innermost outside the Pulumi SDKs and this engine."""
@@ -943,10 +968,15 @@ _run_lock = threading.Lock()
 
 
 def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
-              config_overrides: Mapping[str, Any] | None = None, identity: Any = None) -> StackRun:
+              config_overrides: Mapping[str, Any] | None = None, identity: Any = None,
+              dry_run: bool = True) -> StackRun:
     """Evaluate `program_dir/__main__.py` for `stack` offline. `config_overrides` maps `ns:key` to a value (objects
     as Python dicts) or to None to remove the key; `identity` (mock_invokes.Identity) is the fake caller's account
-    and organization. Raises ProgramError."""
+    and organization. Raises ProgramError.
+
+    A program runs as in a preview (`dry_run`). One that asks `pulumi.runtime.is_dry_run()` itself may build
+    something else under `pulumi up`, which the gate would never see: it is run again as `pulumi up` runs it, and
+    that run, what would be deployed, is returned, with a warning naming where the program asked."""
     from .mock_invokes import identity_scope
 
     program_dir = Path(program_dir).resolve()
@@ -963,15 +993,20 @@ def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
     # The Pulumi runtime keeps process-wide state: one evaluation at a time, and none of it survives the run.
     close_event_loops_at_exit()
     with _run_lock, identity_scope(identity) as who, _program_environment(program_dir), \
-            _runtime_state(project["name"], stack, config, who.organization) as logs:
-        monitor = _configure_runtime(project["name"], stack, region, logs, who)
+            _runtime_state(project["name"], stack, config, who.organization, dry_run) as logs:
+        monitor = _configure_runtime(project["name"], stack, region, logs, who, dry_run)
         order = _ConstructionOrder(stack, project["name"])
-        with order.recording(), _secret_calls(monitor.note, program_dir):
+        with order.recording(), _secret_calls(monitor.note, program_dir), _dry_run_reads(program_dir) as asked:
             error = _execute(main)
         run = StackRun(project=project["name"], stack=stack, region=region, config=config,
                        resources=monitor.recorded(order), exports=monitor.exports, logs=list(logs.messages),
                        secrets=_merged([*secure_config_secrets(config), *monitor.secrets]),
                        warnings=sorted(monitor.cloud.warnings))
+    if dry_run and asked and error is None:
+        up = run_stack(stack, program_dir, config_overrides, identity, dry_run=False)
+        up.warnings = sorted({*up.warnings, f"the program asks pulumi.runtime.is_dry_run() ({', '.join(asked)}): "
+                                            "judged as `pulumi up` runs it, which may differ from a preview"})
+        return up
     if error is not None:
         # A program that fails while handling a secret may name it (a validation message quoting the value).
         redacted = ProgramError(redact(str(error), run.secrets), error.kind)
@@ -1047,7 +1082,7 @@ def _is_inside(path: str | None, directory: Path) -> bool:
 
 @contextmanager
 def _runtime_state(project: str, stack: str, config: Mapping[str, Any],
-                   organization: str = "organization") -> Iterator[_LogCollector]:
+                   organization: str = "organization", dry_run: bool = True) -> Iterator[_LogCollector]:
     """Set the SDK's process-wide state for one run and clear it afterwards, also when the program raised: options
     and root resource, config, the program's log handler, and the stack-trace shortcut below."""
     import pulumi.runtime.config as runtime_config
@@ -1055,7 +1090,7 @@ def _runtime_state(project: str, stack: str, config: Mapping[str, Any],
     from pulumi.runtime import settings as runtime_settings
     from pulumi.runtime.proto import source_pb2
 
-    runtime_settings.reset_options(project=project, stack=stack, preview=True, organization=organization)
+    runtime_settings.reset_options(project=project, stack=stack, preview=dry_run, organization=organization)
     values, secret_keys = _runtime_config(config)
     runtime_config.set_all_config(values, secret_keys)
     collector = _LogCollector()
@@ -1078,7 +1113,8 @@ _PROGRAM_LOG.propagate = False
 _PROGRAM_LOG.setLevel(logging.DEBUG)
 
 
-def _configure_runtime(project: str, stack: str, region: str, logs: _LogCollector, identity: Any):
+def _configure_runtime(project: str, stack: str, region: str, logs: _LogCollector, identity: Any,
+                       dry_run: bool = True):
     from pulumi.runtime import settings as runtime_settings
     from pulumi.runtime.mocks import MockEngine, MockSettings
 
@@ -1088,7 +1124,7 @@ def _configure_runtime(project: str, stack: str, region: str, logs: _LogCollecto
     features = set(monitor.GetDeploymentInfo(None).supportedFeatures)
     runtime_settings.configure(MockSettings(
         monitor=monitor, monitor_features=features, engine=MockEngine(_PROGRAM_LOG), project=project, stack=stack,
-        dry_run=True, organization=identity.organization, callbacks=None))
+        dry_run=dry_run, organization=identity.organization, callbacks=None))
     return monitor
 
 
