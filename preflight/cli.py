@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -221,10 +222,8 @@ def _run(args: argparse.Namespace, keep: Any = None) -> int:
     """Gate one stack (or state file) and print its report; `keep` (several stacks) collects the report instead,
     for the summary and the combined JSON."""
     # Heavy imports happen here, after argparse: `--help` and usage errors stay instant.
-    from policies.rules.secrets import SecretContext, evaluating
-
     from .cost import report_estimate
-    from .engine import conceal_all, run_stack
+    from .engine import run_stack
     from .policy_eval import Analyzer, PolicyConfigError, load_policy_config
     from .report import RENDERERS, Report
     from .state import load_state
@@ -244,7 +243,7 @@ def _run(args: argparse.Namespace, keep: Any = None) -> int:
     except PolicyConfigError as error:  # name the file the problems are in, as the user wrote its path
         raise PolicyConfigError(error.errors, source=_display(config_path)) from None
 
-    known = None  # secrets by value: only a program run knows them (see docs/preflight.md)
+    secrets = None  # secrets by value: only a program run knows them (see docs/preflight.md)
     run_warnings: list[str] = []
     if deployed is not None:
         project, resources, exports, source = deployed.project, deployed.resources, deployed.exports, "state"
@@ -254,21 +253,18 @@ def _run(args: argparse.Namespace, keep: Any = None) -> int:
         who = load_identity(args.identity, args.account_id, args.organization)
         run = run_stack(stack, program_dir, identity=who)
         project, resources, exports, source = run.project, run.resources, run.exports, "program"
-        known = SecretContext.of(run.secrets, resources, exports)
+        secrets = run.secrets
         run_warnings = list(run.warnings)
 
-    # Resource policies see inputs; stack policies see outputs. For a preview, the mock engine's outputs are the
-    # inputs plus plausible computed values, as the engine's would be after a successful create.
-    with evaluating(known):
-        evaluation = analyzer.evaluate(resources, stack_use_outputs=True)
-    if known is not None:  # a secret that reached a property unmarked is still printed as [secret]
-        resources, exports = conceal_all(resources, exports, known.leaks)
+    evaluation, resources, exports = judge(analyzer, resources, exports, secrets)
     warnings = [f"policy config names {name}, which is not a policy of this pack (ignored, as the engine does)"
                 for name in analyzer.unknown_policies] + run_warnings
+    # What the program only reads (`Resource.get`) is someone else's to pay for, as it is someone else's to judge.
+    managed = [r for r in resources if not getattr(r, "external", False)]
     report = Report(stack=stack, project=project, source=source, resources=resources, exports=exports,
                     evaluation=evaluation, policy_config=_display(config_path), pack_version=_pack_version(),
                     policy_count=len(analyzer.policies), warnings=warnings,
-                    cost=report_estimate(resources, None if deployed is not None else run.region, config_path))
+                    cost=report_estimate(managed, None if deployed is not None else run.region, config_path))
     if keep is not None:
         keep(report)
         if args.format == "json":
@@ -277,6 +273,31 @@ def _run(args: argparse.Namespace, keep: Any = None) -> int:
         return report.exit_code
     emit(RENDERERS[args.format](report))
     return report.exit_code
+
+
+def judge(analyzer: Any, resources: Sequence[Any], exports: Mapping[str, Any],
+          secrets: Sequence[Any] | None = None) -> tuple[Any, list[Any], dict[str, Any]]:
+    """The gate's one evaluation, for every report it or `preflight diff` reads: (evaluation, resources, exports).
+
+    `secrets` (StackRun.secrets) are the plaintexts a program run knows to be secret; with them the pack's
+    secrets-by-value rules judge every property, and any property or export holding one unmarked comes back as
+    `Secret`, so every format prints `[secret]` (None, as for a state file: those rules stay silent). Resource policies
+    see inputs; stack policies see outputs (for a preview, the mock engine's outputs are the inputs plus plausible
+    computed values, as the engine's would be after a successful create). `analyzer` None: nothing is evaluated
+    (an empty Evaluation), the values are still concealed."""
+    from policies.rules.secrets import SecretContext, evaluating
+
+    from .engine import conceal_all
+    from .policy_eval import Evaluation
+
+    known = SecretContext.of(secrets, resources, exports) if secrets is not None else None
+    evaluation = Evaluation()
+    if analyzer is not None:
+        with evaluating(known):
+            evaluation = analyzer.evaluate(resources, stack_use_outputs=True)
+    if known is None:
+        return evaluation, list(resources), dict(exports)
+    return (evaluation, *conceal_all(list(resources), exports, known.leaks))
 
 
 def emit(text: str) -> None:

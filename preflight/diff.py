@@ -657,17 +657,17 @@ RENDERERS = {"text": render_text, "markdown": render_markdown}
 # ---- building a report from a run (tests, tools) --------------------------------------------------------------------
 def report_from_run(run: Any, policy_config: Mapping[str, Any] | None = None, evaluate: bool = True) -> dict:
     """The `--format json` report of a StackRun, built with preflight/report.py's own `to_json` (so the shape is
-    exactly the CLI's). `evaluate=False` skips the policy pack (no `violations`)."""
+    exactly the CLI's) and judged by the gate's own `judge` (so the verdicts are too: the secrets-by-value rules
+    see the run's known secrets, and a leaked one is `[secret]` in the report). `evaluate=False` skips the policy
+    pack (no `violations`); secrets are still concealed."""
+    from .cli import judge
+    from .policy_eval import Analyzer
     from .report import Report, to_json
 
-    if evaluate:
-        from .policy_eval import Analyzer
-        evaluation = Analyzer(policy_config, fail_closed=True).evaluate(run.resources, stack_use_outputs=True)
-    else:
-        from .policy_eval import Evaluation
-        evaluation = Evaluation()
-    report = to_json(Report(stack=run.stack, project=run.project, source="program", resources=run.resources,
-                            exports=run.exports, evaluation=evaluation))
+    analyzer = Analyzer(policy_config, fail_closed=True) if evaluate else None
+    evaluation, resources, exports = judge(analyzer, run.resources, run.exports, run.secrets)
+    report = to_json(Report(stack=run.stack, project=run.project, source="program", resources=resources,
+                            exports=exports, evaluation=evaluation))
     if not evaluate:
         report.pop("violations", None)
     return report

@@ -20,6 +20,7 @@ docs/architecture.md ("The offline engine") says where it still differs from a r
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -537,6 +538,17 @@ def _provider_urn(reference: str) -> str:
     return reference.rsplit("::", 1)[0] if reference else ""
 
 
+def _callback(token: str) -> tuple[Callable[[bytes], Any], Any] | None:
+    """The program's callback (a transform) registered under `token`, with the event loop it runs on."""
+    from pulumi.runtime._callbacks import _CallbackServicer
+
+    for servicer in _CallbackServicer._servicers:
+        function = servicer._callbacks.get(token)
+        if function is not None:
+            return function, servicer._loop
+    return None
+
+
 def _make_monitor_class():
     # Imported lazily: importing pulumi costs a quarter of a second that `--help` and config errors need not pay.
     from pulumi.runtime import rpc
@@ -583,6 +595,11 @@ def _make_monitor_class():
             self.inherited: dict[str, tuple[bool | None, bool | None, str]] = {}
             self.provider_regions: dict[str, str] = {}
             self.secrets: list[KnownSecret] = []
+            # Transforms as the engine keeps them: each registration's own (children run their ancestors' too),
+            # and the stack's, in the order registered.
+            self.resource_transforms: dict[str, list[Any]] = {}
+            self.parents: dict[str, str] = {}
+            self.stack_transforms: list[Any] = []
 
         def note(self, plaintext: str, origin: str, source: bool = False, secret: bool = True) -> None:
             with self.lock:
@@ -626,12 +643,69 @@ def _make_monitor_class():
                 self.records[urn] = None  # type: ignore[assignment]
                 self.order.append(urn)
 
+        def RegisterStackTransform(self, request):
+            with self.lock:
+                self.stack_transforms.append(request)
+            return super().RegisterStackTransform(request)
+
+        def _transform(self, urn: str, request):
+            """What the engine does before anything else with a registration (resmon RegisterResource): run the
+            resource's own `transforms`, then each ancestor's, then the stack's (`register_resource_transform`)
+            registered so far, each on the previous one's output. The stock mock monitor runs none of them, so a
+            transform that drops a key or a protect flag would otherwise change the deployment behind the gate.
+            The callbacks are the SDK's own (serialization included), run on the program's event loop."""
+            with self.lock:
+                self.resource_transforms[urn] = list(request.transforms)
+                chain = list(request.transforms)
+                parent = request.parent
+                while parent:
+                    chain += self.resource_transforms.get(parent, [])
+                    parent = self.parents.get(parent, "")
+                self.parents[urn] = request.parent
+                chain += self.stack_transforms
+            for callback in chain:
+                found = _callback(callback.token)
+                if found is None:
+                    raise Exception(f"transform of {request.name} cannot be found (callback {callback.token})")
+                function, loop = found
+                options = resource_pb2.TransformResourceOptions(
+                    protect=request.protect, ignore_changes=list(request.ignoreChanges),
+                    replace_on_changes=list(request.replaceOnChanges), provider=request.provider,
+                    retain_on_delete=request.retainOnDelete,
+                    additional_secret_outputs=list(request.additionalSecretOutputs),
+                    deleted_with=request.deletedWith, depends_on=list(request.dependencies),
+                    **{"import": request.importId})
+                if request.deleteBeforeReplaceDefined:
+                    options.delete_before_replace = request.deleteBeforeReplace
+                ask = resource_pb2.TransformRequest(type=request.type, name=request.name, custom=request.custom,
+                                                    parent=request.parent, properties=request.object,
+                                                    options=options)
+                answer = asyncio.run_coroutine_threadsafe(function(ask.SerializeToString()), loop).result()
+                request.object.CopyFrom(answer.properties)
+                if answer.HasField("options"):
+                    given = answer.options
+                    if given.HasField("protect"):
+                        request.protect = given.protect
+                    if given.HasField("retain_on_delete"):
+                        request.retainOnDelete = given.retain_on_delete
+                    if given.HasField("delete_before_replace"):
+                        request.deleteBeforeReplace = given.delete_before_replace
+                        request.deleteBeforeReplaceDefined = True
+                    request.ignoreChanges[:] = list(given.ignore_changes)
+                    request.replaceOnChanges[:] = list(given.replace_on_changes)
+                    request.additionalSecretOutputs[:] = list(given.additional_secret_outputs)
+                    request.provider = given.provider
+                    request.importId = getattr(given, "import")
+                    request.deletedWith = given.deleted_with
+            return request
+
         def RegisterResource(self, request):
             urn = self.make_urn(request.parent, request.type, request.name)
             if request.type == STACK_TYPE:
                 self.stack_urn = urn
                 return resource_pb2.RegisterResourceResponse(urn=urn)
             _ensure_event_loop()
+            request = self._transform(urn, request)
             inputs = _from_rpc(rpc.deserialize_properties(references_as_ids(request.object), keep_unknowns=True))
             self._claim(urn)
             protect = request.protect if request.HasField("protect") else None
@@ -808,6 +882,31 @@ def _secret_calls(note: Callable[..., None], program_dir: Path) -> Iterator[None
         pulumi.Output.secret = original
 
 
+@contextmanager
+def _dry_run_reads(program_dir: Path) -> Iterator[list[str]]:
+    """Where the program itself calls `pulumi.runtime.is_dry_run()` (either spelling of the import) during the block;
+    the SDK's own calls (bound at import, or from files outside the program) are not counted."""
+    import pulumi.runtime
+    from pulumi.runtime import settings
+
+    original = settings.is_dry_run
+    asked: list[str] = []
+
+    def is_dry_run() -> bool:
+        caller = sys._getframe(1).f_code.co_filename
+        if _is_inside(caller, program_dir) and "/.venv/" not in caller:
+            where = _call_site(program_dir)
+            if where not in asked:
+                asked.append(where)
+        return original()
+
+    settings.is_dry_run = pulumi.runtime.is_dry_run = is_dry_run
+    try:
+        yield asked
+    finally:
+        settings.is_dry_run = pulumi.runtime.is_dry_run = original
+
+
 def _call_site(program_dir: Path) -> str:
     """Where the program made the call: the innermost frame in the program's directory (`components/aurora.py:155`),
     else the innermost outside the Pulumi SDKs and this engine."""
@@ -869,10 +968,15 @@ _run_lock = threading.Lock()
 
 
 def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
-              config_overrides: Mapping[str, Any] | None = None, identity: Any = None) -> StackRun:
+              config_overrides: Mapping[str, Any] | None = None, identity: Any = None,
+              dry_run: bool = True) -> StackRun:
     """Evaluate `program_dir/__main__.py` for `stack` offline. `config_overrides` maps `ns:key` to a value (objects
     as Python dicts) or to None to remove the key; `identity` (mock_invokes.Identity) is the fake caller's account
-    and organization. Raises ProgramError."""
+    and organization. Raises ProgramError.
+
+    A program runs as in a preview (`dry_run`). One that asks `pulumi.runtime.is_dry_run()` itself may build
+    something else under `pulumi up`, which the gate would never see: it is run again as `pulumi up` runs it, and
+    that run, what would be deployed, is returned, with a warning naming where the program asked."""
     from .mock_invokes import identity_scope
 
     program_dir = Path(program_dir).resolve()
@@ -889,15 +993,20 @@ def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
     # The Pulumi runtime keeps process-wide state: one evaluation at a time, and none of it survives the run.
     close_event_loops_at_exit()
     with _run_lock, identity_scope(identity) as who, _program_environment(program_dir), \
-            _runtime_state(project["name"], stack, config, who.organization) as logs:
-        monitor = _configure_runtime(project["name"], stack, region, logs, who)
+            _runtime_state(project["name"], stack, config, who.organization, dry_run) as logs:
+        monitor = _configure_runtime(project["name"], stack, region, logs, who, dry_run)
         order = _ConstructionOrder(stack, project["name"])
-        with order.recording(), _secret_calls(monitor.note, program_dir):
+        with order.recording(), _secret_calls(monitor.note, program_dir), _dry_run_reads(program_dir) as asked:
             error = _execute(main)
         run = StackRun(project=project["name"], stack=stack, region=region, config=config,
                        resources=monitor.recorded(order), exports=monitor.exports, logs=list(logs.messages),
                        secrets=_merged([*secure_config_secrets(config), *monitor.secrets]),
                        warnings=sorted(monitor.cloud.warnings))
+    if dry_run and asked and error is None:
+        up = run_stack(stack, program_dir, config_overrides, identity, dry_run=False)
+        up.warnings = sorted({*up.warnings, f"the program asks pulumi.runtime.is_dry_run() ({', '.join(asked)}): "
+                                            "judged as `pulumi up` runs it, which may differ from a preview"})
+        return up
     if error is not None:
         # A program that fails while handling a secret may name it (a validation message quoting the value).
         redacted = ProgramError(redact(str(error), run.secrets), error.kind)
@@ -973,7 +1082,7 @@ def _is_inside(path: str | None, directory: Path) -> bool:
 
 @contextmanager
 def _runtime_state(project: str, stack: str, config: Mapping[str, Any],
-                   organization: str = "organization") -> Iterator[_LogCollector]:
+                   organization: str = "organization", dry_run: bool = True) -> Iterator[_LogCollector]:
     """Set the SDK's process-wide state for one run and clear it afterwards, also when the program raised: options
     and root resource, config, the program's log handler, and the stack-trace shortcut below."""
     import pulumi.runtime.config as runtime_config
@@ -981,7 +1090,7 @@ def _runtime_state(project: str, stack: str, config: Mapping[str, Any],
     from pulumi.runtime import settings as runtime_settings
     from pulumi.runtime.proto import source_pb2
 
-    runtime_settings.reset_options(project=project, stack=stack, preview=True, organization=organization)
+    runtime_settings.reset_options(project=project, stack=stack, preview=dry_run, organization=organization)
     values, secret_keys = _runtime_config(config)
     runtime_config.set_all_config(values, secret_keys)
     collector = _LogCollector()
@@ -1004,7 +1113,8 @@ _PROGRAM_LOG.propagate = False
 _PROGRAM_LOG.setLevel(logging.DEBUG)
 
 
-def _configure_runtime(project: str, stack: str, region: str, logs: _LogCollector, identity: Any):
+def _configure_runtime(project: str, stack: str, region: str, logs: _LogCollector, identity: Any,
+                       dry_run: bool = True):
     from pulumi.runtime import settings as runtime_settings
     from pulumi.runtime.mocks import MockEngine, MockSettings
 
@@ -1014,7 +1124,7 @@ def _configure_runtime(project: str, stack: str, region: str, logs: _LogCollecto
     features = set(monitor.GetDeploymentInfo(None).supportedFeatures)
     runtime_settings.configure(MockSettings(
         monitor=monitor, monitor_features=features, engine=MockEngine(_PROGRAM_LOG), project=project, stack=stack,
-        dry_run=True, organization=identity.organization, callbacks=None))
+        dry_run=dry_run, organization=identity.organization, callbacks=None))
     return monitor
 
 

@@ -469,11 +469,12 @@ class Analyzer:
         return evaluation
 
     def analyze_stack(self, resources: Iterable[Any], use_outputs: bool = True,
-                      evaluation: Evaluation | None = None) -> Evaluation:
-        """Stack policies over all resources (the engine passes outputs; inputs stand in where none exist)."""
+                      evaluation: Evaluation | None = None, providers: Mapping[str, Any] | None = None) -> Evaluation:
+        """Stack policies over all resources (the engine passes outputs; inputs stand in where none exist).
+        `providers`: where to look a resource's provider up (default: among `resources`)."""
         evaluation = evaluation if evaluation is not None else Evaluation()
         resources = list(resources)
-        by_urn = {r.urn: r for r in resources}
+        by_urn = dict(providers) if providers is not None else {r.urn: r for r in resources}
         request = analyzer_pb2.AnalyzeStackRequest()
         unknown_at: dict[tuple[str, ...], list[str]] = {}  # path -> URNs of the resources with an unknown there
         for r in resources:
@@ -503,15 +504,18 @@ class Analyzer:
         return evaluation
 
     def evaluate(self, resources: Iterable[Any], stack_use_outputs: bool = True) -> Evaluation:
-        """Every resource policy on every resource's inputs, then every stack policy."""
+        """Every resource policy on every resource's inputs, then every stack policy, on the resources the program
+        manages only. The engine judges neither kind of policy on what the program only reads (`Resource.get`,
+        marked external): no resource policy runs for a read step (stepGenerator.GenerateReadSteps), and the stack
+        policies' list is the deployment's `news`, which holds only resources with a registration goal (a read has
+        none, stepExecutor). A VPC someone else owns is not this stack's to close or to log. A resource passed as a
+        provider is still looked up among all of them."""
         resources = list(resources)
         by_urn = {r.urn: r for r in resources}
+        managed = [r for r in resources if not getattr(r, "external", False)]
         evaluation = Evaluation()
-        for r in resources:
-            # The engine runs resource policies on what the program registers, not on what it only reads
-            # (`Resource.get`, marked external); stack policies still see those, as part of the stack.
-            if not getattr(r, "external", False):
-                self.analyze(r, providers=by_urn, evaluation=evaluation)
-        self.analyze_stack(resources, use_outputs=stack_use_outputs, evaluation=evaluation)
+        for r in managed:
+            self.analyze(r, providers=by_urn, evaluation=evaluation)
+        self.analyze_stack(managed, use_outputs=stack_use_outputs, evaluation=evaluation, providers=by_urn)
         return evaluation
 

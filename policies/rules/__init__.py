@@ -6,6 +6,7 @@ from pulumi_policy import Policy
 from . import (
     backup,
     budget,
+    coverage,
     ec2,
     ecr,
     ecs,
@@ -56,6 +57,7 @@ ALL_POLICIES: list[Policy] = [
     *protection.POLICIES,
     *budget.POLICIES,
     *secrets.POLICIES,
+    *coverage.POLICIES,
 ]
 
 # name -> metadata (controls, default level, resource types, config schema) for docs and tests.

@@ -119,13 +119,18 @@ def has(props: Mapping[str, Any], key: str) -> bool:
         return True
 
 
+TRUE_STRINGS = frozenset({"true", "t", "1"})
+
+
 def flag(props: Mapping[str, Any], key: str) -> bool | None:
     """A boolean input: True/False as set, None when the program left it unset."""
     if not any(k == key for k in props):
         return None
     value = props[key]
     if isinstance(value, str):  # config-driven values sometimes arrive as strings
-        return value.strip().lower() == "true"
+        # Every spelling Go's strconv.ParseBool reads as true ("1", "t", "TRUE"...), which is how a string reaches
+        # a boolean field through the provider: `publicly_accessible="1"` must not read as false.
+        return value.strip().lower() in TRUE_STRINGS
     return None if value is None else bool(value)
 
 
