@@ -65,9 +65,11 @@ def test_trust_policy_that_lets_the_export_service_assume_the_role(document):
         {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]},
         {"Statement": [{"Effect": "Allow", "Principal": {"Service": "export.rds.amazonaws.com.evil"}}]},
         {"Statement": [{"Effect": "Allow"}]},
+        # A wildcard principal is not the export service named: the pre-check refuses it (and does not crash).
+        {"Statement": [{"Effect": "Allow", "Principal": "*"}]},
     ],
     ids=["empty", "no-statements", "deny", "no-effect", "rds-not-export", "account",
-         "lookalike", "no-principal"],
+         "lookalike", "no-principal", "wildcard"],
 )
 def test_trust_policy_that_does_not(document):
     assert role_trusts_export(document) is False
