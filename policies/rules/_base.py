@@ -119,6 +119,17 @@ def has(props: Mapping[str, Any], key: str) -> bool:
         return True
 
 
+def known(props: Mapping[str, Any], key: str) -> Any:
+    """The value, or None when unset or not known yet (an auto-name during preview): for rules that match resources
+    by a value and must not stop at the first unknown one."""
+    if not has(props, key):
+        return None
+    try:
+        return props[key]
+    except UnknownValueError:
+        return None
+
+
 TRUE_STRINGS = frozenset({"true", "t", "1"})
 
 

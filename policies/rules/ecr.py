@@ -17,7 +17,19 @@ from typing import Any
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
-from ._base import ADVISORY, MANDATORY, ResourceRule, StackRule, as_list, depends_on, flag, has, has_dependency, label
+from ._base import (
+    ADVISORY,
+    MANDATORY,
+    ResourceRule,
+    StackRule,
+    as_list,
+    depends_on,
+    flag,
+    has,
+    has_dependency,
+    known,
+    label,
+)
 from .encryption import customer_key_problem
 
 REPOSITORY = "aws:ecr/repository:Repository"
@@ -29,24 +41,15 @@ SCANNING_FREQUENCIES = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")  # MANUAL scans nothi
 KMS_TYPES = ("KMS", "KMS_DSSE")
 
 
-def _known(props: Mapping[str, Any], key: str) -> Any:
-    """The value, or None when unset or not known yet."""
-    if not has(props, key):
-        return None
-    try:
-        return props[key]
-    except UnknownValueError:
-        return None
-
 
 def _region(resource: PolicyResource) -> Any:
-    return _known(resource.props, "region")
+    return known(resource.props, "region")
 
 
 def _name(repository: PolicyResource) -> str | None:
     """A repository's name: its `name` (the program's, or the auto-name), else its id (ECR's id is the name)."""
     for key in ("name", "id"):
-        value = _known(repository.props, key)
+        value = known(repository.props, key)
         if isinstance(value, str) and value:
             return value
     return None
@@ -65,13 +68,13 @@ def filter_matches(pattern: str, repository: str) -> bool:
 def _registry_covers(config: PolicyResource, repository: str | None) -> bool:
     """A registry configuration scans the repository on push or continuously: a rule of such a frequency with a
     WILDCARD filter matching its name (an unnamed repository only by a filter of wildcards alone)."""
-    for rule in as_list(_known(config.props, "rules")):
-        if not isinstance(rule, Mapping) or _known(rule, "scanFrequency") not in SCANNING_FREQUENCIES:
+    for rule in as_list(known(config.props, "rules")):
+        if not isinstance(rule, Mapping) or known(rule, "scanFrequency") not in SCANNING_FREQUENCIES:
             continue
-        for repository_filter in as_list(_known(rule, "repositoryFilters")):
-            if not isinstance(repository_filter, Mapping) or _known(repository_filter, "filterType") != "WILDCARD":
+        for repository_filter in as_list(known(rule, "repositoryFilters")):
+            if not isinstance(repository_filter, Mapping) or known(repository_filter, "filterType") != "WILDCARD":
                 continue
-            pattern = _known(repository_filter, "filter")
+            pattern = known(repository_filter, "filter")
             if not isinstance(pattern, str) or not pattern:
                 continue
             if repository is None:
@@ -94,8 +97,8 @@ def _scanning(resources: list[PolicyResource], _args: Any) -> Iterator[tuple[str
             continue
         # With enhanced scanning (Amazon Inspector) the registry's filters alone decide what is scanned; the
         # repository's own scanOnPush counts under basic scanning (or no registry configuration in the stack).
-        enhanced = [c for c in registry if _known(c.props, "scanType") == "ENHANCED"]
-        scan = _known(repository.props, "imageScanningConfiguration")
+        enhanced = [c for c in registry if known(c.props, "scanType") == "ENHANCED"]
+        scan = known(repository.props, "imageScanningConfiguration")
         on_push = isinstance(scan, Mapping) and flag(scan, "scanOnPush") is True
         if on_push and not enhanced:
             continue
@@ -128,8 +131,8 @@ def _immutability(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
                    "for a few named tags).")
         return
     if value == "IMMUTABLE_WITH_EXCLUSION":
-        for item in as_list(_known(props, "imageTagMutabilityExclusionFilters")):
-            pattern = _known(item, "filter") if isinstance(item, Mapping) else None
+        for item in as_list(known(props, "imageTagMutabilityExclusionFilters")):
+            pattern = known(item, "filter") if isinstance(item, Mapping) else None
             if isinstance(pattern, str) and not pattern.strip("*"):
                 yield (f"imageTagMutabilityExclusionFilters {json.dumps(pattern)} exempts every tag, which makes the "
                        "repository mutable; exclude named tags only (e.g. latest).")
@@ -142,13 +145,13 @@ def _names_repository(policy: PolicyResource, repository: PolicyResource) -> boo
     dependency recorded (an old state file), the same name."""
     if has_dependency(policy, "repository"):
         return depends_on(policy, "repository", repository)
-    value = _known(policy.props, "repository")
+    value = known(policy.props, "repository")
     return isinstance(value, str) and value == _name(repository)
 
 
 def _policy_problem(policy: PolicyResource, repository: PolicyResource) -> str | None:
     """What is wrong with a policy that belongs to the repository; None when it expires something."""
-    value = _known(policy.props, "repository")
+    value = known(policy.props, "repository")
     name = _name(repository)
     if isinstance(value, str) and name is not None and value != name:
         # Computed from the repository but not its name (its URL, its ARN): ECR takes the name only.
@@ -187,13 +190,13 @@ def _lifecycle(resources: list[PolicyResource], _args: Any) -> Iterator[tuple[st
 # ---- encryption under a customer key ---------------------------------------------------------------------------
 
 def _encryption(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
-    configurations = [c for c in as_list(_known(props, "encryptionConfigurations")) if isinstance(c, Mapping)]
+    configurations = [c for c in as_list(known(props, "encryptionConfigurations")) if isinstance(c, Mapping)]
     if not configurations:
         yield ("encryptionConfigurations must set encryptionType KMS with a customer-managed kmsKey; without it "
                "ECR encrypts with AES256 under a key AWS owns.")
         return
     for configuration in configurations:
-        kind = _known(configuration, "encryptionType")
+        kind = known(configuration, "encryptionType")
         if kind not in KMS_TYPES:
             text = json.dumps(kind) if kind is not None else "unset (AES256)"
             hint = (" (ECR's values are upper case; the provider refuses any other spelling)"

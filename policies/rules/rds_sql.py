@@ -18,8 +18,8 @@ from typing import Any
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
-from ._base import MANDATORY, StackRule, as_list, depends_on, has_dependency, label
-from .s3 import BUCKETS, KMS_ALGORITHMS, _encryption_defaults, _key_findings, _known
+from ._base import MANDATORY, StackRule, as_list, depends_on, has_dependency, known, label
+from .s3 import BUCKETS, KMS_ALGORITHMS, _encryption_defaults, _key_findings
 
 ASSOCIATION = "aws:rds/clusterRoleAssociation:ClusterRoleAssociation"
 ROLE = "aws:iam/role:Role"
@@ -78,7 +78,7 @@ def _export_buckets(resources: list[PolicyResource], _args: Any) -> Iterator[tup
             continue
         for name in sorted(names):
             buckets = [b for b in resources if b.resource_type in BUCKETS and name in
-                       {_known(b.props, k) for k in ("bucket", "id")}]
+                       {known(b.props, k) for k in ("bucket", "id")}]
             if not buckets:
                 yield (f"{label(association)} exports to bucket '{name}', which is not in this stack, so its "
                        f"encryption cannot be verified.", association.urn)

@@ -16,7 +16,6 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from pulumi_policy import PolicyResource
-from pulumi_policy.proxy import UnknownValueError
 
 from . import _policy
 from ._base import (
@@ -29,6 +28,7 @@ from ._base import (
     flag,
     has,
     has_dependency,
+    known,
     label,
 )
 
@@ -55,19 +55,10 @@ PUBLIC_HINT = ("name the principals, or add a condition on aws:PrincipalOrgID, a
                "aws:SourceVpce that limits callers to known accounts or networks.")
 
 
-def _known(props: Mapping[str, Any], key: str) -> Any:
-    """The value, or None when unset or not known yet (an auto-name during preview)."""
-    if not has(props, key):
-        return None
-    try:
-        return props[key]
-    except UnknownValueError:
-        return None
-
 
 def _bucket_name(bucket: PolicyResource) -> str | None:
     for key in ("bucket", "id"):
-        if isinstance(_known(bucket.props, key), str):
+        if isinstance(known(bucket.props, key), str):
             return bucket.props[key]
     return None
 
@@ -81,7 +72,7 @@ def _belongs_to(resource: PolicyResource, prop: str, bucket: PolicyResource) -> 
     # The bucket argument takes the bucket's name; an ARN is accepted by some tools, compare its name part.
     if isinstance(value, str) and value.startswith("arn:"):
         value = value.rsplit(":", 1)[-1]
-    return value is not None and value in {_known(bucket.props, k) for k in ("bucket", "id")} - {None}
+    return value is not None and value in {known(bucket.props, k) for k in ("bucket", "id")} - {None}
 
 
 def _of_bucket(resources: list[PolicyResource], types: tuple[str, ...], prop: str,
