@@ -24,11 +24,24 @@ from tests.postgres_server import blog_db, cluster, empty_db  # noqa: E402, F401
 STACKS = list_stacks(REPO_ROOT)
 
 
+def mutmut_collecting_stats() -> bool:
+    """True while mutmut maps each function to the tests that call it (`make mutate`, docs/mutation-testing.md).
+
+    A test that reads a cached evaluation calls nothing of the program, so mutmut would never run it against a
+    mutant of the program: the caches below evaluate afresh while mutmut collects. Within one mutant's run caching
+    is right again (every evaluation there is of the same mutant)."""
+    return os.environ.get("MUTANT_UNDER_TEST") == "stats"
+
+
 @cache
+def _run_once(stack: str) -> StackRun:
+    return run_stack(stack)
+
+
 def _cached_run(stack: str) -> StackRun:
     # Evaluations are deterministic, so each unmodified stack is evaluated once per session; tests that change
     # settings call run_stack themselves. Tests must not mutate what this returns.
-    return run_stack(stack)
+    return run_stack(stack) if mutmut_collecting_stats() else _run_once(stack)
 
 
 @pytest.fixture(params=STACKS)
@@ -56,7 +69,7 @@ def _cached_variant(stack: str, overrides: dict | None) -> StackRun:
     that changes what it got cannot change what the next one sees; a settings or program error is kept and raised
     again the same way."""
     key = json.dumps([stack, overrides], sort_keys=True, default=repr)
-    if key not in _variants:
+    if key not in _variants or mutmut_collecting_stats():
         try:
             _variants[key] = run_stack(stack, REPO_ROOT, overrides)
         except ProgramError as error:

@@ -11,7 +11,7 @@ import pytest
 
 from preflight.engine import StackRun, run_stack
 from preflight.policy_eval import Analyzer, load_policy_config
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, mutmut_collecting_stats
 from tests.test_aurora import CLUSTER, PARAMETER, cluster_of, database_key, dep, instances_of
 
 D = "aurora-platform:database"
@@ -37,8 +37,16 @@ VARIANTS = {
 }
 
 
-@cache
 def variant(name: str) -> StackRun:
+    return _evaluate(name) if mutmut_collecting_stats() else _evaluate_once(name)
+
+
+@cache
+def _evaluate_once(name: str) -> StackRun:
+    return _evaluate(name)
+
+
+def _evaluate(name: str) -> StackRun:
     stack, database = VARIANTS[name]
     overrides = {D: database, "aurora-platform:app": None}
     if name == "global-secondary":
