@@ -1,0 +1,57 @@
+"""Behaviours of the settings readers that mutation testing (docs/mutation-testing.md, "Kill rate of the settings
+readers") found no test pinning: each test asserts what a user relies on, with the expected text written out here."""
+
+import json
+
+import pytest
+
+import components.settings as settings_package
+from components.settings import SettingsError, load_settings
+from components.settings.reader import string_leaves
+
+IMAGE = "ghcr.io/aurora-platform/blog:1.0.0"
+# Distinctive text that no message of the project contains by itself.
+PLAINTEXT = "Zq7-hunter2-plaintext-Xv"
+
+
+def problems(values: dict, secret_keys=(), region: str | None = "us-east-1", stack: str = "dev") -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(values, stack, region, secret_keys)
+    return caught.value.problems
+
+
+# ---- the safety net reads every string under a secret key ----------------------------------------------------------
+def test_the_safety_net_collects_strings_nested_in_objects_lists_and_json_text():
+    assert string_leaves({"a": {"b": "one1"}, "c": ["two2", {"d": "three3"}], "n": 5, "t": True}) == [
+        "one1", "two2", "three3"]
+    text = '{"k": ["four4"]}'
+    assert string_leaves(text) == [text, "four4"]
+    assert string_leaves("plain") == ["plain"]
+    assert string_leaves(None) == []
+
+
+@pytest.mark.parametrize("as_json_text", [False, True], ids=["object", "json-text"])
+def test_a_message_that_forgets_to_mask_a_nested_secret_value_is_masked_by_the_net(monkeypatch, as_json_text):
+    """A check that quotes a value from deep inside a secret section (a map value, a list item) without masking it:
+    the net still shows [secret], never the text."""
+    def forgetful(problems_, network, app):
+        problems_.add_text("aurora-platform:app.environment.FEATURE_FLAGS",
+                           f"forgot to mask {app.environment['FEATURE_FLAGS']}")
+        problems_.add_text("aurora-platform:app.writablePaths", f"forgot to mask {app.writable_paths[1]}")
+
+    monkeypatch.setattr(settings_package, "_check_across_sections", forgetful)
+    app = {"image": IMAGE, "environment": {"FEATURE_FLAGS": PLAINTEXT}, "writablePaths": ["/tmp", f"/{PLAINTEXT}"]}
+    found = problems({"app": json.dumps(app) if as_json_text else app}, ["aurora-platform:app"])
+    assert "aurora-platform:app.environment.FEATURE_FLAGS: forgot to mask [secret]" in found
+    assert "aurora-platform:app.writablePaths: forgot to mask [secret]" in found
+    assert PLAINTEXT not in "\n".join(found)
+
+
+def test_a_malformed_secure_value_under_a_secret_key_is_one_masked_problem_not_a_traceback():
+    """The key is secret (another value under it was secure:), and one value is a mapping that only looks like a
+    secure value: one problem naming the key, the value masked, no hint that would quote it."""
+    values = {"app": {"image": IMAGE, "environment": {"FEATURE_FLAGS": {"secure": "v1:AAAAciphertextZZ==",
+                                                                         "note": "rotated"}}}}
+    found = problems(values, ["aurora-platform:app"])
+    assert "aurora-platform:app.environment.FEATURE_FLAGS: got [secret]; allowed: a string (quote numbers)" in found
+    assert "ciphertext" not in "\n".join(found)
