@@ -55,3 +55,13 @@ def test_a_malformed_secure_value_under_a_secret_key_is_one_masked_problem_not_a
     found = problems(values, ["aurora-platform:app"])
     assert "aurora-platform:app.environment.FEATURE_FLAGS: got [secret]; allowed: a string (quote numbers)" in found
     assert "ciphertext" not in "\n".join(found)
+
+
+def test_a_secure_looking_mapping_nested_in_an_object_is_not_quoted_either():
+    """`{outer: {secure: ..., note: ...}}`: the ciphertext one level down is not quoted, and the message says how a
+    secure: value is written."""
+    nested = {"outer": {"secure": "v1:AAAAciphertextZZ==", "note": "rotated"}}
+    found = problems({"app": {"image": IMAGE, "environment": {"FEATURE_FLAGS": nested}}})
+    assert found == ["aurora-platform:app.environment.FEATURE_FLAGS: got [secret]; allowed: a string (quote "
+                     "numbers); a secure: value is a mapping with the one key secure, holding the ciphertext "
+                     "(`pulumi config set --secret --path` writes it)"]
