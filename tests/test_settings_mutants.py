@@ -65,3 +65,66 @@ def test_a_secure_looking_mapping_nested_in_an_object_is_not_quoted_either():
     assert found == ["aurora-platform:app.environment.FEATURE_FLAGS: got [secret]; allowed: a string (quote "
                      "numbers); a secure: value is a mapping with the one key secure, holding the ciphertext "
                      "(`pulumi config set --secret --path` writes it)"]
+
+
+# ---- database parameters: TLS is always forced, values are RDS text --------------------------------------------------
+DB = "aurora-platform:database"
+TLS_ONLY = "the cluster accepts TLS connections only, in every stack"
+
+
+def database(values: dict):
+    return load_settings({"database": values}, "dev", "us-east-1").database
+
+
+@pytest.mark.parametrize("given", ["1", 1, 1.0])
+@pytest.mark.parametrize("name", ["parameters", "instanceParameters"])
+def test_postgres_force_ssl_is_accepted_only_as_one_and_sent_as_the_text_1(name, given):
+    settings = database({name: {"rds.force_ssl": given}})
+    assert getattr(settings, "parameters" if name == "parameters" else "instance_parameters") == {"rds.force_ssl": "1"}
+
+
+@pytest.mark.parametrize("given", ["ON", "on", "1", 1])
+def test_mysql_require_secure_transport_takes_on_or_1_in_any_case(given):
+    settings = database({"engine": "aurora-mysql", "parameters": {"require_secure_transport": given}})
+    assert settings.parameters == {"require_secure_transport": str(given)}
+
+
+@pytest.mark.parametrize(("engine", "name", "given", "shown", "always"), [
+    ("aurora-postgresql", "rds.force_ssl", 0, "0", "1"),
+    ("aurora-postgresql", "rds.force_ssl", "true", '"true"', "1"),
+    ("aurora-mysql", "require_secure_transport", "off", '"off"', "ON"),
+    ("aurora-mysql", "require_secure_transport", 0, "0", "ON"),
+])
+@pytest.mark.parametrize("where", ["parameters", "instanceParameters"])
+def test_tls_off_is_refused_in_cluster_and_instance_parameters(engine, name, given, shown, always, where):
+    found = problems({"database": {"engine": engine, where: {name: given}}})
+    assert found == [f"{DB}.{where}.{name}: got {shown}; {name} is always {always}: {TLS_ONLY}"]
+
+
+def test_the_other_engines_tls_parameter_is_an_ordinary_parameter():
+    """rds.force_ssl means nothing to MySQL (and the reverse): only the engine's own TLS parameter is held."""
+    assert database({"engine": "aurora-mysql", "parameters": {"rds.force_ssl": "0"}}).parameters == {
+        "rds.force_ssl": "0"}
+    assert database({"parameters": {"require_secure_transport": "OFF"}}).parameters == {
+        "require_secure_transport": "OFF"}
+
+
+def test_parameter_values_are_sent_as_rds_text():
+    settings = database({"parameters": {"max_connections": 500.0, "random_page_cost": 1.1, "work_mem": 4096,
+                                        "log_min_duration_statement": "500"}})
+    assert settings.parameters == {"max_connections": "500", "random_page_cost": "1.1", "work_mem": "4096",
+                                   "log_min_duration_statement": "500"}
+
+
+@pytest.mark.parametrize(("given", "shown"), [(True, "true"), ([1], "[1]"), ({"a": 1}, '{"a": 1}'), (None, "null")])
+def test_a_parameter_value_that_is_not_text_or_a_number_is_refused(given, shown):
+    found = problems({"database": {"parameters": {"work_mem": given}}})
+    assert found == [f"{DB}.parameters.work_mem: got {shown}; allowed: a string or number (parameter values are "
+                     f"text in RDS)"]
+
+
+@pytest.mark.parametrize("name", ["bad name", "1starts_with_digit", "semi;colon", "-dash"])
+def test_a_parameter_name_outside_letters_digits_underscore_and_dot_is_refused(name):
+    found = problems({"database": {"instanceParameters": {name: "1"}}})
+    assert found == [f"{DB}.instanceParameters.{name}: the name {json.dumps(name)} is not allowed; allowed: a "
+                     f"parameter name (letters, digits, '_' and '.')"]
