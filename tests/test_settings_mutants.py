@@ -128,3 +128,11 @@ def test_a_parameter_name_outside_letters_digits_underscore_and_dot_is_refused(n
     found = problems({"database": {"instanceParameters": {name: "1"}}})
     assert found == [f"{DB}.instanceParameters.{name}: the name {json.dumps(name)} is not allowed; allowed: a "
                      f"parameter name (letters, digits, '_' and '.')"]
+
+
+# ---- bastion --------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("given", [False, "false", "False"])
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_a_stack_can_turn_the_bastion_off(given, environment):
+    bastion = load_settings({"environment": environment, "bastion": {"enabled": given}}, "dev", "us-east-1").bastion
+    assert bastion.enabled is False
