@@ -136,3 +136,12 @@ def test_a_parameter_name_outside_letters_digits_underscore_and_dot_is_refused(n
 def test_a_stack_can_turn_the_bastion_off(given, environment):
     bastion = load_settings({"environment": environment, "bastion": {"enabled": given}}, "dev", "us-east-1").bastion
     assert bastion.enabled is False
+
+
+def test_every_bad_parameter_is_reported_not_only_the_first():
+    found = problems({"database": {"parameters": {"bad name": "1", "work_mem": True, "rds.force_ssl": "0"}}})
+    assert found == [f"{DB}.parameters.bad name: the name \"bad name\" is not allowed; allowed: a parameter name "
+                     f"(letters, digits, '_' and '.')",
+                     f"{DB}.parameters.work_mem: got true; allowed: a string or number (parameter values are text in "
+                     f"RDS)",
+                     f'{DB}.parameters.rds.force_ssl: got "0"; rds.force_ssl is always 1: {TLS_ONLY}']
