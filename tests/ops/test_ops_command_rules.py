@@ -91,7 +91,7 @@ def test_backtrack_window_starts_at_the_earliest_time_aws_reports():
 
 
 @pytest.mark.parametrize(
-    ("cluster", "message"),
+    ("described", "message"),
     [
         (mysql(Engine="aurora-postgresql"), "backtrack is only for Aurora MySQL; c1 runs aurora-postgresql. "),
         (mysql(Engine="mysql"), "backtrack is only for Aurora MySQL; c1 runs mysql. "),
@@ -102,23 +102,24 @@ def test_backtrack_window_starts_at_the_earliest_time_aws_reports():
     ],
     ids=["postgresql", "rds-mysql", "no-engine", "window-0", "window-absent", "window-negative"],
 )
-def test_backtrack_refusals_name_the_cluster_and_point_to_restore(cluster, message):
+def test_backtrack_refusals_name_the_cluster_and_point_to_restore(described, message):
+    # `described`: a DescribeDBClusters entry (not `cluster`, the PostgreSQL server fixture's name)
     with pytest.raises(OpsError) as error:
-        backtrack_window(cluster, NOW)
+        backtrack_window(described, NOW)
     assert str(error.value).startswith(message)
     assert "python -m ops restore --to-time ... --new-cluster NAME" in str(error.value)
 
 
 # ---- restore: the restorable window and the instance count -------------------------------------------------------
 @pytest.mark.parametrize(
-    "cluster",
+    "described",
     [{"DBClusterIdentifier": "c1", "EarliestRestorableTime": NOW},
      {"DBClusterIdentifier": "c1", "LatestRestorableTime": NOW}],
     ids=["no-latest", "no-earliest"],
 )
-def test_half_a_restorable_window_is_no_window(cluster):
+def test_half_a_restorable_window_is_no_window(described):
     with pytest.raises(OpsError, match=r"^cluster c1 reports no restorable window \(are backups on\?\)$"):
-        check_window(cluster, NOW)
+        check_window(described, NOW)
 
 
 def test_window_refusal_names_both_ends_and_the_latest_flag():
