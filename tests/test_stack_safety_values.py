@@ -79,3 +79,23 @@ def test_every_key_is_named_by_alias_tag_and_description_and_rotates(request, st
         assert key.inputs["enableKeyRotation"] is True
         assert aliases[name].inputs["name"] == alias.format(stack=stack)
         assert aliases[name].property_dependencies["targetKeyId"] == [key.urn]
+
+
+# A key's URN is its identity in the state: a change of the component's type token or of its parent chain makes
+# Pulumi delete the key and create another (every byte it encrypted unreadable after the deletion window), so the
+# URNs of a deployed stack are pinned here as written.
+KEY_URNS = {
+    "platform": "urn:pulumi:{stack}::aurora-platform::aurora-platform:security:EncryptionKey$aws:kms/key:Key::platform",
+    "database-key": "urn:pulumi:{stack}::aurora-platform::aurora-platform:database:AuroraCluster$"
+                    "aurora-platform:security:EncryptionKey$aws:kms/key:Key::database-key",
+}
+
+
+@pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("prod", True)])
+def test_keys_keep_their_urns_and_production_keys_are_protected(request, stack, protected):
+    run = request.getfixturevalue(stack)
+    keys = {k.name: k for k in run.of_type(KEY)}
+    assert {name: key.urn for name, key in keys.items()} == {
+        name: urn.format(stack=stack) for name, urn in KEY_URNS.items()}
+    # `pulumi destroy` and a replacement stop at a protected key in production; dev is torn down often.
+    assert {name: key.protect for name, key in keys.items()} == {name: protected for name in KEY_URNS}
