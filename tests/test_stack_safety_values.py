@@ -7,6 +7,8 @@ deliberate change of any of them in components/ fails one of these tests.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from preflight.engine import run_stack
@@ -99,3 +101,30 @@ def test_keys_keep_their_urns_and_production_keys_are_protected(request, stack, 
         name: urn.format(stack=stack) for name, urn in KEY_URNS.items()}
     # `pulumi destroy` and a replacement stop at a protected key in production; dev is torn down often.
     assert {name: key.protect for name, key in keys.items()} == {name: protected for name in KEY_URNS}
+
+
+# The key policy's first statement is what keeps the key manageable: the account's root (and so its IAM policies)
+# may administer it, the default key policy AWS gives a key created in the console ("Default key policy", AWS KMS
+# developer guide). Without it, KMS refuses the policy (the lockout safety check) or, bypassed, nobody can ever change
+# the key again. Written out; the log statement's wording too, since a person reads it in the console.
+ACCOUNT_ADMINISTRATION = {"Sid": "AccountAdministration", "Effect": "Allow",
+                          "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}
+LOGS_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+
+
+def test_the_platform_key_policy_as_written(dev):
+    (key,) = [k for k in dev.of_type(KEY) if k.name == "platform"]
+    policy = json.loads(key.inputs["policy"])
+    assert policy == {"Version": "2012-10-17", "Statement": [ACCOUNT_ADMINISTRATION, {
+        "Sid": "CloudWatchLogsForTheStacksLogGroups", "Effect": "Allow",
+        "Principal": {"Service": "logs.us-east-1.amazonaws.com"}, "Action": LOGS_ACTIONS, "Resource": "*",
+        "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [
+            "arn:aws:logs:us-east-1:123456789012:log-group:/aurora-platform/dev/app",
+            "arn:aws:logs:us-east-1:123456789012:log-group:/aurora-platform/dev/migrations",
+            "arn:aws:logs:us-east-1:123456789012:log-group:/aurora-platform/dev/network-flow-logs"]}}}]}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_key_lets_the_account_administer_it_first(request, stack):
+    for key in request.getfixturevalue(stack).of_type(KEY):
+        assert json.loads(key.inputs["policy"])["Statement"][0] == ACCOUNT_ADMINISTRATION, key.name
