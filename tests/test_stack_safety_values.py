@@ -99,6 +99,10 @@ def test_keys_keep_their_urns_and_production_keys_are_protected(request, stack, 
     keys = {k.name: k for k in run.of_type(KEY)}
     assert {name: key.urn for name, key in keys.items()} == {
         name: urn.format(stack=stack) for name, urn in KEY_URNS.items()}
+    # The alias, the name people and policies use for the key, lives beside it in the same component.
+    aliases = {a.name: a.urn for a in run.of_type("aws:kms/alias:Alias")}
+    assert aliases == {name: urn.format(stack=stack).replace("aws:kms/key:Key", "aws:kms/alias:Alias")
+                       for name, urn in KEY_URNS.items()}
     # `pulumi destroy` and a replacement stop at a protected key in production; dev is torn down often.
     assert {name: key.protect for name, key in keys.items()} == {name: protected for name in KEY_URNS}
 
