@@ -78,6 +78,8 @@ def test_the_program_names_exactly_those_two_publishers(any_stack):
     (["events.rds.amazonaws.com", "events.amazonaws.com"], "events.amazonaws.com"),
     (["Events.AmazonAWS.com"], "Events.AmazonAWS.com"),
     ([" events.amazonaws.com"], " events.amazonaws.com"),
+    # every one named, in order, in one message
+    (["events.amazonaws.com", "Events.AmazonAWS.com"], "Events.AmazonAWS.com, events.amazonaws.com"),
 ])
 def test_eventbridge_is_refused_because_it_sends_no_source_account_to_kms(services, named):
     with pytest.raises(ValueError) as caught:

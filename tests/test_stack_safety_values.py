@@ -132,3 +132,18 @@ def test_the_platform_key_policy_as_written(dev):
 def test_every_key_lets_the_account_administer_it_first(request, stack):
     for key in request.getfixturevalue(stack).of_type(KEY):
         assert json.loads(key.inputs["policy"])["Statement"][0] == ACCOUNT_ADMINISTRATION, key.name
+
+
+def test_the_database_key_policy_as_written(dev):
+    (key,) = [k for k in dev.of_type(KEY) if k.name == "database-key"]
+    assert json.loads(key.inputs["policy"]) == {"Version": "2012-10-17", "Statement": [ACCOUNT_ADMINISTRATION, {
+        "Sid": "CloudWatchLogsForTheStacksLogGroups", "Effect": "Allow",
+        "Principal": {"Service": "logs.us-east-1.amazonaws.com"}, "Action": LOGS_ACTIONS, "Resource": "*",
+        "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [
+            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/cluster/aurora-platform-dev/postgresql"]}}}, {
+        # CloudWatch alarms and RDS event notifications publish to the stack's encrypted SNS topic: data keys only,
+        # and only for this account (aws:SourceAccount, the confused-deputy guard both services send).
+        "Sid": "ServicesPublishingEncryptedData", "Effect": "Allow",
+        "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"]},
+        "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]}
