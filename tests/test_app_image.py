@@ -17,6 +17,7 @@ from preflight.engine import ProgramError, Secret
 from preflight.policy_eval import Analyzer
 
 from .conftest import REPO_ROOT
+from .test_app import app_task
 
 KEY = "aurora-platform:app"
 REPOSITORY = "aws:ecr/repository:Repository"
@@ -163,12 +164,6 @@ def test_registry_credentials_come_from_ecr_and_stay_secret(any_stack):
     assert registry["address"] == url(any_stack.stack) and registry["username"] == "AWS"
     assert registry["password"] not in json.dumps(any_stack.exports, default=str)
     assert image.property_dependencies["registries"] == [any_stack.one(REPOSITORY).urn]
-
-
-def app_task(run):
-    """The application's task definition (PostgreSQL stacks also define the migration task's)."""
-    [definition] = [d for d in run.of_type(TASK_DEFINITION) if d.name == "app"]
-    return definition
 
 
 def test_the_migration_task_runs_the_same_pushed_image_and_pulls_from_the_same_repository(any_stack):
