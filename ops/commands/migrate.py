@@ -9,11 +9,11 @@ itself is db/migrate.py (docs/blog-database.md).
 from __future__ import annotations
 
 import argparse
-import math
 import os
 from pathlib import Path
 from typing import Any
 
+from db.arguments import lock_seconds
 from ops.confirm import confirm
 from ops.context import Context
 from ops.errors import EXIT_FINDINGS, EXIT_OK, OpsError
@@ -51,23 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--app-password-parameter", metavar="NAME",
                         help="SSM SecureString with blog_app's password, set on the role (default: "
                              "appPasswordParameterName from --outputs; without either the password is left as is)")
-    parser.add_argument("--lock-timeout", type=_lock_seconds, default=600.0, metavar="SECONDS",
+    parser.add_argument("--lock-timeout", type=lock_seconds, default=600.0, metavar="SECONDS",
                         help="give up when another run holds the migration lock this long (default 600)")
     parser.add_argument("--via", choices=["tunnel", "ecs"], default="tunnel",
                         help="tunnel: connect from here (the bastion's port forwarding; default); ecs: run the "
                              "stack's migration task (ecs.run_task with the exported task definition, subnets and "
                              "security group), stream its log and exit with its exit code")
 
-
-def _lock_seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
-    # nan and inf parse as floats; neither is a time to wait for a lock.
-    if not math.isfinite(number) or number < 0:
-        raise argparse.ArgumentTypeError(f"{value!r}: allowed: a finite number of seconds, 0 or more")
-    return number
 
 
 def _port(value: str) -> int:

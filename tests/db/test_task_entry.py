@@ -135,3 +135,12 @@ def test_runs_as_a_module_the_way_the_task_definition_calls_it():
                           text=True, check=False)
     assert done.returncode == 2
     assert "invalid choice: 'migrate-everything'" in done.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "soon"])
+def test_a_lock_timeout_that_is_no_time_is_refused_before_any_connection(value, capsys):
+    # The same check as python -m ops migrate --lock-timeout: nan and inf parse as floats, neither is a wait.
+    with pytest.raises(SystemExit) as exited:
+        main(["apply", "--lock-timeout", value], env={}, out=io.StringIO(), err=io.StringIO())
+    assert exited.value.code == 2
+    assert "argument --lock-timeout: " in capsys.readouterr().err

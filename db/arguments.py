@@ -1,0 +1,19 @@
+"""Command-line values read by both migration entry points: `python -m db` (the migration task's) and
+`python -m ops migrate` (the administrator's). Standard library only: ops reads them without loading the driver."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+
+def lock_seconds(value: str) -> float:
+    """`--lock-timeout`: how long to wait for another run's migration lock, a finite number of seconds, 0 or more."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    # nan and inf parse as floats; neither is a time to wait for a lock.
+    if not math.isfinite(number) or number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r}: allowed: a finite number of seconds, 0 or more")
+    return number
