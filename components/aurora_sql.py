@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
+from .private_bucket import lock_down
 from .settings.database import DatabaseSettings
 from .settings.database_sql import FEATURES
 
@@ -114,31 +115,13 @@ class SqlServices:
         prefix = f"{cluster_identifier}-exports-"[:BUCKET_PREFIX_MAX]
         bucket = aws.s3.Bucket(f"{name}-exports", bucket_prefix=prefix, tags={**tags, "Name": f"{name}-exports"},
                                opts=opts)
-        opts = pulumi.ResourceOptions(parent=opts.parent)  # the bucket's settings need no protect of their own
-        block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-exports", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
-            ignore_public_acls=True, restrict_public_buckets=True, opts=opts)
-        aws.s3.BucketOwnershipControls(
-            f"{name}-exports", bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=opts)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-exports", bucket=bucket.id,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3
-                .BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="aws:kms", kms_master_key_id=key_arn),
-                bucket_key_enabled=True)], opts=opts)
-        aws.s3.BucketPolicy(
-            f"{name}-exports", bucket=bucket.id,
+        lock_down(f"{name}-exports", bucket, encryption=aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+            apply_server_side_encryption_by_default=aws.s3
+            .BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                sse_algorithm="aws:kms", kms_master_key_id=key_arn),
+            bucket_key_enabled=True),
             policy=bucket.arn.apply(lambda arn: json.dumps(tls_only_bucket_policy(arn))),
-            # S3 refuses a policy while the public access block is being written; one after the other.
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[block])))
-        if expiration_days:
-            aws.s3.BucketLifecycleConfiguration(
-                f"{name}-exports", bucket=bucket.id,
-                rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-exports", status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=expiration_days))],
-                opts=opts)
+            expiration=("expire-exports", expiration_days),
+            # the bucket's settings need no protect of their own
+            opts=pulumi.ResourceOptions(parent=opts.parent))
         return bucket

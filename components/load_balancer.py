@@ -28,6 +28,7 @@ import pulumi_aws as aws
 
 from .app import LoadBalancerAttachment
 from .aurora_sql import tls_only_bucket_policy
+from .private_bucket import lock_down
 from .settings.app_load_balancer import LoadBalancerSettings
 
 HTTP, HTTPS = 80, 443
@@ -208,30 +209,12 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         prefix = f"{args.name_prefix.lower()}-alb-logs-"[:BUCKET_PREFIX_MAX]
         bucket = aws.s3.Bucket(name, bucket_prefix=prefix, tags=self._tag(name),
                                opts=pulumi.ResourceOptions(parent=self, protect=args.production))
-        block = aws.s3.BucketPublicAccessBlock(
-            name, bucket=bucket.id, block_public_acls=True, block_public_policy=True, ignore_public_acls=True,
-            restrict_public_buckets=True, opts=child)
-        ownership = aws.s3.BucketOwnershipControls(
-            name, bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=child)
-        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            name, bucket=bucket.id,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3
-                .BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="AES256"))], opts=child)
-        aws.s3.BucketLifecycleConfiguration(
-            name, bucket=bucket.id,
-            rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
-                id="expire-access-logs", status="Enabled",
-                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                    days=args.settings.access_log_expiration_days))],
-            opts=child)
-        policy = aws.s3.BucketPolicy(
-            name, bucket=bucket.id,
+        ready = lock_down(name, bucket, encryption=aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+            # ALB access log delivery writes only to SSE-S3 buckets (docs/app-service.md).
+            apply_server_side_encryption_by_default=aws.s3
+            .BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                sse_algorithm="AES256")),
             policy=pulumi.Output.all(bucket.arn, account, partition).apply(
                 lambda v: json.dumps(access_log_bucket_policy(v[0], args.region, v[1], v[2]))),
-            # S3 refuses a policy while the public access block is being written; one after the other.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[block]))
-        return bucket, [policy, ownership, encryption]
+            expiration=("expire-access-logs", args.settings.access_log_expiration_days), opts=child)
+        return bucket, ready
