@@ -21,6 +21,9 @@ from preflight.engine import ProgramError, StackRun, list_stacks, run_stack  # n
 # The real PostgreSQL server of tests/db and tests/app: one per session for both.
 from tests.postgres_server import blog_db, cluster, empty_db  # noqa: E402, F401
 
+# Under CI a skipped test fails (tests/ci_skips.py).
+pytest_plugins = ["tests.ci_skips"]
+
 STACKS = list_stacks(REPO_ROOT)
 
 
