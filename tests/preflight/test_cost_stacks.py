@@ -169,3 +169,14 @@ def test_the_diff_command_puts_the_total_first_in_markdown(tmp_path):
     lines = out.getvalue().splitlines()
     # `->` is written as an HTML entity (preflight/markdown.py escapes prose); GitHub shows "->".
     assert lines[2].startswith("**Monthly cost change: -$30.00 ($50.00 -&gt; $20.00")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_readme_quotes_each_stacks_estimate_as_the_command_prints_it(stack):
+    """The README's estimates are the first two lines of `python -m preflight cost --stack S`, word for word: a price
+    or a default that changes the total makes this fail until the README is updated."""
+    code, out, err = run("--stack", stack)
+    assert code == 0, err
+    first_two = "\n".join(out.splitlines()[:2])
+    assert first_two.startswith(f"Stack aurora-platform/{stack}\nMonthly cost (us-east-1, ")
+    assert first_two in (REPO_ROOT / "README.md").read_text()
