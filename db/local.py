@@ -1,4 +1,4 @@
-"""`make db`, `make db-stop`, `make db-reset`: the blog's database on this machine, TLS-only like Aurora.
+"""`make db`, `make db-stop`, `make db-reset`: the blog's database on your own machine, TLS-only like Aurora.
 
     python -m db.local start [--stack dev]   # init on first use, start, roles + migrations + seed, print the env
     python -m db.local env                   # print the environment again

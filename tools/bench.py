@@ -1,4 +1,4 @@
-"""How long the project's main commands take on this machine, with what the figure depends on next to it.
+"""How long the project's main commands take on the machine that runs it, with what the figure depends on next to it.
 
     python tools/bench.py                 # the gate on dev, the test suite, each once
     python tools/bench.py --runs 3 gate   # one command, three runs (the median and the spread are printed)

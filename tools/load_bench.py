@@ -1,4 +1,4 @@
-"""A bounded load run of the blog on this machine: requests per second and latency percentiles, with their context.
+"""A bounded load run of the blog, locally: requests per second and latency percentiles, with their context.
 
     python tools/load_bench.py                                   # 8 at a time, 400 requests of each kind
     python tools/load_bench.py --concurrency 16 --requests 1000  # make bench-load BENCH_LOAD="..." passes these
