@@ -179,3 +179,89 @@ def test_the_repository_tables_copies():
         assert re.match(r"https://github\.com/[^/]+/[^/]+/blob/[0-9a-f]{40}/\S+\.json: \"", entry["source"])
         assert re.fullmatch(r"2026-\d{2}-\d{2}", entry["record"]["published"])
     PriceTable.load()  # and the loader accepts every one of them
+
+
+# --- the refresh against real Price List records ----------------------------------------------------------------
+# Products copied from the two public copies the table cites (attributes and on-demand terms as the files show them,
+# trimmed to the keys the refresh reads). An offer file nests terms as OnDemand.<sku>.<term>; a GetProducts element
+# holds one product, so its OnDemand is that product's <term> map: the only change made to the copies' records.
+def offer_product(sku: str, usagetype: str, region: str, location: str, unit: str, usd: str, description: str,
+                  effective: str, begin: str = "0", end: str = "Inf", rate: str = "6YS6EN2CT7") -> str:
+    return json.dumps({
+        "product": {"sku": sku, "attributes": {"usagetype": usagetype, "regionCode": region, "location": location}},
+        "terms": {"OnDemand": {f"{sku}.JRTCKXETXF": {
+            "offerTermCode": "JRTCKXETXF", "sku": sku, "effectiveDate": effective,
+            "priceDimensions": {f"{sku}.JRTCKXETXF.{rate}": {
+                "rateCode": f"{sku}.JRTCKXETXF.{rate}", "description": description, "beginRange": begin,
+                "endRange": end, "unit": unit, "pricePerUnit": {"USD": usd}}}}}}})
+
+
+IRELAND_NAT = [  # AmazonEC2 eu-west-1, offer 20260925174521: the zonal, regional and provisioned-bandwidth siblings
+    offer_product("9F25CQRR8AA58QZS", "EU-NatGateway-Prvd-Bytes", "eu-west-1", "EU (Ireland)", "GB", "0.0000000000",
+                  "$0.00 per GB Data Processed by NAT Gateways with Provisioned Bandwidth", "2026-09-01T00:00:00Z"),
+    offer_product("DTH8595YVPFXV226", "EU-NatGateway-Bytes", "eu-west-1", "EU (Ireland)", "GB", "0.0480000000",
+                  "$0.048 per GB Data Processed by NAT Gateways", "2026-09-01T00:00:00Z"),
+    offer_product("EQKFCWWHPDRFVY6T", "EU-RegionalNatGateway-Hours", "eu-west-1", "EU (Ireland)", "Hrs",
+                  "0.0480000000", "Hourly charge for Regional NAT Gateways", "2026-09-01T00:00:00Z"),
+    offer_product("KFNSSCHWD43WZK2R", "EU-NatGateway-Hours", "eu-west-1", "EU (Ireland)", "Hrs", "0.0480000000",
+                  "$0.048 per NAT Gateway Hour", "2026-09-01T00:00:00Z"),
+]
+OREGON_KMS = [  # awskms us-west-2, offer 20260911124601: the regional request and key products and the global free tier
+    offer_product("SE9KXT6M6JTP7E4W", "us-west-2-KMS-Requests", "us-west-2", "US West (Oregon)", "Requests",
+                  "0.0000030000", "$0.03 per 10000 KMS requests in US West (Oregon)", "2025-07-01T00:00:00Z"),
+    offer_product("S8HBXBVJKWKDP9AS", "us-west-2-KMS-Keys", "us-west-2", "US West (Oregon)", "Keys", "1.0000000000",
+                  "$1 per customer managed KMS key version in US West (Oregon)", "2025-07-01T00:00:00Z"),
+    offer_product("VTFSAGP364M6QE4A", "Global-KMS-Requests", "", "Any", "Requests", "0.0000000000",
+                  "$0.00 per request - Monthly Global Free Tier for KMS requests", "2025-07-01T00:00:00Z",
+                  end="20000", rate="7K6Z2V4Y4Q"),
+]
+
+
+@pytest.fixture
+def pricing():
+    boto3 = pytest.importorskip("boto3")
+    from botocore.stub import ANY, Stubber
+    client = boto3.client("pricing", region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    with Stubber(client) as stub:
+        def answer(*items: str) -> None:
+            stub.add_response("get_products", {"FormatVersion": "aws_v1", "PriceList": list(items)},
+                              {"ServiceCode": ANY, "Filters": ANY, "FormatVersion": "aws_v1"})
+        yield client, answer
+        stub.assert_no_pending_responses()
+
+
+def test_the_refresh_reads_the_real_ireland_nat_records_as_the_table_does(pricing):
+    from preflight.price_refresh import fetch
+    client, answer = pricing
+    answer(*IRELAND_NAT)
+    hour = fetch(client, "nat.hour", "eu-west-1")
+    assert hour.price == 0.048
+    assert hour.source == ("AWS Price List API: AmazonEC2 EU-NatGateway-Hours SKU KFNSSCHWD43WZK2R (on-demand term "
+                           "JRTCKXETXF, effective 2026-09-01)")
+    answer(*IRELAND_NAT)  # the $0 provisioned-bandwidth bytes and the regional gateway's bytes are other products
+    assert fetch(client, "nat.gb", "eu-west-1").source.startswith(
+        "AWS Price List API: AmazonEC2 EU-NatGateway-Bytes SKU DTH8595YVPFXV226")
+
+
+def test_the_global_free_tier_in_a_regional_offer_is_not_taken_for_the_regions_price(pricing):
+    # `Global-KMS-Requests` ends like `us-west-2-KMS-Requests`; taken too, it would make two prices (0 and 0.03).
+    from preflight.price_refresh import fetch
+    client, answer = pricing
+    answer(*OREGON_KMS)
+    found = fetch(client, "kms.requests", "us-west-2")
+    assert found.price == pytest.approx(0.03)
+    assert "SKU SE9KXT6M6JTP7E4W" in found.source
+
+
+def test_an_aurora_xlarge_class_is_found_under_the_shortened_usage_type(pricing):
+    from preflight.price_refresh import fetch
+    client, answer = pricing
+    answer(offer_product("AAAAAAAAAAAAAAAA", "USW2-InstanceUsage:db.r6g.2xl", "us-west-2", "US West (Oregon)", "Hrs",
+                         "1.0000000000", "2xl", "2026-09-01T00:00:00Z"),
+           offer_product("BBBBBBBBBBBBBBBB", "USW2-InstanceUsageIOOptimized:db.r6g.xl", "us-west-2", "US West (Oregon)",
+                         "Hrs", "0.7000000000", "iopt xl", "2026-09-01T00:00:00Z"),
+           offer_product("CCCCCCCCCCCCCCCC", "USW2-InstanceUsage:db.r6g.xl", "us-west-2", "US West (Oregon)", "Hrs",
+                         "0.5000000000", "xl", "2026-09-01T00:00:00Z"))
+    # Neither the 2xl nor the I/O-Optimized xl is taken for the Standard xlarge.
+    assert fetch(client, "aurora.instance.db.r6g.xlarge", "us-west-2").price == 0.5
