@@ -265,3 +265,19 @@ def test_an_aurora_xlarge_class_is_found_under_the_shortened_usage_type(pricing)
                          "0.5000000000", "xl", "2026-09-01T00:00:00Z"))
     # Neither the 2xl nor the I/O-Optimized xl is taken for the Standard xlarge.
     assert fetch(client, "aurora.instance.db.r6g.xlarge", "us-west-2").price == 0.5
+
+
+def test_docs_name_every_copy_the_table_reads():
+    # A copy added to the table without its row in docs/cost.md (repository, file and commit) fails here, so a new
+    # record shows up in review twice: in the table's diff and in the docs' list of copies read.
+    from pathlib import Path
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "cost.md").read_text()
+    section = docs[docs.index("### AWS Price List records read in public copies"):docs.index("### Sources read on")]
+    for entry in json.loads(PRICES_FILE.read_text())["prices"]:
+        if entry["basis"] != "price-list-copy":
+            continue
+        owner, repo, commit, path = re.match(r"https://github\.com/([^/]+)/([^/]+)/blob/([0-9a-f]{40})/(\S+?):",
+                                             entry["source"]).groups()
+        assert f"@ {commit[:7]}" in section and path.rsplit("/", 1)[-1] in section, entry["item"]
+        assert f"{owner}/{repo}" in section, entry["item"]
+        assert f"`{entry['item']}`" in section, entry["item"]
