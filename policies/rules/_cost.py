@@ -134,11 +134,13 @@ USAGE_PREFIXES = {"us-east-1": ("USE1-", "us-east-1-"), "us-west-2": ("USW2-", "
                   "eu-west-1": ("EU-", "eu-west-1-")}
 ANY_REGION_PREFIX = re.compile(r"(?:[A-Z]{2,4}[0-9]?|[a-z]{2}-[a-z]+-[0-9])-")
 # The Price List's unit for each unit the table reads (and the factor from one to the other: KMS is priced per request).
+# Only units seen in Price List records (or summaries of them) are listed; a record in any other unit is refused until
+# its unit is read and added here.
 RECORD_UNITS = {"hour": {"Hrs": 1}, "LCU-hour": {"LCU-Hrs": 1}, "GB-month": {"GB-Mo": 1}, "GB": {"GB": 1},
                 "10,000 requests": {"Requests": 10_000}, "metric-month": {"Metrics": 1},
                 "alarm metric-month": {"Alarms": 1}, "secret-month": {"Secrets": 1}, "key-month": {"Keys": 1},
-                "AZ-hour": {"Hrs": 1}, "million requests": {"Requests": 1_000_000}, "vCPU-hour": {"hours": 1},
-                "GB-hour": {"hours": 1}, "ACU-hour": {"ACU-Hr": 1}}
+                "AZ-hour": {"Hrs": 1}, "million requests": {"Requests": 1_000_000, "IOs": 1_000_000},
+                "ACU-hour": {"ACU-Hr": 1}}
 AWS_PRICE_HOSTS = ("pricing.us-east-1.amazonaws.com", "b0.p.awsstatic.com")
 SKU = re.compile(r"[A-Z0-9]{16}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

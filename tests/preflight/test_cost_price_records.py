@@ -281,3 +281,19 @@ def test_docs_name_every_copy_the_table_reads():
         assert f"@ {commit[:7]}" in section and path.rsplit("/", 1)[-1] in section, entry["item"]
         assert f"{owner}/{repo}" in section, entry["item"]
         assert f"`{entry['item']}`" in section, entry["item"]
+
+
+def test_units_not_read_in_a_record_yet_are_refused_and_per_io_records_are_scaled_to_millions():
+    io = {**GOOD, "item": "aurora.io", "unit": "million requests", "price": 0.22,
+          "source": f'{ADDRESS}: "unit" : "IOs" ... "USD" : "0.0000002200"',
+          "record": {**GOOD["record"], "sku": "IOIOIOIOIOIOIOIO", "rateCode": "IOIOIOIOIOIOIOIO.JRTCKXETXF.6YS6EN2CT7",
+                     "usagetype": "EU-Aurora:StorageIOUsage", "unit": "IOs", "USD": "0.0000002200",
+                     "description": "$0.22 per 1 million I/O requests", "scale": 1000000}}
+    assert load(io).get("eu-west-1", "aurora.io").price == 0.22
+    # Fargate's Price List unit was not read in any record here: refused rather than guessed.
+    fargate = {**GOOD, "item": "fargate.x86.vcpu", "unit": "vCPU-hour", "price": 0.04048,
+               "source": f'{ADDRESS}: "USD" : "0.0404800000"',
+               "record": {**GOOD["record"], "usagetype": "EU-Fargate-vCPU-Hours:perCPU", "unit": "hours",
+                          "USD": "0.0404800000", "description": "$0.04048 per hour"}}
+    with pytest.raises(CostInputError, match=r"record.unit: 'hours' for a figure per 'vCPU-hour'; allowed: none"):
+        load(fargate)
