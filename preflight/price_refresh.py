@@ -40,6 +40,7 @@ class Query:
     attributes: Mapping[str, str] = field(default_factory=dict)  # server-side TERM_MATCH filters besides the region
     scale: float = 1.0  # the API quotes per request or per byte-hour unit; the table per million, per 10,000, ...
     regional: bool = True  # False: a global service (Route 53) whose products have no regionCode to filter on
+    aliases: tuple[str, ...] = ()  # other spellings of the usage type the Price List uses for the same product
 
 
 AURORA_PG = {"databaseEngine": "Aurora PostgreSQL"}
@@ -48,11 +49,22 @@ AURORA_CLASSES = ("db.t4g.medium", "db.t4g.large", "db.r5.large", "db.r5.xlarge"
                   "db.r6g.2xlarge", "db.r6g.4xlarge", "db.r7g.large", "db.r7g.xlarge")
 AURORA_IOPT_CLASSES = ("db.r6g.large", "db.r6g.xlarge", "db.r6g.2xlarge", "db.r6g.4xlarge", "db.r7g.large",
                        "db.r7g.xlarge")
+
+
+def _short(klass: str) -> tuple[str, ...]:
+    # RDS usage types shorten "xlarge" to "xl" (`USW2-InstanceUsage:db.r6g.xl`, `...IOOptimized:db.r8g.2xl`, as
+    # billing exports and Price List filters in public cost tools spell them); the full class is kept as well.
+    return (klass.replace("xlarge", "xl"),) if "xlarge" in klass else ()
+
+
 QUERIES: dict[str, Query] = {
-    **{f"aurora.instance.{klass}": Query("AmazonRDS", f"InstanceUsage:{klass}",
-                                         {**AURORA_PG, "instanceType": klass}) for klass in AURORA_CLASSES},
+    **{f"aurora.instance.{klass}": Query("AmazonRDS", f"InstanceUsage:{klass}", {**AURORA_PG, "instanceType": klass},
+                                         aliases=tuple(f"InstanceUsage:{k}" for k in _short(klass)))
+       for klass in AURORA_CLASSES},
     **{f"aurora.instance.iopt.{klass}": Query("AmazonRDS", f"InstanceUsageIOOptimized:{klass}",
-                                              {**AURORA_PG, "instanceType": klass}) for klass in AURORA_IOPT_CLASSES},
+                                              {**AURORA_PG, "instanceType": klass},
+                                              aliases=tuple(f"InstanceUsageIOOptimized:{k}" for k in _short(klass)))
+       for klass in AURORA_IOPT_CLASSES},
     "aurora.acu": Query("AmazonRDS", "Aurora:ServerlessV2Usage", AURORA_PG),
     "aurora.acu.iopt": Query("AmazonRDS", "Aurora:ServerlessV2IOOptimizedUsage", AURORA_PG),
     "aurora.storage": Query("AmazonRDS", "Aurora:StorageUsage"),
@@ -162,8 +174,13 @@ def fetch(client: Any, item: str, region: str) -> Found:
         raise RefreshError(f"{item}: no Price List query is defined for this item")
     matches = []
     for product in _products(client, query, region):
-        usage = str(product.get("product", {}).get("attributes", {}).get("usagetype", ""))
-        if usage != query.usage_type and not usage.endswith("-" + query.usage_type):
+        attributes = product.get("product", {}).get("attributes", {})
+        # A regional offer also lists account-wide products (KMS's free requests: `Global-KMS-Requests`, regionCode
+        # ""); their usage type ends like the regional one, so a product of another or no region is never taken.
+        if query.regional and attributes.get("regionCode", region) != region:
+            continue
+        usage = str(attributes.get("usagetype", ""))
+        if not any(usage == wanted or usage.endswith("-" + wanted) for wanted in (query.usage_type, *query.aliases)):
             continue
         tier = _first_tier(product)
         if tier is not None:

@@ -82,7 +82,7 @@ class Price:
     unit: str
     price: float | None  # None: the table lists the item but no figure could be found for this region
     verified: bool
-    basis: str  # aws-page | price-list-api | third-party | recalled | not-found
+    basis: str  # aws-page | price-list-api | price-list-copy | third-party | recalled | not-found
     source: str | None
     read: str | None  # the date the figure was read on its source; None for a figure no page was read for
     note: str = ""
@@ -117,8 +117,33 @@ def _aws_address(source: str) -> bool:
 
 
 BASES = {  # basis -> whether a figure on it counts as verified
-    "aws-page": True, "price-list-api": True, "third-party": False, "recalled": False, "not-found": False}
-READ_BASES = {"aws-page", "price-list-api", "third-party"}  # a page (or the API) was read: it has a source and date
+    "aws-page": True, "price-list-api": True, "price-list-copy": False, "third-party": False, "recalled": False,
+    "not-found": False}
+# a page (or the API) was read: it has a source and date
+READ_BASES = {"aws-page", "price-list-api", "price-list-copy", "third-party"}
+
+# price-list-copy: a record of AWS's own Price List data (an offer file, or the feed AWS's pricing pages render) as a
+# third party committed it to a public repository. Not verified: nobody here read AWS, only someone's copy, and the
+# copy can be edited. So the entry names the copy by an address pinned to a commit (a branch name moves) and carries
+# the record itself, and the record must agree with the entry and with itself: the region it names, the price, the
+# unit, the AWS address it says it was copied from, and a publication date no later than the date it was read.
+COMMIT_ADDRESS = re.compile(r"https://github\.com/[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+/blob/[0-9a-f]{40}/\S*[^\s:]")
+LOCATIONS = {"us-east-1": "US East (N. Virginia)", "us-west-2": "US West (Oregon)", "eu-west-1": "EU (Ireland)"}
+# Usage types carry a region prefix (`USW2-NatGateway-Hours`, KMS's `us-west-2-KMS-Keys`); us-east-1's mostly none.
+USAGE_PREFIXES = {"us-east-1": ("USE1-", "us-east-1-"), "us-west-2": ("USW2-", "us-west-2-"),
+                  "eu-west-1": ("EU-", "eu-west-1-")}
+ANY_REGION_PREFIX = re.compile(r"(?:[A-Z]{2,4}[0-9]?|[a-z]{2}-[a-z]+-[0-9])-")
+# The Price List's unit for each unit the table reads (and the factor from one to the other: KMS is priced per request).
+# Only units seen in Price List records (or summaries of them) are listed; a record in any other unit is refused until
+# its unit is read and added here.
+RECORD_UNITS = {"hour": {"Hrs": 1}, "LCU-hour": {"LCU-Hrs": 1}, "GB-month": {"GB-Mo": 1}, "GB": {"GB": 1},
+                "10,000 requests": {"Requests": 10_000}, "metric-month": {"Metrics": 1},
+                "alarm metric-month": {"Alarms": 1}, "secret-month": {"Secrets": 1}, "key-month": {"Keys": 1},
+                "AZ-hour": {"Hrs": 1}, "million requests": {"Requests": 1_000_000, "IOs": 1_000_000},
+                "ACU-hour": {"ACU-Hr": 1}}
+AWS_PRICE_HOSTS = ("pricing.us-east-1.amazonaws.com", "b0.p.awsstatic.com")
+SKU = re.compile(r"[A-Z0-9]{16}")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _check_provenance(where: str, key: tuple[str, str], price: Any, basis: Any, verified: Any, source: Any,
@@ -134,6 +159,10 @@ def _check_provenance(where: str, key: tuple[str, str], price: Any, basis: Any, 
     if basis in READ_BASES:
         # A page is named by its address; the Price List API by the offer (service, usage type, SKU, date).
         prefix = "AWS Price List API: " if basis == "price-list-api" else "https://"
+        if basis == "price-list-copy" and not (isinstance(source, str) and COMMIT_ADDRESS.match(source)):
+            raise CostInputError(f"{label}.source: {source!r}; a price-list-copy figure names the copy it was read in "
+                                 "by an address pinned to a commit: https://github.com/OWNER/REPO/blob/<40-hex "
+                                 "commit>/PATH, then the quoted record")
         if not (isinstance(source, str) and source.startswith(prefix)):
             raise CostInputError(f"{label}.source: {source!r}; a {basis} figure names where it was read "
                                  f"({prefix}...)")
@@ -147,6 +176,67 @@ def _check_provenance(where: str, key: tuple[str, str], price: Any, basis: Any, 
     if (basis == "not-found") != (price is None):
         raise CostInputError(f"{label}.price: {price!r} with basis {basis!r}; a figure is null exactly when its "
                              "basis is not-found")
+
+
+def _check_record(label: str, region: str, unit: str, price: float, source: str, read: str, record: Any) -> str:
+    """A price-list-copy entry's `record` (the Price List record as its copy shows it) must agree with the entry and
+    with itself; returns its SKU. Each problem names the key, what was given and what is allowed."""
+    where = f"{label}.record"
+    if not isinstance(record, Mapping):
+        raise CostInputError(f"{where}: {record!r}; a price-list-copy figure carries the record it was read in (an "
+                             "object: service, sku, location, USD, published, origin...)")
+    for key in ("service", "sku", "location", "USD", "published", "origin"):
+        if not isinstance(record.get(key), str) or not record[key]:
+            raise CostInputError(f"{where}.{key}: {record.get(key)!r}; required, a string")
+    sku, usd = record["sku"], record["USD"]
+    if not SKU.fullmatch(sku):
+        raise CostInputError(f"{where}.sku: {sku!r}; a Price List SKU is 16 capitals and digits")
+    if "rateCode" in record and not str(record["rateCode"]).startswith(sku + "."):
+        raise CostInputError(f"{where}.rateCode: {record['rateCode']!r} is not a rate of SKU {sku}")
+    if record["location"] != LOCATIONS.get(region):
+        raise CostInputError(f"{where}.location: {record['location']!r} is not {region}; allowed: "
+                             f"{LOCATIONS.get(region)!r}")
+    if "regionCode" in record and record["regionCode"] != region:
+        raise CostInputError(f"{where}.regionCode: {record['regionCode']!r}; the entry is for {region}")
+    usage = record.get("usagetype")
+    if usage is not None:
+        own = str(usage).startswith(USAGE_PREFIXES.get(region, ()))
+        unprefixed_east = region == "us-east-1" and not ANY_REGION_PREFIX.match(str(usage))
+        if not (own or unprefixed_east):
+            raise CostInputError(f"{where}.usagetype: {usage!r} is another region's usage type; {region}'s start "
+                                 f"with {' or '.join(USAGE_PREFIXES.get(region, ())) or 'nothing'}")
+    if not re.fullmatch(r"\d+\.\d+", usd):
+        raise CostInputError(f"{where}.USD: {usd!r}; the Price List writes a decimal string such as \"0.0450000000\"")
+    allowed_units = RECORD_UNITS.get(unit, {})
+    record_unit = record.get("unit")
+    if record_unit is not None and record_unit not in allowed_units:
+        raise CostInputError(f"{where}.unit: {record_unit!r} for a figure per {unit!r}; allowed: "
+                             f"{', '.join(allowed_units) or 'none (the table has no Price List unit for it)'}")
+    scale = allowed_units.get(record_unit, 1) if record_unit is not None else 1
+    if record.get("scale", scale) != scale:
+        raise CostInputError(f"{where}.scale: {record.get('scale')!r}; {record_unit!r} to {unit!r} is x{scale:g}")
+    if not math.isclose(float(usd) * scale, price, rel_tol=1e-9):
+        raise CostInputError(f"{where}.USD: {usd} x {scale:g} is not the entry's price {price!r}")
+    if str(record.get("beginRange", "0")) != "0":
+        raise CostInputError(f"{where}.beginRange: {record['beginRange']!r}; the estimate reads the tier from 0")
+    stated = re.search(r"\$(\d*\.?\d+)", str(record.get("description", "")))
+    if stated and not any(math.isclose(float(stated.group(1)), x, rel_tol=1e-9) for x in (price, float(usd))):
+        raise CostInputError(f"{where}.description: states ${stated.group(1)}, not the price {price!r}")
+    # published: the offer's publicationDate (or the feed's); retrieved: when the third party took its copy.
+    for key in ("published", "effective", "retrieved"):
+        value = record.get(key)
+        if key in record and not (isinstance(value, str) and DATE.fullmatch(value) and value <= read):
+            raise CostInputError(f"{where}.{key}: {value!r}; a date (YYYY-MM-DD) no later than the date read {read}")
+    if record.get("retrieved", record["published"]) < record["published"]:
+        raise CostInputError(f"{where}.published: {record['published']} is after the copy was retrieved "
+                             f"({record['retrieved']})")
+    origin = urlparse(record["origin"])
+    if origin.scheme != "https" or origin.hostname not in AWS_PRICE_HOSTS:
+        raise CostInputError(f"{where}.origin: {record['origin']!r}; the AWS address the copy was taken from, on "
+                             f"{' or '.join(AWS_PRICE_HOSTS)}")
+    if usd not in source:
+        raise CostInputError(f"{label}.source: the quoted record does not show its USD {usd!r}")
+    return sku
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -184,6 +274,7 @@ class PriceTable:
         if document.get("currency", "USD") != "USD":
             raise CostInputError(f"{label}.currency: {document['currency']!r}; every figure is in USD")
         prices: dict[tuple[str, str], Price] = {}
+        skus: dict[str, tuple[str, str]] = {}
         for index, entry in enumerate(document["prices"]):
             where = f"{label}: prices[{index}]"
             if not isinstance(entry, Mapping):
@@ -206,6 +297,16 @@ class PriceTable:
                 raise CostInputError(f"{where}: {key[1]} in {key[0]} is listed twice")
             basis, verified, read = entry["basis"], entry.get("verified", False), entry["read"]
             _check_provenance(where, key, price, basis, verified, entry.get("source"), read)
+            if basis == "price-list-copy":
+                sku = _check_record(f"{where} ({key[1]} in {key[0]})", key[0], entry["unit"], float(price),
+                                    entry["source"], read, entry.get("record"))
+                # One SKU is one product in one region: the same record cannot price two entries.
+                if sku in skus:
+                    raise CostInputError(f"{where}.record.sku: {sku} already prices {skus[sku][1]} in {skus[sku][0]}")
+                skus[sku] = key
+            elif "record" in entry:
+                raise CostInputError(f"{where}.record: only a price-list-copy figure carries a record (basis is "
+                                     f"{basis!r})")
             prices[key] = Price(item=key[1], region=key[0], unit=str(entry["unit"]),
                                 price=None if price is None else float(price), verified=verified,
                                 basis=basis, source=entry.get("source"), read=read,

@@ -297,15 +297,19 @@ def test_the_repository_table_records_source_and_date_for_every_figure():
     assert {"us-east-1", "us-west-2", "eu-west-1"} <= set(real.regions())
     for entry in document["prices"]:
         # A date read only for a figure some page (or the API) was read for; a recalled one was read nowhere.
-        if entry["basis"] in {"aws-page", "price-list-api", "third-party"}:
+        if entry["basis"] in {"aws-page", "price-list-api", "price-list-copy", "third-party"}:
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry["read"]), entry
         else:
             assert entry["read"] is None, entry
-        assert entry["basis"] in {"aws-page", "price-list-api", "third-party", "recalled", "not-found"}, entry
-        # Verified only when read on an AWS page or from the Price List API, and then the source is named.
+        assert entry["basis"] in {"aws-page", "price-list-api", "price-list-copy", "third-party", "recalled",
+                                  "not-found"}, entry
+        # Verified only when read on an AWS page or from the Price List API, and then the source is named. A copy
+        # of Price List data in someone's repository is not verified: the copy can be edited.
         assert entry["verified"] == (entry["basis"] in {"aws-page", "price-list-api"}), entry
         if entry["basis"] in {"aws-page", "third-party"}:
             assert str(entry["source"]).startswith("https://"), entry
+        if entry["basis"] == "price-list-copy":
+            assert re.match(r"https://github\.com/[^/]+/[^/]+/blob/[0-9a-f]{40}/", entry["source"]), entry
         if entry["basis"] == "not-found":
             assert entry["price"] is None, entry
     # Every item is asked for in every region, so a region never silently lacks one.

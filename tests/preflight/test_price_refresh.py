@@ -14,11 +14,11 @@ from policies.rules._cost import PriceTable
 from preflight.price_refresh import QUERIES, RefreshError, fetch, refresh
 
 
-def product(sku: str, usagetype: str, usd: str, begin: str = "0") -> str:
+def product(sku: str, usagetype: str, usd: str, begin: str = "0", region: str = "us-west-2") -> str:
     """One PriceList element as the API returns it: a JSON string."""
     return json.dumps({
         "product": {"sku": sku, "productFamily": "NAT Gateway",
-                    "attributes": {"usagetype": usagetype, "regionCode": "us-west-2"}},
+                    "attributes": {"usagetype": usagetype, "regionCode": region}},
         "serviceCode": "AmazonEC2",
         "terms": {"OnDemand": {f"{sku}.JRTCKXETXF": {
             "offerTermCode": "JRTCKXETXF", "sku": sku, "effectiveDate": "2026-11-01T00:00:00Z",
@@ -57,7 +57,8 @@ def test_the_exact_usage_type_with_its_region_prefix_is_taken(client):
 def test_the_query_filters_by_region_and_service(client):
     pricing, stub = client
     stub.add_response("get_products", {"FormatVersion": "aws_v1",
-                                       "PriceList": [product("B", "EU-NatGateway-Hours", "0.048")]},
+                                       "PriceList": [product("B", "EU-NatGateway-Hours", "0.048",
+                                                             region="eu-west-1")]},
                       {"ServiceCode": "AmazonEC2", "FormatVersion": "aws_v1",
                        "Filters": [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": "eu-west-1"}]})
     assert fetch(pricing, "nat.hour", "eu-west-1").price == 0.048
