@@ -12,7 +12,9 @@ shell) in a workspace laid out like the job's: `base/` and `head/` checkouts of 
   verdict in the comment;
 - deletes a stack file the base has (`staging`).
 
-Only the head's program may count; the verdict must be the base's.
+Only the head's program may count; the verdict must be the base's. `PY` is a wrapper that logs each `python`
+the steps start: the job runs one gate of every stack per side (three processes), one diff and one graph, not a
+gate and a diff per stack.
 """
 
 from __future__ import annotations
@@ -34,10 +36,21 @@ IGNORED = shutil.ignore_patterns(".git", ".venv", "tests", "node_modules", "__py
 
 FAKE_PREFLIGHT = '''"""The head's own `python -m preflight`: a pass, whatever it is asked."""
 import json, sys
-stack = sys.argv[sys.argv.index("--stack") + 1] if "--stack" in sys.argv else "?"
-mandatory = 0 if stack == "dev" else "0 -- **Gate: PASS**"
-print(json.dumps({"summary": {"violations": {"mandatory": mandatory, "advisory": 5}, "exitCode": 0},
-                  "violations": [], "resources": [], "stack": stack, "project": "aurora-platform"}))
+def report(stack):
+    mandatory = 0 if stack == "dev" else "0 -- **Gate: PASS**"
+    return {"summary": {"violations": {"mandatory": mandatory, "advisory": 5}, "exitCode": 0},
+            "violations": [], "resources": [], "stack": stack, "project": "aurora-platform"}
+if "--all-stacks" in sys.argv:
+    print(json.dumps({"stacks": [{"stack": s, "exitCode": 0, "report": report(s)} for s in ("dev", "prod", "qa")],
+                      "exitCode": 0}))
+else:
+    print(json.dumps(report(sys.argv[sys.argv.index("--stack") + 1] if "--stack" in sys.argv else "?")))
+'''
+
+# Stands in for the job's `$PY`: logs where and with what each python starts, then runs it.
+PYTHON_LOG = '''#!/bin/bash
+printf '%s %s\\n' "$(basename "$PWD")" "$*" >> "$PYTHON_LOG"
+exec "$REAL_PYTHON" "$@"
 '''
 
 
@@ -55,7 +68,12 @@ def _steps() -> dict[str, str]:
 def _run_step(script: str, workspace: Path, **env: str) -> subprocess.CompletedProcess:
     path = workspace / "step.sh"
     path.write_text(script)
-    environment = {**os.environ, "PY": sys.executable, "GITHUB_STEP_SUMMARY": str(workspace / "summary.md"),
+    wrapper = workspace / "python-logged"
+    if not wrapper.exists():
+        wrapper.write_text(PYTHON_LOG)
+        wrapper.chmod(0o755)
+    environment = {**os.environ, "PY": str(wrapper), "REAL_PYTHON": sys.executable,
+                   "PYTHON_LOG": str(workspace / "python.log"), "GITHUB_STEP_SUMMARY": str(workspace / "summary.md"),
                    "GITHUB_SHA": "3f2c1ab" + "0" * 33, "PR_NUMBER": "42", **env}
     return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(path)], cwd=workspace,
                           env=environment, capture_output=True, text=True, timeout=600)
@@ -88,12 +106,37 @@ def _lines(path: Path) -> list[str]:
     return path.read_text().split()
 
 
+def _head_reports(workspace: Path) -> dict[str, dict]:
+    document = json.loads((workspace / "out" / "head.json").read_text())
+    return {entry["stack"]: entry["report"] for entry in document["stacks"]}
+
+
+def test_each_side_is_one_process_for_every_stack(workspace):
+    """Five pythons in all, where the job used to start fifteen (a gate, a report of the head's own and of the base,
+    a diff and a two-integer reader per stack): the gate of the head's program and the head's own preflight, every
+    stack in one process each, the base's stacks in one, one diff, one graph."""
+    started = (workspace / "python.log").read_text().splitlines()
+    head, base = workspace / "head", workspace / "base"
+    assert started == [
+        f"base -m preflight --all-stacks --program {head} --policy-config-dir {base}/policies/config --format json",
+        "head -m preflight --all-stacks --format json",
+        "base -m preflight --stack dev --stack prod --format json",
+        f"base -m preflight diff --all-stacks {workspace}/out/base.json {workspace}/out/head.json --base-missing-ok "
+        f"--information {workspace}/out/head-own.json --failed-stacks {workspace}/out/failed-stacks "
+        f"--replacing-stacks {workspace}/out/replacing-stacks --format markdown",
+        f"base -m preflight graph --stack dev --program {head}",
+    ]
+    # The head's code runs only where its report is information: every process that decides starts in the base.
+    assert [line for line in started if line.startswith("head ")] == ["head -m preflight --all-stacks --format json"]
+
+
 def test_the_base_pack_and_config_judge_the_heads_program(workspace):
     out = workspace / "out"
-    assert _lines(out / "stacks") == ["dev", "prod", "qa"]
+    assert list(_head_reports(workspace)) == ["dev", "prod", "qa"]
     # prod: the head's advisory-only config and its fake preflight did not count.
     assert _lines(out / "failed-stacks") == ["prod", "qa"]
-    prod = json.loads((out / "head-prod.json").read_text())
+    assert (out / "head-exit").read_text() == "1\n"
+    prod = _head_reports(workspace)["prod"]
     assert prod["summary"]["violations"]["mandatory"] == 1
     assert [(v["policy"], v["enforcementLevel"]) for v in prod["violations"]] == [
         ("aurora-backup-retention", "mandatory")]
@@ -101,8 +144,10 @@ def test_the_base_pack_and_config_judge_the_heads_program(workspace):
 
 
 def test_a_stack_the_base_has_no_config_for_gets_the_packs_defaults_not_the_heads_config(workspace):
-    qa = json.loads((workspace / "out" / "head-qa.json").read_text())
-    assert qa["policyPack"]["config"] == str(workspace / "out" / "no-policy-config.json")
+    qa = _head_reports(workspace)["qa"]
+    assert qa["policyPack"]["config"] is None  # the head's policies/config/qa.json disables every rule
+    assert "no qa.json in --policy-config-dir policies/config: the pack's defaults judge this stack" in qa["warnings"]
+    assert _head_reports(workspace)["prod"]["policyPack"]["config"] == "policies/config/prod.json"
     assert ("aurora-backup-retention", "mandatory") in [(v["policy"], v["enforcementLevel"])
                                                        for v in qa["violations"]]
 
