@@ -163,3 +163,125 @@ def test_one_stack_repeated_flag_free_output_is_unchanged(tmp_path):
     assert (code, err) == (0, "")
     assert "Summary of" not in out and "Overall:" not in out
     assert out.rstrip("\n").splitlines()[-1].startswith("PASS: 0 mandatory, ")
+
+
+# ---- --policy-config-dir: each stack judged by DIR/<stack>.json, never by the program directory's own ----------------
+
+def _lenient_program(directory: Path) -> Path:
+    """Two stacks with a 1-day backup retention, and the program's own configs that disable every rule: what a pull
+    request's head adding its own policies/config/<stack>.json looks like."""
+    program = _program(directory, {"weak": "1", "other": "1"})
+    (program / "policies" / "config").mkdir(parents=True)
+    for stack in ("weak", "other"):
+        (program / "policies" / "config" / f"{stack}.json").write_text('{"all": "disabled"}\n')
+    return program
+
+
+def test_the_program_directorys_own_configs_would_pass_both_stacks(tmp_path):
+    """The control for the next test: without --policy-config-dir the lenient configs do count."""
+    code, out, err = run_gate("--all-stacks", "--program", str(_lenient_program(tmp_path / "head")),
+                              "--format", "json")
+    assert (code, err) == (0, "")
+    assert [s["exitCode"] for s in json.loads(out)["stacks"]] == [0, 0]
+
+
+def test_each_stack_gets_the_config_dirs_file_or_the_packs_defaults(tmp_path, evaluated):
+    program = _lenient_program(tmp_path / "head")
+    configs = tmp_path / "base-config"
+    configs.mkdir()
+    # The base makes the rule advisory for weak, and has no config for other.
+    (configs / "weak.json").write_text('{"aurora-backup-retention": "advisory"}\n')
+    code, out, err = run_gate("--all-stacks", "--program", str(program), "--policy-config-dir", str(configs),
+                              "--format", "json")
+    assert (code, err) == (1, "")
+    assert evaluated == ["other", "weak"]
+    stacks = {s["stack"]: s for s in json.loads(out)["stacks"]}
+    other, weak = stacks["other"]["report"], stacks["weak"]["report"]
+    assert stacks["other"]["exitCode"] == 1 and stacks["weak"]["exitCode"] == 0
+    assert ("aurora-backup-retention", "mandatory") in [(v["policy"], v["enforcementLevel"])
+                                                       for v in other["violations"]]
+    assert ("aurora-backup-retention", "advisory") in [(v["policy"], v["enforcementLevel"])
+                                                      for v in weak["violations"]]
+    assert other["policyPack"]["config"] is None
+    assert weak["policyPack"]["config"] == str(configs / "weak.json")
+    assert any(w.startswith("no other.json in --policy-config-dir ") and w.endswith(
+        ": the pack's defaults judge this stack") for w in other["warnings"])
+
+
+def test_one_stack_with_a_config_dir(tmp_path):
+    program = _lenient_program(tmp_path / "head")
+    configs = tmp_path / "empty"
+    configs.mkdir()
+    code, out, err = run_gate("--stack", "weak", "--program", str(program), "--policy-config-dir", str(configs))
+    assert (code, err) == (1, "")
+    assert "backupRetentionPeriod is 1 days" in out
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_config_dir_that_is_not_a_directory_stops_everything(tmp_path, kind, nothing_evaluated):
+    given = tmp_path / "configs"
+    if kind == "file":
+        given.write_text("{}")
+    for argv in (("--stack", "dev"), ("--stack", "dev", "--stack", "prod"), ("--all-stacks",)):
+        code, out, err = run_gate(*argv, "--policy-config-dir", str(given))
+        assert (code, out) == (2, "")
+        assert len(err.splitlines()) == 1
+        reason = "no such directory" if kind == "missing" else "not a directory"
+        assert err.startswith(f"preflight: --policy-config-dir {str(given)!r}: {reason} "), err
+
+
+def test_a_config_dir_problem_is_listed_with_the_other_problems(tmp_path, nothing_evaluated):
+    code, out, err = run_gate("--stack", "dev", "--stack", "nope", "--policy-config-dir", str(tmp_path / "x"))
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1
+    assert "--stack 'nope': no such stack" in err and "--policy-config-dir " in err and "no such directory" in err
+
+
+def test_policy_config_and_policy_config_dir_exclude_each_other(tmp_path, capsys, nothing_evaluated):
+    from preflight.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--stack", "dev", "--policy-config", "policies/config/dev.json", "--policy-config-dir", str(tmp_path)])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "preflight: error: argument --policy-config-dir: not allowed with argument --policy-config")
+
+
+def test_policy_config_with_several_stacks_points_at_the_config_dir(nothing_evaluated):
+    code, out, err = run_gate("--stack", "dev", "--stack", "prod", "--policy-config", "policies/config/prod.json")
+    assert (code, out) == (2, "")
+    assert "with --policy-config-dir DIR" in err
+
+
+@pytest.mark.parametrize("stack", ["../prod", "sub/prod", "/etc/prod", "..", ".", ""])
+def test_a_stack_name_cannot_reach_a_config_outside_the_dir(tmp_path, stack):
+    """A state file names its own stack: `../prod` must not read DIR/../prod.json."""
+    from preflight.cli import _config_in_dir
+    from preflight.engine import ProgramError
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (tmp_path / "prod.json").write_text("{}")
+    (configs / "sub").mkdir()
+    (configs / "sub" / "prod.json").write_text("{}")
+    with pytest.raises(ProgramError) as raised:
+        _config_in_dir(configs, stack)
+    assert str(raised.value).startswith(f"--policy-config-dir: stack name {stack!r} is not a plain file name")
+
+
+def test_odd_but_plain_stack_names_find_their_own_file_only(tmp_path):
+    from preflight.cli import _config_in_dir
+
+    (tmp_path / "prod.json").write_text("{}")
+    for stack in ("prod ", "PROD", "prod\n", "prod.json", "pröd", "prod\x00"):
+        assert _config_in_dir(tmp_path, stack) is None, repr(stack)
+    assert _config_in_dir(tmp_path, "prod") == tmp_path / "prod.json"
+
+
+def test_a_directory_where_the_config_should_be_is_an_error_not_the_defaults(tmp_path):
+    program = _program(tmp_path / "p", {"good": None})
+    configs = tmp_path / "configs"
+    (configs / "good.json").mkdir(parents=True)
+    code, out, err = run_gate("--stack", "good", "--program", str(program), "--policy-config-dir", str(configs))
+    assert (code, out) == (2, "")
+    assert err.startswith("preflight: ") and "good.json" in err and len(err.splitlines()) == 1
