@@ -120,7 +120,7 @@ def test_each_side_is_one_process_for_every_stack(workspace):
     assert started == [
         f"base -m preflight --all-stacks --program {head} --policy-config-dir {base}/policies/config --format json",
         "head -m preflight --all-stacks --format json",
-        "base -m preflight --stack dev --stack prod --format json",
+        "base -m preflight --stack=dev --stack=prod --format json",
         f"base -m preflight diff --all-stacks {workspace}/out/base.json {workspace}/out/head.json --base-missing-ok "
         f"--information {workspace}/out/head-own.json --failed-stacks {workspace}/out/failed-stacks "
         f"--replacing-stacks {workspace}/out/replacing-stacks --format markdown",
@@ -161,6 +161,12 @@ def test_the_base_diff_flags_the_replacement_and_the_deleted_stack(workspace):
 def test_the_comment_is_the_bases_with_the_heads_verdict_as_numbers_only(workspace):
     comment = (workspace / "out" / "comment.md").read_text()
     assert comment.startswith("<!-- aurora-platform-preflight -->\n## Infrastructure preflight for 3f2c1ab\n")
+    # Every stack, in the order of the head's stack files, then the deleted one: the comment of a run per stack.
+    assert [line for line in comment.splitlines() if line.startswith("### ")] == [
+        "### :x: preflight diff `aurora-platform/dev`", "### :x: preflight diff `aurora-platform/prod`",
+        "### :x: preflight diff `aurora-platform/qa`",
+        "### :warning: `staging`: the pull request deletes `Pulumi.staging.yaml`"]
+    assert comment.count("_Information only, not the gate: ") == 3
     assert "DATA LOSS RISK: `aws:rds/cluster:Cluster` `database` will be REPLACED" in comment
     assert "### :x: preflight diff `aurora-platform/prod`" in comment
     assert "**Policy: FAIL**: 1 mandatory, 0 advisory violation(s) in HEAD; 1 new, 0 resolved since BASE." in comment
@@ -187,3 +193,49 @@ def test_the_gate_fails_and_says_why(workspace):
     assert labelled.returncode == 1
     assert "mandatory policy violations" in labelled.stdout and "replaced" not in labelled.stdout
     assert "deletes" not in labelled.stdout
+
+
+# ---- the steps' shell alone, with a stand-in python: cheap, and every odd stack name ----------------------------
+
+ARGV_LOG = '''#!/bin/bash
+# Records each argument on a line of its own (NUL-free names only) and prints nothing: no evaluation at all.
+{ printf '%s\\n' "--- $(basename "$PWD")"; printf '%s\\n' "$@"; } >> "$PYTHON_LOG"
+'''
+
+
+def test_odd_stack_file_names_stay_names_in_the_base_run(tmp_path):
+    """The base's run names each stack both sides have: `Pulumi.--program.yaml` must be a stack, not an option
+    that would make the whole base run fail (every stack would then count as new, hiding its replacements)."""
+    for side in ("base", "head"):
+        (tmp_path / side).mkdir()
+        for stack in ("--program", "a b", "dev"):
+            (tmp_path / side / f"Pulumi.{stack}.yaml").write_text("config: {}\n")
+    (tmp_path / "head" / "Pulumi.new.yaml").write_text("config: {}\n")
+    stand_in = tmp_path / "stand-in"
+    stand_in.write_text(ARGV_LOG)
+    stand_in.chmod(0o755)
+    log = tmp_path / "argv.log"
+    result = _run_step(_steps()["Preflight every stack on base and head"], tmp_path, PY=str(stand_in),
+                       PYTHON_LOG=str(log))
+    assert result.returncode == 0, result.stdout + result.stderr
+    runs = log.read_text().split("--- ")[1:]
+    assert [run.splitlines() for run in runs] == [
+        ["base", "-m", "preflight", "--all-stacks", "--program", str(tmp_path / "head"), "--policy-config-dir",
+         str(tmp_path / "base" / "policies" / "config"), "--format", "json"],
+        ["head", "-m", "preflight", "--all-stacks", "--format", "json"],
+        ["base", "-m", "preflight", "--stack=--program", "--stack=a b", "--stack=dev", "--format", "json"],
+    ]
+
+
+@pytest.mark.parametrize(("head_exit", "expected"), [("0", 0), ("2", 1), ("1", 1)])
+def test_the_gate_fails_on_the_heads_exit_code_even_with_empty_lists(tmp_path, head_exit, expected):
+    """The lists come from the diff's reading of the gate's report; the gate's own exit code is checked apart."""
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("failed-stacks", "replacing-stacks", "removed-stacks"):
+        (out / name).write_text("")
+    (out / "head-exit").write_text(f"{head_exit}\n")
+    gate = next(script for name, script in _steps().items() if name.startswith("Gate"))
+    result = _run_step(gate, tmp_path, ALLOW_REPLACE="false")
+    assert result.returncode == expected
+    assert ("::error::the preflight of the head exited" in result.stdout) == bool(expected)
