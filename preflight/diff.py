@@ -858,6 +858,31 @@ def render_stacks(several: SeveralStacks, fmt: str) -> str:
     return "".join(parts).removesuffix("\n")
 
 
+def report_resources(path: Path, stack: str) -> list[Any]:
+    """The resources of `stack` in a JSON report or several-stack run, as objects `preflight graph` draws (urn,
+    type, name, custom, parent, dependencies): so the pull-request job draws the head's diagram from the gate's report
+    instead of running the head's program a second time. `property_dependencies` stays empty: the SDK registers every
+    property dependency in `dependencies` too, which is what the diagram's edges read."""
+    from types import SimpleNamespace
+
+    entries = load_stacks(path)
+    assert entries is not None  # missing_ok is False: a missing file raised
+    entry = next((e for e in entries if e.stack == stack), None)
+    if entry is None:
+        raise DiffInputError(f"{path}: no stack {stack!r} (stacks there: {', '.join(e.stack for e in entries)})")
+    if entry.report is None:
+        raise DiffInputError(f"{path}: stack {stack!r} was not evaluated (exit {entry.exit_code}), so it has no "
+                             "resources to draw")
+    for index, resource in enumerate(entry.report["resources"]):
+        if resource.get("parent") is not None and not isinstance(resource["parent"], str):
+            raise DiffInputError(f"{path}: resources[{index}].parent must be a URN string, got "
+                                 f"{jsonfile.type_name(resource['parent'])}")
+    return [SimpleNamespace(urn=r["urn"], type=r["type"], name=str(r.get("name") or _name(r)),
+                            custom=r.get("custom") is not False, parent=r.get("parent"),
+                            dependencies=list(r.get("dependencies") or []), property_dependencies={})
+            for r in entry.report["resources"]]
+
+
 def write_names(path: Path, names: Sequence[str]) -> None:
     """One stack name a line. A name is a file name of the pull request's (`Pulumi.<name>.yaml`): one holding a line
     break or another control character is written escaped, so it stays one line of the list."""

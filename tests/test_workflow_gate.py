@@ -113,8 +113,9 @@ def _head_reports(workspace: Path) -> dict[str, dict]:
 
 def test_each_side_is_one_process_for_every_stack(workspace):
     """Five pythons in all, where the job used to start fifteen (a gate, a report of the head's own and of the base,
-    a diff and a two-integer reader per stack): the gate of the head's program and the head's own preflight, every
-    stack in one process each, the base's stacks in one, one diff, one graph."""
+    a diff and a two-integer reader per stack, and a graph that ran the head's program again): the gate of the head's
+    program and the head's own preflight, every stack in one process each, the base's stacks in one, one diff and
+    one graph that read reports only."""
     started = (workspace / "python.log").read_text().splitlines()
     head, base = workspace / "head", workspace / "base"
     assert started == [
@@ -124,8 +125,10 @@ def test_each_side_is_one_process_for_every_stack(workspace):
         f"base -m preflight diff --all-stacks {workspace}/out/base.json {workspace}/out/head.json --base-missing-ok "
         f"--information {workspace}/out/head-own.json --failed-stacks {workspace}/out/failed-stacks "
         f"--replacing-stacks {workspace}/out/replacing-stacks --format markdown",
-        f"base -m preflight graph --stack dev --program {head}",
+        f"base -m preflight graph --stack dev --report {workspace}/out/head.json",
     ]
+    # The head's program runs in one process only: the base's gate of every stack (the diagram reads its report).
+    assert [line for line in started if str(head) in line] == [started[0]]
     # The head's code runs only where its report is information: every process that decides starts in the base.
     assert [line for line in started if line.startswith("head ")] == ["head -m preflight --all-stacks --format json"]
 

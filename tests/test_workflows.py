@@ -298,7 +298,8 @@ def test_the_gate_runs_the_base_checkouts_pack_and_config():
     comment = " ".join(_step(preflight, "Write the comment")["run"].split())
     assert '(cd base && "$PY" -m preflight diff --all-stacks' in comment and "--replacing-stacks" in comment
     assert '--information "$out/head-own.json"' in comment and '--failed-stacks "$out/failed-stacks"' in comment
-    assert '(cd base && "$PY" -m preflight graph --stack dev --program "$head")' in comment
+    assert '(cd base && "$PY" -m preflight graph --stack dev --report "$out/head.json")' in comment
+    assert "--program" not in comment  # the comment step reads reports; the head's program ran in the gate only
     assert "cd head" not in comment
     # The preview's pack and config come from the base checkout too.
     preview = jobs["preview"]
@@ -318,7 +319,7 @@ def test_pull_request_workflow_shape():
     script = jobs["preflight"]["steps"]
     text = yaml.safe_dump(script, width=float("inf"))
     assert "preflight diff --all-stacks" in text and "--replacing-stacks" in text and "--base-missing-ok" in text
-    assert "preflight graph --stack dev" in text and "ref: ${{ github.event.pull_request.base.sha }}" in text
+    assert "preflight graph --stack dev --report" in text and "ref: ${{ github.event.pull_request.base.sha }}" in text
     preview = jobs["preview"]
     pulumi = next(s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
     assert pulumi["with"]["command"] == "preview"
