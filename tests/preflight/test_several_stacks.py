@@ -535,3 +535,60 @@ def test_an_input_error_writes_no_list(tmp_path, runs):
     code, _, _ = run_diff("--all-stacks", runs["base"], bad, "--failed-stacks", str(failed))
     assert code == 2
     assert not failed.exists()
+
+
+# ---- preflight graph --report: the diagram from the gate's JSON, no second run of the program ---------------------
+
+def run_graph(*argv: str) -> tuple[int, str, str]:
+    import contextlib
+    import io
+
+    from preflight.graph import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_diagram_from_a_report_is_the_diagram_of_the_program(tmp_path):
+    """The real program: its components, nesting and edges come out the same from the several-stack JSON."""
+    run = tmp_path / "run.json"
+    code, out, err = run_gate("--stack", "dev", "--stack", "prod", "--format", "json")
+    assert (code, err) == (0, "")
+    run.write_text(out)
+    code, from_program, err = run_graph("--stack", "dev")
+    assert (code, err) == (0, "")
+    code, from_report, err = run_graph("--stack", "dev", "--report", str(run))
+    assert (code, err) == (0, "")
+    assert from_report == from_program
+    assert 'subgraph AuroraCluster_database["database<br/>AuroraCluster · ' in from_report
+    # A single report works as well.
+    single = tmp_path / "dev.json"
+    single.write_text(json.dumps(json.loads(out)["stacks"][0]["report"]))
+    assert run_graph("--stack", "dev", "--report", str(single))[1] == from_program
+
+
+@pytest.mark.parametrize(("stack", "document", "message"), [
+    ("qa", _run(("dev", 0, _report("dev"))), "no stack 'qa' (stacks there: dev)"),
+    ("dev", _run(("dev", 2, None)), "stack 'dev' was not evaluated (exit 2), so it has no resources to draw"),
+    ("dev", {"stacks": [{"stack": "dev", "exitCode": 0, "report": {**_report("dev"), "resources": [
+        {"urn": "u", "type": "t", "parent": ["p"]}]}}]}, "resources[0].parent must be a URN string, got a list"),
+    ("dev", "{", "not valid JSON"),
+])
+def test_a_report_the_graph_cannot_draw_is_one_line(tmp_path, stack, document, message):
+    bad = _write(tmp_path / "bad.json", document)
+    code, out, err = run_graph("--stack", stack, "--report", bad)
+    assert (code, out) == (2, "")
+    assert err.startswith("preflight graph: ") and message in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("extra", [("--write-readme",), ("--program", ".")])
+def test_report_excludes_the_programs_own_options(tmp_path, capsys, extra):
+    from preflight.graph import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--stack", "dev", "--report", str(tmp_path / "r.json"), *extra])
+    assert exited.value.code == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith("preflight graph: error: argument ") and "--report" in last and extra[0] in last
