@@ -145,14 +145,11 @@ def main(argv: list[str] | None = None) -> int:
         return _run_stacks(args)
     if args.stack is not None:
         args.stack = args.stack[0]
-    return guarded("preflight", _checked_run, args)
-
-
-def _checked_run(args: argparse.Namespace) -> int:
     problem = _config_dir_problem(args)
-    if problem:
-        raise ProgramError(problem, "config")
-    return _run(args)
+    if problem:  # before anything runs, as for several stacks
+        print(f"preflight: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    return guarded("preflight", _run, args)
 
 
 def _stacks_asked(args: argparse.Namespace) -> list[str]:
