@@ -242,3 +242,30 @@ def test_the_gate_fails_on_the_heads_exit_code_even_with_empty_lists(tmp_path, h
     result = _run_step(gate, tmp_path, ALLOW_REPLACE="false")
     assert result.returncode == expected
     assert ("::error::the preflight of the head exited" in result.stdout) == bool(expected)
+
+
+def test_a_head_whose_dev_stack_does_not_evaluate_still_gets_its_comment(tmp_path):
+    """The comment step reads reports only, so it runs on written ones: dev not evaluated is said in its place and
+    where the diagram would be, the step still succeeds (the comment is posted), and the gate fails on dev."""
+    (tmp_path / "base").symlink_to(REPO_ROOT)  # the comment step only runs the base's preflight on reports
+    out = tmp_path / "out"
+    out.mkdir()
+    prod = {"stack": "prod", "project": "p", "resources": [], "violations": []}
+    (out / "head.json").write_text(json.dumps({"stacks": [
+        {"stack": "dev", "exitCode": 2, "report": None}, {"stack": "prod", "exitCode": 0, "report": prod}],
+        "exitCode": 2}))
+    (out / "base.json").write_text(json.dumps(prod))
+    (out / "removed-stacks").write_text("")
+    (out / "head-exit").write_text("2\n")
+    commented = _run_step(_steps()["Write the comment"], tmp_path)
+    assert commented.returncode == 0, commented.stdout + commented.stderr
+    comment = (out / "comment.md").read_text()
+    assert "### :x: `dev`: the head does not evaluate\n\nSee the job log.\n\n" in comment
+    assert "### :white_check_mark: preflight diff `p/prod`" in comment
+    assert "No diagram: the head has no dev stack, or it was not evaluated (see the job log).\n" in comment
+    assert "```mermaid" not in comment
+    assert (out / "failed-stacks").read_text() == "dev\n"
+    gate = next(script for name, script in _steps().items() if name.startswith("Gate"))
+    result = _run_step(gate, tmp_path, ALLOW_REPLACE="true")
+    assert result.returncode == 1
+    assert "::error::mandatory policy violations or broken stacks: dev" in result.stdout
