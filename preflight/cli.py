@@ -2,6 +2,7 @@
 
     python -m preflight --stack STACK [--program DIR] [--format text|json|markdown] [--policy-config FILE]
     python -m preflight --stack dev --stack prod [--program DIR] [--format ...]    (or --all-stacks)
+    python -m preflight --all-stacks --program HEAD --policy-config-dir BASE/policies/config
     python -m preflight --state FILE [--format ...] [--policy-config FILE]
 
 Runs the program for STACK under the project's mock engine (or reads a `pulumi stack export` file), evaluates every
@@ -9,7 +10,9 @@ resource and stack policy of the pack through the policy SDK, and prints the pla
 Exit codes: 0 no mandatory violation, 1 mandatory violations (a mandatory rule that cannot verify a value it
 cannot see counts as one), 2 usage, config, input or program error: always one line on stderr, never a traceback.
 Several stacks (`--stack` repeated, or `--all-stacks`) are evaluated in one process, so the imports are paid once:
-each stack's report, then one summary line per stack and the worst exit code of them all.
+each stack's report, then one summary line per stack and the worst exit code of them all. `--policy-config-dir DIR`
+judges each stack by DIR/<stack>.json, or by the pack's defaults where DIR has none: never by the program directory's
+own config (the pull-request workflow gates the head's program with the base's configs that way).
 """
 
 from __future__ import annotations
@@ -73,16 +76,43 @@ def build_parser() -> argparse.ArgumentParser:
     identity.add_argument("--organization", metavar="NAME", help="Pulumi organization the program sees")
     identity.add_argument("--identity", type=Path, metavar="FILE",
                           help="YAML/JSON file with accountId, organization, arn (flags above win)")
-    parser.add_argument("--policy-config", type=Path, metavar="FILE",
-                        help="policy pack config, as for `pulumi preview --policy-pack-config` (default: "
-                             "policies/config/<stack>.json under the program directory, when it exists; one stack "
-                             "only)")
+    configs = parser.add_mutually_exclusive_group()
+    configs.add_argument("--policy-config", type=Path, metavar="FILE",
+                         help="policy pack config, as for `pulumi preview --policy-pack-config` (default: "
+                              "policies/config/<stack>.json under the program directory, when it exists; one stack "
+                              "only)")
+    configs.add_argument("--policy-config-dir", type=Path, metavar="DIR",
+                         help="each stack's config is DIR/<stack>.json; a stack DIR has none for gets the pack's "
+                              "defaults, never the program directory's own config (one or several stacks)")
     return parser
 
 
 def _default_policy_config(program_dir: Path, stack: str) -> Path | None:
     candidate = program_dir / CONFIG_DIR / f"{stack}.json"
     return candidate if candidate.is_file() else None
+
+
+def _config_dir_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with --policy-config-dir, checked before any stack runs: a directory that is not there would
+    otherwise judge every stack by the pack's defaults (advisory stays advisory) without a word."""
+    directory = getattr(args, "policy_config_dir", None)
+    if directory is None:
+        return None
+    if not directory.exists():
+        return f"--policy-config-dir {str(directory)!r}: no such directory (give the directory that holds <stack>.json)"
+    if not directory.is_dir():
+        return f"--policy-config-dir {str(directory)!r}: not a directory (give the directory that holds <stack>.json)"
+    return None
+
+
+def _config_in_dir(directory: Path, stack: str) -> Path | None:
+    """DIR/<stack>.json when it is a file, else None (the pack's defaults). The stack name must be one file name:
+    a state file's stack `../x` must not reach a config outside DIR."""
+    candidate = directory / f"{stack}.json"
+    if candidate.name != f"{stack}.json" or candidate.parent != directory or stack in ("", ".", ".."):
+        raise ProgramError(f"--policy-config-dir: stack name {stack!r} is not a plain file name, so it names no "
+                           f"<stack>.json in {directory}", "config")
+    return candidate if candidate.exists() else None
 
 
 def _project_name(program_dir: Path) -> str | None:
@@ -115,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         return _run_stacks(args)
     if args.stack is not None:
         args.stack = args.stack[0]
+    problem = _config_dir_problem(args)
+    if problem:  # before anything runs, as for several stacks
+        print(f"preflight: {problem}", file=sys.stderr)
+        return EXIT_ERROR
     return guarded("preflight", _run, args)
 
 
@@ -142,7 +176,11 @@ def _stacks_asked(args: argparse.Namespace) -> list[str]:
         problems.append(f"--stack {', '.join(repr(name) for name in repeated)} given more than once")
     if args.policy_config is not None:
         problems.append("--policy-config applies to one stack; with several, each stack uses "
-                        f"{CONFIG_DIR}/<stack>.json under the program directory")
+                        f"{CONFIG_DIR}/<stack>.json under the program directory, or DIR/<stack>.json with "
+                        "--policy-config-dir DIR")
+    problem = _config_dir_problem(args)
+    if problem:
+        problems.append(problem)
     if problems:
         raise ProgramError("; ".join(problems), "config")
     return list(asked)
@@ -235,7 +273,16 @@ def _run(args: argparse.Namespace, keep: Any = None) -> int:
     # Config before the program runs: a bad config file is reported without evaluating anything. A state file
     # picks up the program's per-stack config only when it is a stack of that same project.
     config_path = args.policy_config
-    if config_path is None and (deployed is None or deployed.project == _project_name(program_dir)):
+    config_dir = getattr(args, "policy_config_dir", None)
+    config_warnings: list[str] = []
+    if config_dir is not None:
+        # Only DIR counts: a stack it has no config for is judged by the pack's defaults, never by a config the
+        # program directory brings along (a pull request's head adding its own lenient policies/config/<stack>.json).
+        config_path = _config_in_dir(config_dir, stack)
+        if config_path is None:
+            config_warnings.append(f"no {stack}.json in --policy-config-dir {_display(config_dir)}: the pack's "
+                                   "defaults judge this stack")
+    elif config_path is None and (deployed is None or deployed.project == _project_name(program_dir)):
         config_path = _default_policy_config(program_dir, stack)
     try:
         # Fail closed: a mandatory rule that cannot see a value it reads is a mandatory finding (docs/preflight.md).
@@ -257,8 +304,9 @@ def _run(args: argparse.Namespace, keep: Any = None) -> int:
         run_warnings = list(run.warnings)
 
     evaluation, resources, exports = judge(analyzer, resources, exports, secrets)
-    warnings = [f"policy config names {name}, which is not a policy of this pack (ignored, as the engine does)"
-                for name in analyzer.unknown_policies] + run_warnings
+    warnings = config_warnings + [
+        f"policy config names {name}, which is not a policy of this pack (ignored, as the engine does)"
+        for name in analyzer.unknown_policies] + run_warnings
     # What the program only reads (`Resource.get`) is someone else's to pay for, as it is someone else's to judge.
     managed = [r for r in resources if not getattr(r, "external", False)]
     report = Report(stack=stack, project=project, source=source, resources=resources, exports=exports,

@@ -1,6 +1,8 @@
 """`python -m preflight diff BASE.json HEAD.json`: what a change does to a stack, for a pull request.
 
     python -m preflight diff BASE.json HEAD.json [--format text|markdown] [--fail-on-replace] [--base-missing-ok]
+    python -m preflight diff --all-stacks BASE.json HEAD.json [--information OWN.json] [--failed-stacks FILE]
+                             [--replacing-stacks FILE] [...]
 
 BASE and HEAD are `python -m preflight --stack S --format json` reports of the same stack (the base branch and the
 pull request's head). Resources are matched by URN:
@@ -19,6 +21,12 @@ A type or parent change changes the URN: it shows as a delete plus a create, whi
 Exit codes: 0 (also when there are changes), 1 with --fail-on-replace when a stateful resource (a type in the
 replacement table, but not an ECS task definition, whose every change is a new revision) is replaced or a
 data-holding one deleted, 2 for a usage or input error (one line, no traceback). "May be replaced" does not fail it.
+
+`--all-stacks`: BASE and HEAD are the JSON of several-stack runs (`python -m preflight --stack A --stack B` or
+`--all-stacks`, `--format json`; a single report counts as a run of its one stack), and every stack of HEAD is diffed
+against the same stack of BASE in one process: the sections in HEAD's order, a stack HEAD could not evaluate said so
+in its place. `--failed-stacks` and `--replacing-stacks` write the names the pull-request workflow gates on;
+`--information` reads two integers per stack from a report the pull request's own preflight wrote, never its text.
 """
 
 from __future__ import annotations
@@ -166,6 +174,9 @@ def load_report(path: Path, missing_ok: bool = False) -> dict[str, Any] | None:
         report = jsonfile.load(path)
     except jsonfile.JsonInputError as error:
         raise DiffInputError(str(error)) from None
+    if isinstance(report, Mapping) and "stacks" in report and "resources" not in report:
+        raise DiffInputError(f"{path}: holds several stacks (the JSON of `--all-stacks`): diff them with "
+                             "--all-stacks")
     return validate_report(report, str(path))
 
 
@@ -673,6 +684,212 @@ def report_from_run(run: Any, policy_config: Mapping[str, Any] | None = None, ev
     return report
 
 
+# ---- several stacks: `diff --all-stacks` ----------------------------------------------------------------------------
+@dataclass
+class StackEntry:
+    """One stack of a several-stack run: its gate exit code and its report (None: it could not be evaluated)."""
+    stack: str
+    exit_code: int
+    report: dict[str, Any] | None
+
+    @property
+    def failed(self) -> bool:
+        # Fail closed on a document that contradicts itself: a mandatory violation fails the stack whatever the
+        # exit code next to it says.
+        return self.exit_code != EXIT_OK or self.report is None or any(
+            v.get("enforcementLevel") == "mandatory" for v in self.report.get("violations") or [])
+
+
+def _exit_code(value: Any, label: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DiffInputError(f"{label} must be 0, 1 or 2, got {jsonfile.type_name(value)}")
+    if value not in (EXIT_OK, EXIT_FINDINGS, EXIT_ERROR):
+        raise DiffInputError(f"{label} must be 0, 1 or 2, got {value}")
+    return value
+
+
+def load_stacks(path: Path, missing_ok: bool = False) -> list[StackEntry] | None:
+    """A several-stack run's JSON (`{"stacks": [{"stack", "exitCode", "report"}], "exitCode"}`), or a single report
+    as a run of its one stack; each report checked as `load_report` checks one. None: missing and `missing_ok`."""
+    if not path.is_file():
+        if missing_ok and not path.exists():
+            return None
+        raise DiffInputError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    try:
+        document = jsonfile.load(path)
+    except jsonfile.JsonInputError as error:
+        raise DiffInputError(str(error)) from None
+    return stack_entries(document, str(path))
+
+
+def stack_entries(document: Any, label: str) -> list[StackEntry]:
+    if isinstance(document, Mapping) and "stacks" not in document:
+        report = validate_report(document, label)
+        summary = report.get("summary")
+        code = summary.get("exitCode") if isinstance(summary, Mapping) else None
+        return [StackEntry(report["stack"], _exit_code(code, f"{label}: summary.exitCode") if code is not None
+                           else EXIT_OK, report)]
+    hint = "expected the output of `python -m preflight --all-stacks --format json`"
+    if not isinstance(document, Mapping):
+        raise DiffInputError(f"{label}: not a preflight JSON report, got {jsonfile.type_name(document)} ({hint})")
+    if not isinstance(document["stacks"], list):
+        raise DiffInputError(f"{label}: 'stacks' must be a list, got {jsonfile.type_name(document['stacks'])}")
+    if not document["stacks"]:
+        raise DiffInputError(f"{label}: 'stacks' is empty ({hint})")
+    entries: list[StackEntry] = []
+    for index, item in enumerate(document["stacks"]):
+        where = f"{label}: stacks[{index}]"
+        if not isinstance(item, Mapping):
+            raise DiffInputError(f"{where} must be an object, got {jsonfile.type_name(item)}")
+        stack = item.get("stack")
+        if not isinstance(stack, str):
+            raise DiffInputError(f"{where}.stack must be a string, got {jsonfile.type_name(stack)}")
+        code = _exit_code(item.get("exitCode"), f"{where}.exitCode")
+        report = item.get("report")
+        if report is not None:
+            report = validate_report(report, f"{where}.report")
+            if report["stack"] != stack:
+                raise DiffInputError(f"{where}: the report is of stack {report['stack']!r}, not {stack!r}")
+        elif code == EXIT_OK:
+            raise DiffInputError(f"{where}: stack {stack!r} has no report but exit code 0 (a stack that was not "
+                                 "evaluated cannot pass)")
+        if any(entry.stack == stack for entry in entries):
+            raise DiffInputError(f"{where}: stack {stack!r} is listed twice")
+        entries.append(StackEntry(stack, code, report))
+    return entries
+
+
+def information_counts(path: Path) -> dict[str, tuple[int, int]] | None:
+    """(mandatory, advisory) per stack from a report the pull request's own preflight wrote: that file is the pull
+    request's, so only two integers per stack may come out of it, and nothing in it is an error (a stack without
+    readable counts is simply absent). None: no such file (no information to show)."""
+    if not path.exists():
+        return None
+    try:
+        document = jsonfile.load(path)
+    except (jsonfile.JsonInputError, OSError):
+        return {}
+    items = document.get("stacks") if isinstance(document, Mapping) and "stacks" in document else [
+        {"stack": document.get("stack"), "report": document} if isinstance(document, Mapping) else None]
+    counts: dict[str, tuple[int, int]] = {}
+    seen: set[str] = set()
+    for item in items if isinstance(items, list) else []:
+        stack = item.get("stack") if isinstance(item, Mapping) else None
+        if not isinstance(stack, str):
+            continue
+        if stack in seen:  # two different answers for one stack: neither is readable
+            counts.pop(stack, None)
+            continue
+        seen.add(stack)
+        try:
+            found = item["report"]["summary"]["violations"]
+            pair = (found["mandatory"], found["advisory"])
+        except (KeyError, TypeError):
+            continue
+        if all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in pair):
+            counts[stack] = pair
+    return counts
+
+
+def information_line(counts: dict[str, tuple[int, int]], stack: str) -> str:
+    pair = counts.get(stack)
+    found = f"{pair[0]} mandatory, {pair[1]} advisory violation(s)" if pair else "no readable report"
+    return f"_Information only, not the gate: the pull request's own policy pack and config: {found}._"
+
+
+@dataclass
+class SeveralStacks:
+    """`diff --all-stacks`: per HEAD stack, its diff (None: HEAD could not evaluate it) and its gate verdict."""
+    entries: list[tuple[StackEntry, StackDiff | None]]
+    information: dict[str, tuple[int, int]] | None = None
+
+    @property
+    def failed(self) -> list[str]:
+        return [entry.stack for entry, _ in self.entries if entry.failed]
+
+    @property
+    def replacing(self) -> list[str]:
+        return [entry.stack for entry, diff in self.entries if diff is not None and diff.stateful_replacements]
+
+
+def diff_stacks(base: list[StackEntry] | None, head: list[StackEntry], base_missing_ok: bool = False,
+                information: dict[str, tuple[int, int]] | None = None) -> SeveralStacks:
+    """Each HEAD stack against the same stack of BASE. A stack BASE lacks, or could not evaluate, is new (only with
+    `base_missing_ok`, as for one stack); a stack only BASE has is an error: a deleted stack has no diff, and the
+    workflow lists deleted stack files itself, so a BASE run of other stacks than HEAD's is a mistake to point out."""
+    by_stack = {entry.stack: entry for entry in base or []}
+    only_base = [stack for stack in by_stack if stack not in {entry.stack for entry in head}]
+    if only_base:
+        raise DiffInputError(f"BASE has stacks HEAD does not: {', '.join(repr(s) for s in only_base)} (run BASE with "
+                             "--stack for each stack both have)")
+    results: list[tuple[StackEntry, StackDiff | None]] = []
+    for entry in head:
+        if entry.report is None:
+            results.append((entry, None))
+            continue
+        old = by_stack.get(entry.stack)
+        if (old is None or old.report is None) and not base_missing_ok:
+            why = "is not in BASE" if old is None else "was not evaluated in BASE"
+            raise DiffInputError(f"stack {entry.stack!r} {why} (--base-missing-ok: then it is new)")
+        results.append((entry, diff_reports(old.report if old is not None else None, entry.report)))
+    return SeveralStacks(results, information)
+
+
+def render_stacks(several: SeveralStacks, fmt: str) -> str:
+    """Every stack's section in HEAD's order; in markdown exactly what the pull-request comment shows per stack."""
+    parts: list[str] = []
+    for entry, diff in several.entries:
+        if fmt == "markdown":
+            if diff is None:
+                parts.append(f"### :x: {md.code(entry.stack, table=False)}: the head does not evaluate\n\n"
+                             "See the job log.\n\n")
+                continue
+            parts.append(render_markdown(diff) + "\n\n")
+            if several.information is not None:
+                parts.append(information_line(several.information, entry.stack) + "\n\n")
+        else:
+            if diff is None:
+                parts.append(f"preflight diff: stack {entry.stack!r}: HEAD was not evaluated (exit "
+                             f"{entry.exit_code}; the gate's stderr says why)\n\n")
+                continue
+            parts.append(render_text(diff) + "\n\n")
+            if several.information is not None:
+                parts.append(information_line(several.information, entry.stack).strip("_") + "\n\n")
+    return "".join(parts).removesuffix("\n")
+
+
+def report_resources(path: Path, stack: str) -> list[Any]:
+    """The resources of `stack` in a JSON report or several-stack run, as objects `preflight graph` draws (urn,
+    type, name, custom, parent, dependencies): so the pull-request job draws the head's diagram from the gate's report
+    instead of running the head's program a second time. `property_dependencies` stays empty: the SDK registers every
+    property dependency in `dependencies` too, which is what the diagram's edges read."""
+    from types import SimpleNamespace
+
+    entries = load_stacks(path)
+    assert entries is not None  # missing_ok is False: a missing file raised
+    entry = next((e for e in entries if e.stack == stack), None)
+    if entry is None:
+        raise DiffInputError(f"{path}: no stack {stack!r} (stacks there: {', '.join(e.stack for e in entries)})")
+    if entry.report is None:
+        raise DiffInputError(f"{path}: stack {stack!r} was not evaluated (exit {entry.exit_code}), so it has no "
+                             "resources to draw")
+    for index, resource in enumerate(entry.report["resources"]):
+        if resource.get("parent") is not None and not isinstance(resource["parent"], str):
+            raise DiffInputError(f"{path}: resources[{index}].parent must be a URN string, got "
+                                 f"{jsonfile.type_name(resource['parent'])}")
+    return [SimpleNamespace(urn=r["urn"], type=r["type"], name=str(r.get("name") or _name(r)),
+                            custom=r.get("custom") is not False, parent=r.get("parent"),
+                            dependencies=list(r.get("dependencies") or []), property_dependencies={})
+            for r in entry.report["resources"]]
+
+
+def write_names(path: Path, names: Sequence[str]) -> None:
+    """One stack name a line. A name is a file name of the pull request's (`Pulumi.<name>.yaml`): one holding a line
+    break or another control character is written escaped, so it stays one line of the list."""
+    shown = [name if name.isprintable() else name.encode("unicode_escape").decode("ascii") for name in names]
+    path.write_text("".join(f"{name}\n" for name in shown), encoding="utf-8")
+
+
 # ---- CLI ------------------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     from .cli import EXIT_CODES_HELP, Parser  # the gate's one table of exit codes and its usage errors
@@ -691,7 +908,46 @@ def build_parser() -> argparse.ArgumentParser:
                              "not an ECS task definition) is replaced, or a data-holding one deleted")
     parser.add_argument("--base-missing-ok", action="store_true",
                         help="a missing BASE.json means the stack is new: everything in HEAD is a create")
+    several = parser.add_argument_group("several stacks")
+    several.add_argument("--all-stacks", action="store_true",
+                         help="BASE.json and HEAD.json are the JSON of several-stack runs (`python -m preflight "
+                              "--all-stacks --format json`): every stack of HEAD against the same stack of BASE")
+    several.add_argument("--information", type=Path, metavar="OWN.json",
+                         help="with --all-stacks: a several-stack report the pull request's own preflight wrote; "
+                              "only its mandatory and advisory counts per stack are shown, as information (a "
+                              "missing file: no such line)")
+    several.add_argument("--failed-stacks", type=Path, metavar="FILE",
+                         help="with --all-stacks: write the HEAD stacks that fail the gate (mandatory violations, "
+                              "or not evaluated), one a line")
+    several.add_argument("--replacing-stacks", type=Path, metavar="FILE",
+                         help="with --all-stacks: write the stacks --fail-on-replace fails on, one a line")
     return parser
+
+
+def _option_problems(args: argparse.Namespace) -> list[str]:
+    """Every problem of the options at once, before anything is read or written."""
+    problems = []
+    outputs = {"--failed-stacks": args.failed_stacks, "--replacing-stacks": args.replacing_stacks}
+    given = {"--information": args.information, **outputs}
+    if not args.all_stacks:
+        problems += [f"{flag} needs --all-stacks" for flag, value in given.items() if value is not None]
+        return problems
+    inputs = {args.base.resolve(), args.head.resolve()}
+    if args.information is not None:
+        inputs.add(args.information.resolve())
+    for flag, value in outputs.items():
+        if value is None:
+            continue
+        if value.is_dir():
+            problems.append(f"{flag} {str(value)!r}: is a directory (give a file to write)")
+        elif not value.parent.is_dir():
+            problems.append(f"{flag} {str(value)!r}: no directory {str(value.parent)!r} to write it in")
+        elif value.resolve() in inputs:
+            problems.append(f"{flag} {str(value)!r}: is one of the input files (it would be overwritten)")
+    if args.failed_stacks is not None and args.replacing_stacks is not None \
+            and args.failed_stacks.resolve() == args.replacing_stacks.resolve():
+        problems.append(f"--failed-stacks and --replacing-stacks name the same file {str(args.failed_stacks)!r}")
+    return problems
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -704,10 +960,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .cli import emit
 
+    problems = _option_problems(args)
+    if problems:
+        raise DiffInputError("; ".join(problems))
+    if args.all_stacks:
+        return _run_stacks(args)
     base = load_report(args.base, missing_ok=args.base_missing_ok)
     head = load_report(args.head)
     diff = diff_reports(base, head)
     emit(RENDERERS[args.format](diff))
     if args.fail_on_replace and diff.stateful_replacements:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _run_stacks(args: argparse.Namespace) -> int:
+    from .cli import emit
+
+    base = load_stacks(args.base, missing_ok=args.base_missing_ok)
+    head = load_stacks(args.head)
+    assert head is not None  # missing_ok is False: a missing HEAD raised
+    information = information_counts(args.information) if args.information is not None else None
+    several = diff_stacks(base, head, args.base_missing_ok, information)
+    # The lists first, then the sections: a reader of the lists never sees a half-written run as a clean one.
+    if args.failed_stacks is not None:
+        write_names(args.failed_stacks, several.failed)
+    if args.replacing_stacks is not None:
+        write_names(args.replacing_stacks, several.replacing)
+    emit(render_stacks(several, args.format))
+    if args.fail_on_replace and several.replacing:
         return EXIT_FINDINGS
     return EXIT_OK

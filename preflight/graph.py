@@ -1,6 +1,7 @@
 """`python -m preflight graph --stack STACK`: the stack's components and the dependencies between them, in Mermaid.
 
     python -m preflight graph --stack STACK [--program DIR] [--format mermaid] [--write-readme]
+    python -m preflight graph --stack STACK --report FILE    (a `--format json` report or several-stack run)
 
 Runs the program for STACK under the offline engine and draws:
 - the component tree: a component with child components is a subgraph, a component without is a node labelled with
@@ -207,8 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draw a stack's component tree and the dependencies between components as a Mermaid diagram.",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", required=True, help="stack name: runs the program with Pulumi.<stack>.yaml")
-    parser.add_argument("--program", type=Path, default=REPO_ROOT, metavar="DIR",
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--program", type=Path, default=REPO_ROOT, metavar="DIR",
                         help="Pulumi program directory (default: this repository)")
+    source.add_argument("--report", type=Path, metavar="FILE",
+                        help="draw the stack from the gate's `--format json` output (one report, or the run of "
+                             "several stacks) instead of running the program")
     parser.add_argument("--format", choices=("mermaid",), default="mermaid")
     parser.add_argument("--write-readme", action="store_true",
                         help="also write the diagram into the program directory's README.md, between the "
@@ -217,7 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.report is not None and args.write_readme:
+        parser.error("argument --write-readme: not allowed with argument --report (the README is the program's)")
     from .cli import guarded
 
     return guarded("preflight graph", _run, args)
@@ -227,6 +235,11 @@ def _run(args: argparse.Namespace) -> int:
     from .cli import emit
     from .engine import run_stack
 
+    if args.report is not None:
+        from .diff import report_resources
+
+        emit(render_mermaid(report_resources(args.report, args.stack)))
+        return EXIT_OK
     try:
         run = run_stack(args.stack, args.program)
         diagram = render_mermaid(run.resources)

@@ -287,16 +287,19 @@ def test_the_gate_runs_the_base_checkouts_pack_and_config():
                             "persist-credentials": False}
     run = " ".join(_step(preflight, "Preflight every stack on base and head")["run"].split())
     # Every preflight that decides (the gate's report of the head) runs in the base checkout, on the head's program,
-    # with the base's config or an empty one; only the information run starts from the head.
-    assert ('(cd base && "$PY" -m preflight --stack "$stack" --program "$workspace/head" --policy-config "$config" '
-            '\\ --format json) > "out/head-$stack.json"') in run
-    assert 'config="$workspace/base/policies/config/$stack.json"' in run
-    assert '[ -f "$config" ] || config="$workspace/out/no-policy-config.json"' in run
-    assert '(cd head && "$PY" -m preflight --stack "$stack" --format json) > "out/head-own-$stack.json"' in run
+    # every stack with the base's config directory (a stack it has no config for: the pack's defaults, never the
+    # head's); only the information run starts from the head.
+    assert ('(cd base && "$PY" -m preflight --all-stacks --program "$workspace/head" \\ --policy-config-dir '
+            '"$workspace/base/policies/config" --format json) > out/head.json') in run
+    assert "--policy-config " not in run and "head/policies" not in run
+    assert '(cd head && "$PY" -m preflight --all-stacks --format json) > out/head-own.json' in run
+    assert '(cd base && "$PY" -m preflight "${shared[@]}" --format json) > out/base.json' in run
     assert run.count("cd head") == 1
     comment = " ".join(_step(preflight, "Write the comment")["run"].split())
-    assert '(cd base && "$PY" -m preflight diff' in comment and "--fail-on-replace" in comment
-    assert '(cd base && "$PY" -m preflight graph --stack dev --program "$head")' in comment
+    assert '(cd base && "$PY" -m preflight diff --all-stacks' in comment and "--replacing-stacks" in comment
+    assert '--information "$out/head-own.json"' in comment and '--failed-stacks "$out/failed-stacks"' in comment
+    assert '(cd base && "$PY" -m preflight graph --stack dev --report "$out/head.json")' in comment
+    assert "--program" not in comment  # the comment step reads reports; the head's program ran in the gate only
     assert "cd head" not in comment
     # The preview's pack and config come from the base checkout too.
     preview = jobs["preview"]
@@ -315,8 +318,8 @@ def test_pull_request_workflow_shape():
     assert not any("checkout" in step.get("uses", "") for step in jobs["comment"]["steps"])  # no code checked out
     script = jobs["preflight"]["steps"]
     text = yaml.safe_dump(script, width=float("inf"))
-    assert "preflight diff" in text and "--fail-on-replace" in text and "--base-missing-ok" in text
-    assert "preflight graph --stack dev" in text and "ref: ${{ github.event.pull_request.base.sha }}" in text
+    assert "preflight diff --all-stacks" in text and "--replacing-stacks" in text and "--base-missing-ok" in text
+    assert "preflight graph --stack dev --report" in text and "ref: ${{ github.event.pull_request.base.sha }}" in text
     preview = jobs["preview"]
     pulumi = next(s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
     assert pulumi["with"]["command"] == "preview"
