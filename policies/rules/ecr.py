@@ -300,7 +300,7 @@ POLICIES = [
     StackRule(
         "ecr-deployed-tags-immutable",
         "ECR tag-mutability exclusions must not match a tag the stack pushes or a task definition runs",
-        ("Security Hub ECR.2",), MANDATORY, (REPOSITORY, IMAGE, TASK_DEFINITION), _deployed_tags),
+        ("Security Hub ECR.2",), MANDATORY, (REPOSITORY, TASK_DEFINITION), _deployed_tags),  # and IMAGE (not aws:)
     StackRule(
         "ecr-lifecycle-policy", "ECR repositories must have a lifecycle policy",
         ("Security Hub ECR.3",), ADVISORY, (REPOSITORY, LIFECYCLE_POLICY), _lifecycle),
