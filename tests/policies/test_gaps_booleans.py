@@ -100,3 +100,16 @@ def test_assign_public_ip_given_as_yes_is_not_read_as_false():
     props = {"networkConfiguration": {"subnets": ["subnet-1"], "assignPublicIp": "yes"}}
     found = check("ecs-no-public-ip", SERVICE, props)
     assert found == [not_a_boolean("assignPublicIp", "yes")]
+
+
+@pytest.mark.parametrize("value", [False, "false", "0", "f", "FALSE"])
+def test_rotation_turned_off_in_any_spelling_fails(value):
+    props = {"secretId": "db", "rotationEnabled": value}
+    assert check("secrets-rotation-schedule", "aws:secretsmanager/secretRotation:SecretRotation", props) == [
+        "rotationEnabled is false; the secret is never rotated."]
+
+
+def test_rotation_flag_that_is_not_a_boolean_fails():
+    props = {"secretId": "db", "rotationEnabled": "off", "rotationRules": {"automaticallyAfterDays": 30.0}}
+    assert check("secrets-rotation-schedule", "aws:secretsmanager/secretRotation:SecretRotation", props) == [
+        not_a_boolean("rotationEnabled", "off")]
