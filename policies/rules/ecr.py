@@ -205,7 +205,7 @@ def _deployed(resources: list[PolicyResource]) -> Iterator[tuple[PolicyResource,
 
 
 def _deployed_tags(resources: list[PolicyResource], _args: Any) -> Iterator[tuple[str, str | None]]:
-    deployed = list(_deployed(resources))
+    deployed: list[tuple[PolicyResource, str, str, str]] | None = None
     for repository in resources:
         if repository.resource_type != REPOSITORY or known(repository.props, "imageTagMutability") != \
                 "IMMUTABLE_WITH_EXCLUSION":
@@ -213,6 +213,10 @@ def _deployed_tags(resources: list[PolicyResource], _args: Any) -> Iterator[tupl
         url = known(repository.props, "repositoryUrl")
         if not isinstance(url, str) or not url:
             continue  # unknown before deployment: the shape check of ecr-tag-immutability still applies
+        if deployed is None:
+            # Read only when a repository has exclusions: a task definition whose containers are a secret without
+            # plaintext is then "cannot verify", never otherwise.
+            deployed = list(_deployed(resources))
         for pattern in _exclusions(repository.props):
             for user, verb, image_url, tag in deployed:
                 if image_url == url and filter_matches(pattern, tag):

@@ -17,7 +17,18 @@ from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
 from . import _policy
-from ._base import MANDATORY, ResourceRule, StackRule, as_list, aws_managed_key, config_value, flag, known, label
+from ._base import (
+    MANDATORY,
+    ResourceRule,
+    StackRule,
+    as_list,
+    aws_managed_key,
+    config_value,
+    flag,
+    known,
+    known_values,
+    label,
+)
 
 KEY = "aws:kms/key:Key"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
@@ -84,7 +95,10 @@ def _stack_keys(resources: list[PolicyResource]) -> tuple[set[str], set[str]]:
         else:
             continue
         urns.add(resource.urn)
-        identities.update(_identity(v) for v in (known(resource.props, f) for f in fields) if isinstance(v, str) and v)
+        # Without the SDK's unknown check: a key whose ARN is not known yet is matched by dependency instead, and
+        # reading it must not make every key of a preview "cannot verify".
+        data = known_values(resource.props)
+        identities.update(_identity(v) for v in (data.get(f) for f in fields) if isinstance(v, str) and v)
     return identities, urns
 
 
@@ -116,6 +130,8 @@ FIX = "create the key in the stack and pass its arn, or list it in this policy's
 
 
 def _provable(resources: list[PolicyResource], args: Any) -> Iterator[tuple[str, str | None]]:
+    if not any(r.resource_type in (REPOSITORY, VAULT) for r in resources):
+        return
     identities, urns = _stack_keys(resources)
     listed = {_identity(v) for v in as_list(config_value(args, "customerManagedKeys", [])) if isinstance(v, str)}
     for resource in resources:
