@@ -962,11 +962,11 @@ def _dry_run_mentions(entry: Path, program_dir: Path) -> list[str]:
         seen.add(path)
         key = (str(path), path.stat().st_mtime)
         if key not in _mentions_cache:
-            text = path.read_text(encoding="utf-8", errors="replace")
             try:
+                text = path.read_text(encoding="utf-8", errors="replace")
                 tree = ast.parse(text, str(path))
-            except (SyntaxError, ValueError):
-                tree = ast.Module(body=[], type_ignores=[])
+            except (OSError, SyntaxError, ValueError):  # the run itself reports a module it cannot load
+                text, tree = "", ast.Module(body=[], type_ignores=[])
             hits: list[int] = []
             if _DRY_RUN_NAME.search(text):  # most files never name it: skip the walk over every expression
                 for node in ast.walk(tree):
