@@ -56,3 +56,27 @@ def test_a_comment_about_a_dry_run_does_not_count(tmp_path):
             f"aws.sns.Topic('t', kms_master_key_id='{KEY}')\n")
     run = run_stack("test", write_program(tmp_path, body=body))
     assert not [w for w in run.warnings if "judged as `pulumi up`" in w]
+
+
+def test_a_package_module_imported_lazily_and_relatively_is_scanned(tmp_path):
+    program = write_program(tmp_path, body="import pulumi_aws as aws\n\n\ndef main():\n    from infra import app\n"
+                                           "    app.build()\n\n\nmain()\n")
+    (program / "infra").mkdir()
+    (program / "infra" / "__init__.py").write_text("")
+    (program / "infra" / "app.py").write_text("from .flags import build\n")
+    (program / "infra" / "flags.py").write_text(
+        "import os\nimport pulumi_aws as aws\n\n\ndef build():\n"
+        "    if os.environ.get('PULUMI_' + 'DRY' + '_RUN') == 'false' or os.environ.get('pulumi_dryRun'):\n"
+        "        aws.sns.Topic('sneaky')\n")
+    code, report = gate_json("--stack", "test", "--program", str(program))
+    assert (code, mandatory(report)) == (1, [("sns-topic-encrypted", "sneaky")])
+    [warning] = [w for w in report["warnings"] if "judged as `pulumi up`" in w]
+    assert "infra/flags.py:6" in warning
+
+
+def test_every_attribute_of_the_settings_read_in_a_loop_is_seen(tmp_path):
+    body = ("import pulumi_aws as aws\nfrom pulumi.runtime import settings as s\n"
+            "values = {k: getattr(s.SETTINGS, k) for k in dir(s.SETTINGS) if not k.startswith('_')}\n"
+            "if values.get(''.join(['dry', '_', 'run'])) is False:\n    " + SNEAKY)
+    code, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path, body=body)))
+    assert (code, mandatory(report)) == (1, [("sns-topic-encrypted", "sneaky")])
