@@ -895,14 +895,23 @@ def _dry_run_reads(program_dir: Path, entry: Path | None = None) -> Iterator[lis
     original = settings.is_dry_run
     asked: list[str] = []
 
-    def note(caller: str) -> None:
-        if _is_inside(caller, program_dir) and "/.venv/" not in caller or not _is_machinery(caller):
+    stdlib = Path(os.__file__).parent
+
+    def note(frame: Any) -> None:
+        """Count the read if the first caller outside the standard library (os.getenv, Mapping.get) is the
+        program's: a file of the program, or anything that is not an SDK, the standard library or this engine."""
+        while frame is not None and (frame.f_code.co_filename.startswith("<frozen ")
+                                     or _is_inside(frame.f_code.co_filename, stdlib)
+                                     and "site-packages" not in Path(frame.f_code.co_filename).parts):
+            frame = frame.f_back
+        caller = frame.f_code.co_filename if frame is not None else ""
+        if _is_inside(caller, program_dir) and "/.venv/" not in caller or caller and not _is_machinery(caller):
             where = _call_site(program_dir)
             if where not in asked:
                 asked.append(where)
 
     def is_dry_run() -> bool:
-        note(sys._getframe(1).f_code.co_filename)
+        note(sys._getframe(1))
         return original()
 
     class WatchedFlag:
@@ -912,7 +921,7 @@ def _dry_run_reads(program_dir: Path, entry: Path | None = None) -> Iterator[lis
             self.inner = inner
 
         def __get__(self, obj: Any, owner: Any = None) -> Any:
-            note(sys._getframe(1).f_code.co_filename)
+            note(sys._getframe(1))
             return self.inner.__get__(obj, owner)
 
         def __set__(self, obj: Any, value: Any) -> None:
@@ -921,22 +930,35 @@ def _dry_run_reads(program_dir: Path, entry: Path | None = None) -> Iterator[lis
         def __delete__(self, obj: Any) -> None:
             self.inner.fdel()
 
+    class WatchedEnviron(type(os.environ)):  # type: ignore[misc]
+        """os.environ as it was (the same data), noting who reads PULUMI_DRY_RUN (`[]`, `get`, `os.getenv`)."""
+
+        def __getitem__(self, key: Any) -> Any:
+            if key == "PULUMI_DRY_RUN":
+                note(sys._getframe(1))
+            return super().__getitem__(key)
+
     flag = settings.Settings.__dict__["dry_run"]
-    environment = os.environ.get("PULUMI_DRY_RUN")
-    os.environ["PULUMI_DRY_RUN"] = "true" if original() else "false"
+    environ = os.environ
+    environment = environ.get("PULUMI_DRY_RUN")
+    environ["PULUMI_DRY_RUN"] = "true" if original() else "false"
+    watched = WatchedEnviron.__new__(WatchedEnviron)
+    watched.__dict__.update(environ.__dict__)  # shares the data: a change either way is seen by both
     settings.is_dry_run = pulumi.runtime.is_dry_run = is_dry_run
     settings.Settings.dry_run = WatchedFlag(flag)
+    os.environ = watched  # noqa: B003 - the same data behind another object, so reads can be noted
     try:
         yield asked
         if entry is not None:
             asked.extend(w for w in _dry_run_mentions(entry, program_dir) if w not in asked)
     finally:
+        os.environ = environ  # noqa: B003 - the original object back; its data was shared all along
         settings.Settings.dry_run = flag
         settings.is_dry_run = pulumi.runtime.is_dry_run = original
         if environment is None:
-            os.environ.pop("PULUMI_DRY_RUN", None)
+            environ.pop("PULUMI_DRY_RUN", None)
         else:
-            os.environ["PULUMI_DRY_RUN"] = environment
+            environ["PULUMI_DRY_RUN"] = environment
 
 
 # Names that read the dry-run flag without calling is_dry_run: the attribute and environment variable in any
@@ -1042,7 +1064,7 @@ def _call_site(program_dir: Path) -> str:
 
 def _is_machinery(filename: str) -> bool:
     """A frame of the Python standard library, a Pulumi SDK (pulumi, pulumi_aws, ...) or this engine."""
-    if filename == __file__:
+    if filename == __file__ or filename.startswith("<frozen "):
         return True
     parts = Path(filename).parts
     if "site-packages" in parts:
@@ -1192,7 +1214,9 @@ def _module_names(program_dir: Path) -> set[str]:
 
 
 def _is_inside(path: str | None, directory: Path) -> bool:
-    return bool(path) and Path(path).resolve().is_relative_to(directory)
+    # "<string>" (exec) and "<frozen ...>" (the standard library's frozen modules) name no file: resolved, they
+    # would land in the working directory, which is the program's.
+    return bool(path) and not path.startswith("<") and Path(path).resolve().is_relative_to(directory)
 
 
 @contextmanager

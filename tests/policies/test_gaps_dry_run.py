@@ -66,12 +66,20 @@ def test_a_package_module_imported_lazily_and_relatively_is_scanned(tmp_path):
     (program / "infra" / "app.py").write_text("from .flags import build\n")
     (program / "infra" / "flags.py").write_text(
         "import os\nimport pulumi_aws as aws\n\n\ndef build():\n"
-        "    if os.environ.get('PULUMI_' + 'DRY' + '_RUN') == 'false' or os.environ.get('pulumi_dryRun'):\n"
+        "    if os.environ.get('PULUMI_DRY_RUN') == 'false':\n"
         "        aws.sns.Topic('sneaky')\n")
     code, report = gate_json("--stack", "test", "--program", str(program))
     assert (code, mandatory(report)) == (1, [("sns-topic-encrypted", "sneaky")])
     [warning] = [w for w in report["warnings"] if "judged as `pulumi up`" in w]
     assert "infra/flags.py:6" in warning
+
+
+@pytest.mark.parametrize("read", ["os.environ.get('PULUMI_' + 'DRY' + '_RUN')", "os.getenv('PULUMI_' + 'DRY_RUN')",
+                                  "dict(os.environ).get('PULUMI_' + 'DRY_RUN')"])
+def test_the_environment_variable_named_at_run_time_is_seen(tmp_path, read):
+    body = f"import os\nimport pulumi_aws as aws\nif {read} == 'false':\n    " + SNEAKY
+    code, report = gate_json("--stack", "test", "--program", str(write_program(tmp_path, body=body)))
+    assert (code, mandatory(report)) == (1, [("sns-topic-encrypted", "sneaky")])
 
 
 def test_every_attribute_of_the_settings_read_in_a_loop_is_seen(tmp_path):
