@@ -5,6 +5,8 @@ A repository (`aws.ecr.Repository`) says how it scans (`imageScanningConfigurati
 can scan instead (`aws.ecr.RegistryScanningConfiguration`, repository filters); the lifecycle policy is a separate
 resource (`aws.ecr.LifecyclePolicy`) naming the repository by name. AWS's enum values are upper case and the
 provider refuses any other spelling at Check, so `immutable` or `kms` is a violation here too, named as such.
+Tag-mutability exclusions (ECR's only exclusion filter) are judged by their shape and against the tags the stack
+pushes (docker-build images) or runs (task definitions).
 """
 
 from __future__ import annotations
@@ -304,7 +306,8 @@ POLICIES = [
     StackRule(
         "ecr-deployed-tags-immutable",
         "ECR tag-mutability exclusions must not match a tag the stack pushes or a task definition runs",
-        ("Security Hub ECR.2",), MANDATORY, (REPOSITORY, TASK_DEFINITION), _deployed_tags),  # and IMAGE (not aws:)
+        # It reads docker-build images too; the pack declares aws: types only.
+        ("Security Hub ECR.2",), MANDATORY, (REPOSITORY, TASK_DEFINITION), _deployed_tags),
     StackRule(
         "ecr-lifecycle-policy", "ECR repositories must have a lifecycle policy",
         ("Security Hub ECR.3",), ADVISORY, (REPOSITORY, LIFECYCLE_POLICY), _lifecycle),
