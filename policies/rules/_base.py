@@ -176,8 +176,8 @@ class NotABoolean(ValueError):
         self.key = key
         self.value = value
         shown = f'"{value}"' if isinstance(value, str) else repr(value)
-        super().__init__(f"{key} is {shown}, which is not a boolean: the provider refuses it (give true or false; of "
-                         f"strings only {_SPELLINGS} are read as booleans).")
+        super().__init__(f"{key} is {shown}, which is not a boolean: the provider refuses it or reads it otherwise "
+                         f"than intended (give true or false; of strings only {_SPELLINGS} are read as booleans).")
 
 
 def flag(props: Mapping[str, Any], key: str) -> bool | None:

@@ -103,8 +103,8 @@ def _stack_keys(resources: list[PolicyResource]) -> tuple[set[str], set[str]]:
 
 
 def _references(resource: PolicyResource) -> Iterator[tuple[str, str, Any]]:
-    """(top-level property, path shown, value) of each KMS key the resource names; unknown values as None with
-    UNKNOWN_KEY so the caller can tell them from unset ones."""
+    """(top-level property, path shown, value) of each KMS key the resource names; a value not known before
+    deployment is UNKNOWN_KEY, so the caller can tell it from an unset one (None)."""
     if resource.resource_type == VAULT:
         yield "kmsKeyArn", "kmsKeyArn", _value(resource.props, "kmsKeyArn")
     elif resource.resource_type == REPOSITORY:

@@ -25,8 +25,9 @@ REFUSED = ["yes", "no", "on", "off", "Y", "enabled", "", " true", "true ", "tRUE
 
 
 def not_a_boolean(key, value):
-    return (f'{key} is "{value}", which is not a boolean: the provider refuses it (give true or false; of strings '
-            'only "true", "1", "t", "TRUE", "True", "false", "0", "f", "FALSE", "False" are read as booleans).')
+    return (f'{key} is "{value}", which is not a boolean: the provider refuses it or reads it otherwise than '
+            'intended (give true or false; of strings only "true", "1", "t", "TRUE", "True", "false", "0", "f", '
+            '"FALSE", "False" are read as booleans).')
 
 
 @pytest.mark.parametrize("value", REFUSED)
