@@ -927,9 +927,6 @@ def _dry_run_reads(program_dir: Path, entry: Path | None = None) -> Iterator[lis
         def __set__(self, obj: Any, value: Any) -> None:
             self.inner.__set__(obj, value)
 
-        def __delete__(self, obj: Any) -> None:
-            self.inner.fdel()
-
     class WatchedEnviron(type(os.environ)):  # type: ignore[misc]
         """os.environ as it was (the same data), noting who reads PULUMI_DRY_RUN (`[]`, `get`, `os.getenv`)."""
 
