@@ -97,11 +97,25 @@ class StackRule(StackValidationPolicy):
                          enforcement_level=level, config_schema=_schema(config), tags=list(controls))
 
     def _validate(self, args: StackValidationArgs, report: ReportViolation) -> None:
-        try:
-            for message, urn in self._check(args.resources, args):
-                report(message, urn)
-        except NotABoolean as error:
-            report(str(error), _owner(args.resources, error.props))
+        # A value that is not a boolean stops the check where it was read: it is reported on its resource, and the
+        # check runs again without that resource so the others are still judged (each message reported once).
+        reported: set[tuple[str, str | None]] = set()
+        remaining = list(args.resources)
+        while True:
+            try:
+                for found in self._check(remaining, args):
+                    if found not in reported:
+                        reported.add(found)
+                        report(*found)
+                return
+            except NotABoolean as error:
+                owner = _owner(remaining, error.props)
+                if (str(error), owner) not in reported:
+                    reported.add((str(error), owner))
+                    report(str(error), owner)
+                if owner is None:  # the policy's own config: nothing to leave out
+                    return
+                remaining = [r for r in remaining if r.urn != owner]
 
 
 def _owner(resources: Sequence[PolicyResource], props: Any) -> str | None:

@@ -114,3 +114,13 @@ def test_rotation_flag_that_is_not_a_boolean_fails():
     props = {"secretId": "db", "rotationEnabled": "off", "rotationRules": {"automaticallyAfterDays": 30.0}}
     assert check("secrets-rotation-schedule", "aws:secretsmanager/secretRotation:SecretRotation", props) == [
         not_a_boolean("rotationEnabled", "off")]
+
+
+def test_a_stack_rule_still_judges_the_other_resources():
+    odd = resource(REPOSITORY, "odd", {"name": "odd", "imageScanningConfiguration": {"scanOnPush": "yes"}})
+    unscanned = resource(REPOSITORY, "plain", {"name": "plain"})
+    scanned = resource(REPOSITORY, "good", {"name": "good", "imageScanningConfiguration": {"scanOnPush": True}})
+    assert check_stack("ecr-image-scanning", [odd, unscanned, scanned]) == [
+        not_a_boolean("scanOnPush", "yes"),
+        "Repository 'plain' is not scanned on push: set imageScanningConfiguration.scanOnPush true, or add a "
+        "RegistryScanningConfiguration rule (SCAN_ON_PUSH or CONTINUOUS_SCAN) whose filter matches its name."]
