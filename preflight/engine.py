@@ -883,28 +883,161 @@ def _secret_calls(note: Callable[..., None], program_dir: Path) -> Iterator[None
 
 
 @contextmanager
-def _dry_run_reads(program_dir: Path) -> Iterator[list[str]]:
-    """Where the program itself calls `pulumi.runtime.is_dry_run()` (either spelling of the import) during the block;
-    the SDK's own calls (bound at import, or from files outside the program) are not counted."""
+def _dry_run_reads(program_dir: Path, entry: Path | None = None) -> Iterator[list[str]]:
+    """Where the program itself reads the stack's dry-run flag during the block: `pulumi.runtime.is_dry_run()`
+    (either spelling of the import), the settings object's `dry_run` attribute (`SETTINGS.dry_run`, `getattr`),
+    and - found in the source of `entry` and the program modules it imports - any other spelling of the flag's
+    name or the context variables that hold it (`_dry_run_mentions`). The SDK's own reads are not counted.
+    PULUMI_DRY_RUN is set for the block as a language host sets it for the program."""
     import pulumi.runtime
     from pulumi.runtime import settings
 
     original = settings.is_dry_run
     asked: list[str] = []
 
-    def is_dry_run() -> bool:
-        caller = sys._getframe(1).f_code.co_filename
-        if _is_inside(caller, program_dir) and "/.venv/" not in caller:
+    stdlib = Path(os.__file__).parent
+
+    def note(frame: Any) -> None:
+        """Count the read if the first caller outside the standard library (os.getenv, Mapping.get) is the
+        program's: a file of the program, or anything that is not an SDK, the standard library or this engine."""
+        while frame is not None and (frame.f_code.co_filename.startswith("<frozen ")
+                                     or _is_inside(frame.f_code.co_filename, stdlib)
+                                     and "site-packages" not in Path(frame.f_code.co_filename).parts):
+            frame = frame.f_back
+        caller = frame.f_code.co_filename if frame is not None else ""
+        if _is_inside(caller, program_dir) and "/.venv/" not in caller or caller and not _is_machinery(caller):
             where = _call_site(program_dir)
             if where not in asked:
                 asked.append(where)
+
+    def is_dry_run() -> bool:
+        note(sys._getframe(1))
         return original()
 
+    class WatchedFlag:
+        """Settings.dry_run as it was (a data descriptor over a context variable), noting who reads it."""
+
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __get__(self, obj: Any, owner: Any = None) -> Any:
+            note(sys._getframe(1))
+            return self.inner.__get__(obj, owner)
+
+        def __set__(self, obj: Any, value: Any) -> None:
+            self.inner.__set__(obj, value)
+
+    class WatchedEnviron(type(os.environ)):  # type: ignore[misc]
+        """os.environ as it was (the same data), noting who reads PULUMI_DRY_RUN (`[]`, `get`, `os.getenv`)."""
+
+        def __getitem__(self, key: Any) -> Any:
+            if key == "PULUMI_DRY_RUN":
+                note(sys._getframe(1))
+            return super().__getitem__(key)
+
+    flag = settings.Settings.__dict__["dry_run"]
+    environ = os.environ
+    environment = environ.get("PULUMI_DRY_RUN")
+    environ["PULUMI_DRY_RUN"] = "true" if original() else "false"
+    watched = WatchedEnviron.__new__(WatchedEnviron)
+    watched.__dict__.update(environ.__dict__)  # shares the data: a change either way is seen by both
     settings.is_dry_run = pulumi.runtime.is_dry_run = is_dry_run
+    settings.Settings.dry_run = WatchedFlag(flag)
+    os.environ = watched  # noqa: B003 - the same data behind another object, so reads can be noted
     try:
         yield asked
+        if entry is not None:
+            asked.extend(w for w in _dry_run_mentions(entry, program_dir) if w not in asked)
     finally:
+        os.environ = environ  # noqa: B003 - the original object back; its data was shared all along
+        settings.Settings.dry_run = flag
         settings.is_dry_run = pulumi.runtime.is_dry_run = original
+        if environment is None:
+            environ.pop("PULUMI_DRY_RUN", None)
+        else:
+            environ["PULUMI_DRY_RUN"] = environment
+
+
+# Names that read the dry-run flag without calling is_dry_run: the attribute and environment variable in any
+# spelling (dry_run, dryRun, DRY_RUN, dry-run), and the context variables that hold it (copy_context lists them).
+_DRY_RUN_NAME = re.compile(r"dry[_-]?run|copy_context", re.IGNORECASE)
+_mentions_cache: dict[tuple[str, float], tuple[list[int], list[list[str]]]] = {}
+
+
+def _dry_run_mentions(entry: Path, program_dir: Path) -> list[str]:
+    """`file:line` of each name, attribute, keyword or string in the program's own source that names the dry-run
+    flag: `entry` and every module of `program_dir` it imports, transitively (not comments; files parsed once per
+    modification time). A program that assembles the name at run time is left to the run-time watch."""
+    import ast
+
+    found: list[str] = []
+    seen: set[Path] = set()
+    files: dict[tuple[str, ...], list[Path]] = {}  # many modules import the same names
+    queue = [entry.resolve()]
+    while queue:
+        path = queue.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        key = (str(path), path.stat().st_mtime)
+        if key not in _mentions_cache:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                tree = ast.parse(text, str(path))
+            except (OSError, SyntaxError, ValueError):  # the run itself reports a module it cannot load
+                text, tree = "", ast.Module(body=[], type_ignores=[])
+            hits: list[int] = []
+            if _DRY_RUN_NAME.search(text):  # most files never name it: skip the walk over every expression
+                for node in ast.walk(tree):
+                    name = (node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute)
+                            else node.arg if isinstance(node, ast.keyword) else node.value
+                            if isinstance(node, ast.Constant) and isinstance(node.value, str) else None)
+                    if name and _DRY_RUN_NAME.search(name):
+                        hits.append(node.lineno)
+            imports: list[list[str]] = []
+            for node in _statements(tree.body):
+                if isinstance(node, ast.Import):
+                    imports += [a.name.split(".") for a in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    package = _package_of(path, program_dir, node.level) if node.level else []
+                    base = [*package, *(node.module.split(".") if node.module else [])]
+                    imports += [base] + [[*base, a.name] for a in node.names]
+            _mentions_cache[key] = sorted(set(hits)), imports
+        lines, imports = _mentions_cache[key]
+        shown = path.relative_to(program_dir) if _is_inside(str(path), program_dir) else path.name
+        found += [f"{shown}:{line}" for line in lines]
+        for name in imports:
+            if tuple(name) not in files:
+                files[tuple(name)] = _module_files(program_dir, name)
+            queue.extend(files[tuple(name)])
+    return found
+
+
+def _statements(body: list[Any]) -> Iterator[Any]:
+    """Every statement, nested ones too (an import inside a function, a branch, a handler), without the
+    expressions: imports are statements."""
+    for node in body:
+        yield node
+        for part in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(node, part, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+
+
+def _package_of(path: Path, program_dir: Path, level: int) -> list[str]:
+    """The dotted package a relative import (`from . import x`, level 1) in `path` starts from."""
+    parts = list(path.parent.relative_to(program_dir).parts) if _is_inside(str(path), program_dir) else []
+    return parts[:len(parts) - (level - 1)] if level > 1 else parts
+
+
+def _module_files(program_dir: Path, name: list[str]) -> list[Path]:
+    """The program's files a dotted module name loads: each package's `__init__.py` on the way and the module (or
+    package) itself; nothing for a module outside `program_dir` (the SDKs, the standard library)."""
+    files = []
+    for depth in range(1, len(name) + 1):
+        base = program_dir.joinpath(*name[:depth])
+        files += [f for f in (base / "__init__.py", base.with_suffix(".py")) if f.is_file()]
+    return files
 
 
 def _call_site(program_dir: Path) -> str:
@@ -928,7 +1061,7 @@ def _call_site(program_dir: Path) -> str:
 
 def _is_machinery(filename: str) -> bool:
     """A frame of the Python standard library, a Pulumi SDK (pulumi, pulumi_aws, ...) or this engine."""
-    if filename == __file__:
+    if filename == __file__ or filename.startswith("<frozen "):
         return True
     parts = Path(filename).parts
     if "site-packages" in parts:
@@ -996,7 +1129,7 @@ def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
             _runtime_state(project["name"], stack, config, who.organization, dry_run) as logs:
         monitor = _configure_runtime(project["name"], stack, region, logs, who, dry_run)
         order = _ConstructionOrder(stack, project["name"])
-        with order.recording(), _secret_calls(monitor.note, program_dir), _dry_run_reads(program_dir) as asked:
+        with order.recording(), _secret_calls(monitor.note, program_dir), _dry_run_reads(program_dir, main) as asked:
             error = _execute(main)
         run = StackRun(project=project["name"], stack=stack, region=region, config=config,
                        resources=monitor.recorded(order), exports=monitor.exports, logs=list(logs.messages),
@@ -1004,8 +1137,9 @@ def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
                        warnings=sorted(monitor.cloud.warnings))
     if dry_run and asked and error is None:
         up = run_stack(stack, program_dir, config_overrides, identity, dry_run=False)
-        up.warnings = sorted({*up.warnings, f"the program asks pulumi.runtime.is_dry_run() ({', '.join(asked)}): "
-                                            "judged as `pulumi up` runs it, which may differ from a preview"})
+        up.warnings = sorted({*up.warnings, f"the program reads the dry-run flag (pulumi.runtime.is_dry_run() or "
+                                            f"another spelling: {', '.join(asked)}): judged as `pulumi up` runs it, "
+                                            "which may differ from a preview"})
         return up
     if error is not None:
         # A program that fails while handling a secret may name it (a validation message quoting the value).
@@ -1077,7 +1211,9 @@ def _module_names(program_dir: Path) -> set[str]:
 
 
 def _is_inside(path: str | None, directory: Path) -> bool:
-    return bool(path) and Path(path).resolve().is_relative_to(directory)
+    # "<string>" (exec) and "<frozen ...>" (the standard library's frozen modules) name no file: resolved, they
+    # would land in the working directory, which is the program's.
+    return bool(path) and not path.startswith("<") and Path(path).resolve().is_relative_to(directory)
 
 
 @contextmanager

@@ -9,6 +9,7 @@ import pytest
 
 from components.settings import SettingsError, load_settings
 from preflight.engine import read_stack_config
+from preflight.policy_eval import UNKNOWN
 from tests.conftest import REPO_ROOT
 from tests.policies.policy_helpers import check, check_stack, resource, urn
 
@@ -226,7 +227,8 @@ NOT_SELECTED = ("Cluster 'db' is in no AWS Backup selection (resources naming it
 
 
 @pytest.mark.parametrize(("selection", "deps"), [
-    ({"resources": ["arn:aws:rds:us-east-1:123456789012:cluster:other"]}, {"resources": [urn(CLUSTER, "db")]}),
+    # Not known before deployment: computed from the cluster is all there is (a known value must name its ARN).
+    ({"resources": [UNKNOWN]}, {"resources": [urn(CLUSTER, "db")]}),
     ({"resources": [ARN]}, None),
     ({"resources": ["arn:aws:rds:*:*:cluster:*"]}, None),
     ({"resources": ["*"]}, None),

@@ -79,8 +79,11 @@ class ResourceRule(ResourceValidationPolicy):
         # Filter by type token; other resources are silently out of scope (as AWSGuard's validateResourceOfType).
         if args.resource_type not in self.info.resource_types:
             return
-        for message in self._check(args.props, args):
-            report(message, None)
+        try:
+            for message in self._check(args.props, args):
+                report(message, None)
+        except NotABoolean as error:
+            report(str(error), None)
 
 
 class StackRule(StackValidationPolicy):
@@ -94,8 +97,47 @@ class StackRule(StackValidationPolicy):
                          enforcement_level=level, config_schema=_schema(config), tags=list(controls))
 
     def _validate(self, args: StackValidationArgs, report: ReportViolation) -> None:
-        for message, urn in self._check(args.resources, args):
-            report(message, urn)
+        # A value that is not a boolean stops the check where it was read: it is reported on its resource, and the
+        # check runs again without that resource so the others are still judged (each message reported once).
+        reported: set[tuple[str, str | None]] = set()
+        remaining = list(args.resources)
+        while True:
+            try:
+                for found in self._check(remaining, args):
+                    if found not in reported:
+                        reported.add(found)
+                        report(*found)
+                return
+            except NotABoolean as error:
+                owner = _owner(remaining, error.props)
+                if (str(error), owner) not in reported:
+                    reported.add((str(error), owner))
+                    report(str(error), owner)
+                if owner is None:  # the policy's own config: nothing to leave out
+                    return
+                remaining = [r for r in remaining if r.urn != owner]
+
+
+def _owner(resources: Sequence[PolicyResource], props: Any) -> str | None:
+    """The urn of the resource whose properties hold `props` (the object itself, or nested in it by identity), so
+    a stack rule's "not a boolean" names the resource; None (the stack) when it is the policy's config."""
+    target = _raw(props)
+
+    def holds(value: Any) -> bool:
+        # Walks the data behind the SDK's proxies (a nested proxy is itself a value of its parent's data), so no
+        # value is read through the unknown check.
+        if value is props:
+            return True
+        data = _raw(value)
+        if data is target:
+            return True
+        if isinstance(data, Mapping):
+            return any(holds(v) for v in data.values())
+        if isinstance(data, (list, tuple)):
+            return any(holds(v) for v in data)
+        return False
+
+    return next((r.urn for r in resources if holds(_raw(r.props))), None)
 
 
 # --- property helpers -------------------------------------------------------------------------------------------
@@ -130,19 +172,48 @@ def known(props: Mapping[str, Any], key: str) -> Any:
         return None
 
 
-TRUE_STRINGS = frozenset({"true", "t", "1"})
+# The strings Go's strconv.ParseBool reads, exactly (case as written, no surrounding space): how the provider's older
+# field readers read a string given to a boolean input. go-cty, the bridge's newer path, reads only "true"/"1"/
+# "false"/"0" and refuses the rest ("a bool is required"), so every spelling outside this set fails the deployment
+# or, where a reader is laxer than both, is read some other way; none may pass as false.
+TRUE_STRINGS = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+FALSE_STRINGS = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+_SPELLINGS = ", ".join(f'"{s}"' for s in ("true", "1", "t", "TRUE", "True", "false", "0", "f", "FALSE", "False"))
+
+
+class NotABoolean(ValueError):
+    """A boolean input holding something no provider path reads as a boolean. Raised by `flag` and reported by the
+    rule classes as the violation of the rule that read it (at that rule's level), on the resource that has it."""
+
+    def __init__(self, props: Any, key: str, value: Any) -> None:
+        self.props = props
+        self.key = key
+        self.value = value
+        shown = f'"{value}"' if isinstance(value, str) else repr(value)
+        super().__init__(f"{key} is {shown}, which is not a boolean: the provider refuses it or reads it otherwise "
+                         f"than intended (give true or false; of strings only {_SPELLINGS} are read as booleans).")
 
 
 def flag(props: Mapping[str, Any], key: str) -> bool | None:
-    """A boolean input: True/False as set, None when the program left it unset."""
+    """A boolean input: True/False as set, None when the program left it unset; NotABoolean for anything else.
+
+    Config-driven values sometimes arrive as strings: each spelling ParseBool reads counts as it reads it
+    (`publicly_accessible="1"` must not read as false); "yes", "on", " true", "" are not booleans, whatever the
+    rule hoped for. Numbers cross the wire as floats: 1 and 0 are read (a JSON 1/0 is a boolean to terraform-
+    plugin-go), any other number, a list or an object is not a boolean."""
     if not any(k == key for k in props):
         return None
     value = props[key]
-    if isinstance(value, str):  # config-driven values sometimes arrive as strings
-        # Every spelling Go's strconv.ParseBool reads as true ("1", "t", "TRUE"...), which is how a string reaches
-        # a boolean field through the provider: `publicly_accessible="1"` must not read as false.
-        return value.strip().lower() in TRUE_STRINGS
-    return None if value is None else bool(value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if value in TRUE_STRINGS:
+            return True
+        if value in FALSE_STRINGS:
+            return False
+    elif isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    raise NotABoolean(props, key, value)
 
 
 def number(value: Any) -> float | None:

@@ -21,7 +21,19 @@ from typing import Any
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
-from ._base import ADVISORY, MANDATORY, ResourceRule, StackRule, as_list, aws_managed_key, depends_on, flag, has, label
+from ._base import (
+    ADVISORY,
+    MANDATORY,
+    ResourceRule,
+    StackRule,
+    as_list,
+    aws_managed_key,
+    depends_on,
+    flag,
+    has,
+    known_values,
+    label,
+)
 from ._base import tags as tags_of
 from .protection import _production
 from .rds import CLUSTER
@@ -53,10 +65,17 @@ def _arn_matches(pattern: Any, arn: Any) -> bool:
 
 
 def _names(selection: PolicyResource, prop: str, cluster: PolicyResource) -> bool:
-    if depends_on(selection, prop, cluster):
-        return True
+    """The selection's `prop` names the cluster: an ARN (or pattern) matching the cluster's, or, for a value not
+    known before deployment, one computed from the cluster. A dependency alone is not enough: a value computed from
+    the cluster can name another ARN (`cluster.arn.apply(lambda _: other)`), and AWS Backup reads the value."""
     arn = _value(cluster.props, "arn")
-    return any(_arn_matches(p, arn) for p in as_list(_value(selection.props, prop)))
+    data = known_values(selection.props)
+    if prop not in data:
+        return any(k == prop for k in selection.props) and depends_on(selection, prop, cluster)
+    items = as_list(data[prop])
+    if any(_arn_matches(p, arn) for p in items):
+        return True
+    return (None in items or not isinstance(arn, str)) and depends_on(selection, prop, cluster)
 
 
 def _tag_selects(selection: PolicyResource, cluster: PolicyResource) -> bool:

@@ -5,6 +5,8 @@ A repository (`aws.ecr.Repository`) says how it scans (`imageScanningConfigurati
 can scan instead (`aws.ecr.RegistryScanningConfiguration`, repository filters); the lifecycle policy is a separate
 resource (`aws.ecr.LifecyclePolicy`) naming the repository by name. AWS's enum values are upper case and the
 provider refuses any other spelling at Check, so `immutable` or `kms` is a violation here too, named as such.
+Tag-mutability exclusions (ECR's only exclusion filter) are judged by their shape and against the tags the stack
+pushes (docker-build images) or runs (task definitions).
 """
 
 from __future__ import annotations
@@ -131,11 +133,97 @@ def _immutability(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
                    "for a few named tags).")
         return
     if value == "IMMUTABLE_WITH_EXCLUSION":
-        for item in as_list(known(props, "imageTagMutabilityExclusionFilters")):
-            pattern = known(item, "filter") if isinstance(item, Mapping) else None
-            if isinstance(pattern, str) and not pattern.strip("*"):
+        for pattern in _exclusions(props):
+            if not pattern.strip("*"):
                 yield (f"imageTagMutabilityExclusionFilters {json.dumps(pattern)} exempts every tag, which makes the "
                        "repository mutable; exclude named tags only (e.g. latest).")
+            elif _broad(pattern):
+                yield (f"imageTagMutabilityExclusionFilters {json.dumps(pattern)} can match release tags, which a "
+                       "push could then move: a wildcard exclusion needs a literal prefix of at least 3 characters "
+                       "ending in -, _ or . before its first * (dev-*, pr-*), and no exclusion may look like a "
+                       "version (v1*, 1.2.*); exclude the few moving tags by name (latest, dev-*).")
+
+
+def _exclusions(props: Mapping[str, Any]) -> list[str]:
+    items = as_list(known(props, "imageTagMutabilityExclusionFilters"))
+    return [p for p in (known(i, "filter") if isinstance(i, Mapping) else None for i in items) if isinstance(p, str)]
+
+
+# Which tags an exclusion may name: ECR's filter (`^[0-9a-zA-Z._*-]{1,128}$`, `*` = any characters) cannot be read
+# against tags pushed outside the stack, so the shape decides. AWS's own examples (`latest`, `dev-*`, `test-*`) name
+# moving tags or a family under a separated prefix; a short or absent prefix (`*-rc`, `v*`, `re*`) or anything that
+# reads like a version (`v1.*`, `1.0.0`) covers the release tags a rollback names.
+_VERSION_LIKE = re.compile(r"[vV]?\d")
+_SEPARATED_PREFIX = re.compile(r"[^*]{2,}[-_.]")
+
+
+def _broad(pattern: str) -> bool:
+    if _VERSION_LIKE.match(pattern):
+        return True
+    if "*" not in pattern:
+        return False
+    return not _SEPARATED_PREFIX.fullmatch(pattern.split("*", 1)[0])
+
+
+# ---- ECR.2 for what the stack deploys: no exclusion matches a tag the stack pushes or runs --------------------
+
+IMAGE = "docker-build:index:Image"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+
+
+def _split_reference(reference: str) -> tuple[str, str | None]:
+    """`<repository url>:<tag>` -> (url, tag); a digest reference (`@sha256:...`) or no tag -> (url, None). A port
+    in the registry host (`host:5000/repo`) is not a tag: the tag is after the last `/`."""
+    head, _, last = reference.rpartition("/")
+    if "@" in last:
+        return reference.split("@", 1)[0], None
+    if ":" in last:
+        name, tag = last.split(":", 1)
+        return f"{head}/{name}" if head else name, tag
+    return reference, None
+
+
+def _deployed(resources: list[PolicyResource]) -> Iterator[tuple[PolicyResource, str, str, str]]:
+    """(resource, verb, repository url, tag) of each tag a docker-build image pushes or a task definition runs."""
+    for resource in resources:
+        if resource.resource_type == IMAGE:
+            for reference in as_list(known(resource.props, "tags")):
+                if isinstance(reference, str):
+                    url, tag = _split_reference(reference.strip())
+                    if tag:
+                        yield resource, "pushes", url, tag
+        elif resource.resource_type == TASK_DEFINITION:
+            text = known(resource.props, "containerDefinitions")
+            try:
+                containers = json.loads(text) if isinstance(text, str) else []
+            except json.JSONDecodeError:
+                continue  # ecs rules name a task definition that is not JSON
+            for container in containers if isinstance(containers, list) else []:
+                reference = container.get("image") if isinstance(container, dict) else None
+                if isinstance(reference, str):
+                    url, tag = _split_reference(reference.strip())
+                    if tag:
+                        yield resource, "runs", url, tag
+
+
+def _deployed_tags(resources: list[PolicyResource], _args: Any) -> Iterator[tuple[str, str | None]]:
+    deployed: list[tuple[PolicyResource, str, str, str]] | None = None
+    for repository in resources:
+        if repository.resource_type != REPOSITORY or known(repository.props, "imageTagMutability") != \
+                "IMMUTABLE_WITH_EXCLUSION":
+            continue
+        url = known(repository.props, "repositoryUrl")
+        if not isinstance(url, str) or not url:
+            continue  # unknown before deployment: the shape check of ecr-tag-immutability still applies
+        if deployed is None:
+            # Read only when a repository has exclusions: a task definition whose containers are a secret without
+            # plaintext is then "cannot verify", never otherwise.
+            deployed = list(_deployed(resources))
+        for pattern in _exclusions(repository.props):
+            for user, verb, image_url, tag in deployed:
+                if image_url == url and filter_matches(pattern, tag):
+                    yield (f"{label(repository)} imageTagMutabilityExclusionFilters {json.dumps(pattern)} matches "
+                           f"tag {tag} that {label(user)} {verb}: a later push can move it.", repository.urn)
 
 
 # ---- ECR.3: a lifecycle policy per repository --------------------------------------------------------------------
@@ -215,6 +303,11 @@ POLICIES = [
     ResourceRule(
         "ecr-tag-immutability", "ECR repositories must have immutable image tags",
         ("Security Hub ECR.2", "Checkov CKV_AWS_51"), MANDATORY, (REPOSITORY,), _immutability),
+    StackRule(
+        "ecr-deployed-tags-immutable",
+        "ECR tag-mutability exclusions must not match a tag the stack pushes or a task definition runs",
+        # It reads docker-build images too; the pack declares aws: types only.
+        ("Security Hub ECR.2",), MANDATORY, (REPOSITORY, TASK_DEFINITION), _deployed_tags),
     StackRule(
         "ecr-lifecycle-policy", "ECR repositories must have a lifecycle policy",
         ("Security Hub ECR.3",), ADVISORY, (REPOSITORY, LIFECYCLE_POLICY), _lifecycle),

@@ -38,6 +38,10 @@ LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:Load
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 LISTENER_RULES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
 CLASSIC = "aws:elb/loadBalancer:LoadBalancer"
+TARGET_GROUPS = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
+# Network Load Balancer listener protocols that carry the client's bytes as they are: TLS only if the targets
+# terminate it (passthrough), which the program shows as TCP on 443 to target groups on 443.
+PLAIN_TRANSPORT = ("tcp", "udp", "tcp_udp")
 
 HTTPS_PORT = 443
 # A listener policy that offers TLS 1.3 and refuses anything older than TLS 1.2: the TLS13-1-2 and TLS13-1-3 families
@@ -107,13 +111,66 @@ def _plaintext_actions(actions: Any, listener_port: float | None) -> Iterator[st
                    "where nothing speaks TLS; set the redirect's port to 443")
 
 
+def _forwarded_groups(listener: PolicyResource, groups: list[PolicyResource]) -> tuple[list[PolicyResource], bool]:
+    """The stack's target groups the listener's default actions forward to, and whether every one it names is in
+    the stack (matched by `arn`/`id`, else by the `defaultActions` dependency)."""
+    named: list[str] = []
+    for action in as_list(known_values(listener.props).get("defaultActions")):
+        if not isinstance(action, Mapping):
+            continue
+        named += [action.get("targetGroupArn")]
+        forward = action.get("forward")
+        for group in as_list(forward.get("targetGroups") if isinstance(forward, Mapping) else None):
+            named += [group.get("arn") if isinstance(group, Mapping) else None]
+    dependencies = {dep.urn for dep in listener.property_dependencies.get("defaultActions", [])}
+    found: list[PolicyResource] = []
+    complete = bool(named)
+    for value in named:
+        by_value = [g for g in groups if isinstance(value, str) and value in
+                    (known_values(g.props).get("arn"), known_values(g.props).get("id"))]
+        if not by_value and not isinstance(value, str):  # unknown before deployment: the dependency names it
+            by_value = [g for g in groups if g.urn in dependencies]
+        if not by_value:
+            complete = False
+        found += [g for g in by_value if g not in found]
+    return found, complete
+
+
+def _plain_transport(listener: PolicyResource, protocol: str, groups: list[PolicyResource]) -> str | None:
+    """Why a TCP/UDP listener of a network load balancer answers in plaintext; None for TLS passthrough."""
+    port = number(listener.props.get("port"))
+    if port != HTTPS_PORT:
+        return "it is not on 443"
+    if protocol != "tcp":
+        return f"{protocol.upper()} is not TCP, so no TLS passes through"
+    forwarded, complete = _forwarded_groups(listener, groups)
+    if not complete:
+        return "its target groups are not in the stack, so no TLS passthrough shows"
+    for group in forwarded:
+        group_protocol = _fold(group.props.get("protocol")) or "tcp"
+        if group_protocol != "tcp":
+            return f"{label(group)} speaks {group_protocol.upper()}, not TCP"
+        group_port = number(group.props.get("port"))
+        if group_port != HTTPS_PORT:
+            return f"{label(group)} listens on {fmt(group_port)}, not 443"
+    return None
+
+
 def _no_plaintext(resources: list[PolicyResource], _args: Any) -> Iterator[tuple[str, str | None]]:
     balancers = [r for r in resources if r.resource_type in LOAD_BALANCERS]
     listeners = [r for r in resources if r.resource_type in LISTENERS]
+    groups = [r for r in resources if r.resource_type in TARGET_GROUPS]
     protocols = {}
     for listener in listeners:
         protocol = protocols[listener.urn] = _listener_protocol(
             listener, _owners(listener, "loadBalancerArn", balancers))
+        if protocol in PLAIN_TRANSPORT:
+            why = _plain_transport(listener, protocol, groups)
+            if why:
+                yield (f"{label(listener)} ({protocol.upper()} on a network load balancer) answers in plaintext on "
+                       f"port {fmt(listener.props.get('port'))}: {why}; use a TLS listener (certificateArn and a TLS "
+                       "1.3 sslPolicy), or pass TLS through (TCP on 443 to targets on 443).", listener.urn)
+            continue
         if protocol != "http":
             continue
         port = number(listener.props.get("port"))
@@ -230,7 +287,7 @@ POLICIES = [
         "HTTP listeners of load balancers (and their listener rules) only redirect to HTTPS, and Classic Load "
         "Balancers have no HTTP or TCP listener",
         ("Security Hub ELB.1", "Security Hub ELB.3"), MANDATORY,
-        (*LOAD_BALANCERS, *LISTENERS, *LISTENER_RULES, CLASSIC), _no_plaintext),
+        (*LOAD_BALANCERS, *LISTENERS, *LISTENER_RULES, *TARGET_GROUPS, CLASSIC), _no_plaintext),
     ResourceRule(
         "elb-tls-policy-modern",
         "HTTPS and TLS listeners use a TLS 1.3 security policy that refuses TLS 1.0 and 1.1",

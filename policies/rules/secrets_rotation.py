@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._base import MANDATORY, ResourceRule, fmt, number
+from ._base import MANDATORY, ResourceRule, flag, fmt, number
 
 ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 DEFAULT_MAXIMUM_DAYS = 90
@@ -31,7 +31,7 @@ def _days(rules: Mapping[str, Any]) -> float | None | str:
 
 def _rotation(props: Mapping[str, Any], args: Any) -> Iterator[str]:
     maximum = number(args.get_config().get("maximumDays")) or DEFAULT_MAXIMUM_DAYS
-    if props.get("rotationEnabled") is False:
+    if flag(props, "rotationEnabled") is False:
         yield "rotationEnabled is false; the secret is never rotated."
         return
     rules = props.get("rotationRules")

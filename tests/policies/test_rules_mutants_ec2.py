@@ -49,7 +49,7 @@ def test_standalone_volume_encrypted_passes(encrypted):
     assert check(RULE, VOLUME, {"availabilityZone": "eu-west-1a", "size": 10.0, "encrypted": encrypted}) == []
 
 
-@pytest.mark.parametrize("encrypted", [False, "false", "no"])
+@pytest.mark.parametrize("encrypted", [False, "false", "0"])
 def test_standalone_volume_explicitly_unencrypted(encrypted):
     assert check(RULE, VOLUME, {"availabilityZone": "eu-west-1a", "size": 10.0, "encrypted": encrypted}) == [
         "encrypted must be true."]
