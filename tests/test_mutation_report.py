@@ -107,3 +107,13 @@ def test_the_command_filters_with_only(tool, tmp_path, capsys):
     assert tool.main([str(tmp_path), "--only", "pkg.mod.x_g*"]) == 0
     out = capsys.readouterr().out
     assert "| `pkg/mod.py` | 3 | 0 | 0 | 0 | 3 | - | - |" in out
+
+
+@pytest.mark.parametrize("text", ["not json", '{"exit_code_by_key": [1]}', '{"exit_code_by_key": {"a": [1]}}', "[]"])
+def test_a_broken_result_file_is_one_error_naming_it(tool, tmp_path, capsys, text):
+    write_meta(tmp_path, "pkg/good.py", {"pkg.good.x_f__mutmut_1": 1})
+    (tmp_path / "pkg" / "bad.py.meta").write_text(text)
+    assert tool.main([str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mutation_report: {tmp_path / 'pkg' / 'bad.py.meta'}: not a mutmut result file (")
+    assert err.count("\n") == 1 and "Traceback" not in err

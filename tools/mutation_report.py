@@ -38,8 +38,12 @@ def results(root: Path) -> dict[str, dict[str, str]]:
     by_module: dict[str, dict[str, str]] = defaultdict(dict)
     for meta in sorted(root.rglob("*.py.meta")):
         module = meta.relative_to(root).as_posix()[: -len(".meta")]
-        for name, code in json.loads(meta.read_text()).get("exit_code_by_key", {}).items():
-            by_module[module][name] = status_by_exit_code[code]
+        try:
+            codes = json.loads(meta.read_text(encoding="utf-8")).get("exit_code_by_key", {})
+            statuses = {name: status_by_exit_code[code] for name, code in codes.items()}
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError, TypeError) as error:
+            raise ValueError(f"{meta}: not a mutmut result file ({type(error).__name__}: {error})") from None
+        by_module[module].update(statuses)
     return by_module
 
 
@@ -112,7 +116,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("root", nargs="?", type=Path, default=Path("mutants"), help="mutmut's directory")
     parser.add_argument("--only", nargs="+", metavar="GLOB", help="only the mutants whose name matches a glob")
     args = parser.parse_args(argv)
-    by_module = results(args.root)
+    try:
+        by_module = results(args.root)
+    except ValueError as error:
+        print(f"mutation_report: {error}", file=sys.stderr)
+        return 2
     if not by_module:
         print(f"no mutmut results under {args.root}/: run `make mutate` first", file=sys.stderr)
         return 2
