@@ -188,6 +188,16 @@ def test_changes_mutmut_cannot_reach_are_listed_with_why(tool, repo, capsys):
     ]
 
 
+def test_hunks_stay_apart_whatever_git_is_configured_to_fuse(tool, repo, capsys):
+    # With diff.interHunkContext, `git diff -U0` would join f's and g's changes into one hunk spanning gone's lines.
+    git(repo, "config", "diff.interHunkContext", "20")
+    edit(repo, "pkg/mod.py", "    return a + 1\n\n\ndef g", "    return a + 2\n\n\ndef g")
+    edit(repo, "pkg/mod.py", "    return a - 5\n", "    return a - 6\n")
+    edit(repo, "pkg/mod.py", "async def af(a):\n    return a + 1", "async def af(a):\n    return a + 9")
+    assert globs(listing(tool, repo, capsys)[1]) == ["pkg.mod.x_f__mutmut_*", "pkg.mod.x_gone__mutmut_*",
+                                                     "pkg.mod.x_af__mutmut_*"]
+
+
 def test_blank_and_comment_lines_between_functions_change_nothing(tool, repo, capsys):
     edit(repo, "pkg/mod.py", "# a comment between functions\n", "# another comment\n\n")
     assert globs(listing(tool, repo, capsys)[1]) == []

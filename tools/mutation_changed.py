@@ -183,8 +183,9 @@ def changed_files(root: Path, commit: str, paths: list[str]) -> tuple[list[str],
 
 def hunks(root: Path, commit: str, path: str) -> list[tuple[range, range]]:
     """(lines at BASE, lines in the work tree) of each change to `path`, from its hunk headers."""
-    text = git(root, "diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", commit, "--",
-               path)
+    # --inter-hunk-context=0: a configured diff.interHunkContext would fuse nearby hunks, unchanged lines and all.
+    text = git(root, "diff", "-U0", "--inter-hunk-context=0", "--no-color", "--no-ext-diff", "--no-textconv",
+               "--no-renames", commit, "--", path)
     found = []
     for line in text.splitlines():
         match = HUNK.match(line)
