@@ -221,6 +221,17 @@ def test_committed_changes_count_against_an_older_base_and_paths_narrow(tool, re
     assert globs(listing(tool, repo, capsys, "pkg/mod.py")[1]) == ["pkg.mod.x_g__mutmut_*"]
 
 
+def test_a_path_that_names_nothing_is_one_error_not_an_empty_listing(tool, repo, capsys):
+    edit(repo, "pkg/mod.py", "    b = a * 2", "    b = a * 3")
+    code, out, err = listing(tool, repo, capsys, "pkg/mdo.py", "pkg/mod.py")
+    assert (code, out) == (2, "")
+    assert err == "mutation_changed: PATHS: pkg/mdo.py: no such file or directory here or at main\n"
+    (repo / "pkg" / "mod.py").unlink()  # removed since BASE: still a path to ask about
+    assert listing(tool, repo, capsys, "pkg/mod.py")[:2] == (
+        0, "No function or method that mutmut mutates changed since main.\n"
+           "Removed since main:\n  pkg/mod.py (removed)\n")
+
+
 def test_files_mutmut_does_not_mutate_are_named_apart_and_tests_ignored(tool, repo, capsys):
     edit(repo, "pkg/skip.py", "a + 1", "a + 2")
     edit(repo, "tests/test_mod.py", "True", "1")

@@ -208,6 +208,9 @@ def _spans(lines: list[int]) -> str:
 def changes(root: Path, base: str, paths: list[str] | None = None) -> Changes:
     config = mutmut_config(root)
     commit = resolve(root, base)
+    missing = [p for p in paths or [] if not (root / p).exists() and not _exists_at(root, commit, p.rstrip("/"))]
+    if missing:  # a typo would otherwise read as "nothing changed"
+        raise Problem(f"PATHS: {', '.join(missing)}: no such file or directory here or at {base}")
     tracked, untracked = changed_files(root, commit, paths or [])
     sources = [s.rstrip("/") + "/" for s in config.get("source_paths", [])]
     result = Changes()
