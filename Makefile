@@ -13,7 +13,7 @@ INSTALLER ?= uv
 UV ?= uv==0.13.8
 
 .DEFAULT_GOAL := help
-.PHONY: help plan plan-all test lint setup venv clean lock mutate bench bench-load
+.PHONY: help plan plan-all test lint setup venv clean lock mutate mutate-changed bench bench-load
 
 help: ## list the targets and what each does
 	@echo "make TARGET [STACK=dev] - the README's two commands are make plan STACK=dev and make test"
@@ -101,10 +101,23 @@ clean: ## remove .venv and the caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache mutants
 
 # Mutation testing of the safety-relevant modules ([tool.mutmut] in pyproject.toml, docs/mutation-testing.md).
-# Slow on the whole list: narrow it with ONLY, e.g. `make mutate ONLY='ops.confirm.*'`. Results stay in mutants/.
-mutate: setup ## mutation testing of the safety-relevant modules (slow; narrow with ONLY=...)
-	$(PYTHON) -m mutmut run --max-children $(or $(JOBS),2) $(ONLY)
+# Slow on the whole list: narrow it with ONLY, e.g. `make mutate ONLY='ops.confirm.*'`, or measure a seeded sample:
+# `make mutate SAMPLE=40 SEED=7 ONLY='policies.rules.*'` (tools/mutation_sample.py; the rate with its 95% interval).
+# Results stay in mutants/. `set -f`: the globs reach mutmut as written, never expanded against file names.
+mutate: setup ## mutation testing of the safety-relevant modules (slow; narrow with ONLY=..., or SAMPLE=N SEED=S)
+ifeq ($(SAMPLE),)
+	set -f; $(PYTHON) -m mutmut run --max-children $(or $(JOBS),2) $(ONLY)
 	$(PYTHON) tools/mutation_report.py
+else
+	set -f; $(PYTHON) tools/mutation_sample.py --run --seed "$(or $(SEED),$(error SAMPLE=$(SAMPLE) needs SEED=S, \
+	  an integer quoted with the rate))" --count "$(SAMPLE)" --max-children $(or $(JOBS),1) $(or $(ONLY),*)
+endif
+
+# The functions and methods changed since BASE (git diff, work tree included) in the mutated modules, their mutants
+# only, then the report; module-level changes are listed (no mutant reaches them). PATHS narrows to some files.
+BASE ?= main
+mutate-changed: setup ## mutation testing of the functions changed since BASE=main (PATHS=... narrows)
+	$(PYTHON) tools/mutation_changed.py --run --base "$(BASE)" --max-children $(or $(JOBS),1) $(PATHS)
 
 # The blog's database on this machine (docs/blog-database.md): PostgreSQL from the machine's binaries, TLS-only with
 # a local CA like Aurora's rds.force_ssl=1, the roles, every migration and the seed. Prints the PG* environment the

@@ -36,6 +36,27 @@ def mutmut_collecting_stats() -> bool:
     return os.environ.get("MUTANT_UNDER_TEST") == "stats"
 
 
+def per_module_unless_collecting(fixture_name: str, config: pytest.Config) -> str:
+    """The scope of a module fixture that evaluates a program or computes what its module's tests read:
+    `@pytest.fixture(scope=per_module_unless_collecting)`. Once per module, as `scope="module"`, except while mutmut
+    collects its stats: then once per test, so every test that reads it is linked to the functions it reaches, not
+    only the first (tests/test_mutation_fixtures.py finds wider fixtures without it)."""
+    return "function" if mutmut_collecting_stats() else "module"
+
+
+def cache_unless_collecting(function):
+    """`functools.cache` for a function of the tests that evaluates or computes what several tests read, except
+    while mutmut collects its stats (the same reason as above)."""
+    once = cache(function)
+
+    @functools.wraps(function)
+    def cached(*args, **kwargs):
+        return function(*args, **kwargs) if mutmut_collecting_stats() else once(*args, **kwargs)
+
+    cached.cache_clear = once.cache_clear
+    return cached
+
+
 @cache
 def _run_once(stack: str) -> StackRun:
     return run_stack(stack)

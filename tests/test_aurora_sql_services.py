@@ -11,7 +11,7 @@ from components.aurora_sql import trust_policy
 from components.settings import SettingsError, load_settings
 from preflight.engine import read_stack_config
 from preflight.policy_eval import Analyzer, load_policy_config
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, per_module_unless_collecting
 from tests.policies.policy_helpers import check_stack, resource, urn
 
 KEY = "aurora-platform:database"
@@ -78,7 +78,7 @@ def test_the_role_trusts_rds_for_this_cluster_only():
 
 # ---- the program under mocks ----------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module_unless_collecting)
 def prod_sql():
     from preflight.engine import run_stack
     database = {**dict(read_stack_config(REPO_ROOT, {"name": "aurora-platform"}, "prod")[KEY]),

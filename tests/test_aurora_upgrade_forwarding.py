@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import cache
 
 import pytest
 import yaml
@@ -20,7 +19,7 @@ from ops.checks.base import Facts
 from ops.checks.forwarding import write_forwarding
 from preflight.engine import StackRun, run_stack
 from preflight.policy_eval import Analyzer, load_policy_config
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, cache_unless_collecting
 from tests.policies.policy_helpers import check_stack, resource
 
 KEY = "aurora-platform:database"
@@ -52,7 +51,7 @@ def stack_database(stack: str, **changes) -> dict:
     return value
 
 
-@cache
+@cache_unless_collecting
 def _run(stack: str, database_json: str, region: str | None) -> StackRun:
     overrides = {KEY: json.loads(database_json), "aurora-platform:app": None}
     if region:

@@ -12,7 +12,7 @@ import pytest
 from components.network_acls import isolated_rules, tier_block
 from components.settings import SettingsError, load_settings
 from preflight.engine import read_stack_config
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, per_module_unless_collecting
 from tests.policies.policy_helpers import check_stack, resource
 
 NACL = "aws:ec2/networkAcl:NetworkAcl"
@@ -200,7 +200,7 @@ def test_isolated_acl_off_builds_none(evaluate):
     assert evaluate("dev", {NET: {**network, "isolatedAcl": False}}).of_type(NACL) == []
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module_unless_collecting)
 def dev_sql():
     from preflight.engine import run_stack
     database = {**dict(read_stack_config(REPO_ROOT, {"name": "aurora-platform"}, "dev")[DB]),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ import yaml
 
 from preflight.diff import diff_reports, main, render_markdown, render_text, report_from_run
 from preflight.engine import SECURE_PLACEHOLDER, Secret, StackRun, run_stack
-from tests.conftest import _cached_run
+from tests.conftest import _cached_run, cache_unless_collecting
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "aurora-platform:database"
@@ -37,7 +36,7 @@ def base_run(stack: str) -> StackRun:
     return _cached_run(stack)  # the session's one evaluation of the unchanged stack (tests/conftest.py)
 
 
-@cache
+@cache_unless_collecting
 def base_report(stack: str) -> str:
     # as render_json writes it (`default=str`: an output the mock engine leaves unknown, e.g. a DNS record's fqdn)
     return json.dumps(report_from_run(base_run(stack)), default=str)

@@ -13,6 +13,7 @@ import pytest
 
 from preflight.diff import diff_reports, main, render_markdown, render_text, report_from_run
 from preflight.engine import run_stack
+from tests.conftest import per_module_unless_collecting
 
 from .gate_helpers import PROGRAM, SAFE, gate_json, write_program
 
@@ -41,7 +42,7 @@ def programs(tmp_path_factory):
     return base, head
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module_unless_collecting)
 def reports(programs):
     base, head = programs
     return report_from_run(run_stack("test", base)), report_from_run(run_stack("test", head))

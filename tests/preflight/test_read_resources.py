@@ -14,13 +14,14 @@ import pytest
 
 from preflight.engine import run_stack
 from preflight.policy_eval import Analyzer
+from tests.conftest import per_module_unless_collecting
 
 from .gate_helpers import gate_json, mandatory, write_program
 
 PROGRAM = str(Path(__file__).parent / "programs" / "read_resources")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module_unless_collecting)
 def report():
     return gate_json("--stack", "test", "--program", PROGRAM)
 
