@@ -76,7 +76,7 @@ lint: venv ## set up Python, then ruff
 bench: setup ## time the gate and the test suite (as make test runs it), each with CPU, core count, load and date
 	TEST_JOBS=$(TEST_JOBS) $(PYTHON) tools/bench.py $(BENCH)
 
-# The blog under a bounded load on this machine (a throwaway TLS-only PostgreSQL, the app on 127.0.0.1), e.g.
+# The blog under a bounded local load (a throwaway TLS-only PostgreSQL, the app on 127.0.0.1), e.g.
 #   make bench-load BENCH_LOAD="--concurrency 16 --requests 1000"
 bench-load: venv ## the blog under a bounded local load: req/s and p50/p95/p99 per page, with cores, load and date
 	$(PYTHON) tools/load_bench.py $(BENCH_LOAD)
@@ -119,7 +119,7 @@ BASE ?= main
 mutate-changed: setup ## mutation testing of the functions changed since BASE=main (PATHS=... narrows)
 	$(PYTHON) tools/mutation_changed.py --run --base "$(BASE)" --max-children $(or $(JOBS),1) $(PATHS)
 
-# The blog's database on this machine (docs/blog-database.md): PostgreSQL from the machine's binaries, TLS-only with
+# The blog's database on your own machine (docs/blog-database.md): PostgreSQL from its own binaries, TLS-only with
 # a local CA like Aurora's rds.force_ssl=1, the roles, every migration and the seed. Prints the PG* environment the
 # ECS task gets: eval "$$(make -s db)". Files in .db/ (ignored by git); DB_PORT picks the port (default 54329).
 .PHONY: db db-stop db-reset
