@@ -21,6 +21,7 @@ docs/architecture.md ("The offline engine") says where it still differs from a r
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -1125,6 +1126,9 @@ def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
 
     # The Pulumi runtime keeps process-wide state: one evaluation at a time, and none of it survives the run.
     close_event_loops_at_exit()
+    # Which files are inside the program is remembered for one run only: between runs a directory may be replaced
+    # by a symbolic link (or the other way round), and a long-lived process (the tests) must see that.
+    _inside.cache_clear()
     with _run_lock, identity_scope(identity) as who, _program_environment(program_dir), \
             _runtime_state(project["name"], stack, config, who.organization, dry_run) as logs:
         monitor = _configure_runtime(project["name"], stack, region, logs, who, dry_run)
@@ -1213,7 +1217,16 @@ def _module_names(program_dir: Path) -> set[str]:
 def _is_inside(path: str | None, directory: Path) -> bool:
     # "<string>" (exec) and "<frozen ...>" (the standard library's frozen modules) name no file: resolved, they
     # would land in the working directory, which is the program's.
-    return bool(path) and not path.startswith("<") and Path(path).resolve().is_relative_to(directory)
+    # Asked for frames of every read of the dry-run flag (about 1,800 per evaluation of dev, nearly all from the same
+    # few SDK files), and resolve() is a system call per path component: a quarter of an evaluation's time. A
+    # relative name is resolved against the working directory, so that is part of the key.
+    return bool(path) and not path.startswith("<") and _inside(path, directory,
+                                                                None if os.path.isabs(path) else os.getcwd())
+
+
+@functools.cache
+def _inside(path: str, directory: Path, cwd: str | None) -> bool:
+    return Path(path).resolve().is_relative_to(directory)
 
 
 @contextmanager
