@@ -3,13 +3,18 @@ program (a cache), and still finds the program's own call wherever the program m
 
 from __future__ import annotations
 
+import gc
+import runpy
 import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
+from preflight import cli
 from preflight.engine import _is_inside, run_stack
 
-from .gate_helpers import write_program
+from .gate_helpers import run_gate, write_program
 
 ASKS = "import pulumi\nimport pulumi_aws as aws\n\ndef build():\n    if not pulumi.runtime.is_dry_run():\n" \
        "        aws.sns.Topic('only-on-up')\n"
@@ -77,3 +82,36 @@ def test_a_directory_changed_between_runs_is_seen(tmp_path):
         # The engine keeps a module that resolves outside the program loaded after the run: not for later tests.
         for name in ("lib.helpers", "lib"):
             sys.modules.pop(name, None)
+
+
+def counting_freezes(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    freeze = gc.freeze
+    monkeypatch.setattr(gc, "freeze", lambda: (calls.append(1), freeze())[1])
+    return calls
+
+
+def test_the_gate_in_its_own_process_freezes_its_imports_once(tmp_path, monkeypatch, capsys):
+    program = write_program(tmp_path / "p", stack="a")
+    shutil.copy(program / "Pulumi.a.yaml", program / "Pulumi.b.yaml")
+    freezes = counting_freezes(monkeypatch)
+    monkeypatch.setattr(cli, "FREEZE_IMPORTS", False)  # restored whatever the module entry point sets it to
+    monkeypatch.setattr(sys, "argv", ["preflight", "--all-stacks", "--program", str(program)])
+    threshold = gc.get_threshold()
+    try:
+        with pytest.raises(SystemExit) as done:
+            runpy.run_module("preflight", run_name="__main__")
+        assert gc.get_threshold() == (5000, 10, 10)
+    finally:
+        gc.set_threshold(*threshold)
+    assert done.value.code == 0
+    assert "a: PASS" in capsys.readouterr().out
+    assert freezes == [1]  # two stacks, one freeze: a second would keep what the first stack left for good
+
+
+def test_the_gate_called_in_process_leaves_the_collector_alone(tmp_path, monkeypatch):
+    freezes = counting_freezes(monkeypatch)
+    threshold = gc.get_threshold()
+    code, _, err = run_gate("--stack", "test", "--program", str(write_program(tmp_path / "p")))
+    assert (code, err) == (0, "")
+    assert freezes == [] and gc.get_threshold() == threshold
