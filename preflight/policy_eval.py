@@ -34,6 +34,7 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, Policy
+from pulumi_policy import policy as sdk_policy
 from pulumi_policy import proxy as sdk_proxy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
@@ -337,6 +338,63 @@ def _unknown_reads(servicer: _TrackingServicer) -> Iterator[list[tuple[str, tupl
         sdk_proxy._raise_if_unknown = original
 
 
+class _ConvertedOnce:
+    """`json_format` as pulumi_policy.policy sees it during one RPC: MessageToDict of a message it has converted
+    already in this RPC gives that result again, and so does `deserialize_properties` of that result. The SDK
+    converts each resource's properties once per policy (and for every stack policy, every resource's): about a third
+    of the gate's CPU. Nothing changes either result: the SDK wraps each policy's copy in a proxy of new containers
+    (unknown_checking_proxy), and the request is not changed while the RPC runs. A deserialized value holding an
+    object (an asset, an archive) is made afresh each time, as before, so no policy can change another's."""
+
+    def __init__(self, deserialize: Any) -> None:
+        self._deserialize = deserialize
+        # id -> (message, its dict): the message is held so its id cannot be reused by another within the RPC.
+        self._done: dict[int, tuple[Any, dict[str, Any]]] = {}
+        self._deserialized: dict[tuple[int, bool], tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    def MessageToDict(self, message: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:  # noqa: N802 - the SDK's name
+        if args or kwargs:
+            return json_format.MessageToDict(message, *args, **kwargs)
+        done = self._done.get(id(message))
+        if done is None or done[0] is not message:
+            done = self._done[id(message)] = (message, json_format.MessageToDict(message))
+        return done[1]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(json_format, name)
+
+    def deserialize_properties(self, props: dict[str, Any], proxy_secrets: bool = False) -> dict[str, Any]:
+        key = (id(props), proxy_secrets)
+        done = self._deserialized.get(key)
+        if done is not None and done[0] is props:
+            return done[1]
+        result = self._deserialize(props, proxy_secrets)
+        if not proxy_secrets and _plain(result):
+            self._deserialized[key] = (props, result)
+        return result
+
+
+def _plain(value: Any) -> bool:
+    """Only dicts, lists and immutable scalars (what JSON holds), all the way down."""
+    if isinstance(value, dict):
+        return all(_plain(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+@contextlib.contextmanager
+def _converted_once() -> Iterator[None]:
+    """For the block only, as _unknown_reads: nothing else in the process sees a changed SDK."""
+    originals = sdk_policy.json_format, sdk_policy.deserialize_properties
+    once = _ConvertedOnce(originals[1])
+    sdk_policy.json_format, sdk_policy.deserialize_properties = once, once.deserialize_properties
+    try:
+        yield
+    finally:
+        sdk_policy.json_format, sdk_policy.deserialize_properties = originals
+
+
 def _cant_run(diagnostic: Any) -> bool:
     """The SDK's advisory for a rule that read an unknown value (`can't run policy ... during preview`)."""
     return (diagnostic.enforcementLevel == analyzer_pb2.ADVISORY
@@ -434,7 +492,7 @@ class Analyzer:
     def _run(self, method: Any, request: Any, urn: str) -> tuple[Any, list[tuple[str, tuple[str, ...]]]]:
         """One RPC of the servicer, with the unknown reads it made; a policy that raises is an EvaluationError."""
         self._servicer.current_policy = ""
-        with _unknown_reads(self._servicer) as reads:
+        with _unknown_reads(self._servicer) as reads, _converted_once():
             try:
                 response = method(request, None)
             except Exception as error:  # the SDK lets a rule's exception out of the whole RPC

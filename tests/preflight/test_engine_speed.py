@@ -3,6 +3,7 @@ program (a cache), and still finds the program's own call wherever the program m
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import runpy
 import shutil
@@ -10,9 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+from pulumi_policy import policy as sdk_policy
+from pulumi_policy.deserialize import SPECIAL_ASSET_SIG as ASSET_SIG
+from pulumi_policy.deserialize import SPECIAL_SIG_KEY as SIG_KEY
 
-from preflight import cli
+from preflight import cli, policy_eval
 from preflight.engine import _is_inside, run_stack
+from preflight.policy_eval import Analyzer, EvaluationError, Resource
 
 from .gate_helpers import run_gate, write_program
 
@@ -115,3 +121,77 @@ def test_the_gate_called_in_process_leaves_the_collector_alone(tmp_path, monkeyp
     code, _, err = run_gate("--stack", "test", "--program", str(write_program(tmp_path / "p")))
     assert (code, err) == (0, "")
     assert freezes == [] and gc.get_threshold() == threshold
+
+
+# ---- the policy SDK converts each resource's properties once per RPC (preflight/policy_eval.py _ConvertedOnce) ----
+BUCKET = "urn:pulumi:s::p::aws:s3/bucket:Bucket::"
+
+
+def bucket(name: str, **inputs) -> Resource:
+    return Resource(urn=BUCKET + name, type="aws:s3/bucket:Bucket", name=name, inputs=inputs, outputs=inputs)
+
+
+def test_a_policy_that_changes_its_properties_changes_no_other_policys():
+    seen: list[tuple] = []
+
+    def vandal(args, report):
+        args.props["tags"]["Owner"] = "vandal"
+        args.props["tags"]["__target"]["Extra"] = "x"
+        args.props["rules"]["__target"].append("added")
+        args.props["acl"] = "public-read"
+
+    def witness(args, report):
+        seen.append((dict(args.props["tags"]), list(args.props["rules"]), args.props["acl"]))
+
+    def stack_vandal(args, report):
+        for r in args.resources:
+            r.props["tags"]["Owner"] = "vandal"
+            r.props["acl"] = "public-read"
+
+    def stack_witness(args, report):
+        seen.extend((dict(r.props["tags"]), list(r.props["rules"]), r.props["acl"]) for r in args.resources)
+
+    policies = [ResourceValidationPolicy("a-vandal", "Changes.", vandal),
+                ResourceValidationPolicy("b-witness", "Reads.", witness),
+                StackValidationPolicy("c-vandal", "Changes.", stack_vandal),
+                StackValidationPolicy("d-witness", "Reads.", stack_witness)]
+    resources = [bucket(n, tags={"Owner": "team"}, rules=["r1"], acl="private") for n in ("one", "two")]
+    analyzer = Analyzer(policies=policies)
+    for _ in range(2):
+        analyzer.evaluate(resources)
+    assert seen == [({"Owner": "team"}, ["r1"], "private")] * 8
+    assert resources[0].inputs == {"tags": {"Owner": "team"}, "rules": ["r1"], "acl": "private"}
+
+
+def test_each_policy_gets_its_own_asset_object():
+    # An asset is an object a rule could change: it is never shared between policies.
+    got: list = []
+    policies = [ResourceValidationPolicy(name, "Reads.", lambda args, report: got.append(args.props["code"]))
+                for name in ("first", "second")]
+    asset = {SIG_KEY: ASSET_SIG, "path": "index.zip"}
+    Analyzer(policies=policies).evaluate([bucket("b", code=asset)])
+    assert [type(a).__name__ for a in got] == ["FileAsset", "FileAsset"]
+    assert got[0] is not got[1] and got[0].path == got[1].path == "index.zip"
+
+
+def test_the_verdicts_on_dev_are_those_of_the_unchanged_sdk(dev, monkeypatch):
+    def verdicts():
+        evaluation = Analyzer(fail_closed=True).evaluate(dev.resources)
+        return ([(v.policy, v.enforcement_level, v.urn, v.message) for v in evaluation.violations],
+                evaluation.not_applicable, evaluation.cannot_verify)
+
+    remembered = verdicts()
+    monkeypatch.setattr(policy_eval, "_converted_once", contextlib.nullcontext)
+    assert remembered == verdicts()
+    assert remembered[0]  # dev has advisory findings: the comparison compares something
+
+
+def test_the_sdk_is_restored_after_each_rpc_even_when_a_rule_raises():
+    originals = sdk_policy.json_format, sdk_policy.deserialize_properties
+
+    def boom(args, report):
+        raise ValueError("broken rule")
+
+    with pytest.raises(EvaluationError):
+        Analyzer(policies=[ResourceValidationPolicy("boom", "Raises.", boom)]).evaluate([bucket("b", acl="private")])
+    assert (sdk_policy.json_format, sdk_policy.deserialize_properties) == originals
