@@ -1259,7 +1259,9 @@ def _runtime_state(project: str, stack: str, config: Mapping[str, Any],
 
 _PROGRAM_LOG = logging.getLogger("preflight.program")
 _PROGRAM_LOG.propagate = False
-_PROGRAM_LOG.setLevel(logging.DEBUG)
+# What the collector keeps (info and above). The SDK logs a debug line for every registration and every output;
+# at DEBUG each became a LogRecord the collector then dropped.
+_PROGRAM_LOG.setLevel(logging.INFO)
 
 
 def _configure_runtime(project: str, stack: str, region: str, logs: _LogCollector, identity: Any,

@@ -195,3 +195,11 @@ def test_the_sdk_is_restored_after_each_rpc_even_when_a_rule_raises():
     with pytest.raises(EvaluationError):
         Analyzer(policies=[ResourceValidationPolicy("boom", "Raises.", boom)]).evaluate([bucket("b", acl="private")])
     assert (sdk_policy.json_format, sdk_policy.deserialize_properties) == originals
+
+
+def test_what_a_program_logs_at_info_and_above_is_kept(tmp_path):
+    body = ("import pulumi\npulumi.log.debug('a debug line')\npulumi.log.info('an info line')\n"
+            "pulumi.log.warn('a warning line')\n")
+    run = run_stack("test", write_program(tmp_path, body=body))
+    assert [entry for entry in run.logs if "line" in entry[1]] == [("info", "an info line"),
+                                                                  ("warning", "a warning line")]
