@@ -2,6 +2,7 @@
 
     python tools/bench.py                 # the gate on dev, the test suite, each once
     python tools/bench.py --runs 3 gate   # one command, three runs (the median and the spread are printed)
+    python tools/bench.py --runs 10 eval  # one evaluation of dev in a warm process (CPU per run_stack)
 
 Each line names the command, the wall time, the CPU time it used (its processes' user + system), the machine's core
 count, the load average when it started and the date, so a figure quoted in the docs can be re-measured and
@@ -13,6 +14,7 @@ the same: both are printed so that is visible rather than hidden. `test` runs th
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -36,9 +38,30 @@ COMMANDS = {
     "test-serial": [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
 }
 DEFAULT = ("gate", "test")
+# One evaluation of the program (preflight.engine.run_stack) in a process that has evaluated it once already, as
+# the tests evaluate their variants: its CPU (time.process_time) with Python's default collector and with the test
+# session's (tests/conftest.py: the imports frozen, gen0 threshold 5000). Each in a fresh process.
+EVALUATIONS = {"eval": "dev", "eval-prod": "prod"}
+_EVALUATE = """
+import gc, json, sys, time
+sys.path.insert(0, sys.argv[1])
+from preflight.engine import run_stack
+stack, runs, session = sys.argv[2], int(sys.argv[3]), sys.argv[4] == "session"
+run_stack(stack)
+if session:
+    gc.collect(); gc.freeze(); gc.set_threshold(5000, 10, 10)
+times = []
+for _ in range(runs):
+    start = time.process_time()
+    run_stack(stack)
+    times.append(time.process_time() - start)
+print(json.dumps(times))
+"""
 
 
 def measure(name: str, runs: int) -> str:
+    if name in EVALUATIONS:
+        return measure_evaluation(name, runs)
     command = COMMANDS[name]
     load = os.getloadavg()[0]
     times, cpu = [], []
@@ -56,6 +79,22 @@ def measure(name: str, runs: int) -> str:
             f"{' '.join(command[1:])}")
 
 
+def measure_evaluation(name: str, runs: int) -> str:
+    stack = EVALUATIONS[name]
+    load = os.getloadavg()[0]
+    figures = []
+    for collector in ("default", "session"):
+        done = subprocess.run([PYTHON, "-c", _EVALUATE, str(ROOT), stack, str(runs), collector], cwd=ROOT,
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            return f"{name}: failed with exit code {done.returncode} (run_stack({stack!r}), {collector} collector)"
+        times = json.loads(done.stdout)
+        spread = f" (min {min(times):.3f} s, max {max(times):.3f} s)" if runs > 1 else ""
+        figures.append(f"{statistics.median(times):.3f} s CPU{spread} with the {collector} collector")
+    return (f"{name}: one evaluation {'; '.join(figures)}, median of {runs}; {os.cpu_count()} cores, load "
+            f"{load:.1f} at start, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC - run_stack({stack!r}) in a warm process")
+
+
 def _children_cpu() -> float:
     # User + system time of the finished child processes (and theirs: pytest's workers, the gate's subprocesses).
     # A server a test daemonises (PostgreSQL under pg_ctl) is not a waited-for child and is not counted.
@@ -66,8 +105,8 @@ def _children_cpu() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      epilog="exit codes: 0 every command measured, 2 a command failed or bad usage")
-    parser.add_argument("commands", nargs="*", choices=list(COMMANDS), default=[], metavar="COMMAND",
-                        help=f"what to time: {', '.join(COMMANDS)} (default: {' '.join(DEFAULT)})")
+    parser.add_argument("commands", nargs="*", choices=[*COMMANDS, *EVALUATIONS], default=[], metavar="COMMAND",
+                        help=f"what to time: {', '.join([*COMMANDS, *EVALUATIONS])} (default: {' '.join(DEFAULT)})")
     parser.add_argument("--runs", type=int, default=1, help="runs of each command (median printed)")
     args = parser.parse_args(argv)
     failed = False

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import runpy
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -203,3 +205,32 @@ def test_what_a_program_logs_at_info_and_above_is_kept(tmp_path):
     run = run_stack("test", write_program(tmp_path, body=body))
     assert [entry for entry in run.logs if "line" in entry[1]] == [("info", "an info line"),
                                                                   ("warning", "a warning line")]
+
+
+# ---- tools/bench.py eval: CPU of one evaluation -------------------------------------------------------------------
+def test_bench_eval_prints_both_collectors_median(monkeypatch, capsys):
+    from tools import bench
+
+    asked = []
+
+    def fake_run(command, **kwargs):
+        asked.append(command[-3:])
+        times = [0.5, 0.1, 0.3] if command[-1] == "default" else [0.2, 0.25, 0.9]
+        return subprocess.CompletedProcess(command, 0, stdout=json.dumps(times), stderr="")
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    assert bench.main(["--runs", "3", "eval-prod"]) == 0
+    line = capsys.readouterr().out
+    assert asked == [["prod", "3", "default"], ["prod", "3", "session"]]
+    assert line.startswith("eval-prod: one evaluation 0.300 s CPU (min 0.100 s, max 0.500 s) with the default "
+                           "collector; 0.250 s CPU (min 0.200 s, max 0.900 s) with the session collector, median of 3;")
+    assert "load " in line and "run_stack('prod') in a warm process" in line
+
+
+def test_bench_eval_that_fails_is_exit_2(monkeypatch, capsys):
+    from tools import bench
+
+    monkeypatch.setattr(bench.subprocess, "run",
+                        lambda command, **kwargs: subprocess.CompletedProcess(command, 1, stdout="", stderr="boom"))
+    assert bench.main(["eval"]) == 2
+    assert capsys.readouterr().out == "eval: failed with exit code 1 (run_stack('dev'), default collector)\n"
