@@ -160,6 +160,13 @@ def properties(cls: type) -> tuple[tuple[str, Any], ...]:
     return tuple(found)
 
 
+@functools.cache
+def _shaped_properties(cls: type) -> tuple[tuple[str, str, Any, bool], ...]:
+    """(wire name, kind, element type, optional) of every property: the shape of a class's declared types is the
+    same for every resource of it, so it is worked out once (it was once per resource and property)."""
+    return tuple((wire, *_shape(declared)) for wire, declared in properties(cls))
+
+
 def _resolve(declared: Any, owner: type) -> Any:
     """ForwardRef('outputs.X') and 'pulumi_aws.ec2.Vpc' resolved in the declaring module; unresolvable -> Any."""
     if isinstance(declared, str):
@@ -315,10 +322,9 @@ def resource_outputs(token: str, outputs: Mapping[str, Any], ctx: Context) -> di
     if cls is None:
         return {}
     made: dict[str, Any] = {}
-    for key, declared in properties(cls):
+    for key, kind, element, optional in _shaped_properties(cls):
         if key in outputs or key in ("id", "urn"):
             continue
-        kind, element, optional = _shape(declared)
         if key in _AUTONAMED and kind == "str" and ctx.own_only:
             # The provider auto-names in Check, so a real preview knows it too: `<logical name>-<7 hex>`.
             made[key] = f"{ctx.name}-{stable_hex(ctx.seed, 7)}"
