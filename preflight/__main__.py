@@ -19,6 +19,7 @@ if len(sys.argv) > 1 and sys.argv[1] in {"diff", "graph", "cost"}:
 
 from . import cli  # noqa: E402
 
-# A process of its own: its imports can be frozen (cli.py); a caller of cli.main in its own process is left alone.
+# Only here, a process of the gate's own, are the imports frozen (cli.py); a program that calls cli.main itself (the
+# tests do, in-process) keeps its own collector settings.
 cli.FREEZE_IMPORTS = True
 sys.exit(cli.main())
