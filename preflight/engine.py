@@ -1062,6 +1062,13 @@ def _call_site(program_dir: Path) -> str:
 
 def _is_machinery(filename: str) -> bool:
     """A frame of the Python standard library, a Pulumi SDK (pulumi, pulumi_aws, ...) or this engine."""
+    # Asked for the callers of every read of the dry-run flag (about 2,500 per evaluation of dev): remembered for
+    # one run, as _is_inside is (its last answer resolves the path).
+    return _machinery(filename, None if os.path.isabs(filename) else os.getcwd())
+
+
+@functools.cache
+def _machinery(filename: str, cwd: str | None) -> bool:
     if filename == __file__ or filename.startswith("<frozen "):
         return True
     parts = Path(filename).parts
@@ -1129,6 +1136,7 @@ def run_stack(stack: str, program_dir: Path | str = REPO_ROOT,
     # Which files are inside the program is remembered for one run only: between runs a directory may be replaced
     # by a symbolic link (or the other way round), and a long-lived process (the tests) must see that.
     _inside.cache_clear()
+    _machinery.cache_clear()
     with _run_lock, identity_scope(identity) as who, _program_environment(program_dir), \
             _runtime_state(project["name"], stack, config, who.organization, dry_run) as logs:
         monitor = _configure_runtime(project["name"], stack, region, logs, who, dry_run)

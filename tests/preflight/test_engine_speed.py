@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import runpy
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ from pulumi_policy.deserialize import SPECIAL_ASSET_SIG as ASSET_SIG
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY as SIG_KEY
 
 from preflight import cli, policy_eval
-from preflight.engine import _is_inside, run_stack
+from preflight.engine import _is_inside, _is_machinery, run_stack
 from preflight.policy_eval import Analyzer, EvaluationError, Resource
 
 from .gate_helpers import run_gate, write_program
@@ -49,6 +50,17 @@ def test_a_relative_name_is_judged_from_the_working_directory(tmp_path, monkeypa
     assert _is_inside("helpers.py", program)
     monkeypatch.chdir(elsewhere)
     assert not _is_inside("helpers.py", program)  # same name, another directory: not the cached answer
+
+
+def test_machinery_is_judged_from_the_working_directory_too(tmp_path, monkeypatch):
+    stdlib = Path(os.__file__).parent
+    monkeypatch.chdir(stdlib)
+    assert _is_machinery("json/decoder.py")  # the standard library's, seen from its directory
+    monkeypatch.chdir(tmp_path)
+    assert not _is_machinery("json/decoder.py")  # the same name elsewhere: not the cached answer
+    assert _is_machinery(str(stdlib / "json" / "decoder.py"))
+    assert not _is_machinery(str(tmp_path / "site-packages" / "requests" / "api.py"))
+    assert _is_machinery(str(tmp_path / "site-packages" / "pulumi_aws" / "ec2" / "vpc.py"))
 
 
 def test_a_call_in_a_module_of_the_program_is_found(tmp_path):
