@@ -1,0 +1,137 @@
+"""What the day-2 commands print that scripts and people read: the --json result of --no-wait, the status line of a
+backtrack and of an instance (with its FAILED reason), the command that resumes an interrupted backtrack, the
+migration's defaults from the stack file. Each was changeable without any test noticing; expected values are written
+out by hand."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ops.commands import migrate as migrate_command
+from ops.errors import OpsError
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+# ---- --no-wait results -------------------------------------------------------------------------------------------
+def test_snapshot_no_wait_json_names_the_snapshot_and_says_it_is_creating(stacks, run_ops):
+    stack = stacks.build()
+    result = run_ops("snapshot", "--cluster", stack.cluster_id, "--snapshot-id", "quick", "--no-wait", "--json")
+    assert result.code == 0, result.err
+    assert result.json() == {"cluster": "aurora-dev", "snapshot": {"id": "quick", "status": "creating"},
+                             "copy": None, "waited": False}
+
+
+def test_failover_no_wait_json_names_the_old_and_the_new_writer(stacks, run_ops):
+    stack = stacks.build()
+    result = run_ops("failover", "--cluster", stack.cluster_id, "--yes", "--no-wait", "--json")
+    assert result.code == 0, result.err
+    assert result.json() == {"cluster": "aurora-dev", "oldWriter": "aurora-dev-1", "newWriter": "aurora-dev-2",
+                             "waited": False}
+
+
+# ---- status lines --------------------------------------------------------------------------------------------
+def backtrack_status(run_ops, client, stubber, status):
+    stubber.add_response(
+        "describe_db_cluster_backtracks",
+        {"DBClusterBacktracks": [{"BacktrackIdentifier": "bt-1", "Status": status}]},
+        {"DBClusterIdentifier": "orders", "BacktrackIdentifier": "bt-1"},
+    )
+    return run_ops("status", "--cluster", "orders", "--backtrack", "bt-1", make_client=lambda service, region: client)
+
+
+@pytest.mark.parametrize(("status", "line"), [
+    ("applying", "backtrack bt-1: applying (in progress)\n"),
+    ("COMPLETED", "backtrack bt-1: COMPLETED (done)\n"),
+    ("failed", "backtrack bt-1: failed (FAILED: failed)\n"),
+])
+def test_status_of_a_backtrack_shows_its_state_and_whether_it_failed(stubbed_rds, run_ops, status, line):
+    client, stubber = stubbed_rds
+    result = backtrack_status(run_ops, client, stubber, status)
+    assert (result.code, result.err) == (0, "")
+    assert result.out == line
+
+
+def test_status_of_an_instance_shows_its_state_and_fails_only_a_failed_one(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    for status in ("available", "failed"):
+        stubber.add_response(
+            "describe_db_instances",
+            {"DBInstances": [{"DBInstanceIdentifier": "orders-1", "DBInstanceStatus": status}]},
+            {"DBInstanceIdentifier": "orders-1"},
+        )
+    make = {"make_client": lambda service, region: client}
+    available = run_ops("status", "--instance", "orders-1", "--json", **make)
+    assert available.code == 0, available.err
+    assert (available.json()["state"], available.json()["done"], available.json()["failed"]) == (
+        "available", True, None)
+    failed = run_ops("status", "--instance", "orders-1", "--json", **make)
+    assert (failed.json()["state"], failed.json()["done"], failed.json()["failed"]) == (
+        "failed", False, "status failed")
+
+
+# ---- backtrack: what to run after an interruption -------------------------------------------------------------
+def test_a_backtrack_that_outlives_the_wait_says_how_to_resume_it(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    cluster = {"DBClusterIdentifier": "orders", "Engine": "aurora-mysql", "Status": "available",
+               "BacktrackWindow": 86400, "EarliestBacktrackTime": NOW - timedelta(hours=6)}
+    stubber.add_response("describe_db_clusters", {"DBClusters": [cluster]}, {"DBClusterIdentifier": "orders"})
+    stubber.add_response("backtrack_db_cluster", {"BacktrackIdentifier": "bt-1", "Status": "pending"},
+                         {"DBClusterIdentifier": "orders", "BacktrackTo": NOW - timedelta(hours=1)})
+    stubber.add_response(
+        "describe_db_cluster_backtracks",
+        {"DBClusterBacktracks": [{"BacktrackIdentifier": "bt-1", "Status": "applying"}]},
+        {"DBClusterIdentifier": "orders", "BacktrackIdentifier": "bt-1"},
+    )
+    result = run_ops("backtrack", "--cluster", "orders", "--to-time", "2026-11-27T11:00:00Z", "--yes",
+                     "--timeout", "0", make_client=lambda service, region: client, now=lambda: NOW)
+    assert result.code == 4
+    last = result.err.splitlines()[-1]
+    assert "backtrack bt-1 of orders continues in AWS; check it with `python -m ops status --cluster orders " \
+           "--backtrack bt-1" in last
+    assert "resume with `python -m ops wait --cluster orders --backtrack bt-1" in last
+
+
+# ---- migrate: ports and the stack file --------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "port"), [("1", 1), ("5432", 5432), ("65535", 65535)])
+def test_every_tcp_port_is_accepted(text, port):
+    assert migrate_command._port(text) == port
+
+
+@pytest.mark.parametrize(("text", "message"), [("0", "0 is outside 1-65535"), ("65536", "65536 is outside 1-65535"),
+                                               ("-1", "-1 is outside 1-65535"), ("x", "not a port number: 'x'")])
+def test_a_port_outside_tcp_is_refused(text, message):
+    with pytest.raises(argparse.ArgumentTypeError) as error:
+        migrate_command._port(text)
+    assert str(error.value) == message
+
+
+def test_an_unknown_stack_lists_the_stacks_there_are(tmp_path, monkeypatch):
+    for name in ("prod", "dev", "staging-eu"):
+        (tmp_path / f"Pulumi.{name}.yaml").write_text("config: {}\n")
+    (tmp_path / "Pulumi.yaml").write_text("name: x\n")
+    monkeypatch.setattr(migrate_command, "STACKS_DIR", tmp_path)
+    with pytest.raises(OpsError) as error:
+        migrate_command.stack_database("qa")
+    assert str(error.value) == "--stack qa: no Pulumi.qa.yaml; stacks: dev, prod, staging-eu"
+
+
+def test_the_database_name_and_user_default_to_the_stacks(run_ops, tmp_path, monkeypatch):
+    # No --dbname/--user and no outputs: the connection uses Pulumi.dev.yaml's databaseName and masterUsername.
+    from db import migrate
+
+    seen = []
+
+    def plan(endpoint, password, **options):
+        seen.append(endpoint)
+        return argparse.Namespace(pending=[])
+
+    monkeypatch.setattr(migrate, "plan", plan)
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not read: plan is replaced\n")
+    result = run_ops("migrate", "plan", "--stack", "dev", "--host", "writer.example.internal", "--sslrootcert", str(ca))
+    assert result.code == 0, result.err
+    assert (seen[0].dbname, seen[0].user, seen[0].port) == ("blog", "blog_admin", 5432)
