@@ -135,3 +135,17 @@ def test_the_database_name_and_user_default_to_the_stacks(run_ops, tmp_path, mon
     result = run_ops("migrate", "plan", "--stack", "dev", "--host", "writer.example.internal", "--sslrootcert", str(ca))
     assert result.code == 0, result.err
     assert (seen[0].dbname, seen[0].user, seen[0].port) == ("blog", "blog_admin", 5432)
+
+
+@pytest.mark.parametrize(("status", "failed"), [("available", None), ("creating", None), ("failed", "status failed"),
+                                                ("error", "status error")])
+def test_status_of_a_snapshot_fails_only_a_failed_one(stubbed_rds, run_ops, status, failed):
+    client, stubber = stubbed_rds
+    stubber.add_response(
+        "describe_db_cluster_snapshots",
+        {"DBClusterSnapshots": [{"DBClusterSnapshotIdentifier": "s1", "Status": status, "PercentProgress": 40}]},
+        {"DBClusterSnapshotIdentifier": "s1"},
+    )
+    result = run_ops("status", "--snapshot", "s1", "--json", make_client=lambda service, region: client)
+    assert result.code == 0, result.err
+    assert (result.json()["state"], result.json()["failed"]) == (f"{status} 40%", failed)
