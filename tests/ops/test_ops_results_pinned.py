@@ -149,3 +149,11 @@ def test_status_of_a_snapshot_fails_only_a_failed_one(stubbed_rds, run_ops, stat
     result = run_ops("status", "--snapshot", "s1", "--json", make_client=lambda service, region: client)
     assert result.code == 0, result.err
     assert (result.json()["state"], result.json()["failed"]) == (f"{status} 40%", failed)
+
+
+def test_a_one_second_backtrack_window_is_a_window():
+    # BacktrackWindow is 0 (off) to 259200 seconds; 1 is the smallest window AWS accepts, not "off".
+    from ops.commands.backtrack import backtrack_window
+
+    cluster = {"DBClusterIdentifier": "orders", "Engine": "aurora-mysql", "BacktrackWindow": 1}
+    assert backtrack_window(cluster, NOW) == (NOW - timedelta(seconds=1), NOW)
