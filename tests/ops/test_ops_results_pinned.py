@@ -157,3 +157,25 @@ def test_a_one_second_backtrack_window_is_a_window():
 
     cluster = {"DBClusterIdentifier": "orders", "Engine": "aurora-mysql", "BacktrackWindow": 1}
     assert backtrack_window(cluster, NOW) == (NOW - timedelta(seconds=1), NOW)
+
+
+# ---- restore: the result and the follow-up command -------------------------------------------------------------
+def test_resume_without_waiting_names_the_command_that_follows_the_instances(stacks, run_ops):
+    stack = stacks.build()
+    started = run_ops("restore", "--cluster", stack.cluster_id, "--latest", "--new-cluster", "copy", "--yes",
+                      "--no-wait")
+    assert started.code == 0, started.err
+    # The emulator makes the cluster available at once: the resume creates the instance and stops there.
+    resumed = run_ops("restore", "--resume", "copy", "--region", "eu-west-1", "--yes", "--no-wait")
+    assert resumed.code == 0, resumed.err
+    assert resumed.out == ("cluster copy available; instances copy-1 being created; follow with "
+                           "`python -m ops wait --cluster copy --region eu-west-1`\n")
+
+
+def test_a_finished_restore_names_the_new_cluster_and_its_source(stacks, run_ops):
+    stack = stacks.build()
+    result = run_ops("restore", "--cluster", stack.cluster_id, "--latest", "--new-cluster", "copy", "--yes", "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert (data["cluster"], data["source"], data["restoredFrom"], data["instances"]) == (
+        "copy", "aurora-dev", "the latest restorable time", ["copy-1"])
