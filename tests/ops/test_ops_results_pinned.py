@@ -179,3 +179,30 @@ def test_a_finished_restore_names_the_new_cluster_and_its_source(stacks, run_ops
     data = result.json()
     assert (data["cluster"], data["source"], data["restoredFrom"], data["instances"]) == (
         "copy", "aurora-dev", "the latest restorable time", ["copy-1"])
+
+
+# ---- snapshot: Ctrl-C while the copy is being requested -----------------------------------------------------------
+class InterruptedCopy:
+    """The emulator's client, except that the copy request is interrupted (Ctrl-C) before AWS answers."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        if name == "copy_db_cluster_snapshot":
+            def interrupted(**request):
+                raise KeyboardInterrupt
+            return interrupted
+        return getattr(self.client, name)
+
+
+def test_ctrl_c_during_the_copy_request_names_the_copy_to_check(stacks, run_ops):
+    from tests.ops.conftest import reused_client
+
+    stack = stacks.build()
+    result = run_ops("snapshot", "--cluster", stack.cluster_id, "--snapshot-id", "s1", "--copy-kms-key", "alias/copy",
+                     make_client=lambda service, region, options=None: InterruptedCopy(
+                         reused_client(service, region, options)))
+    assert result.code == 130
+    assert ("copy s1-copy of snapshot s1 may or may not have started in AWS; check with "
+            "`python -m ops status --snapshot s1-copy") in result.err
