@@ -206,3 +206,32 @@ def test_ctrl_c_during_the_copy_request_names_the_copy_to_check(stacks, run_ops)
     assert result.code == 130
     assert ("copy s1-copy of snapshot s1 may or may not have started in AWS; check with "
             "`python -m ops status --snapshot s1-copy") in result.err
+
+
+# ---- what the command line requires and promises ----------------------------------------------------------------
+EXPORT_FLAGS = {"--snapshot": "s1", "--bucket": "exports", "--kms-key": "arn:aws:kms:eu-west-1:123456789012:key/k",
+                "--role": "arn:aws:iam::123456789012:role/export"}
+
+
+@pytest.mark.parametrize("missing", sorted(EXPORT_FLAGS))
+def test_export_requires_the_snapshot_bucket_key_and_role(moto, run_ops, missing):
+    argv = [word for flag, value in EXPORT_FLAGS.items() if flag != missing for word in (flag, value)]
+    result = run_ops("export", *argv, "--yes")
+    assert result.code == 2
+    assert result.err.splitlines()[-1].endswith(f"error: the following arguments are required: {missing}")
+
+
+@pytest.mark.parametrize(("command", "promise"), [
+    ("migrate", "--sslrootcert FILE CA bundle the server certificate must chain to (the RDS bundle; default "
+                "PGSSLROOTCERT)"),
+    ("migrate", "--local-port PORT dial 127.0.0.1:PORT (the bastion's port-forwarding session) and verify the "
+                "certificate against --host"),
+    ("verify", "--min-retention DAYS minimum backup retention in days, 1-35 (default: the policy config's, else 7)"),
+    ("verify", "--backup also check AWS Backup (database.awsBackup): a plan selects the cluster and its newest "
+               "recovery point is at most 48 hours old"),
+])
+def test_help_states_the_safety_promises(run_ops, command, promise):
+    # Whitespace normalised: argparse wraps help to the terminal's width.
+    result = run_ops(command, "--help")
+    assert result.code == 0
+    assert promise in " ".join(result.out.split())
