@@ -172,6 +172,15 @@ def test_resume_without_waiting_names_the_command_that_follows_the_instances(sta
                            "`python -m ops wait --cluster copy --region eu-west-1`\n")
 
 
+def test_the_restore_prompt_names_every_instance_it_will_create(stacks, run_ops, tty):
+    stack = stacks.build()
+    result = run_ops("restore", "--cluster", stack.cluster_id, "--latest", "--new-cluster", "copy", "--instances", "2",
+                     stdin=tty("n\n"))
+    assert result.code == 2
+    assert ("Create cluster copy from aurora-dev at the latest restorable time, with 2 instance(s) copy-1, copy-2 "
+            "(billed from now on).") in result.err
+
+
 def test_a_finished_restore_names_the_new_cluster_and_its_source(stacks, run_ops):
     stack = stacks.build()
     result = run_ops("restore", "--cluster", stack.cluster_id, "--latest", "--new-cluster", "copy", "--yes", "--json")
@@ -229,7 +238,7 @@ def test_export_requires_the_snapshot_bucket_key_and_role(moto, run_ops, missing
     ("verify", "--min-retention DAYS minimum backup retention in days, 1-35 (default: the policy config's, else 7)"),
     ("verify", "--backup also check AWS Backup (database.awsBackup): a plan selects the cluster and its newest "
                "recovery point is at most 48 hours old"),
-])
+], ids=["sslrootcert", "local-port", "min-retention", "backup"])
 def test_help_states_the_safety_promises(run_ops, command, promise):
     # Whitespace normalised: argparse wraps help to the terminal's width.
     result = run_ops(command, "--help")
