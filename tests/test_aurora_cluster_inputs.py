@@ -80,3 +80,56 @@ def test_production_instances_get_exactly_the_inputs_the_stack_asks_for(prod):
             "performanceInsightsKmsKeyId": key_arn, "performanceInsightsRetentionPeriod": 31,
             "tags": {"Environment": "production", "ManagedBy": "pulumi", "Name": f"aurora-platform-prod-{index + 1}",
                      "Project": "aurora-platform", "Role": role, "Stack": "prod"}}
+
+
+# ---- alarms: a dimension name or value CloudWatch does not publish makes an alarm that never fires ----------------
+def alarm(metric: str, statistic: str, comparison: str, threshold: int, description: str, cluster: str,
+          role: str | None) -> dict:
+    return {"namespace": "AWS/RDS", "metricName": metric, "statistic": statistic, "comparisonOperator": comparison,
+            "threshold": threshold, "period": 300, "evaluationPeriods": 3, "datapointsToAlarm": 3,
+            "treatMissingData": "notBreaching",
+            "dimensions": {"DBClusterIdentifier": cluster, **({"Role": role} if role else {})},
+            "alarmDescription": f"database: {description}"}
+
+
+def prod_alarms() -> dict[str, dict]:
+    found = {}
+    for role in ("WRITER", "READER"):
+        who = role.lower()
+        found[f"database-{who}-cpu"] = alarm("CPUUtilization", "Average", "GreaterThanThreshold", 80,
+                                             f"{who}: CPU above 80% for 15 minutes", "aurora-platform-prod", role)
+        found[f"database-{who}-connections"] = alarm("DatabaseConnections", "Maximum", "GreaterThanThreshold", 400,
+                                                     f"{who}: more than 400 client connections",
+                                                     "aurora-platform-prod", role)
+        found[f"database-{who}-memory"] = alarm("FreeableMemory", "Minimum", "LessThanThreshold", 256 * 1024 * 1024,
+                                                f"{who}: less than 256 MiB free memory", "aurora-platform-prod", role)
+    found["database-replica-lag"] = alarm("AuroraReplicaLagMaximum", "Maximum", "GreaterThanThreshold", 2000,
+                                          "a reader more than 2000 ms behind the writer", "aurora-platform-prod", None)
+    return found
+
+
+def dev_alarms() -> dict[str, dict]:
+    return {
+        "database-writer-cpu": alarm("CPUUtilization", "Average", "GreaterThanThreshold", 80,
+                                     "writer: CPU above 80% for 15 minutes", "aurora-platform-dev", "WRITER"),
+        "database-writer-connections": alarm("DatabaseConnections", "Maximum", "GreaterThanThreshold", 400,
+                                             "writer: more than 400 client connections", "aurora-platform-dev",
+                                             "WRITER"),
+        "database-writer-capacity": alarm("ACUUtilization", "Average", "GreaterThanThreshold", 90,
+                                          "writer: Serverless v2 capacity above 90% of maxCapacity: raise "
+                                          "serverless.maxCapacity", "aurora-platform-dev", "WRITER"),
+    }
+
+
+@pytest.mark.parametrize("stack, expected", [("prod", prod_alarms), ("dev", dev_alarms)])
+def test_each_alarm_watches_a_metric_rds_publishes_and_notifies_the_topic(request, stack, expected):
+    run: StackRun = request.getfixturevalue(stack)
+    topic = run.one("aws:sns/topic:Topic")
+    found = {}
+    for resource in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        if resource.inputs.get("namespace") != "AWS/RDS":
+            continue
+        inputs = {k: v for k, v in resource.inputs.items() if k != "tags"}
+        assert inputs.pop("alarmActions") == inputs.pop("okActions") == [topic.outputs["arn"]]
+        found[resource.name] = inputs
+    assert found == expected()
