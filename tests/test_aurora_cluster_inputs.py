@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from components.aurora import cluster_identifier, instance_identifier, instance_zones
 from preflight.engine import StackRun
 
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -133,3 +134,25 @@ def test_each_alarm_watches_a_metric_rds_publishes_and_notifies_the_topic(reques
         assert inputs.pop("alarmActions") == inputs.pop("okActions") == [topic.outputs["arn"]]
         found[resource.name] = inputs
     assert found == expected()
+
+
+# ---- where the instances go ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("zones, count, expected", [
+    (["a"], 3, ["a", "a", "a"]),                 # one zone: nowhere else to go
+    (["a", "b"], 1, ["a"]),
+    (["a", "b"], 2, ["a", "b"]),                 # the first reader never next to the writer
+    (["a", "b"], 3, ["a", "b", "a"]),
+    (["a", "b", "c"], 3, ["a", "b", "c"]),
+    (["a", "b", "c"], 5, ["a", "b", "c", "a", "b"]),
+])
+def test_the_writer_takes_the_first_zone_and_readers_go_to_the_others_first(zones, count, expected):
+    assert instance_zones(zones, count) == expected
+
+
+def test_identifiers_are_lowercase_rds_names():
+    assert cluster_identifier("Aurora_Platform", "Prod") == "aurora-platform-prod"
+    assert cluster_identifier("x", "--dev--") == "x-dev"
+    assert cluster_identifier("p" * 60, "stack") == "p" * 60 + "-st"
+    assert cluster_identifier("p" * 62, "stack") == "p" * 62
+    assert instance_identifier("aurora-platform-prod", 0) == "aurora-platform-prod-1"
+    assert instance_identifier("aurora-platform-prod", 2) == "aurora-platform-prod-3"
