@@ -89,7 +89,12 @@ def describe(run: StackRun, resource: RecordedResource, names: dict[str, str]) -
                       for k, urns in resource.property_dependencies.items() if urns and "Wo" in k}
     inputs = {k: v for k, v in resource.inputs.items() if k not in secret_sources}
     return {"inputs": symbolic(inputs, names), "secretInputsFrom": secret_sources, "protect": resource.protect,
-            "dependsOn": sorted(run.by_urn(u).name for u in resource.dependencies)}
+            "dependsOn": sorted(run.by_urn(u).name for u in resource.dependencies),
+            # options that decide what an update does to the resource (replace, keep, ignore a drift)
+            "deleteBeforeReplace": resource.delete_before_replace, "ignoreChanges": resource.ignore_changes,
+            "replaceOnChanges": resource.replace_on_changes, "retainOnDelete": resource.retain_on_delete,
+            "additionalSecretOutputs": resource.additional_secret_outputs,
+            "provider": resource.provider and resource.provider.split("::")[-2].rsplit("$", 1)[-1]}
 
 
 def test_production_deploys_exactly_the_reviewed_inputs(evaluate):
