@@ -17,6 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from preflight.engine import RecordedResource, StackRun, read_stack_config, run_stack
 from tests.conftest import REPO_ROOT
 
@@ -97,6 +99,53 @@ def describe(run: StackRun, resource: RecordedResource, names: dict[str, str]) -
             "provider": resource.provider and resource.provider.split("::")[-2].rsplit("$", 1)[-1]}
 
 
+# The other shapes `AuroraCluster._cluster_args` and `_instances` build: what each variant sends for the cluster, its
+# instances, the global cluster and the proxy (the rest of the program is as above).
+VARIANT_GOLDEN = Path(__file__).parent / "golden" / "aurora_variant_inputs.json"
+VARIANT_TYPES = ("aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance",
+                 "aws:rds/globalCluster:GlobalCluster", "aws:rds/proxy:Proxy")
+MORE_VARIANTS = {
+    "dev": ("dev", None),
+    "io-optimized-forwarding": ("prod", {"readers": 1, "storageType": "io-optimized",
+                                         "writeForwarding": {"local": True}}),
+    "serverless-no-pause": ("dev", {"instanceClass": "db.serverless", "readers": 1, "deletionProtection": False,
+                                    "serverless": {"minCapacity": 0.5, "maxCapacity": 8}}),
+    "global-secondary-forwarding": ("prod", {"readers": 1, "engineVersion": "16.6", "writeForwarding": {"global": True},
+                                             "global": {"enabled": True, "role": "secondary",
+                                                        "identifier": "aurora-platform-prod"}}),
+}
+
+
+def variant_overrides(name: str) -> tuple[str, dict | None]:
+    from tests.test_aurora_variants import VARIANTS
+    stack, database = {**VARIANTS, **MORE_VARIANTS}[name]
+    if database is None:
+        return stack, None
+    found: dict = {KEY: database, "aurora-platform:app": None}
+    if "secondary" in name:
+        found["aws:region"] = "eu-west-1"
+    return stack, found
+
+
+def variant_record(run: StackRun) -> dict[str, dict]:
+    return {name: value for name, value in record(run).items() if name.split("::")[0] in VARIANT_TYPES}
+
+
+def variant_names() -> list[str]:
+    from tests.test_aurora_variants import VARIANTS
+    return sorted({**VARIANTS, **MORE_VARIANTS})
+
+
+@pytest.mark.parametrize("name", variant_names())
+def test_each_variant_sends_exactly_the_reviewed_cluster_inputs(evaluate, name):
+    stack, changes = variant_overrides(name)
+    found = variant_record(evaluate(stack, changes))
+    expected = json.loads(VARIANT_GOLDEN.read_text())[name]
+    assert sorted(found) == sorted(expected)
+    for resource in expected:
+        assert found[resource] == expected[resource], resource
+
+
 def test_production_deploys_exactly_the_reviewed_inputs(evaluate):
     found = record(evaluate("prod", overrides()))
     expected = json.loads(GOLDEN.read_text())
@@ -107,3 +156,6 @@ def test_production_deploys_exactly_the_reviewed_inputs(evaluate):
 
 if __name__ == "__main__":
     GOLDEN.write_text(json.dumps(record(run_stack("prod", REPO_ROOT, overrides())), indent=1, sort_keys=True) + "\n")
+    VARIANT_GOLDEN.write_text(json.dumps({name: variant_record(run_stack(*variant_overrides(name)[:1], REPO_ROOT,
+                                                                         variant_overrides(name)[1]))
+                                          for name in variant_names()}, indent=1, sort_keys=True) + "\n")
