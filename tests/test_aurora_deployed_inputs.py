@@ -21,6 +21,7 @@ import pytest
 
 from preflight.engine import RecordedResource, StackRun, read_stack_config, run_stack
 from tests.conftest import REPO_ROOT
+from tests.test_aurora_variants import MYSQL
 
 GOLDEN = Path(__file__).parent / "golden" / "aurora_prod_inputs.json"
 KEY = "aurora-platform:database"
@@ -110,6 +111,10 @@ MORE_VARIANTS = {
                                          "writeForwarding": {"local": True}}),
     "serverless-no-pause": ("dev", {"instanceClass": "db.serverless", "readers": 1, "deletionProtection": False,
                                     "serverless": {"minCapacity": 0.5, "maxCapacity": 8}}),
+    "latest-point-in-time": ("dev", {"readers": 0, "deletionProtection": False, "restoreFrom": {
+        "sourceClusterIdentifier": "aurora-platform-prod", "useLatestRestorableTime": True}}),
+    "mysql-without-backtrack": ("prod", {**MYSQL, "backtrackHours": 0, "readers": 1}),
+    "without-performance-insights": ("prod", {"readers": 1, "performanceInsights": False}),
     "global-secondary-forwarding": ("prod", {"readers": 1, "engineVersion": "16.6", "writeForwarding": {"global": True},
                                              "global": {"enabled": True, "role": "secondary",
                                                         "identifier": "aurora-platform-prod"}}),
