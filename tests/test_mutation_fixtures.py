@@ -107,6 +107,16 @@ def findings(source: str, filename: str) -> list[tuple[str, str]]:
     return found
 
 
+def _is_main_guard(node: ast.AST) -> bool:
+    """`if __name__ == "__main__":` (either order of the comparison)."""
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare) or len(node.test.comparators) != 1:
+        return False
+    sides = [node.test.left, node.test.comparators[0]]
+    return (isinstance(node.test.ops[0], ast.Eq)
+            and any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides)
+            and any(isinstance(side, ast.Constant) and side.value == "__main__" for side in sides))
+
+
 def _import_time_calls(tree: ast.Module) -> list[ast.Call]:
     calls: list[ast.Call] = []
 
@@ -116,6 +126,10 @@ def _import_time_calls(tree: ast.Module) -> list[ast.Call]:
                 visit(part)
             return  # the body runs when called
         if isinstance(node, ast.Lambda):
+            return  # its body runs when called
+        if _is_main_guard(node):
+            for part in node.orelse:  # the block runs only when the file is run as a script; its `else` at import
+                visit(part)
             return
         if isinstance(node, ast.Call):
             calls.append(node)
@@ -174,6 +188,11 @@ def test_the_kept_ones_still_exist():
     ('@pytest.mark.parametrize("r", [gate_json("--stack", "dev")])\ndef test_a(r): pass',
      [("line 1", "gate_json(...) at import")]),
     ('def test_a(r=_cached_run("dev")): pass', [("line 1", "_cached_run(...) at import")]),
+    # Only a block guarded by __name__ == "__main__" exactly is a script's; any other condition runs at import.
+    ('if __name__ != "__main__":\n    RUN = run_stack("dev")', [("line 2", "run_stack(...) at import")]),
+    ('if __name__ == "tests.x":\n    RUN = run_stack("dev")', [("line 2", "run_stack(...) at import")]),
+    ('if __name__ == "__main__":\n    pass\nelse:\n    RUN = run_stack("dev")',
+     [("line 4", "run_stack(...) at import")]),
 ])
 def test_the_scan_finds_every_spelling(source, expected):
     assert findings(textwrap.dedent(source), "t.py") == expected
@@ -187,6 +206,8 @@ def test_the_scan_finds_every_spelling(source, expected):
     "@pytest.fixture(scope=conftest.per_module_unless_collecting)\ndef a(): pass",
     "@cache_unless_collecting\ndef a(): pass",
     'def test_a():\n    run = run_stack("dev")',
+    'if __name__ == "__main__":\n    RUN = run_stack("dev")',
+    'if "__main__" == __name__:\n    write(run_stack("dev"))',
     'def a():\n    return lambda: run_stack("dev")',
 ])
 def test_the_scan_lets_the_guarded_and_the_per_test_through(source):
