@@ -38,3 +38,29 @@ def test_the_export_expiry_stops_at_ten_years():
     assert problems({"database": {"s3Export": {"enabled": True, "expirationDays": 3651}}}) == [
         f"{DB}.s3Export.expirationDays: got 3651; allowed: 0 (keep exports) or 1 to 3650 days after which S3 deletes "
         f"an export"]
+
+
+# ---- a secret database section: an unreleased engineVersion is refused without naming versions near it -----------
+def test_an_unreleased_version_under_a_secret_database_key_names_no_nearby_version():
+    found = problems({"database": {"engineVersion": "16.99"}}, ["aurora-platform:database"])
+    assert f"{DB}.engineVersion: got [secret]; allowed: an aurora-postgresql version Aurora has released" in found
+    # "Did you mean "16.4"?" would tell the reader which major the secret value is of.
+    assert "Did you mean" not in "\n".join(found) and "16." not in "\n".join(found)
+
+
+# ---- database.global.identifier: the global cluster a secondary joins ---------------------------------------------
+@pytest.mark.parametrize("identifier", ["Aurora_Global", "aurora--global", "1aurora", "aurora-"])
+def test_a_global_identifier_outside_the_lowercase_hyphenated_form_is_refused(identifier):
+    found = problems({"database": {"global": {"enabled": True, "role": "secondary", "identifier": identifier}}})
+    assert found[0] == (f'{DB}.global.identifier: got "{identifier}"; allowed: a global cluster identifier: '
+                        f"lowercase letters, digits and single hyphens, starting with a letter")
+
+
+# ---- database.serverless.secondsUntilAutoPause: AWS takes 300 to 86400 seconds --------------------------------------
+def test_auto_pause_stops_at_one_day():
+    paused = {"instanceClass": "db.serverless", "engineVersion": "16.4", "serverless": {"minCapacity": 0}}
+    paused["serverless"]["secondsUntilAutoPause"] = 86400
+    assert database(paused).serverless.seconds_until_auto_pause == 86400
+    paused["serverless"]["secondsUntilAutoPause"] = 86401
+    assert problems({"database": paused}) == [
+        f"{DB}.serverless.secondsUntilAutoPause: got 86401; allowed: 300 to 86400 seconds (only with minCapacity 0)"]
