@@ -64,3 +64,20 @@ def test_auto_pause_stops_at_one_day():
     paused["serverless"]["secondsUntilAutoPause"] = 86401
     assert problems({"database": paused}) == [
         f"{DB}.serverless.secondsUntilAutoPause: got 86401; allowed: 300 to 86400 seconds (only with minCapacity 0)"]
+
+
+# ---- database.alarms and database.proxy: each value written reaches the settings ----------------------------------
+def test_every_alarm_threshold_written_is_the_one_used():
+    alarms = database({"alarms": {"cpuPercent": 70, "freeableMemoryMb": 512, "connections": 100, "replicaLagMs": 500,
+                                  "serverlessCapacityPercent": 75}}).alarms
+    assert (alarms.cpu_percent, alarms.freeable_memory_mb, alarms.connections, alarms.replica_lag_ms,
+            alarms.serverless_capacity_percent) == (70, 512, 100, 500, 75)
+    assert problems({"database": {"alarms": {"cpuPercent": 101}}}) == [
+        f"{DB}.alarms.cpuPercent: got 101; allowed: a whole number from 1 to 100"]
+
+
+def test_the_proxy_idle_client_timeout_written_is_the_one_used():
+    assert database({"proxy": {"enabled": True, "idleClientTimeoutSeconds": 600}}).proxy.idle_client_timeout_seconds \
+        == 600
+    # RDS Proxy's default (30 minutes) when unset.
+    assert database({"proxy": {"enabled": True}}).proxy.idle_client_timeout_seconds == 1800
