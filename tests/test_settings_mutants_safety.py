@@ -81,3 +81,10 @@ def test_the_proxy_idle_client_timeout_written_is_the_one_used():
         == 600
     # RDS Proxy's default (30 minutes) when unset.
     assert database({"proxy": {"enabled": True}}).proxy.idle_client_timeout_seconds == 1800
+
+
+# ---- app.caBundlePath: the CA bundle the app verifies the database's TLS certificate with ---------------------------
+def test_a_relative_ca_bundle_path_is_refused_with_what_is_allowed():
+    assert problems({"app": {"image": IMAGE, "caBundlePath": "certs/rds.pem"}}) == [
+        'aurora-platform:app.caBundlePath: got "certs/rds.pem"; allowed: an absolute file path inside the image, e.g. '
+        '"/etc/ssl/certs/rds-global-bundle.pem"']
