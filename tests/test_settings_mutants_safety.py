@@ -88,3 +88,12 @@ def test_a_relative_ca_bundle_path_is_refused_with_what_is_allowed():
     assert problems({"app": {"image": IMAGE, "caBundlePath": "certs/rds.pem"}}) == [
         'aurora-platform:app.caBundlePath: got "certs/rds.pem"; allowed: an absolute file path inside the image, e.g. '
         '"/etc/ssl/certs/rds-global-bundle.pem"']
+
+
+# ---- database.parameters: a refused TLS parameter does not hide the problems of the parameters after it -----------
+def test_the_parameters_after_a_refused_tls_parameter_are_still_checked():
+    assert problems({"database": {"parameters": {"rds.force_ssl": 0, "log_min_duration_statement": True}}}) == [
+        f"{DB}.parameters.rds.force_ssl: got 0; rds.force_ssl is always 1: the cluster accepts TLS connections only, "
+        f"in every stack",
+        f"{DB}.parameters.log_min_duration_statement: got true; allowed: a string or number (parameter values are "
+        f"text in RDS)"]
