@@ -6,6 +6,7 @@ reader under test."""
 import pytest
 
 from components.settings import SettingsError, load_settings
+from components.settings.reader import Problems
 
 IMAGE = "ghcr.io/aurora-platform/blog:1.0.0"
 DB = "aurora-platform:database"
@@ -97,3 +98,12 @@ def test_the_parameters_after_a_refused_tls_parameter_are_still_checked():
         f"in every stack",
         f"{DB}.parameters.log_min_duration_statement: got true; allowed: a string or number (parameter values are "
         f"text in RDS)"]
+
+
+# ---- the safety net: a secret value that contains another one is masked whole ----------------------------------------
+def test_a_secret_value_containing_a_shorter_secret_value_is_masked_whole():
+    """Two values under a secret key, one inside the other: masking the shorter first would leave the rest of the
+    longer one ("Aq7-lead [secret]") in the message."""
+    net = Problems("dev", ["aurora-platform:app"], ["Zq7-tail", "Aq7-lead Zq7-tail"])
+    net.add_text("aurora-platform:app.environment.DSN", 'forgot to mask "Aq7-lead Zq7-tail"')
+    assert net.items == ['aurora-platform:app.environment.DSN: forgot to mask "[secret]"']
