@@ -107,3 +107,11 @@ def test_a_secret_value_containing_a_shorter_secret_value_is_masked_whole():
     net = Problems("dev", ["aurora-platform:app"], ["Zq7-tail", "Aq7-lead Zq7-tail"])
     net.add_text("aurora-platform:app.environment.DSN", 'forgot to mask "Aq7-lead Zq7-tail"')
     assert net.items == ['aurora-platform:app.environment.DSN: forgot to mask "[secret]"']
+
+
+def test_the_net_masks_a_secret_value_of_four_characters():
+    """Four characters is the net's documented minimum (shorter values would mask digits and words of the message's own
+    text); a four-character secret value is masked, a three-character one is left alone."""
+    net = Problems("dev", ["aurora-platform:app"], ["Zq7x", "Zq7"])
+    net.add_text("aurora-platform:app.environment.PIN", 'forgot to mask "Zq7x" and "Zq7"')
+    assert net.items == ['aurora-platform:app.environment.PIN: forgot to mask "[secret]" and "Zq7"']
