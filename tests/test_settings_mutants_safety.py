@@ -115,3 +115,37 @@ def test_the_net_masks_a_secret_value_of_four_characters():
     net = Problems("dev", ["aurora-platform:app"], ["Zq7x", "Zq7"])
     net.add_text("aurora-platform:app.environment.PIN", 'forgot to mask "Zq7x" and "Zq7"')
     assert net.items == ['aurora-platform:app.environment.PIN: forgot to mask "[secret]" and "Zq7"']
+
+
+# ---- database.awsBackup.vaultLock: the lock's bounds are AWS Backup's (1 day to 100 years) ---------------------------
+LOCK = f"{DB}.awsBackup.vaultLock"
+COOLING_OFF = ("a whole number of days of at least 3 (AWS Backup's 72-hour cooling-off) before the compliance-mode "
+               "lock becomes immutable")
+
+
+def vault_lock(lock: dict):
+    return load_settings({"environment": "production", "database": {"awsBackup": {
+        "enabled": True, "retentionDays": 35, "vaultLock": lock}}}, "prod", "us-east-1").database.aws_backup.vault_lock
+
+
+@pytest.mark.parametrize(("lock", "problem"), [
+    ({"minRetentionDays": 0}, f"{LOCK}.minRetentionDays: got 0; allowed: a whole number from 1 to 36500"),
+    ({"minRetentionDays": 36501}, f"{LOCK}.minRetentionDays: got 36501; allowed: a whole number from 1 to 36500"),
+    ({"maxRetentionDays": 0}, f"{LOCK}.maxRetentionDays: got 0; allowed: a whole number from 1 to 36500"),
+    ({"maxRetentionDays": 36501}, f"{LOCK}.maxRetentionDays: got 36501; allowed: a whole number from 1 to 36500"),
+    ({"mode": "compliance", "changeableForDays": 2}, f"{LOCK}.changeableForDays: got 2; allowed: {COOLING_OFF}"),
+    ({"mode": "compliance", "changeableForDays": 36501},
+     f"{LOCK}.changeableForDays: got 36501; allowed: {COOLING_OFF}"),
+])
+def test_vault_lock_days_outside_aws_backups_range_are_refused(lock, problem):
+    with pytest.raises(SettingsError) as caught:
+        vault_lock(lock)
+    assert caught.value.problems == [problem]
+
+
+def test_vault_lock_days_at_aws_backups_limits_are_taken():
+    lock = vault_lock({"minRetentionDays": 1, "maxRetentionDays": 36500})
+    assert (lock.enabled, lock.mode, lock.min_retention_days, lock.max_retention_days) == (True, "governance", 1, 36500)
+    lock = vault_lock({"mode": "compliance", "changeableForDays": 3, "minRetentionDays": 35, "maxRetentionDays": 35})
+    assert (lock.mode, lock.changeable_for_days, lock.min_retention_days, lock.max_retention_days) == (
+        "compliance", 3, 35, 35)
