@@ -123,9 +123,10 @@ COOLING_OFF = ("a whole number of days of at least 3 (AWS Backup's 72-hour cooli
                "lock becomes immutable")
 
 
-def vault_lock(lock: dict):
+def vault_lock(lock: dict, retention_days: int = 35):
     return load_settings({"environment": "production", "database": {"awsBackup": {
-        "enabled": True, "retentionDays": 35, "vaultLock": lock}}}, "prod", "us-east-1").database.aws_backup.vault_lock
+        "enabled": True, "retentionDays": retention_days, "vaultLock": lock}}}, "prod",
+        "us-east-1").database.aws_backup.vault_lock
 
 
 @pytest.mark.parametrize(("lock", "problem"), [
@@ -149,3 +150,5 @@ def test_vault_lock_days_at_aws_backups_limits_are_taken():
     lock = vault_lock({"mode": "compliance", "changeableForDays": 3, "minRetentionDays": 35, "maxRetentionDays": 35})
     assert (lock.mode, lock.changeable_for_days, lock.min_retention_days, lock.max_retention_days) == (
         "compliance", 3, 35, 35)
+    lock = vault_lock({"minRetentionDays": 1, "maxRetentionDays": 1}, retention_days=1)
+    assert (lock.min_retention_days, lock.max_retention_days) == (1, 1)
