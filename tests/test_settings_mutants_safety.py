@@ -152,3 +152,12 @@ def test_vault_lock_days_at_aws_backups_limits_are_taken():
         "compliance", 3, 35, 35)
     lock = vault_lock({"minRetentionDays": 1, "maxRetentionDays": 1}, retention_days=1)
     assert (lock.min_retention_days, lock.max_retention_days) == (1, 1)
+
+
+def test_turning_the_production_vault_lock_off_alone_is_taken_quietly():
+    """`vaultLock: {enabled: false}` is the documented way to turn the production default off: no problem for it."""
+    lock = vault_lock({"enabled": False})
+    assert (lock.enabled, lock.changeable_for_days) == (False, None)
+    with pytest.raises(SettingsError) as caught:
+        vault_lock({"enabled": False, "mode": "compliance"})
+    assert caught.value.problems == [f"{LOCK}: sets values but not enabled: true"]
