@@ -12,15 +12,14 @@ IMAGE = "ghcr.io/aurora-platform/blog:1.0.0"
 DB = "aurora-platform:database"
 
 
-def problems(values: dict, secret_keys=(), region: str | None = "us-east-1", stack: str = "dev",
-             other_keys=()) -> list[str]:
+def problems(values: dict, secret_keys=(), region: str | None = "us-east-1") -> list[str]:
     with pytest.raises(SettingsError) as caught:
-        load_settings(values, stack, region, secret_keys, other_keys=other_keys)
+        load_settings(values, "dev", region, secret_keys)
     return caught.value.problems
 
 
-def database(values: dict, environment: str = "development", region: str | None = "us-east-1"):
-    return load_settings({"environment": environment, "database": values}, "dev", region).database
+def database(values: dict):
+    return load_settings({"database": values}, "dev", "us-east-1").database
 
 
 # ---- a secret region is never quoted, wherever its text turns up -----------------------------------------------------
