@@ -98,8 +98,8 @@ def test_compliance_mode_needs_its_cooling_off():
         f"lock can still be changed or removed; after them it is immutable, and the vault cannot be deleted before "
         f"its last recovery point expires"]
     assert problems({"vaultLock": {"mode": "compliance", "changeableForDays": 2}}, "production") == [
-        f"{B}.vaultLock.changeableForDays: got 2; allowed: a whole number of days of at least 3 (AWS Backup's "
-        f"72-hour cooling-off) before the compliance-mode lock becomes immutable"]
+        f"{B}.vaultLock.changeableForDays: got 2; allowed: a whole number of days from 3 (AWS Backup's 72-hour "
+        f"cooling-off) to 36500 before the compliance-mode lock becomes immutable"]
     assert problems({"vaultLock": {"changeableForDays": 5}}, "production") == [
         f"{B}.vaultLock.changeableForDays: applies only with mode: compliance (a governance-mode lock never becomes "
         f"immutable)"]

@@ -118,8 +118,8 @@ def test_the_net_masks_a_secret_value_of_four_characters():
 
 # ---- database.awsBackup.vaultLock: the lock's bounds are AWS Backup's (1 day to 100 years) ---------------------------
 LOCK = f"{DB}.awsBackup.vaultLock"
-COOLING_OFF = ("a whole number of days of at least 3 (AWS Backup's 72-hour cooling-off) before the compliance-mode "
-               "lock becomes immutable")
+COOLING_OFF = ("a whole number of days from 3 (AWS Backup's 72-hour cooling-off) to 36500 before the "
+               "compliance-mode lock becomes immutable")
 
 
 def vault_lock(lock: dict, retention_days: int = 35):

@@ -119,9 +119,9 @@ def _vault_lock(sub: Section, default_on: bool) -> VaultLock:
     mode = sub.string("mode", defaults.mode, choices=LOCK_MODES)
     minimum = sub.integer("minRetentionDays", defaults.min_retention_days, minimum=1, maximum=RETENTION_MAX)
     maximum = sub.integer("maxRetentionDays", defaults.max_retention_days, minimum=1, maximum=RETENTION_MAX)
-    changeable = sub.integer("changeableForDays", 0, minimum=CHANGEABLE_MIN, maximum=36500,
-                             allowed=f"a whole number of days of at least {CHANGEABLE_MIN} (AWS Backup's 72-hour "
-                                     f"cooling-off) before the compliance-mode lock becomes immutable") or None
+    changeable = sub.integer("changeableForDays", 0, minimum=CHANGEABLE_MIN, maximum=RETENTION_MAX,
+                             allowed=f"a whole number of days from {CHANGEABLE_MIN} (AWS Backup's 72-hour cooling-off) "
+                                     f"to {RETENTION_MAX} before the compliance-mode lock becomes immutable") or None
     sub.finish()
     if not enabled:
         if sub.raw and set(sub.raw) - {"enabled"}:
