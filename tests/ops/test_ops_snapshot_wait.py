@@ -1,5 +1,5 @@
-"""`ops snapshot` waits for the snapshot: a snapshot AWS reports as failed ends the wait at once (exit 4, the
-refusal), never a wait until --timeout that reads as "still in progress"."""
+"""`ops snapshot` waits for the snapshot: a snapshot AWS reports as failed ends the wait at once (WaitFailed:
+exit 3, the operation failed), never a wait until --timeout that reads as "still in progress" (exit 4)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def test_a_failed_snapshot_ends_the_wait_at_the_first_poll_that_sees_it(status):
     with pytest.raises(WaitFailed) as raised:
         wait_available(p, rds, "blog-manual-1")
     assert str(raised.value) == f"snapshot blog-manual-1: status {status}"
+    assert raised.value.exit_code == 3
     assert rds.calls == 2 and clock.sleeps == [30]  # one wait between the two polls, none after the failure
 
 
