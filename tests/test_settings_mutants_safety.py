@@ -160,3 +160,22 @@ def test_turning_the_production_vault_lock_off_alone_is_taken_quietly():
     with pytest.raises(SettingsError) as caught:
         vault_lock({"enabled": False, "mode": "compliance"})
     assert caught.value.problems == [f"{LOCK}: sets values but not enabled: true"]
+
+
+# ---- left unpinned by the fresh settings sample (docs/mutation-testing.md) ---------------------------------------
+@pytest.mark.parametrize(("feature", "other"), [("s3Export", {"prefix": "exports/"}),
+                                              ("s3Import", {"prefix": "imports/"}),
+                                              ("lambdaInvoke", {"functions": ["resize"]})])
+def test_a_sql_feature_written_off_alone_is_taken_quietly(feature, other):
+    """`enabled: false` and nothing else is a valid way to write a feature off; only other values beside it are
+    refused (they would be silently ignored)."""
+    assert load_settings({"database": {feature: {"enabled": False}}}, "dev", "us-east-1").database is not None
+    assert problems({"database": {feature: {"enabled": False, **other}}}) == [
+        f"{DB}.{feature}: sets values but not enabled: true"]
+
+
+@pytest.mark.parametrize("members", ["staticMembers", "excludedMembers"])
+def test_an_empty_member_list_of_a_custom_endpoint_is_refused(members):
+    found = problems({"database": {"readers": 2, "customEndpoints": {"analytics": {members: []}}}})
+    assert (f"{DB}.customEndpoints.analytics.{members}: is empty; allowed: at least one instance, or leave it out"
+            in found)
