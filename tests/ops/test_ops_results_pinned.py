@@ -244,3 +244,13 @@ def test_help_states_the_safety_promises(run_ops, command, promise):
     result = run_ops(command, "--help")
     assert result.code == 0
     assert promise in " ".join(result.out.split())
+
+
+def test_a_stack_file_that_names_nothing_gets_the_settings_documented_defaults(tmp_path, monkeypatch):
+    """docs/database.md: databaseName `app`, masterUsername `dbadmin`, PostgreSQL on 5432; environment not
+    production. Without them the migration would connect to a database named after the login."""
+    (tmp_path / "Pulumi.qa.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    monkeypatch.setattr(migrate_command, "STACKS_DIR", tmp_path)
+    assert migrate_command.stack_database("qa") == {
+        "engine": "aurora-postgresql", "databaseName": "app", "masterUsername": "dbadmin", "port": 5432,
+        "production": False}
