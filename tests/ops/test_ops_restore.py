@@ -560,6 +560,7 @@ def test_dry_run_prints_the_exact_requests_and_creates_nothing(stacks, run_ops):
     stack = stacks.build()
     result = restore(run_ops, stack, "--dry-run", "--instances", "2", "--json")
     assert result.code == 0, result.err
+    assert result.json()["dryRun"] is True  # a script reading the JSON knows nothing was created
     requests = result.json()["requests"]
     assert [r["operation"] for r in requests] == [
         "RestoreDBClusterToPointInTime",
