@@ -191,14 +191,14 @@ def test_a_finished_restore_names_the_new_cluster_and_its_source(stacks, run_ops
 
 
 # ---- snapshot: Ctrl-C while the copy is being requested -----------------------------------------------------------
-class InterruptedCopy:
-    """The emulator's client, except that the copy request is interrupted (Ctrl-C) before AWS answers."""
+class InterruptedAt:
+    """The emulator's client, except that one changing request is interrupted (Ctrl-C) before AWS answers."""
 
-    def __init__(self, client):
-        self.client = client
+    def __init__(self, client, operation: str):
+        self.client, self.operation = client, operation
 
     def __getattr__(self, name):
-        if name == "copy_db_cluster_snapshot":
+        if name == self.operation:
             def interrupted(**request):
                 raise KeyboardInterrupt
             return interrupted
@@ -210,8 +210,8 @@ def test_ctrl_c_during_the_copy_request_names_the_copy_to_check(stacks, run_ops)
 
     stack = stacks.build()
     result = run_ops("snapshot", "--cluster", stack.cluster_id, "--snapshot-id", "s1", "--copy-kms-key", "alias/copy",
-                     make_client=lambda service, region, options=None: InterruptedCopy(
-                         reused_client(service, region, options)))
+                     make_client=lambda service, region, options=None: InterruptedAt(
+                         reused_client(service, region, options), "copy_db_cluster_snapshot"))
     assert result.code == 130
     assert ("copy s1-copy of snapshot s1 may or may not have started in AWS; check with "
             "`python -m ops status --snapshot s1-copy") in result.err
@@ -254,3 +254,18 @@ def test_a_stack_file_that_names_nothing_gets_the_settings_documented_defaults(t
     assert migrate_command.stack_database("qa") == {
         "engine": "aurora-postgresql", "databaseName": "app", "masterUsername": "dbadmin", "port": 5432,
         "production": False}
+
+
+def test_ctrl_c_during_the_failover_request_says_it_may_or_may_not_have_started(stacks, run_ops):
+    """Between sending the request and reading AWS's answer nobody knows whether the failover began: the operator is
+    told to check, never that it "continues in AWS"."""
+    from tests.ops.conftest import reused_client
+
+    stack = stacks.build(zones=("a", "b", "c"), tiers=(0, 5, 1))
+    result = run_ops("failover", "--cluster", stack.cluster_id, "--yes",
+                     make_client=lambda service, region, options=None: InterruptedAt(
+                         reused_client(service, region, options), "failover_db_cluster"))
+    assert result.code == 130
+    assert (f"the failover of {stack.cluster_id} to aurora-dev-3 may or may not have started in AWS; check with "
+            f"`python -m ops status --cluster {stack.cluster_id}") in result.err
+    assert "continues in AWS" not in result.err
