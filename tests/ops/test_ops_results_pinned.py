@@ -269,3 +269,19 @@ def test_ctrl_c_during_the_failover_request_says_it_may_or_may_not_have_started(
     assert (f"the failover of {stack.cluster_id} to aurora-dev-3 may or may not have started in AWS; check with "
             f"`python -m ops status --cluster {stack.cluster_id}") in result.err
     assert "continues in AWS" not in result.err
+
+
+def test_ctrl_c_during_the_export_request_names_the_export_task_to_check(stacks, run_ops):
+    from tests.ops.conftest import reused_client
+    from tests.ops.test_ops_export import export_target
+
+    stack = stacks.build(encrypted=True)
+    role = export_target(stacks)
+    stacks.rds.create_db_cluster_snapshot(DBClusterIdentifier=stack.cluster_id, DBClusterSnapshotIdentifier="nightly")
+    result = run_ops("export", "--outputs", str(stack.outputs), "--snapshot", "nightly", "--bucket", "exports",
+                     "--kms-key", stack.key_arn, "--role", role, "--export-id", "nightly-export",
+                     make_client=lambda service, region, options=None: InterruptedAt(
+                         reused_client(service, region, options), "start_export_task"))
+    assert result.code == 130
+    assert ("export nightly-export may or may not have started in AWS; check with "
+            "`python -m ops status --export-task nightly-export") in result.err
