@@ -144,6 +144,17 @@ def test_prod_endpoints_name_instances_and_the_app_reads_through_one(evaluate):
     assert env["PGHOST"].startswith("aurora-platform-prod.cluster-")
 
 
+def test_an_any_endpoint_may_name_the_writer_which_is_instance_1(evaluate):
+    """`writer` is the cluster's first instance (`<cluster>-1`), readers follow from 2: an ANY endpoint of the
+    writer and reader-1 lists exactly those two identifiers."""
+    database = {**stack_section("prod", KEY), "customEndpoints": {
+        "primary-pair": {"type": "ANY", "staticMembers": ["writer", "reader-1"]}}}
+    run = evaluate("prod", {KEY: database})
+    [endpoint] = run.of_type(ENDPOINT)
+    assert endpoint.inputs["customEndpointType"] == "ANY"
+    assert endpoint.inputs["staticMembers"] == ["aurora-platform-prod-1", "aurora-platform-prod-2"]
+
+
 def test_dev_and_prod_have_no_custom_endpoint_and_read_through_the_cluster_reader(dev, prod):
     for run in (dev, prod):
         assert run.of_type(ENDPOINT) == []
