@@ -179,3 +179,11 @@ def test_an_empty_member_list_of_a_custom_endpoint_is_refused(members):
     found = problems({"database": {"readers": 2, "customEndpoints": {"analytics": {members: []}}}})
     assert (f"{DB}.customEndpoints.analytics.{members}: is empty; allowed: at least one instance, or leave it out"
             in found)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("all", f'{DB}.audit.pgauditLog: got "all"; allowed: a list, each item a pgaudit class'),
+    (["read", 5], f"{DB}.audit.pgauditLog[1]: got 5; allowed: a pgaudit class"),
+])
+def test_a_pgaudit_log_that_is_not_a_list_of_classes_is_refused_saying_what_is(value, message):
+    assert problems({"environment": "production", "database": {"audit": {"pgauditLog": value}}}) == [message]
