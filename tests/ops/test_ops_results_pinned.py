@@ -238,7 +238,8 @@ def test_export_requires_the_snapshot_bucket_key_and_role(moto, run_ops, missing
     ("verify", "--min-retention DAYS minimum backup retention in days, 1-35 (default: the policy config's, else 7)"),
     ("verify", "--backup also check AWS Backup (database.awsBackup): a plan selects the cluster and its newest "
                "recovery point is at most 48 hours old"),
-], ids=["sslrootcert", "local-port", "min-retention", "backup"])
+    ("status", "--writer INSTANCE with a cluster: done only once this is its writer"),
+], ids=["sslrootcert", "local-port", "min-retention", "backup", "writer"])
 def test_help_states_the_safety_promises(run_ops, command, promise):
     # Whitespace normalised: argparse wraps help to the terminal's width.
     result = run_ops(command, "--help")

@@ -121,7 +121,9 @@ def test_taken_copy_id_is_refused_before_the_snapshot_is_taken(stacks, run_ops):
             "ops: error: --copy-id s: the same as the snapshot",
         ),
         (["--copy-id", "c"], "ops: error: --copy-id is only used with --copy-kms-key"),
-        (["--copy-kms-key", "k", "--no-wait"], "ops: error: --no-wait with --copy-kms-key"),
+        (["--copy-kms-key", "k", "--no-wait"],
+         "ops: error: --no-wait with --copy-kms-key: the copy can only start once the snapshot is available; take the "
+         "snapshot with --no-wait, then copy it later, or wait\n"),
     ],
     ids=["digit-first", "double-hyphen", "trailing-hyphen", "copy-same-id", "copy-id-alone", "no-wait-copy"],
 )
