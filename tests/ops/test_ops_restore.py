@@ -637,3 +637,16 @@ def test_prompt_shows_what_resume_will_do(stacks, run_ops, tty):
     assert "Finish the restore of copy (from aurora-dev at the latest restorable time, status available): " \
            "create copy-1 (billed from now on)." in result.err
     assert instance_ids(stacks, "copy") == []
+
+
+def test_a_resume_with_no_wait_once_the_cluster_is_available_reports_what_it_started(stacks, run_ops):
+    """The first run stopped before the instances (--no-wait); the resume creates them and, with --no-wait again,
+    returns a result a script can follow: the cluster, the instances being created, waited false."""
+    stack = stacks.build()
+    assert restore(run_ops, stack, "--yes", "--instances", "2", "--no-wait").code == 0
+    result = run_ops("restore", "--resume", "copy", "--yes", "--no-wait", "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert (data["source"], data["cluster"], data["instances"], data["waited"]) == (
+        "aurora-dev", "copy", ["copy-1", "copy-2"], False)
+    assert instance_ids(stacks, "copy") == ["copy-1", "copy-2"]
