@@ -102,9 +102,11 @@ def test_with_proxy_the_application_goes_through_it(program):
     [login] = [p for p in run.of_type("aws:iam/rolePolicy:RolePolicy")
                if p.property_dependencies["role"] == [proxy_role]]
     cluster = run.one("aws:rds/cluster:Cluster")
-    assert json.loads(login.inputs["policy"])["Statement"] == [{
+    # The whole document: without "Version": "2012-10-17" IAM reads it in the 2008 language, where no policy
+    # variable works (AWS IAM User Guide, "IAM JSON policy elements: Version").
+    assert json.loads(login.inputs["policy"]) == {"Version": "2012-10-17", "Statement": [{
         "Sid": "LogInToTheClusterWithIam", "Effect": "Allow", "Action": "rds-db:connect",
-        "Resource": f"arn:aws:rds-db:eu-west-1:123456789012:dbuser:{cluster.outputs['clusterResourceId']}/blog_app"}]
+        "Resource": f"arn:aws:rds-db:eu-west-1:123456789012:dbuser:{cluster.outputs['clusterResourceId']}/blog_app"}]}
 
 
 def test_rds_managed_password_is_read_from_its_secret(program):
