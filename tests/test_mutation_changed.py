@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.mutation_tools import import_tool
 
 PYPROJECT = """\
 [tool.mutmut]
@@ -93,8 +93,7 @@ def git(root, *args):
 
 @pytest.fixture
 def tool(monkeypatch):
-    monkeypatch.syspath_prepend(str(REPO_ROOT / "tools"))
-    return importlib.import_module("mutation_changed")
+    return import_tool(monkeypatch, "mutation_changed")
 
 
 @pytest.fixture

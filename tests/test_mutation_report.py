@@ -6,24 +6,15 @@ centre (k + 1.92)/(n + 3.84), half-width 1.96*sqrt(k(n-k)/n + 0.96)/(n + 3.84).
 
 from __future__ import annotations
 
-import importlib
-import json
-
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.mutation_tools import import_tool, write_meta
 
 
 @pytest.fixture
 def tool(monkeypatch):
-    monkeypatch.syspath_prepend(str(REPO_ROOT / "tools"))
-    return importlib.import_module("mutation_report")
+    return import_tool(monkeypatch, "mutation_report")
 
-
-def write_meta(root, path, codes):
-    meta = root / f"{path}.meta"
-    meta.parent.mkdir(parents=True, exist_ok=True)
-    meta.write_text(json.dumps({"exit_code_by_key": codes, "durations_by_key": {}}))
 
 
 @pytest.mark.parametrize(("killed", "run", "low", "high"), [

@@ -4,28 +4,20 @@ here)."""
 from __future__ import annotations
 
 import fnmatch
-import importlib
-import json
 import random
 import subprocess
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.mutation_tools import import_tool, write_meta
 
 NAMES = [f"m.x_f__mutmut_{i}" for i in range(1, 31)] + [f"other.x_g__mutmut_{i}" for i in range(1, 6)]
 
 
 @pytest.fixture
 def tool(monkeypatch):
-    monkeypatch.syspath_prepend(str(REPO_ROOT / "tools"))
-    return importlib.import_module("mutation_sample")
+    return import_tool(monkeypatch, "mutation_sample")
 
-
-def write_meta(mutants, path, codes):
-    meta = mutants / f"{path}.meta"
-    meta.parent.mkdir(parents=True, exist_ok=True)
-    meta.write_text(json.dumps({"exit_code_by_key": codes, "durations_by_key": {}}))
 
 
 @pytest.fixture
