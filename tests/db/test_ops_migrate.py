@@ -59,6 +59,15 @@ def test_plan_apply_status(cluster, empty_db, args):
     assert status["pending"] == []
 
 
+def test_the_json_plan_names_each_pending_migration_its_kind_and_whether_it_destroys(cluster, empty_db, args):
+    """What a pipeline reads before it applies: every pending file, a migration (never a seed), none destructive."""
+    code, out, err = _run(args(empty_db, "plan", "--json"))
+    assert code == 0, err
+    assert json.loads(out)["pending"] == [
+        {"id": "0001.blog-schema", "kind": "migration", "destructive": None},
+        {"id": "0002.role-grants", "kind": "migration", "destructive": None}]
+
+
 def test_dry_run_prints_sql_and_applies_nothing(cluster, empty_db, args):
     code, out, _ = _run(args(empty_db, "apply", "--dry-run"))
     assert code == 0
