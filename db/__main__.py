@@ -23,7 +23,7 @@ import os
 import sys
 from pathlib import Path
 
-from db.arguments import lock_seconds
+from db.arguments import add_lock_timeout
 from db.errors import RUNNER_ERROR_PREFIX, DbError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_REFUSED = 0, 1, 2
@@ -78,8 +78,7 @@ def main(argv: list[str] | None = None, env=None, out=None, err=None) -> int:
     parser.add_argument("--yes", action="store_true",
                         help="apply: confirm migrations that declare `-- destructive:` (nobody can answer a prompt "
                              "in a task)")
-    parser.add_argument("--lock-timeout", type=lock_seconds, default=600.0, metavar="SECONDS",
-                        help="give up when another run holds the migration lock this long (default 600)")
+    add_lock_timeout(parser)
     args = parser.parse_args(argv)
 
     def say(text: str) -> None:

@@ -17,3 +17,10 @@ def lock_seconds(value: str) -> float:
     if not math.isfinite(number) or number < 0:
         raise argparse.ArgumentTypeError(f"{value!r}: allowed: a finite number of seconds, 0 or more")
     return number
+
+
+def add_lock_timeout(parser: argparse.ArgumentParser) -> None:
+    """`--lock-timeout SECONDS`, the same flag, default and help in both entry points: `ops migrate --via ecs` hands
+    its value on to the task's `python -m db`."""
+    parser.add_argument("--lock-timeout", type=lock_seconds, default=600.0, metavar="SECONDS",
+                        help="give up when another run holds the migration lock this long (default 600)")

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from db.arguments import lock_seconds
+from db.arguments import add_lock_timeout
 from ops.confirm import confirm
 from ops.context import Context
 from ops.errors import EXIT_FINDINGS, EXIT_OK, OpsError
@@ -51,8 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--app-password-parameter", metavar="NAME",
                         help="SSM SecureString with blog_app's password, set on the role (default: "
                              "appPasswordParameterName from --outputs; without either the password is left as is)")
-    parser.add_argument("--lock-timeout", type=lock_seconds, default=600.0, metavar="SECONDS",
-                        help="give up when another run holds the migration lock this long (default 600)")
+    add_lock_timeout(parser)
     parser.add_argument("--via", choices=["tunnel", "ecs"], default="tunnel",
                         help="tunnel: connect from here (the bastion's port forwarding; default); ecs: run the "
                              "stack's migration task (ecs.run_task with the exported task definition, subnets and "
