@@ -19,7 +19,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import PolicyResource
-from pulumi_policy.proxy import UnknownValueError
 
 from ._base import (
     ADVISORY,
@@ -31,6 +30,7 @@ from ._base import (
     depends_on,
     flag,
     has,
+    known,
     known_values,
     label,
 )
@@ -43,19 +43,12 @@ PLAN = "aws:backup/plan:Plan"
 SELECTION = "aws:backup/selection:Selection"
 
 
-def _value(props: Mapping[str, Any], key: str) -> Any:
-    try:
-        return props.get(key)
-    except UnknownValueError:
-        return None
-
-
 def _vault_cmk(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
     if not has(props, "kmsKeyArn"):
         yield ("kmsKeyArn is not set: AWS Backup then encrypts with its AWS-managed key (alias/aws/backup); set a "
                "customer-managed key of the stack.")
         return
-    key = _value(props, "kmsKeyArn")
+    key = known(props, "kmsKeyArn")
     if isinstance(key, str) and (not key.strip() or aws_managed_key(key)):
         yield f"kmsKeyArn {key!r} is not a customer-managed key; set a customer-managed key of the stack."
 
@@ -68,7 +61,7 @@ def _names(selection: PolicyResource, prop: str, cluster: PolicyResource) -> boo
     """The selection's `prop` names the cluster: an ARN (or pattern) matching the cluster's, or, for a value not
     known before deployment, one computed from the cluster. A dependency alone is not enough: a value computed from
     the cluster can name another ARN (`cluster.arn.apply(lambda _: other)`), and AWS Backup reads the value."""
-    arn = _value(cluster.props, "arn")
+    arn = known(cluster.props, "arn")
     data = known_values(selection.props)
     if prop not in data:
         return any(k == prop for k in selection.props) and depends_on(selection, prop, cluster)
@@ -80,7 +73,7 @@ def _names(selection: PolicyResource, prop: str, cluster: PolicyResource) -> boo
 
 def _tag_selects(selection: PolicyResource, cluster: PolicyResource) -> bool:
     cluster_tags = tags_of(cluster.props)
-    for condition in as_list(_value(selection.props, "selectionTags")):
+    for condition in as_list(known(selection.props, "selectionTags")):
         if not isinstance(condition, Mapping):
             continue
         if str(condition.get("type", "")).upper() == "STRINGEQUALS" and \
@@ -94,8 +87,8 @@ def _plan_of(selection: PolicyResource, plans: list[PolicyResource]) -> PolicyRe
     linked = next((p for p in plans if depends_on(selection, "planId", p)), None)
     if linked is not None:
         return linked
-    value = _value(selection.props, "planId")
-    by_value = next((p for p in plans if isinstance(value, str) and _value(p.props, "id") == value), None)
+    value = known(selection.props, "planId")
+    by_value = next((p for p in plans if isinstance(value, str) and known(p.props, "id") == value), None)
     if by_value is not None:
         return by_value
     return True if isinstance(value, str) and value.strip() else None
@@ -127,7 +120,7 @@ def _backup_plan(resources: list[PolicyResource], args: Any) -> Iterator[tuple[s
             if plan is None:
                 reasons.append(f"{label(selection)} belongs to no plan")
                 continue
-            if not [r for r in as_list(_value(plan.props, "rules")) if isinstance(r, Mapping)]:
+            if not [r for r in as_list(known(plan.props, "rules")) if isinstance(r, Mapping)]:
                 reasons.append(f"{label(plan)} has no rule")
                 continue
             break

@@ -22,9 +22,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import PolicyResource
-from pulumi_policy.proxy import UnknownValueError
 
-from ._base import ADVISORY, MANDATORY, OURS, ResourceRule, StackRule, as_list, config_value, depends_on, flag, label
+from ._base import (
+    ADVISORY,
+    MANDATORY,
+    OURS,
+    ResourceRule,
+    StackRule,
+    as_list,
+    config_value,
+    depends_on,
+    flag,
+    known,
+    label,
+)
 from ._base import number as as_number
 from .ingress import ALL, TCP, Permission, describe, exposures, protocol_code
 
@@ -38,13 +49,6 @@ EPHEMERAL_LOW, EPHEMERAL_HIGH = 1024, 65535
 # Ports a client picks for its side of a connection: Linux (32768-60999), Windows and NAT gateways (1024-65535),
 # ELB (1024-65535). A reply to any of them must leave the subnet.
 SAMPLE_EPHEMERAL_PORTS = (1024, 32768, 49152, 60999, 65535)
-
-
-def _value(props: Mapping[str, Any], key: str) -> Any:
-    try:
-        return props.get(key)
-    except UnknownValueError:
-        return None
 
 
 def _allows(action: Any) -> bool:
@@ -74,7 +78,7 @@ def _inline(props: Mapping[str, Any], direction: str, owner: str, prefix: str = 
     return [Entry(f"{prefix}{direction}[{i}]", direction == "egress", rule.get("ruleNo"), rule.get("action"),
                   rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"),
                   tuple(c for c in (rule.get("cidrBlock"), rule.get("ipv6CidrBlock")) if c not in (None, "")), owner)
-            for i, rule in enumerate(as_list(_value(props, direction))) if isinstance(rule, Mapping)]
+            for i, rule in enumerate(as_list(known(props, direction))) if isinstance(rule, Mapping)]
 
 
 def entries(resource_type: str, props: Mapping[str, Any], owner: str = "", where: str = "the rule",
@@ -83,9 +87,9 @@ def entries(resource_type: str, props: Mapping[str, Any], owner: str = "", where
     if resource_type in ACL_TYPES:
         return _inline(props, "ingress", owner, prefix) + _inline(props, "egress", owner, prefix)
     if resource_type == NETWORK_ACL_RULE:
-        cidrs = tuple(c for c in (_value(props, "cidrBlock"), _value(props, "ipv6CidrBlock")) if c not in (None, ""))
-        return [Entry(where, flag(props, "egress") is True, _value(props, "ruleNumber"), _value(props, "ruleAction"),
-                      _value(props, "protocol"), _value(props, "fromPort"), _value(props, "toPort"), cidrs, owner)]
+        cidrs = tuple(c for c in (known(props, "cidrBlock"), known(props, "ipv6CidrBlock")) if c not in (None, ""))
+        return [Entry(where, flag(props, "egress") is True, known(props, "ruleNumber"), known(props, "ruleAction"),
+                      known(props, "protocol"), known(props, "fromPort"), known(props, "toPort"), cidrs, owner)]
     return []
 
 
@@ -121,12 +125,12 @@ def acls(resources: list[PolicyResource]) -> list[Acl]:
     grouped by its id."""
     own = [r for r in resources if r.resource_type in ACL_TYPES]
     found = {a.urn: Acl(label(a), a.urn, [a]) for a in own}
-    by_id = {v.strip(): a.urn for a in own if isinstance(v := _value(a.props, "id"), str)}
+    by_id = {v.strip(): a.urn for a in own if isinstance(v := known(a.props, "id"), str)}
     for rule in resources:
         if rule.resource_type != NETWORK_ACL_RULE:
             continue
         target = next((a.urn for a in own if depends_on(rule, "networkAclId", a)), None)
-        value = _value(rule.props, "networkAclId")
+        value = known(rule.props, "networkAclId")
         value = value.strip() if isinstance(value, str) else None
         if target is None and value is not None:
             target = by_id.get(value)

@@ -28,6 +28,7 @@ from ._base import (
     engine_family,
     has,
     has_dependency,
+    known,
     label,
     number,
 )
@@ -48,14 +49,6 @@ ADMIN_PORTS = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3
                5601, 8080, 8088, 8888, 9200, 9300]
 RULE_TYPES = (SECURITY_GROUP_RULE, INGRESS_RULE)
 GROUP_TYPES = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
-
-
-def _value(props: Mapping[str, Any], key: str) -> Any:
-    """A property's value, None when unset or unknown during preview (used only to link resources by value)."""
-    try:
-        return props.get(key)
-    except UnknownValueError:
-        return None
 
 
 def permissions(resource_type: str, props: Mapping[str, Any], owner: str = "",
@@ -127,7 +120,7 @@ def security_groups(resources: list[PolicyResource]) -> list[Group]:
     groups = [r for r in resources if r.resource_type in GROUP_TYPES]
     found = {}
     for g in groups:
-        value = _value(g.props, "id")
+        value = known(g.props, "id")
         value = value.strip().lower() if isinstance(value, str) else value
         found[g.urn] = Group(label(g), g.urn, value if isinstance(value, str) else None, True, [g])
     by_id = {g.group_id: urn for urn, g in found.items() if g.group_id}
@@ -135,7 +128,7 @@ def security_groups(resources: list[PolicyResource]) -> list[Group]:
         if rule.resource_type not in RULE_TYPES:
             continue
         target = next((g.urn for g in groups if depends_on(rule, "securityGroupId", g)), None)
-        value = _value(rule.props, "securityGroupId")
+        value = known(rule.props, "securityGroupId")
         # Group ids are lowercase; a stray space or capital must not split one group's rules into two groups.
         value = value.strip().lower() if isinstance(value, str) else value
         if target is None and isinstance(value, str):
@@ -191,10 +184,10 @@ def _unresolved(_prefix_list: str) -> None:
 def _prefix_list_values(rule: PolicyResource) -> tuple[str, list[Any]]:
     """The property through which a resource names prefix lists, and the ids it names."""
     if rule.resource_type == INGRESS_RULE:
-        return "prefixListId", as_list(_value(rule.props, "prefixListId"))
+        return "prefixListId", as_list(known(rule.props, "prefixListId"))
     if rule.resource_type == SECURITY_GROUP_RULE:
-        return "prefixListIds", as_list(_value(rule.props, "prefixListIds"))
-    inline = [r for r in as_list(_value(rule.props, "ingress")) if isinstance(r, Mapping)]
+        return "prefixListIds", as_list(known(rule.props, "prefixListIds"))
+    inline = [r for r in as_list(known(rule.props, "ingress")) if isinstance(r, Mapping)]
     return "ingress", [pl for r in inline for pl in as_list(r.get("prefixListIds"))]
 
 
@@ -210,15 +203,15 @@ def prefix_lists(resources: list[PolicyResource]) -> Callable[[str], list[Any] |
     if not lists:
         return _unresolved
     entries: dict[str, list[Any]] = {
-        pl.urn: [e.get("cidr") for e in as_list(_value(pl.props, "entries")) if isinstance(e, Mapping)]
+        pl.urn: [e.get("cidr") for e in as_list(known(pl.props, "entries")) if isinstance(e, Mapping)]
         for pl in lists}
-    by_id = {v: pl.urn for pl in lists if isinstance(v := _value(pl.props, "id"), str)}
+    by_id = {v: pl.urn for pl in lists if isinstance(v := known(pl.props, "id"), str)}
     for entry in resources:
         if entry.resource_type == PREFIX_LIST_ENTRY:
             target = next((pl.urn for pl in lists if depends_on(entry, "prefixListId", pl)), None)
-            target = target or by_id.get(_value(entry.props, "prefixListId"))
+            target = target or by_id.get(known(entry.props, "prefixListId"))
             if target is not None:
-                entries[target].append(_value(entry.props, "cidr"))
+                entries[target].append(known(entry.props, "cidr"))
     for rule in resources:
         if rule.resource_type in RULE_TYPES + GROUP_TYPES:
             prop, values = _prefix_list_values(rule)
