@@ -1,11 +1,9 @@
-import gc
 import sys
 
-# An evaluation allocates hundreds of thousands of short-lived objects (the SDK's futures and tasks) on top of what
-# the imports leave; at Python's default threshold (700) a collection starts every few hundred allocations and the
-# older generations keep re-walking the imports. Measured on `--stack dev` (docs/tests.md "CPU per evaluation"):
-# 2.70 s of CPU with the default, 2.17 s with this, 1.88 s with the imports frozen too (cli.py FREEZE_IMPORTS).
-gc.set_threshold(5000, 10, 10)
+from .collector import collect_less
+
+# Before the imports, so they are collected less often too; the imports are frozen once loaded (cli.FREEZE_IMPORTS).
+collect_less()
 
 # `diff`, `graph` and `cost` are subcommands of their own (preflight/diff.py, graph.py, cost.py); the rest is the gate.
 if len(sys.argv) > 1 and sys.argv[1] in {"diff", "graph", "cost"}:

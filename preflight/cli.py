@@ -18,7 +18,6 @@ own config (the pull-request workflow gates the head's program with the base's c
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -27,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from .collector import freeze_imports
 from .engine import REPO_ROOT, ProgramError
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
@@ -334,8 +334,7 @@ def _freeze_imports() -> None:
     global FREEZE_IMPORTS
     if FREEZE_IMPORTS:
         FREEZE_IMPORTS = False
-        gc.collect()  # what is garbage now must not be frozen with the rest (it could never be freed)
-        gc.freeze()
+        freeze_imports()
 
 
 def judge(analyzer: Any, resources: Sequence[Any], exports: Mapping[str, Any],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 import json
 import os
 import sys
@@ -17,6 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from preflight.collector import freeze_imports  # noqa: E402
 from preflight.engine import ProgramError, StackRun, list_stacks, run_stack  # noqa: E402
 
 # The real PostgreSQL server of tests/db and tests/app: one per session for both.
@@ -120,9 +120,7 @@ def evaluate():
 def pytest_collection_finish(session):
     """Every test module is imported: freeze that heap (gc.freeze) so the collector stops re-walking it during the
     evaluations, and collect less often (their futures and tasks are short-lived). Measured in docs/tests.md."""
-    gc.collect()  # garbage frozen now could never be freed
-    gc.freeze()
-    gc.set_threshold(5000, 10, 10)
+    freeze_imports()
 
 
 def pytest_configure(config):

@@ -43,13 +43,14 @@ DEFAULT = ("gate", "test")
 # session's (tests/conftest.py: the imports frozen, gen0 threshold 5000). Each in a fresh process.
 EVALUATIONS = {"eval": "dev", "eval-prod": "prod"}
 _EVALUATE = """
-import gc, json, sys, time
+import json, sys, time
 sys.path.insert(0, sys.argv[1])
+from preflight.collector import freeze_imports
 from preflight.engine import run_stack
 stack, runs, session = sys.argv[2], int(sys.argv[3]), sys.argv[4] == "session"
 run_stack(stack)
 if session:
-    gc.collect(); gc.freeze(); gc.set_threshold(5000, 10, 10)
+    freeze_imports()
 times = []
 for _ in range(runs):
     start = time.process_time()
