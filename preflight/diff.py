@@ -165,15 +165,25 @@ class StackDiff:
 
 
 # ---- reading reports ------------------------------------------------------------------------------------------------
-def load_report(path: Path, missing_ok: bool = False) -> dict[str, Any] | None:
+_MISSING = object()
+
+
+def _read_json(path: Path, missing_ok: bool) -> Any:
+    """The JSON document in `path`; _MISSING when there is no such file and `missing_ok` (a stack new in HEAD)."""
     if not path.is_file():
         if missing_ok and not path.exists():
-            return None
+            return _MISSING
         raise DiffInputError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     try:
-        report = jsonfile.load(path)
+        return jsonfile.load(path)
     except jsonfile.JsonInputError as error:
         raise DiffInputError(str(error)) from None
+
+
+def load_report(path: Path, missing_ok: bool = False) -> dict[str, Any] | None:
+    report = _read_json(path, missing_ok)
+    if report is _MISSING:
+        return None
     if isinstance(report, Mapping) and "stacks" in report and "resources" not in report:
         raise DiffInputError(f"{path}: holds several stacks (the JSON of `--all-stacks`): diff them with "
                              "--all-stacks")
@@ -711,15 +721,8 @@ def _exit_code(value: Any, label: str) -> int:
 def load_stacks(path: Path, missing_ok: bool = False) -> list[StackEntry] | None:
     """A several-stack run's JSON (`{"stacks": [{"stack", "exitCode", "report"}], "exitCode"}`), or a single report
     as a run of its one stack; each report checked as `load_report` checks one. None: missing and `missing_ok`."""
-    if not path.is_file():
-        if missing_ok and not path.exists():
-            return None
-        raise DiffInputError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
-    try:
-        document = jsonfile.load(path)
-    except jsonfile.JsonInputError as error:
-        raise DiffInputError(str(error)) from None
-    return stack_entries(document, str(path))
+    document = _read_json(path, missing_ok)
+    return None if document is _MISSING else stack_entries(document, str(path))
 
 
 def stack_entries(document: Any, label: str) -> list[StackEntry]:
