@@ -639,6 +639,19 @@ def test_prompt_shows_what_resume_will_do(stacks, run_ops, tty):
     assert instance_ids(stacks, "copy") == []
 
 
+def test_a_resume_with_every_instance_there_says_it_creates_nothing_and_only_waits(stacks, run_ops, tty):
+    # An operator re-running a restore that already created everything must not read "billed from now on".
+    stack = stacks.build()
+    assert restore(run_ops, stack, "--yes", "--no-wait").code == 0
+    assert run_ops("restore", "--resume", "copy", "--yes", "--no-wait").code == 0
+    result = run_ops("restore", "--resume", "copy", stdin=tty("n\n"))
+    assert result.code == 2
+    assert "Finish the restore of copy (from aurora-dev at the latest restorable time, status available): " \
+           "create nothing; only wait for it." in result.err
+    assert "billed" not in result.err
+    assert instance_ids(stacks, "copy") == ["copy-1"]
+
+
 def test_a_resume_with_no_wait_once_the_cluster_is_available_reports_what_it_started(stacks, run_ops):
     """The first run stopped before the instances (--no-wait); the resume creates them and, with --no-wait again,
     returns a result a script can follow: the cluster, the instances being created, waited false."""

@@ -6,6 +6,7 @@ out by hand."""
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -135,6 +136,48 @@ def test_the_database_name_and_user_default_to_the_stacks(run_ops, tmp_path, mon
     result = run_ops("migrate", "plan", "--stack", "dev", "--host", "writer.example.internal", "--sslrootcert", str(ca))
     assert result.code == 0, result.err
     assert (seen[0].dbname, seen[0].user, seen[0].port) == ("blog", "blog_admin", 5432)
+
+
+def _planned_endpoints(monkeypatch):
+    from db import migrate
+
+    seen = []
+
+    def plan(endpoint, password, **options):
+        seen.append(endpoint)
+        return argparse.Namespace(pending=[])
+
+    monkeypatch.setattr(migrate, "plan", plan)
+    return seen
+
+
+def test_the_deployed_outputs_name_the_database_before_the_stack_file(run_ops, tmp_path, monkeypatch):
+    # The outputs say what was deployed; the stack file says what the next deploy would make. After a rename of
+    # databaseName that is not deployed yet, the migrations must still go to the database that exists.
+    seen = _planned_endpoints(monkeypatch)
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not read: plan is replaced\n")
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"writerEndpoint": "w.cluster-x.us-east-1.rds.amazonaws.com",
+                                   "databaseName": "deployed_db", "masterUsername": "deployed_admin", "port": 6432}))
+    result = run_ops("migrate", "plan", "--stack", "dev", "--outputs", str(outputs), "--sslrootcert", str(ca))
+    assert result.code == 0, result.err
+    assert (seen[0].host, seen[0].dbname, seen[0].user, seen[0].port) == (
+        "w.cluster-x.us-east-1.rds.amazonaws.com", "deployed_db", "deployed_admin", 6432)
+
+
+def test_flags_name_the_database_before_the_deployed_outputs(run_ops, tmp_path, monkeypatch):
+    seen = _planned_endpoints(monkeypatch)
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not read: plan is replaced\n")
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"writerEndpoint": "w.example.internal", "databaseName": "deployed_db",
+                                   "masterUsername": "deployed_admin", "port": 6432}))
+    result = run_ops("migrate", "plan", "--stack", "dev", "--outputs", str(outputs), "--sslrootcert", str(ca),
+                     "--host", "flag.example.internal", "--dbname", "flag_db", "--user", "flag_user", "--port", "5433")
+    assert result.code == 0, result.err
+    assert (seen[0].host, seen[0].dbname, seen[0].user, seen[0].port) == (
+        "flag.example.internal", "flag_db", "flag_user", 5433)
 
 
 @pytest.mark.parametrize(("status", "failed"), [("available", None), ("creating", None), ("failed", "status failed"),
