@@ -1,0 +1,114 @@
+"""Network rules: behaviours the mutation run showed no test pinned (docs/mutation-testing.md lists which mutant
+each test kills). Every expected message is written out as the user reads it."""
+
+from __future__ import annotations
+
+import pytest
+
+from preflight.policy_eval import UNKNOWN
+
+from .policy_helpers import analyzer, check_stack, resource
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+CLUSTER = "aws:rds/cluster:Cluster"
+UNION = "no-world-admin-ingress-union"
+DB_RULE = "no-world-database-ingress"
+
+UNKNOWN_PL = ("(the entries of prefix list pl-0a1b are not known here: judged as the whole internet unless its id is "
+              "trusted (trustedPrefixLists))")
+
+
+def rule(name, group_id, cidr=None, port=22.0, deps=None, **extra):
+    """A SecurityGroupIngressRule on tcp `port` from `cidr`, attached to `group_id` by value (and by dependency when
+    `deps` names the group's urn)."""
+    props = {"securityGroupId": group_id, "ipProtocol": "tcp", "fromPort": port, "toPort": port, **extra}
+    if cidr is not None:
+        props["cidrIpv4"] = cidr
+    return resource(INGRESS, name, props,
+                    property_dependencies={"securityGroupId": [deps]} if deps else {})
+
+
+def group(name, group_id, *cidrs, port=22.0):
+    return resource(SG, name, {"id": group_id, "ingress": [
+        {"protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": [c]} for c in cidrs]})
+
+
+def violations(policy, resources, config=None):
+    return [(v.detail, v.urn) for v in analyzer(config).analyze_stack(resources).violations if v.policy == policy]
+
+
+# --- security_groups: which resources make one security group ------------------------------------------------------
+
+
+def test_a_groups_own_id_read_with_capitals_still_collects_its_rules_by_value():
+    # The comparison folds case on both sides: the group's `id` as well as the rule's securityGroupId.
+    own = group("db-sg", "SG-0DB", "0.0.0.0/1")
+    other_half = rule("b", "sg-0db", "128.0.0.0/1")
+    assert check_stack(UNION, [own, other_half]) == [
+        "SecurityGroup 'db-sg': ingress[0] (0.0.0.0/1) and SecurityGroupIngressRule 'b' (128.0.0.0/1) together open "
+        "port(s) 22 to 0.0.0.0/0."]
+
+
+@pytest.mark.parametrize("value", ["sg-mock-0", "sg-0other"], ids=["mock-id", "another-groups-id"])
+def test_the_dependency_decides_a_rules_group_whatever_its_id_reads(value):
+    # Under mocks (and before a replacement) the id a rule reads is not its group's: the recorded dependency wins,
+    # even over a value that is another group's id.
+    own = group("db-sg", "sg-0db", "0.0.0.0/1")
+    other = group("other", "sg-0other")
+    linked = rule("b", value, "128.0.0.0/1", deps=own.urn)
+    assert check_stack(UNION, [own, other, linked]) == [
+        "SecurityGroup 'db-sg': ingress[0] (0.0.0.0/1) and SecurityGroupIngressRule 'b' (128.0.0.0/1) together open "
+        "port(s) 22 to 0.0.0.0/0."]
+
+
+def test_halves_in_two_groups_outside_the_stack_pass():
+    # Two groups the stack does not define: each half is in a different group, so nothing is open to the world.
+    assert check_stack(UNION, [rule("a", "sg-0ext1", "0.0.0.0/1"), rule("b", "sg-0ext2", "128.0.0.0/1")]) == []
+
+
+def test_rules_whose_group_is_unknown_are_not_joined_by_guess():
+    # In a preview a group id computed elsewhere (no dependency recorded) is unknown: each such rule is judged as
+    # its own group, not as one group with every other rule of unknown group.
+    assert check_stack(UNION, [rule("a", UNKNOWN, "0.0.0.0/1"), rule("b", UNKNOWN, "128.0.0.0/1")]) == []
+
+
+def test_a_rule_whose_group_is_unknown_is_named_by_itself():
+    lone = rule("pl", UNKNOWN, prefixListId="pl-0a1b")
+    assert violations(UNION, [lone]) == [
+        (f"SecurityGroupIngressRule 'pl': SecurityGroupIngressRule 'pl' (pl-0a1b) opens port(s) 22 to 0.0.0.0/0 and "
+         f"::/0 {UNKNOWN_PL}.", lone.urn)]
+
+
+def test_a_group_outside_the_stack_is_reported_on_its_first_rule():
+    a, b = rule("a", "sg-0ext", "0.0.0.0/1"), rule("b", "sg-0ext", "128.0.0.0/1")
+    assert violations(UNION, [a, b]) == [
+        ("security group sg-0ext: SecurityGroupIngressRule 'a' (0.0.0.0/1) and SecurityGroupIngressRule 'b' "
+         "(128.0.0.0/1) together open port(s) 22 to 0.0.0.0/0.", a.urn)]
+
+
+def test_a_cluster_in_two_groups_outside_the_stack_is_judged_on_their_union():
+    # The groups are named only by id (created elsewhere); the rules the stack attaches to them are found by that id.
+    db = resource(CLUSTER, "db", {"engine": "aurora-postgresql", "port": 6000.0,
+                                  "vpcSecurityGroupIds": ["sg-0ext1", "SG-0EXT2 "]})
+    a, b = rule("a", "sg-0ext1", "0.0.0.0/1", port=6000.0), rule("b", "sg-0ext2", "128.0.0.0/1", port=6000.0)
+    assert violations(DB_RULE, [db, a, b]) == [
+        ("Cluster 'db' (in security group sg-0ext1, security group sg-0ext2): SecurityGroupIngressRule 'a' "
+         "(0.0.0.0/1) and SecurityGroupIngressRule 'b' (128.0.0.0/1) together open port(s) 6000 to 0.0.0.0/0, its "
+         "database port.", db.urn)]
+
+
+@pytest.mark.parametrize("odd", [["sg-0db"], {"id": "sg-0db"}], ids=["list", "object"])
+def test_a_group_id_that_is_not_text_stops_no_rule(odd):
+    # A malformed `id` (state edited by hand, a mock returning an object) must not stop the rules with a traceback:
+    # the other groups are still judged, and a cluster's groups are still found.
+    strange = group("strange", odd, "10.0.0.0/8", port=6000.0)
+    stray = rule("stray", odd, "10.0.0.0/8", port=6000.0)
+    a, b = group("a", "sg-0a", "0.0.0.0/1", port=6000.0), group("b", "sg-0b", "128.0.0.0/1", port=6000.0)
+    db = resource(CLUSTER, "db", {"engine": "aurora-postgresql", "port": 6000.0,
+                                  "vpcSecurityGroupIds": ["sg-0a", "sg-0b"]},
+                  property_dependencies={"vpcSecurityGroupIds": [a.urn, b.urn]})
+    assert check_stack(DB_RULE, [db, strange, stray, a, b]) == [
+        "Cluster 'db' (in SecurityGroup 'a', SecurityGroup 'b'): SecurityGroup 'a' ingress[0] (0.0.0.0/1) and "
+        "SecurityGroup 'b' ingress[0] (128.0.0.0/1) together open port(s) 6000 to 0.0.0.0/0, its database port."]
