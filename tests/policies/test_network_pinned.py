@@ -112,3 +112,84 @@ def test_a_group_id_that_is_not_text_stops_no_rule(odd):
     assert check_stack(DB_RULE, [db, strange, stray, a, b]) == [
         "Cluster 'db' (in SecurityGroup 'a', SecurityGroup 'b'): SecurityGroup 'a' ingress[0] (0.0.0.0/1) and "
         "SecurityGroup 'b' ingress[0] (128.0.0.0/1) together open port(s) 6000 to 0.0.0.0/0, its database port."]
+
+
+# --- _world_database_ingress: the cluster's own port, per group and per cluster -------------------------------------
+
+PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+
+
+def cluster(name, *groups, port=6000.0, engine="aurora-postgresql"):
+    """A cluster in `groups` (linked by dependency and by their ids)."""
+    props = {"engine": engine, "vpcSecurityGroupIds": [g.outputs["id"] for g in groups]}
+    if port is not None:
+        props["port"] = port
+    return resource(CLUSTER, name, props, property_dependencies={"vpcSecurityGroupIds": [g.urn for g in groups]}
+                    if groups else {})
+
+
+def through_list(name, group_id, pl="pl-0a1b", port=6000.0, deps=None):
+    props = {"id": group_id, "ingress": [{"protocol": "tcp", "fromPort": port, "toPort": port,
+                                          "prefixListIds": [pl]}]}
+    return resource(SG, name, props, property_dependencies={"ingress": [deps]} if deps else {})
+
+
+def test_a_database_port_open_through_a_prefix_list_outside_the_stack_fails_unless_trusted():
+    # Offline the list's entries are unknown: on the database port it is judged as the whole internet.
+    a = through_list("a", "sg-0a")
+    assert check_stack(DB_RULE, [cluster("db", a), a]) == [
+        f"SecurityGroup 'a': ingress[0] (pl-0a1b) opens port(s) 6000 to 0.0.0.0/0 and ::/0 {UNKNOWN_PL}, the "
+        f"database port of Cluster 'db'."]
+    assert check_stack(DB_RULE, [cluster("db", a), a], {DB_RULE: {"trustedPrefixLists": ["pl-0a1b"]}}) == []
+
+
+def test_a_group_open_alone_through_a_prefix_list_is_not_repeated_for_the_cluster():
+    # Group a alone opens the port (reported per group); the cluster's union of a and b adds nothing new.
+    a, b = through_list("a", "sg-0a"), group("b", "sg-0b", "10.0.0.0/8", port=6000.0)
+    assert check_stack(DB_RULE, [cluster("db", a, b), a, b]) == [
+        f"SecurityGroup 'a': ingress[0] (pl-0a1b) opens port(s) 6000 to 0.0.0.0/0 and ::/0 {UNKNOWN_PL}, the "
+        f"database port of Cluster 'db'."]
+
+
+def test_a_clusters_groups_together_through_a_stack_prefix_list_fail():
+    # Half the internet in a prefix list the stack defines, the other half in the cluster's other group.
+    half = resource(PREFIX_LIST, "half", {"addressFamily": "IPv4", "maxEntries": 5.0, "name": "half",
+                                          "entries": [{"cidr": "0.0.0.0/1"}]})
+    a = through_list("a", "sg-0a", pl="pl-mock", deps=half.urn)
+    b = group("b", "sg-0b", "128.0.0.0/1", port=6000.0)
+    assert check_stack(DB_RULE, [cluster("db", a, b), half, a, b]) == [
+        "Cluster 'db' (in SecurityGroup 'a', SecurityGroup 'b'): SecurityGroup 'a' ingress[0] (pl-mock (0.0.0.0/1)) "
+        "and SecurityGroup 'b' ingress[0] (128.0.0.0/1) together open port(s) 6000 to 0.0.0.0/0, its database port."]
+
+
+def test_a_cluster_in_one_group_does_not_stop_the_next_clusters_union():
+    lone = group("lone", "sg-0lone", "10.0.0.0/8", port=6000.0)
+    a, b = group("a", "sg-0a", "0.0.0.0/1", port=6000.0), group("b", "sg-0b", "128.0.0.0/1", port=6000.0)
+    assert check_stack(DB_RULE, [cluster("first", lone), cluster("second", a, b), lone, a, b]) == [
+        "Cluster 'second' (in SecurityGroup 'a', SecurityGroup 'b'): SecurityGroup 'a' ingress[0] (0.0.0.0/1) and "
+        "SecurityGroup 'b' ingress[0] (128.0.0.0/1) together open port(s) 6000 to 0.0.0.0/0, its database port."]
+
+
+def test_a_cluster_whose_port_cannot_be_known_does_not_stop_the_next():
+    # No port set and an engine the rules do not know: the port is unknown, so that cluster's groups are not
+    # judged on it (no guess), and the clusters after it still are.
+    a, b = group("a", "sg-0a", "0.0.0.0/1", port=6000.0), group("b", "sg-0b", "128.0.0.0/1", port=6000.0)
+    odd = cluster("odd", a, b, port=None, engine=UNKNOWN)
+    assert check_stack(DB_RULE, [odd, cluster("second", a, b), a, b]) == [
+        "Cluster 'second' (in SecurityGroup 'a', SecurityGroup 'b'): SecurityGroup 'a' ingress[0] (0.0.0.0/1) and "
+        "SecurityGroup 'b' ingress[0] (128.0.0.0/1) together open port(s) 6000 to 0.0.0.0/0, its database port."]
+
+
+# --- _cluster_groups: the groups a cluster is in -----------------------------------------------------------------
+
+
+def test_a_clusters_groups_are_found_by_dependency_while_their_ids_are_unknown():
+    # In a preview vpcSecurityGroupIds is unknown; the dependencies still name the groups, and a group of the stack
+    # the cluster is not in (its id known) is neither counted nor a reason to stop.
+    a, b = group("a", "sg-0a", "0.0.0.0/1", port=6000.0), group("b", "sg-0b", "128.0.0.0/1", port=6000.0)
+    other = group("other", "sg-0other", "10.0.0.0/8", port=6000.0)
+    db = resource(CLUSTER, "db", {"engine": "aurora-postgresql", "port": 6000.0, "vpcSecurityGroupIds": UNKNOWN},
+                  property_dependencies={"vpcSecurityGroupIds": [a.urn, b.urn]})
+    assert check_stack(DB_RULE, [db, other, a, b]) == [
+        "Cluster 'db' (in SecurityGroup 'a', SecurityGroup 'b'): SecurityGroup 'a' ingress[0] (0.0.0.0/1) and "
+        "SecurityGroup 'b' ingress[0] (128.0.0.0/1) together open port(s) 6000 to 0.0.0.0/0, its database port."]
