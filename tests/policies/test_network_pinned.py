@@ -193,3 +193,32 @@ def test_a_clusters_groups_are_found_by_dependency_while_their_ids_are_unknown()
     assert check_stack(DB_RULE, [db, other, a, b]) == [
         "Cluster 'db' (in SecurityGroup 'a', SecurityGroup 'b'): SecurityGroup 'a' ingress[0] (0.0.0.0/1) and "
         "SecurityGroup 'b' ingress[0] (128.0.0.0/1) together open port(s) 6000 to 0.0.0.0/0, its database port."]
+
+
+# --- _default_sg_closed -----------------------------------------------------------------------------------------
+
+VPC = "aws:ec2/vpc:Vpc"
+DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+
+
+def test_a_vpc_listed_after_other_resources_is_still_judged():
+    # The engine lists resources in registration order: a VPC rarely comes first.
+    net = resource(VPC, "net", {"cidrBlock": "10.0.0.0/16", "id": "vpc-1"})
+    default = resource(DEFAULT_SG, "net-default", {"vpcId": "vpc-1", "egress": [
+        {"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}]},
+        property_dependencies={"vpcId": [net.urn]})
+    assert check_stack("default-security-group-closed", [default, net]) == [
+        "DefaultSecurityGroup 'net-default' of Vpc 'net' has 1 egress rule(s); it must have none."]
+
+
+# --- prefix_lists: a list the stack defines beside one it does not ------------------------------------------------
+
+
+def test_a_list_outside_the_stack_is_judged_as_the_world_when_the_stack_defines_another():
+    office = resource(PREFIX_LIST, "office", {"id": "pl-0off", "entries": [{"cidr": "203.0.113.0/24"}]})
+    own = group("db-sg", "sg-0db")
+    outside = rule("pl", "sg-0db", prefixListId="pl-0a1b", deps=own.urn)
+    scoped = rule("office", "sg-0db", prefixListId="pl-0off", deps=own.urn)
+    assert check_stack(UNION, [own, office, scoped, outside]) == [
+        f"SecurityGroup 'db-sg': SecurityGroupIngressRule 'pl' (pl-0a1b) opens port(s) 22 to 0.0.0.0/0 and ::/0 "
+        f"{UNKNOWN_PL}."]
