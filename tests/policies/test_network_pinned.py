@@ -222,3 +222,53 @@ def test_a_list_outside_the_stack_is_judged_as_the_world_when_the_stack_defines_
     assert check_stack(UNION, [own, office, scoped, outside]) == [
         f"SecurityGroup 'db-sg': SecurityGroupIngressRule 'pl' (pl-0a1b) opens port(s) 22 to 0.0.0.0/0 and ::/0 "
         f"{UNKNOWN_PL}."]
+
+
+# --- _alone and _signatures: each hole is reported once, by the rule that sees it ---------------------------------
+
+
+def sg_rule(name, group_urn, cidr, low=22.0, high=22.0, protocol="tcp"):
+    return resource(SG_RULE, name, {"type": "ingress", "securityGroupId": "sg-0db", "protocol": protocol,
+                                    "fromPort": low, "toPort": high, "cidrBlocks": [cidr]},
+                    property_dependencies={"securityGroupId": [group_urn]})
+
+
+def inline_group(*rules):
+    return resource(SG, "db-sg", {"id": "sg-0db", "ingress": [
+        {"protocol": p, "fromPort": low, "toPort": high, "cidrBlocks": list(cidrs)} for p, low, high, cidrs in rules]})
+
+
+def test_a_groups_own_inline_rule_open_alone_is_left_to_the_resource_rule():
+    own = inline_group(("tcp", 22.0, 22.0, ["0.0.0.0/0"]))
+    assert check_stack(UNION, [own]) == []
+
+
+def test_a_rule_resource_on_the_default_group_open_alone_is_left_to_the_resource_rule():
+    default = resource(DEFAULT_SG, "net-default", {"id": "sg-0def", "vpcId": "vpc-1"})
+    rdp = rule("rdp", "sg-0def", "0.0.0.0/0", port=3389.0, deps=default.urn)
+    assert check_stack(UNION, [default, rdp]) == []
+
+
+@pytest.mark.parametrize(("inline", "attached"), [
+    (("tcp", 22.0, 22.0, ["0.0.0.0/0"]), ("udp", 22.0, 22.0, "0.0.0.0/0")),  # another protocol
+    (("tcp", 21.0, 23.0, ["0.0.0.0/0"]), ("tcp", 23.0, 23.0, "0.0.0.0/0")),  # another fromPort
+    (("tcp", 21.0, 23.0, ["0.0.0.0/0"]), ("tcp", 21.0, 21.0, "0.0.0.0/0")),  # another toPort
+    (("tcp", 22.0, 22.0, ["0.0.0.0/0"]), ("tcp", 22.0, 22.0, "10.0.0.0/8")),  # another source
+], ids=["protocol", "from-port", "to-port", "source"])
+def test_an_inline_rule_unlike_the_attached_ones_is_the_groups_own(inline, attached):
+    # Only an inline rule that repeats attached rules (protocol, both ports and source) is read as the provider's
+    # copy of them; one that differs in any is the group's own, and what it opens alone is the resource rule's.
+    own = inline_group(inline)
+    protocol, low, high, cidr = attached
+    assert check_stack(UNION, [own, sg_rule("other", own.urn, cidr, low, high, protocol)]) == []
+
+
+def test_a_refreshed_group_listing_two_attached_rules_as_one_entry_still_counts_them_as_a_union():
+    # After a refresh AWS returns one permission per protocol and ports with every source in it, so the group's
+    # `ingress` output can list two attached rules as one entry: that entry is their copy, not a rule of the group's
+    # own that opens the port alone (which the resource rule, reading the group's inputs, never saw).
+    own = inline_group(("tcp", 22.0, 22.0, ["0.0.0.0/1", "128.0.0.0/1"]))
+    a, b = sg_rule("a", own.urn, "0.0.0.0/1"), sg_rule("b", own.urn, "128.0.0.0/1")
+    assert check_stack(UNION, [own, a, b]) == [
+        "SecurityGroup 'db-sg': SecurityGroupRule 'a' (0.0.0.0/1) and SecurityGroupRule 'b' (128.0.0.0/1) together "
+        "open port(s) 22 to 0.0.0.0/0."]
