@@ -212,7 +212,12 @@ def _tls_forced(resources: list[PolicyResource], _args: StackValidationArgs) -> 
         reference = resolve(cluster, "dbClusterParameterGroupName", (PARAMETER_GROUP,), ("name", "id"), resources)
         family = _family(cluster, reference)
         if family is None:
-            continue  # the engine is required on a cluster; a non-MySQL/PostgreSQL engine has no such parameter
+            # The engine is required on a cluster, so a value that is not a string is one not known before
+            # deployment (nor told by a group's family): it may be either engine and must not pass unseen.
+            if not isinstance(_engine(cluster), str):
+                yield (f"{label(cluster)}: engine is not known before deployment, so the rule cannot tell whether "
+                       f"it needs rds.force_ssl or require_secure_transport; set engine as a literal.", cluster.urn)
+            continue  # a non-MySQL/PostgreSQL engine has no such parameter
         for message in _tls_through_group(cluster, "dbClusterParameterGroupName", PARAMETER_GROUP,
                                           "cluster parameter group", family, TLS_PARAMETERS, reference):
             yield message, cluster.urn
