@@ -137,3 +137,17 @@ def test_an_instance_whose_engine_and_group_family_are_not_known_is_a_violation(
     assert instance_tls([group, instance(engine=UNKNOWN)]) == [
         "Instance 'app' sets no engine, so the rule cannot tell whether it needs rds.force_ssl or "
         "require_secure_transport; set engine."]
+
+
+@pytest.mark.parametrize(("engine", "said"), [
+    (None, "is not set"),
+    (16.0, "is a number, not an engine name"),
+    (["aurora-postgresql"], "is a list, not an engine name"),
+    ({"name": "aurora-postgresql"}, "is an object, not an engine name"),
+])
+def test_a_cluster_engine_the_rule_cannot_read_is_named_as_given(engine, said):
+    # On the engine's default group, whatever the engine: the rule cannot tell the parameter, so it fails.
+    props = {"clusterIdentifier": "db"} if engine is None else {"clusterIdentifier": "db", "engine": engine}
+    assert tls([resource(CLUSTER, "db", props)]) == [
+        f"Cluster 'db': engine {said}, so the rule cannot tell whether it needs rds.force_ssl or "
+        f"require_secure_transport; set engine as a literal."]
