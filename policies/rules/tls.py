@@ -195,6 +195,17 @@ def _engine(resource: PolicyResource) -> Any:
         return None
 
 
+def _unreadable_engine(resource: PolicyResource) -> str | None:
+    """Why the rule cannot read a resource's `engine` (in words), None when it is a string."""
+    try:
+        engine = _read(resource.props, "engine")
+    except UnknownValueError:
+        return "is not known before deployment"
+    if engine is None:
+        return "is not set"
+    return None if isinstance(engine, str) else f"is {_kind_of(engine)}, not an engine name"
+
+
 def _family(subject: PolicyResource, reference: Reference) -> str | None:
     family = engine_family(_engine(subject))
     if family is None and reference.kind == "found":
@@ -212,7 +223,12 @@ def _tls_forced(resources: list[PolicyResource], _args: StackValidationArgs) -> 
         reference = resolve(cluster, "dbClusterParameterGroupName", (PARAMETER_GROUP,), ("name", "id"), resources)
         family = _family(cluster, reference)
         if family is None:
-            continue  # the engine is required on a cluster; a non-MySQL/PostgreSQL engine has no such parameter
+            problem = _unreadable_engine(cluster)
+            if problem is not None:
+                # Neither the engine nor the group's family tells it: it may be either engine, never a pass.
+                yield (f"{label(cluster)}: engine {problem}, so the rule cannot tell whether it needs rds.force_ssl "
+                       f"or require_secure_transport; set engine as a literal.", cluster.urn)
+            continue  # a non-MySQL/PostgreSQL engine has no such parameter
         for message in _tls_through_group(cluster, "dbClusterParameterGroupName", PARAMETER_GROUP,
                                           "cluster parameter group", family, TLS_PARAMETERS, reference):
             yield message, cluster.urn
