@@ -1,14 +1,15 @@
 """aurora-readers-multi-az (Security Hub RDS.15) and aurora-event-subscription (RDS.19) where no other test looked:
 a stack whose first resources are not clusters (a real stack starts with its Stack resource, keys, networks), several
 clusters each judged whatever the one before it did, and a subscription that names its clusters by value (a list of
-identifiers) or through a dependency whose value is unknown during a preview."""
+identifiers) or through a dependency whose value is unknown during a preview; and readers whose zone is unknown
+(a looked-up subnet's zone), which are named and not counted."""
 
 from __future__ import annotations
 
 from preflight.policy_eval import UNKNOWN
 
 from .policy_helpers import changed, check_stack, resource, urn
-from .test_policy_rds_stack import CLUSTER, CLUSTER_PROPS, CLUSTER_RES, GOOD_SUB, SUB, instance
+from .test_policy_rds_stack import CLUSTER, CLUSTER_PROPS, CLUSTER_RES, GOOD_SUB, INSTANCE, SUB, instance
 
 MULTI_AZ = "aurora-readers-multi-az"
 EVENTS = "aurora-event-subscription"
@@ -31,6 +32,27 @@ def sub(name, props=GOOD_SUB, depends_on=()):
 def test_a_cluster_listed_after_other_resources_is_judged():
     assert check_stack(MULTI_AZ, [KEY, instance("db-1", "eu-west-1a"), CLUSTER_RES]) == [
         "Cluster 'db' has 1 instance(s); add readers so instances span at least 2 Availability Zones."]
+
+
+def zone_from_a_lookup(name):
+    # availability_zone=subnet.availability_zone of a looked-up subnet: unknown until AWS answers the lookup.
+    return resource(INSTANCE, name, {"clusterIdentifier": "db", "instanceClass": "db.r6g.large",
+                                     "availabilityZone": UNKNOWN},
+                    property_dependencies={"clusterIdentifier": [urn(CLUSTER, "db")]})
+
+
+def test_unknown_zones_are_named_and_not_counted():
+    resources = [CLUSTER_RES, instance("db-1", "eu-west-1a"), zone_from_a_lookup("db-3"), zone_from_a_lookup("db-2")]
+    assert check_stack(MULTI_AZ, resources) == [
+        "Cluster 'db' has 3 instances in 1 Availability Zone(s) (eu-west-1a); the zone of db-2, db-3 is unknown "
+        "until deployment (not counted); at least 2 are required."]
+
+
+def test_unpinned_and_unknown_zones_are_both_named():
+    resources = [CLUSTER_RES, instance("db-1", "eu-west-1a"), instance("db-4", None), zone_from_a_lookup("db-2")]
+    assert check_stack(MULTI_AZ, resources) == [
+        "Cluster 'db' has 3 instances in 1 Availability Zone(s) (eu-west-1a); db-4 set no availabilityZone; the zone "
+        "of db-2 is unknown until deployment (not counted); at least 2 are required."]
 
 
 # --- aurora-event-subscription: which clusters a subscription covers --------------------------------------------
