@@ -1,10 +1,13 @@
 """rds-snapshot-encrypted (Security Hub RDS.4) where no other test looked: a snapshot of an instance outside the
 stack, a source two resources of the stack answer to, a read replica as the source, a deployed snapshot whose own
-key is blank or unknown, and a stack with several snapshots (each one judged, whatever came before it)."""
+key is blank or unknown, a stack with several snapshots (each one judged, whatever came before it), and other
+spellings of a bad source."""
 
 from __future__ import annotations
 
-from preflight.policy_eval import UNKNOWN
+import pytest
+
+from preflight.policy_eval import UNKNOWN, Resource
 
 from .policy_helpers import changed, check_stack, resource, urn
 from .test_policy_rds_snapshot import (
@@ -149,3 +152,45 @@ def test_a_snapshot_after_one_of_a_bad_cluster_is_still_judged():
 def test_a_snapshot_after_one_verified_by_its_own_outputs_is_still_judged():
     deployed = cluster_snapshot("deployed", "elsewhere", storageEncrypted=True, kmsKeyId=KEY_ARN)
     assert check_stack(RULE, [deployed, cluster_snapshot("manual")]) == [OUTSIDE_CLUSTER]
+
+
+# --- other spellings of a bad source (adversarial) ------------------------------------------------------------------
+
+def from_cluster(**source_changes):
+    return check_stack(RULE, [resource(CLUSTER, "db", changed(GOOD_CLUSTER, **source_changes)),
+                              cluster_snapshot("manual")])
+
+
+@pytest.mark.parametrize("key", ["ALIAS/AWS/RDS", " alias/aws/rds ", "alias/Aws/rds",
+                                 "arn:aws-us-gov:kms:us-gov-west-1:123456789012:alias/aws/rds"])
+def test_an_aws_managed_source_key_in_any_spelling_is_refused(key):
+    assert from_cluster(kmsKeyId=key) == [
+        "ClusterSnapshot 'manual' is taken from Cluster 'db', which is not encrypted with a customer-managed KMS key "
+        f"(its kmsKeyId {key.strip()} is an AWS-managed key)."]
+
+
+@pytest.mark.parametrize("value", [False, "false", "0", "f", 0.0])
+def test_a_source_encryption_flag_read_as_false_is_refused(value):
+    assert from_cluster(storageEncrypted=value) == [UNENCRYPTED_CLUSTER]
+
+
+def test_a_source_encryption_flag_that_is_not_a_boolean_is_reported_and_the_snapshot_not_verified():
+    assert from_cluster(storageEncrypted="yes") == [
+        'storageEncrypted is "yes", which is not a boolean: the provider refuses it or reads it otherwise than '
+        'intended (give true or false; of strings only "true", "1", "t", "TRUE", "True", "false", "0", "f", '
+        '"FALSE", "False" are read as booleans).',
+        OUTSIDE_CLUSTER]
+
+
+def test_a_same_named_cluster_in_another_region_is_not_the_source():
+    provider = Resource(urn="urn:pulumi:test::aurora-platform::pulumi:providers:aws::use1",
+                        type="pulumi:providers:aws", name="use1", inputs={"region": "us-east-1"})
+    elsewhere = resource(CLUSTER, "db", GOOD_CLUSTER, provider=f"{provider.urn}::id")
+    assert check_stack(RULE, [provider, elsewhere, cluster_snapshot("manual")]) == [OUTSIDE_CLUSTER]
+
+
+def test_a_source_named_by_a_list_is_not_resolved():
+    snapshot = cluster_snapshot("manual", ["db"])
+    assert check_stack(RULE, [resource(CLUSTER, "db", GOOD_CLUSTER), snapshot]) == [
+        "ClusterSnapshot 'manual': dbClusterIdentifier is not a cluster identifier known before deployment, so its "
+        "encryption cannot be verified; name the cluster directly."]
