@@ -6,6 +6,8 @@ identifiers) or through a dependency whose value is unknown during a preview; an
 
 from __future__ import annotations
 
+import pytest
+
 from preflight.policy_eval import UNKNOWN
 
 from .policy_helpers import changed, check_stack, resource, urn
@@ -116,3 +118,41 @@ def test_a_cluster_after_one_with_the_categories_is_judged():
     partial = sub("other-events", changed(GOOD_SUB, eventCategories=["failure"]), depends_on=["other"])
     assert check_stack(EVENTS, [CLUSTER_RES, OTHER, good, partial]) == [
         "the event subscriptions for Cluster 'other' must include the categories failure and maintenance."]
+
+
+# --- other spellings (adversarial) ----------------------------------------------------------------------------------
+
+def for_db(**changes):
+    return check_stack(EVENTS, [CLUSTER_RES, sub("events", changed(GOOD_SUB, **changes), depends_on=["db"])])
+
+
+@pytest.mark.parametrize("source_type", ["DB-CLUSTER", " db-cluster ", "db-instance", "db-cluster-snapshot"])
+def test_a_source_type_other_than_db_cluster_covers_no_cluster(source_type):
+    # RDS takes the lower-case source types only; anything else is no cluster subscription.
+    assert for_db(sourceType=source_type) == [NO_SUBSCRIPTION]
+
+
+@pytest.mark.parametrize("enabled", [False, "false", "0", "f", "False"])
+def test_a_subscription_disabled_in_any_spelling_is_disabled(enabled):
+    assert for_db(enabled=enabled) == ["every event subscription for Cluster 'db' has enabled set to false."]
+
+
+def test_an_enabled_flag_that_is_not_a_boolean_is_reported_and_covers_nothing():
+    assert for_db(enabled="yes") == [
+        'enabled is "yes", which is not a boolean: the provider refuses it or reads it otherwise than intended (give '
+        'true or false; of strings only "true", "1", "t", "TRUE", "True", "false", "0", "f", "FALSE", "False" are read '
+        'as booleans).',
+        NO_SUBSCRIPTION]
+
+
+@pytest.mark.parametrize("categories", [["Failure", "Maintenance"], "failure", ["failure"], ["maintenance"]])
+def test_categories_in_another_spelling_or_missing_one_are_refused(categories):
+    assert for_db(eventCategories=categories) == [
+        "the event subscriptions for Cluster 'db' must include the categories failure and maintenance."]
+
+
+def test_a_disabled_subscription_with_every_category_does_not_complete_an_enabled_one():
+    disabled = sub("all", changed(GOOD_SUB, enabled=False), depends_on=["db"])
+    partial = sub("failure-only", changed(GOOD_SUB, eventCategories=["failure"]), depends_on=["db"])
+    assert check_stack(EVENTS, [CLUSTER_RES, disabled, partial]) == [
+        "the event subscriptions for Cluster 'db' must include the categories failure and maintenance."]
