@@ -31,12 +31,23 @@ def _instances_of(cluster: PolicyResource, resources: list[PolicyResource]) -> l
 
 
 def _known_zone(instance: PolicyResource) -> str | None:
+    """The zone an instance pins, as AWS names zones (lower case): None when unset, blank or unknown."""
     if not has(instance.props, "availabilityZone"):
         return None
     try:
-        return str(instance.props["availabilityZone"])
+        return str(instance.props["availabilityZone"]).strip().lower() or None
     except UnknownValueError:
         return None
+
+
+def _unpinned(instance: PolicyResource) -> bool:
+    """No zone given: unset, null, or blank (the provider sends no zone for an empty string, so RDS picks one)."""
+    if not has(instance.props, "availabilityZone"):
+        return True
+    try:
+        return not str(instance.props["availabilityZone"]).strip()
+    except UnknownValueError:
+        return False
 
 
 def _readers_multi_az(resources: list[PolicyResource], args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
@@ -52,8 +63,8 @@ def _readers_multi_az(resources: list[PolicyResource], args: StackValidationArgs
         # Only what the program pins counts: RDS may place an unpinned reader next to the writer. A zone that is
         # unknown (AWS places the instance, or it comes from a lookup) is not counted either, and said so.
         zones = {z for z in (_known_zone(i) for i in instances) if z is not None}
-        unpinned = sorted(i.name for i in instances if not has(i.props, "availabilityZone"))
-        unknown = sorted(i.name for i in instances if has(i.props, "availabilityZone") and _known_zone(i) is None)
+        unpinned = sorted(i.name for i in instances if _unpinned(i))
+        unknown = sorted(i.name for i in instances if not _unpinned(i) and _known_zone(i) is None)
         if len(zones) < minimum:
             where = ", ".join(sorted(zones)) or "no pinned zone"
             extra = f"; {', '.join(unpinned)} set no availabilityZone" if unpinned else ""

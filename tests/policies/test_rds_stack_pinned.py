@@ -156,3 +156,22 @@ def test_a_disabled_subscription_with_every_category_does_not_complete_an_enable
     partial = sub("failure-only", changed(GOOD_SUB, eventCategories=["failure"]), depends_on=["db"])
     assert check_stack(EVENTS, [CLUSTER_RES, disabled, partial]) == [
         "the event subscriptions for Cluster 'db' must include the categories failure and maintenance."]
+
+
+# --- what counts as a pinned zone -----------------------------------------------------------------------------------
+
+def test_a_blank_zone_is_no_pinned_zone():
+    # The provider sends no zone for an empty string (as for an unset one), so RDS picks it: maybe the writer's.
+    resources = [CLUSTER_RES, instance("db-1", "eu-west-1a"), resource(
+        INSTANCE, "db-2", {"clusterIdentifier": "db", "instanceClass": "db.r6g.large", "availabilityZone": ""},
+        property_dependencies={"clusterIdentifier": [urn(CLUSTER, "db")]})]
+    assert check_stack(MULTI_AZ, resources) == [
+        "Cluster 'db' has 2 instances in 1 Availability Zone(s) (eu-west-1a); db-2 set no availabilityZone; at least "
+        "2 are required."]
+
+
+@pytest.mark.parametrize("spelling", ["EU-WEST-1A", " eu-west-1a", "eu-west-1A "])
+def test_one_zone_in_two_spellings_is_one_zone(spelling):
+    resources = [CLUSTER_RES, instance("db-1", "eu-west-1a"), instance("db-2", spelling)]
+    assert check_stack(MULTI_AZ, resources) == [
+        "Cluster 'db' has 2 instances in 1 Availability Zone(s) (eu-west-1a); at least 2 are required."]
