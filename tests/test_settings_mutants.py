@@ -145,3 +145,21 @@ def test_every_bad_parameter_is_reported_not_only_the_first():
                      f"{DB}.parameters.work_mem: got true; allowed: a string or number (parameter values are text in "
                      f"RDS)",
                      f'{DB}.parameters.rds.force_ssl: got "0"; rds.force_ssl is always 1: {TLS_ONLY}']
+
+
+# ---- the AWS provider's own keys, read from the pinned provider ------------------------------------------------------
+# Computed once at import (AWS_PROVIDER_KEYS), before mutmut switches a mutant on: called again here so its reading of
+# pulumi_aws's config module is pinned. The keys are the provider's documented settings (pulumi-aws, "Configuration").
+DOCUMENTED_AWS_KEYS = {"region", "profile", "accessKey", "secretKey", "token", "assumeRoles", "allowedAccountIds",
+                       "forbiddenAccountIds", "defaultTags", "ignoreTags", "endpoints", "sharedConfigFiles",
+                       "sharedCredentialsFiles", "skipCredentialsValidation", "skipRegionValidation",
+                       "skipRequestingAccountId", "skipMetadataApiCheck", "maxRetries", "insecure", "stsRegion"}
+
+
+def test_the_aws_provider_keys_are_read_from_the_provider_each_by_its_config_name():
+    keys = settings_package._aws_provider_keys()
+    assert DOCUMENTED_AWS_KEYS <= keys
+    # Only config names: nothing else the module calls (`get`, `require`, the `__config__` object, a type's name).
+    assert all(key[0].islower() and key.isalnum() for key in keys), sorted(keys)
+    assert keys == settings_package.AWS_PROVIDER_KEYS
+
