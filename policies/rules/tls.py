@@ -160,9 +160,8 @@ def _kind_of(value: Any) -> str:
     return "a list" if isinstance(value, Sequence) else "not a string"
 
 
-def _tls_through_group(subject: PolicyResource, prop: str, group_type: str, kind: str, family: str,
-                       parameters: Mapping[str, tuple[str, set[str], str]],
-                       reference: Reference) -> Iterator[str]:
+def _tls_through_group(subject: PolicyResource, prop: str, kind: str, family: str,
+                       parameters: Mapping[str, tuple[str, set[str], str]], reference: Reference) -> Iterator[str]:
     parameter, accepted, wanted = parameters[family]
     value = reference.value
     if reference.kind == "unset":
@@ -229,8 +228,8 @@ def _tls_forced(resources: list[PolicyResource], _args: StackValidationArgs) -> 
                 yield (f"{label(cluster)}: engine {problem}, so the rule cannot tell whether it needs rds.force_ssl "
                        f"or require_secure_transport; set engine as a literal.", cluster.urn)
             continue  # a non-MySQL/PostgreSQL engine has no such parameter
-        for message in _tls_through_group(cluster, "dbClusterParameterGroupName", PARAMETER_GROUP,
-                                          "cluster parameter group", family, TLS_PARAMETERS, reference):
+        for message in _tls_through_group(cluster, "dbClusterParameterGroupName", "cluster parameter group", family,
+                                          TLS_PARAMETERS, reference):
             yield message, cluster.urn
 
 
@@ -258,8 +257,8 @@ def _instance_tls_forced(resources: list[PolicyResource],
                 continue
         if family is None:
             continue  # Oracle, SQL Server, Db2: TLS is configured elsewhere (option groups), not checked here
-        for message in _tls_through_group(instance, "parameterGroupName", DB_PARAMETER_GROUP, "parameter group",
-                                          family, INSTANCE_TLS_PARAMETERS, reference):
+        for message in _tls_through_group(instance, "parameterGroupName", "parameter group", family,
+                                          INSTANCE_TLS_PARAMETERS, reference):
             yield message, instance.urn
 
 
