@@ -195,13 +195,13 @@ def _engine(resource: PolicyResource) -> Any:
 
 
 def _unreadable_engine(resource: PolicyResource) -> str | None:
-    """Why the rule cannot read a resource's `engine` (in words), None when it is a string."""
+    """Why the rule cannot read a resource's `engine` (in words), None when it is a non-blank string."""
     try:
         engine = _read(resource.props, "engine")
     except UnknownValueError:
         return "is not known before deployment"
-    if engine is None:
-        return "is not set"
+    if engine is None or (isinstance(engine, str) and not engine.strip()):
+        return "is not set"  # the provider reads an empty optional string as unset
     return None if isinstance(engine, str) else f"is {_kind_of(engine)}, not an engine name"
 
 

@@ -186,3 +186,19 @@ def test_a_cluster_engine_the_rule_cannot_read_is_named_as_given(engine, said):
     assert tls([resource(CLUSTER, "db", props)]) == [
         f"Cluster 'db': engine {said}, so the rule cannot tell whether it needs rds.force_ssl or "
         f"require_secure_transport; set engine as a literal."]
+
+
+@pytest.mark.parametrize("engine", ["", "   "])
+def test_a_blank_instance_engine_is_not_set(engine):
+    # The provider reads an empty optional string as unset (the engine then comes from the snapshot or the
+    # source): a blank engine must not pass as an engine the rule does not check.
+    assert instance_tls([instance(engine=engine, parameterGroupName=None)]) == [
+        "Instance 'app': engine is not set, so the rule cannot tell whether it needs rds.force_ssl or "
+        "require_secure_transport; set engine as a literal."]
+
+
+@pytest.mark.parametrize("engine", ["", "   "])
+def test_a_blank_cluster_engine_is_not_set(engine):
+    assert tls([resource(CLUSTER, "db", {"clusterIdentifier": "db", "engine": engine})]) == [
+        "Cluster 'db': engine is not set, so the rule cannot tell whether it needs rds.force_ssl or "
+        "require_secure_transport; set engine as a literal."]
