@@ -61,7 +61,6 @@ def permissions(group: dict[str, Any]) -> list[Permission]:
             tuple(r.get("CidrIp") for r in p.get("IpRanges", []))
             + tuple(r.get("CidrIpv6") for r in p.get("Ipv6Ranges", [])),
             tuple(r.get("PrefixListId") for r in p.get("PrefixListIds", [])),
-            owner=group["GroupId"],
         )
         for p in group.get("IpPermissions", [])
     ]

@@ -52,8 +52,8 @@ _PROTOCOL_NAMES = {
 class Permission:
     """One ingress permission as written: an inline rule, a rule resource, or one live IpPermission.
 
-    `owner` says which resource it came from (a URN, a group id): rules use it to tell a finding one resource makes
-    alone from one that only the union of several makes. `traffic` is how messages describe the rule.
+    `where` is how messages name it ("ingress[0]", a rule resource's label, a group id). Which resource wrote it is
+    not recorded: the rules that tell one resource's finding from a union's judge each resource on its own.
     """
 
     where: str
@@ -62,7 +62,6 @@ class Permission:
     to_port: Any = None
     cidrs: tuple[Any, ...] = ()
     prefix_lists: tuple[Any, ...] = ()
-    owner: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,10 +89,6 @@ class Exposure:
     protocol: str  # "tcp" or "udp"
     port: int
     contributions: tuple[Contribution, ...]
-
-    @property
-    def owners(self) -> frozenset[str]:
-        return frozenset(c.permission.owner for c in self.contributions)
 
 
 # --- reading one permission -------------------------------------------------------------------------------------

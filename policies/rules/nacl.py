@@ -68,28 +68,26 @@ class Entry:
     from_port: Any
     to_port: Any
     cidrs: tuple[Any, ...]
-    owner: str = ""
 
     def permission(self) -> Permission:
-        return Permission(self.where, self.protocol, self.from_port, self.to_port, self.cidrs, (), self.owner)
+        return Permission(self.where, self.protocol, self.from_port, self.to_port, self.cidrs)
 
 
-def _inline(props: Mapping[str, Any], direction: str, owner: str, prefix: str = "") -> list[Entry]:
+def _inline(props: Mapping[str, Any], direction: str, prefix: str = "") -> list[Entry]:
     return [Entry(f"{prefix}{direction}[{i}]", direction == "egress", rule.get("ruleNo"), rule.get("action"),
                   rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"),
-                  tuple(c for c in (rule.get("cidrBlock"), rule.get("ipv6CidrBlock")) if c not in (None, "")), owner)
+                  tuple(c for c in (rule.get("cidrBlock"), rule.get("ipv6CidrBlock")) if c not in (None, "")))
             for i, rule in enumerate(as_list(known(props, direction))) if isinstance(rule, Mapping)]
 
 
-def entries(resource_type: str, props: Mapping[str, Any], owner: str = "", where: str = "the rule",
-            prefix: str = "") -> list[Entry]:
+def entries(resource_type: str, props: Mapping[str, Any], where: str = "the rule", prefix: str = "") -> list[Entry]:
     """Every entry (ingress and egress) one resource writes."""
     if resource_type in ACL_TYPES:
-        return _inline(props, "ingress", owner, prefix) + _inline(props, "egress", owner, prefix)
+        return _inline(props, "ingress", prefix) + _inline(props, "egress", prefix)
     if resource_type == NETWORK_ACL_RULE:
         cidrs = tuple(c for c in (known(props, "cidrBlock"), known(props, "ipv6CidrBlock")) if c not in (None, ""))
         return [Entry(where, flag(props, "egress") is True, known(props, "ruleNumber"), known(props, "ruleAction"),
-                      known(props, "protocol"), known(props, "fromPort"), known(props, "toPort"), cidrs, owner)]
+                      known(props, "protocol"), known(props, "fromPort"), known(props, "toPort"), cidrs)]
     return []
 
 
@@ -117,7 +115,7 @@ class Acl:
     members: list[PolicyResource] = field(default_factory=list)
 
     def entries(self) -> list[Entry]:
-        return [e for m in self.members for e in entries(m.resource_type, m.props, m.urn, label(m))]
+        return [e for m in self.members for e in entries(m.resource_type, m.props, label(m))]
 
 
 def acls(resources: list[PolicyResource]) -> list[Acl]:
@@ -147,7 +145,7 @@ def _nacl_world_ingress_union(resources: list[PolicyResource], args: Any) -> Ite
         if len(acl.members) < 2:
             continue  # one resource alone: nacl-no-world-admin-ingress reports it
         alone = {(e.world.version, e.protocol, e.port) for m in acl.members
-                 for e in exposures([x.permission() for x in entries(m.resource_type, m.props, m.urn)
+                 for e in exposures([x.permission() for x in entries(m.resource_type, m.props)
                                      if not x.egress and _allows(x.action)], watched)}
         allows = [e.permission() for e in acl.entries() if not e.egress and _allows(e.action)]
         found = [e for e in exposures(allows, watched) if (e.world.version, e.protocol, e.port) not in alone]

@@ -51,13 +51,12 @@ RULE_TYPES = (SECURITY_GROUP_RULE, INGRESS_RULE)
 GROUP_TYPES = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
 
 
-def permissions(resource_type: str, props: Mapping[str, Any], owner: str = "",
-                where: str = "the rule") -> list[Permission]:
+def permissions(resource_type: str, props: Mapping[str, Any], where: str = "the rule") -> list[Permission]:
     """The ingress permissions one resource writes: a group's inline rules, or one rule resource (not egress)."""
     if resource_type in GROUP_TYPES:
         return [Permission(f"ingress[{i}]", rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"),
                            tuple(as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))),
-                           tuple(as_list(rule.get("prefixListIds"))), owner)
+                           tuple(as_list(rule.get("prefixListIds"))))
                 for i, rule in enumerate(as_list(props.get("ingress"))) if isinstance(rule, Mapping)]
     if resource_type == SECURITY_GROUP_RULE:
         # The provider accepts only "ingress" and "egress"; anything but egress is judged as ingress.
@@ -65,11 +64,11 @@ def permissions(resource_type: str, props: Mapping[str, Any], owner: str = "",
             return []
         return [Permission(where, props.get("protocol"), props.get("fromPort"), props.get("toPort"),
                            tuple(as_list(props.get("cidrBlocks")) + as_list(props.get("ipv6CidrBlocks"))),
-                           tuple(as_list(props.get("prefixListIds"))), owner)]
+                           tuple(as_list(props.get("prefixListIds"))))]
     if resource_type == INGRESS_RULE:
         cidrs = tuple(c for c in (props.get("cidrIpv4"), props.get("cidrIpv6")) if c is not None)
         return [Permission(where, props.get("ipProtocol"), props.get("fromPort"), props.get("toPort"), cidrs,
-                           tuple(as_list(props.get("prefixListId"))), owner)]
+                           tuple(as_list(props.get("prefixListId"))))]
     return []
 
 
@@ -110,8 +109,8 @@ class Group:
 
 def _member_permissions(member: PolicyResource) -> list[Permission]:
     if member.resource_type in GROUP_TYPES:
-        return permissions(member.resource_type, member.props, member.urn)
-    return permissions(member.resource_type, member.props, member.urn, label(member))
+        return permissions(member.resource_type, member.props)
+    return permissions(member.resource_type, member.props, label(member))
 
 
 def security_groups(resources: list[PolicyResource]) -> list[Group]:

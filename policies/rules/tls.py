@@ -160,9 +160,8 @@ def _kind_of(value: Any) -> str:
     return "a list" if isinstance(value, Sequence) else "not a string"
 
 
-def _tls_through_group(subject: PolicyResource, prop: str, group_type: str, kind: str, family: str,
-                       parameters: Mapping[str, tuple[str, set[str], str]],
-                       reference: Reference) -> Iterator[str]:
+def _tls_through_group(subject: PolicyResource, prop: str, kind: str, family: str,
+                       parameters: Mapping[str, tuple[str, set[str], str]], reference: Reference) -> Iterator[str]:
     parameter, accepted, wanted = parameters[family]
     value = reference.value
     if reference.kind == "unset":
@@ -196,14 +195,19 @@ def _engine(resource: PolicyResource) -> Any:
 
 
 def _unreadable_engine(resource: PolicyResource) -> str | None:
-    """Why the rule cannot read a resource's `engine` (in words), None when it is a string."""
+    """Why the rule cannot read a resource's `engine` (in words), None when it is a non-blank string."""
     try:
         engine = _read(resource.props, "engine")
     except UnknownValueError:
         return "is not known before deployment"
-    if engine is None:
-        return "is not set"
+    if engine is None or (isinstance(engine, str) and not engine.strip()):
+        return "is not set"  # the provider reads an empty optional string as unset
     return None if isinstance(engine, str) else f"is {_kind_of(engine)}, not an engine name"
+
+
+def _engine_unreadable(subject: PolicyResource, problem: str) -> str:
+    return (f"{label(subject)}: engine {problem}, so the rule cannot tell whether it needs rds.force_ssl or "
+            f"require_secure_transport; set engine as a literal.")
 
 
 def _family(subject: PolicyResource, reference: Reference) -> str | None:
@@ -226,11 +230,10 @@ def _tls_forced(resources: list[PolicyResource], _args: StackValidationArgs) -> 
             problem = _unreadable_engine(cluster)
             if problem is not None:
                 # Neither the engine nor the group's family tells it: it may be either engine, never a pass.
-                yield (f"{label(cluster)}: engine {problem}, so the rule cannot tell whether it needs rds.force_ssl "
-                       f"or require_secure_transport; set engine as a literal.", cluster.urn)
+                yield _engine_unreadable(cluster, problem), cluster.urn
             continue  # a non-MySQL/PostgreSQL engine has no such parameter
-        for message in _tls_through_group(cluster, "dbClusterParameterGroupName", PARAMETER_GROUP,
-                                          "cluster parameter group", family, TLS_PARAMETERS, reference):
+        for message in _tls_through_group(cluster, "dbClusterParameterGroupName", "cluster parameter group", family,
+                                          TLS_PARAMETERS, reference):
             yield message, cluster.urn
 
 
@@ -247,19 +250,20 @@ def _instance_tls_forced(resources: list[PolicyResource],
             continue
         reference = resolve(instance, "parameterGroupName", (DB_PARAMETER_GROUP,), ("name", "id"), resources)
         family = _family(instance, reference)
-        engine = _engine(instance)
-        if family is None and engine is None:
-            # A replica or a restore may leave the engine out; it is the source's (in-stack replicas only).
+        problem = _unreadable_engine(instance)
+        if family is None and problem is not None:
+            # A replica or a restore may leave the engine out; it is the source's (in-stack replicas only). A
+            # replica's engine is always its source's, so the source also tells an engine written unreadably.
             source = _source_instance(instance, resources)
             family = engine_family(_engine(source)) if source is not None else None
             if family is None:
-                yield (f"{label(instance)} sets no engine, so the rule cannot tell whether it needs rds.force_ssl "
-                       f"or require_secure_transport; set engine.", instance.urn)
+                # It may be either engine: never a pass.
+                yield _engine_unreadable(instance, problem), instance.urn
                 continue
         if family is None:
             continue  # Oracle, SQL Server, Db2: TLS is configured elsewhere (option groups), not checked here
-        for message in _tls_through_group(instance, "parameterGroupName", DB_PARAMETER_GROUP, "parameter group",
-                                          family, INSTANCE_TLS_PARAMETERS, reference):
+        for message in _tls_through_group(instance, "parameterGroupName", "parameter group", family,
+                                          INSTANCE_TLS_PARAMETERS, reference):
             yield message, instance.urn
 
 

@@ -21,8 +21,8 @@ def opened(*permissions: Permission, ports=(22,), **kwargs) -> set[tuple[str, st
     return {(str(e.world), e.protocol, e.port) for e in exposures(permissions, ports, **kwargs)}
 
 
-def tcp(*cidrs, low=22, high=22, where="r", owner=""):
-    return Permission(where, "tcp", low, high, tuple(cidrs), owner=owner)
+def tcp(*cidrs, low=22, high=22, where="r"):
+    return Permission(where, "tcp", low, high, tuple(cidrs))
 
 
 # --- protocols ----------------------------------------------------------------------------------------------------

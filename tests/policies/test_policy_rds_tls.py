@@ -266,8 +266,8 @@ def test_replica_without_engine_takes_the_family_of_its_group():
 def test_instance_without_any_engine_is_a_violation():
     restored = resource(INSTANCE, "restored", {"snapshotIdentifier": "snap-1"})
     assert instance_tls([restored]) == [
-        "Instance 'restored' sets no engine, so the rule cannot tell whether it needs rds.force_ssl or "
-        "require_secure_transport; set engine."]
+        "Instance 'restored': engine is not set, so the rule cannot tell whether it needs rds.force_ssl or "
+        "require_secure_transport; set engine as a literal."]
 
 
 @pytest.mark.parametrize("engine", ["sqlserver-se", "oracle-ee", "db2-se"])

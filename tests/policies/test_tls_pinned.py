@@ -99,8 +99,8 @@ def test_a_replica_without_engine_takes_the_engine_of_the_source_it_names(source
 def test_an_instance_without_engine_does_not_stop_the_check_of_the_next():
     restored = resource(INSTANCE, "restored", {"snapshotIdentifier": "snap-1"})
     assert instance_tls([restored, instance(parameterGroupName=None)]) == [
-        "Instance 'restored' sets no engine, so the rule cannot tell whether it needs rds.force_ssl or "
-        "require_secure_transport; set engine.", APP_ON_DEFAULT]
+        "Instance 'restored': engine is not set, so the rule cannot tell whether it needs rds.force_ssl or "
+        "require_secure_transport; set engine as a literal.", APP_ON_DEFAULT]
 
 
 def test_an_out_of_scope_instance_engine_does_not_stop_the_check_of_the_next():
@@ -135,8 +135,43 @@ def test_a_cluster_whose_engine_is_not_known_passes_on_a_tls_group_of_a_known_fa
 def test_an_instance_whose_engine_and_group_family_are_not_known_is_a_violation():
     group = resource(PG, "app-tls", changed(PG_TLS, family=UNKNOWN))
     assert instance_tls([group, instance(engine=UNKNOWN)]) == [
-        "Instance 'app' sets no engine, so the rule cannot tell whether it needs rds.force_ssl or "
-        "require_secure_transport; set engine."]
+        "Instance 'app': engine is not known before deployment, so the rule cannot tell whether it needs "
+        "rds.force_ssl or require_secure_transport; set engine as a literal."]
+
+
+@pytest.mark.parametrize(("engine", "said"), [
+    (UNKNOWN, "is not known before deployment"),  # set, but to a value known only after deployment
+    (None, "is not set"),
+    (16.0, "is a number, not an engine name"),
+    (True, "is a boolean, not an engine name"),
+    (["postgres"], "is a list, not an engine name"),
+    ({"name": "postgres"}, "is an object, not an engine name"),
+])
+def test_an_instance_engine_the_rule_cannot_read_is_named_as_given(engine, said):
+    # On the engine's default group nothing else tells the engine: the message says what the engine is, never
+    # "sets no engine" for one that is set.
+    assert instance_tls([instance(engine=engine, parameterGroupName=None)]) == [
+        f"Instance 'app': engine {said}, so the rule cannot tell whether it needs rds.force_ssl or "
+        f"require_secure_transport; set engine as a literal."]
+
+
+@pytest.mark.parametrize("engine", [UNKNOWN, 16.0, ["mysql"]])
+def test_a_replica_whose_engine_is_unreadable_takes_the_engine_of_its_source(engine):
+    # A replica runs its source's engine whatever it writes: the MySQL source tells the parameter to ask for.
+    source = resource(INSTANCE, "app", changed(SOURCE, parameterGroupName=None))
+    replica = resource(INSTANCE, "replica", {"replicateSourceDb": "app", "identifier": "app-replica",
+                                             "engine": engine})
+    assert instance_tls([source, replica]) == [
+        "Instance 'app' uses the engine's default parameter group, which does not set require_secure_transport=1.",
+        REPLICA_ON_DEFAULT]
+
+
+@pytest.mark.parametrize("engine", [UNKNOWN, 16.0])
+def test_an_instance_whose_engine_is_unreadable_is_judged_by_its_groups_family(engine):
+    # The group's family tells the engine: a MySQL group without require_secure_transport fails as MySQL.
+    group = resource(PG, "app-tls", {"name": "app-tls", "family": "mysql8.0", "parameters": []})
+    assert instance_tls([group, instance(engine=engine)]) == [
+        "ParameterGroup 'app-tls' (used by Instance 'app') must set require_secure_transport=1; it does not set it."]
 
 
 @pytest.mark.parametrize(("engine", "said"), [
@@ -151,3 +186,19 @@ def test_a_cluster_engine_the_rule_cannot_read_is_named_as_given(engine, said):
     assert tls([resource(CLUSTER, "db", props)]) == [
         f"Cluster 'db': engine {said}, so the rule cannot tell whether it needs rds.force_ssl or "
         f"require_secure_transport; set engine as a literal."]
+
+
+@pytest.mark.parametrize("engine", ["", "   "])
+def test_a_blank_instance_engine_is_not_set(engine):
+    # The provider reads an empty optional string as unset (the engine then comes from the snapshot or the
+    # source): a blank engine must not pass as an engine the rule does not check.
+    assert instance_tls([instance(engine=engine, parameterGroupName=None)]) == [
+        "Instance 'app': engine is not set, so the rule cannot tell whether it needs rds.force_ssl or "
+        "require_secure_transport; set engine as a literal."]
+
+
+@pytest.mark.parametrize("engine", ["", "   "])
+def test_a_blank_cluster_engine_is_not_set(engine):
+    assert tls([resource(CLUSTER, "db", {"clusterIdentifier": "db", "engine": engine})]) == [
+        "Cluster 'db': engine is not set, so the rule cannot tell whether it needs rds.force_ssl or "
+        "require_secure_transport; set engine as a literal."]
