@@ -64,6 +64,19 @@ def test_bad_schedules(schedule):
         f"\"cron(0 7 ? * * *)\" (daily at 07:00 UTC)"]
 
 
+@pytest.mark.parametrize("days", [0, -3, 36501])
+def test_retention_outside_1_to_36500_days_is_refused_with_its_bounds(days):
+    # AWS Backup keeps a recovery point at least one day; 36500 days (100 years) is the setting's documented ceiling.
+    assert problems({"enabled": True, "retentionDays": days}) == [
+        f"{B}.retentionDays: got {days}; allowed: a whole number of days from 1 to 36500 that AWS Backup keeps each "
+        f"recovery point"]
+
+
+@pytest.mark.parametrize("days", [1, 36500])
+def test_retention_at_its_bounds_is_taken(days):
+    assert backup({"enabled": True, "retentionDays": days}).retention_days == days
+
+
 def test_cold_storage_is_refused_for_aurora():
     assert problems({"enabled": True, "coldStorageAfterDays": 30}) == [
         f"{B}.coldStorageAfterDays: is not supported for Aurora: AWS Backup moves only some resource types to cold "

@@ -80,6 +80,25 @@ def test_more_than_128_acus_on_an_older_version_is_refused(engine, version, maxi
                      '16.3 or later, Aurora MySQL 3.08.0 or later); allowed: at most 128, or a newer engineVersion']
 
 
+# Each boundary of "Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3 or later, Aurora MySQL 3.08.0 or later" (Aurora User
+# Guide, scaling to zero ACUs), the first version on each side.
+@pytest.mark.parametrize(("engine", "version", "recent"), [
+    ("aurora-postgresql", "12.22", False), ("aurora-postgresql", "13.14", False), ("aurora-postgresql", "13.15", True),
+    ("aurora-postgresql", "14.11", False), ("aurora-postgresql", "14.12", True), ("aurora-postgresql", "15.6", False),
+    ("aurora-postgresql", "15.7", True), ("aurora-postgresql", "16.2", False), ("aurora-postgresql", "16.3", True),
+    ("aurora-postgresql", "17.4", True), ("aurora-mysql", "8.0.mysql_aurora.3.07.1", False),
+    ("aurora-mysql", "8.0.mysql_aurora.3.08.0", True), ("aurora-mysql", "8.0.mysql_aurora.3.10.0", True),
+    ("aurora-mysql", "5.7.mysql_aurora.2.12.3", False),
+])
+def test_each_major_takes_256_acus_from_its_own_first_recent_minor(engine, version, recent):
+    values = {"engine": engine, "engineVersion": version, "instanceClass": "db.serverless",
+              "serverless": {"maxCapacity": 256}}
+    if recent:
+        assert database(values).serverless.max_capacity == 256
+    else:
+        assert len(problems({"database": values})) == 1
+
+
 @pytest.mark.parametrize(("engine", "version"), [("aurora-postgresql", "16.1"),
                                                  ("aurora-mysql", "8.0.mysql_aurora.3.05.2")])
 def test_128_acus_stay_allowed_on_an_older_version(engine, version):
