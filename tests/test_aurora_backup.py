@@ -94,6 +94,41 @@ def test_the_copy_goes_to_a_vault_of_another_region(arn):
         f"stack's (us-east-1), e.g. \"arn:aws:backup:us-west-2:123456789012:backup-vault:aurora-copies\""]
 
 
+def test_without_a_known_region_the_copy_message_names_none():
+    # A stack whose region is not known yet (aws:region unset) still gets the message, without a made-up region.
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": {"awsBackup": {"enabled": True, "copyToVaultArn": "aurora-copies"}}}, "s", None)
+    assert caught.value.problems == [
+        f"{B}.copyToVaultArn: got \"aurora-copies\"; allowed: the ARN of a backup vault in another region than the "
+        f"stack's, e.g. \"arn:aws:backup:us-west-2:123456789012:backup-vault:aurora-copies\""]
+
+
+@pytest.mark.parametrize("days", [0, -1, 36501])
+def test_copy_retention_outside_1_to_36500_days_is_refused_with_its_bounds(days):
+    assert problems({"enabled": True, "copyToVaultArn": COPY_VAULT, "copyRetentionDays": days}) == [
+        f"{B}.copyRetentionDays: got {days}; allowed: a whole number of days from 1 to 36500 that the copies are "
+        f"kept (default: retentionDays)"]
+
+
+@pytest.mark.parametrize("days", [1, 36500])
+def test_copy_retention_at_its_bounds_is_taken(days):
+    got = backup({"enabled": True, "copyToVaultArn": COPY_VAULT, "copyRetentionDays": days})
+    assert got.copy_retention_days == days
+
+
+def test_copies_without_their_own_retention_are_kept_as_long_as_the_originals():
+    # None means "retentionDays": a default of 1 would delete every cross-region copy after a day.
+    got = backup({"enabled": True, "retentionDays": 90, "copyToVaultArn": COPY_VAULT})
+    assert (got.retention_days, got.copy_retention_days) == (90, None)
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_enabled_false_alone_is_not_a_setting_without_effect(environment):
+    # Only values beside `enabled: false` are refused ("sets values but not enabled: true"); the switch itself is fine.
+    got = backup({"enabled": False}, environment)
+    assert got.enabled is False and got.vault_lock.enabled is False
+
+
 def test_lock_and_retention_must_agree():
     assert problems({"enabled": True, "retentionDays": 5, "vaultLock": {"enabled": True}}) == [
         f"{B}.retentionDays: got 5; with vaultLock enabled it must lie within the lock's minRetentionDays (7) and "
