@@ -129,6 +129,14 @@ def test_enabled_false_alone_is_not_a_setting_without_effect(environment):
     assert got.enabled is False and got.vault_lock.enabled is False
 
 
+def test_a_bad_copy_vault_is_the_one_problem_beside_its_copy_retention():
+    # copyToVaultArn is given, only wrong: "copyRetentionDays applies only with copyToVaultArn" would send the user
+    # looking for a setting that is there.
+    assert problems({"enabled": True, "copyToVaultArn": "aurora-copies", "copyRetentionDays": 30}) == [
+        f"{B}.copyToVaultArn: got \"aurora-copies\"; allowed: the ARN of a backup vault in another region than the "
+        f"stack's (us-east-1), e.g. \"arn:aws:backup:us-west-2:123456789012:backup-vault:aurora-copies\""]
+
+
 def test_lock_and_retention_must_agree():
     assert problems({"enabled": True, "retentionDays": 5, "vaultLock": {"enabled": True}}) == [
         f"{B}.retentionDays: got 5; with vaultLock enabled it must lie within the lock's minRetentionDays (7) and "
