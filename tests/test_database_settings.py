@@ -249,3 +249,15 @@ def test_proxy_debug_logging_is_refused_in_production_only():
         f"{KEY}.proxy.debugLogging: got true; allowed: false in production: debug logging writes SQL statements, "
         "and the data in them, to the proxy's logs"]
     assert load_settings({"database": proxy}, "dev", "us-east-1").database.proxy.debug_logging is True
+
+
+@pytest.mark.parametrize(("backup", "maintenance", "overlap"), [
+    ("00:00-00:30", "sun:23:31-mon:00:01", True),   # they share Monday 00:00-00:01, across the end of the week
+    ("00:01-00:31", "sun:23:31-mon:00:01", False),  # they only touch at Monday 00:01
+    ("00:00-00:30", "sat:23:31-sun:00:01", True),   # the same inside the week, Sunday 00:00-00:01
+    ("23:45-00:15", "mon:00:14-mon:00:44", True),   # a backup window across midnight meets Monday 00:14-00:15
+    ("23:45-00:15", "mon:00:15-mon:00:45", False),
+])
+def test_windows_sharing_only_their_first_or_last_minute_across_midnight(backup, maintenance, overlap):
+    # RDS refuses a backup window overlapping the maintenance window; one shared minute overlaps, touching does not.
+    assert windows_overlap(parse_daily_window(backup), parse_weekly_window(maintenance)) is overlap
