@@ -261,3 +261,26 @@ def test_proxy_debug_logging_is_refused_in_production_only():
 def test_windows_sharing_only_their_first_or_last_minute_across_midnight(backup, maintenance, overlap):
     # RDS refuses a backup window overlapping the maintenance window; one shared minute overlaps, touching does not.
     assert windows_overlap(parse_daily_window(backup), parse_weekly_window(maintenance)) is overlap
+
+
+def test_the_database_and_its_administrator_default_to_the_documented_names():
+    # docs/database.md: databaseName "app", masterUsername "dbadmin" (neither a reserved word nor the engine's own).
+    settings = database({})
+    assert (settings.database_name, settings.master_username) == ("app", "dbadmin")
+
+
+RESERVED_TEXT = ("admin, mysql, postgres, public, rds_superuser, rdsadmin, rdsproxyadmin, rdsrepladmin, root, select, "
+                 "table, template0, template1, user")
+
+
+@pytest.mark.parametrize("name", ["postgres", "Template1", "RDSADMIN", "mysql"])
+def test_a_reserved_database_name_is_refused_in_any_case(name):
+    # PostgreSQL folds unquoted names to lower case: "Template1" is template1, which CreateDBCluster refuses.
+    assert problems({"databaseName": name}) == [
+        f'{KEY}.databaseName: got "{name}"; allowed: a letter then up to 62 letters, digits or underscores, not a '
+        f"reserved word ({RESERVED_TEXT})"]
+
+
+@pytest.mark.parametrize("name", ["Blog_2", "b", "Z" + "z" * 62])
+def test_a_database_name_of_letters_digits_and_underscores_in_either_case_is_taken(name):
+    assert database({"databaseName": name}).database_name == name
