@@ -100,6 +100,8 @@ USERNAME_RESERVED = ("not a reserved word (admin, mysql, postgres, public, rds_s
      f"{KEY}.backtrackHours: got 73; allowed: a whole number of hours from 0 to 72 (0 turns backtrack off)"),
     ({"readers": 16},
      f"{KEY}.readers: got 16; allowed: a whole number from 0 to 15 (Aurora allows one writer and up to 15 readers)"),
+    ({"readers": -1},
+     f"{KEY}.readers: got -1; allowed: a whole number from 0 to 15 (Aurora allows one writer and up to 15 readers)"),
     ({"backupWindow": "04:30-05:30", "maintenanceWindow": "sun:05:00-sun:06:00"},
      f'{KEY}.backupWindow: "04:30-05:30" overlaps maintenanceWindow "sun:05:00-sun:06:00"; allowed: a backup window '
      f'that does not meet the maintenance window on any day (times are UTC)'),
