@@ -286,3 +286,15 @@ def test_a_reserved_database_name_is_refused_in_any_case(name):
 @pytest.mark.parametrize("name", ["Blog_2", "b", "Z" + "z" * 62])
 def test_a_database_name_of_letters_digits_and_underscores_in_either_case_is_taken(name):
     assert database({"databaseName": name}).database_name == name
+
+
+KEY_IN = "arn:aws:kms:{}:123456789012:key/0b5c1d6e-1111-2222-3333-444455556666"
+
+
+@pytest.mark.parametrize(("stack_region", "key_region"), [("us-east-1", "us-east-1"), ("eu-west-1", "eu-west-1"),
+                                                          (None, "eu-west-1")])
+def test_a_customer_key_of_the_stacks_region_is_taken_and_any_while_the_region_is_unknown(stack_region, key_region):
+    # RDS encrypts with a key of the cluster's own region; with no aws:region yet there is nothing to compare with.
+    arn = KEY_IN.format(key_region)
+    settings = load_settings({"database": {"kmsKeyArn": arn}}, "dev", stack_region).database
+    assert settings.kms_key_arn == arn
