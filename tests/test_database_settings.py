@@ -298,3 +298,14 @@ def test_a_customer_key_of_the_stacks_region_is_taken_and_any_while_the_region_i
     arn = KEY_IN.format(key_region)
     settings = load_settings({"database": {"kmsKeyArn": arn}}, "dev", stack_region).database
     assert settings.kms_key_arn == arn
+
+
+@pytest.mark.parametrize(("stack_region", "allowed"), [
+    (None, 'the ARN of a customer-managed KMS key, e.g. "arn:aws:kms:us-east-1:123456789012:key/<uuid>"'),
+    ("eu-west-1", "the ARN of a customer-managed KMS key in the stack's region eu-west-1, e.g. "
+                  '"arn:aws:kms:eu-west-1:123456789012:key/<uuid>"'),
+])
+def test_a_key_that_is_no_arn_is_refused_with_an_example_of_the_stacks_region(stack_region, allowed):
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": {"kmsKeyArn": "alias/aurora"}}, "dev", stack_region)
+    assert caught.value.problems == [f'{KEY}.kmsKeyArn: got "alias/aurora"; allowed: {allowed}']
