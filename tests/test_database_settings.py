@@ -309,3 +309,9 @@ def test_a_key_that_is_no_arn_is_refused_with_an_example_of_the_stacks_region(st
     with pytest.raises(SettingsError) as caught:
         load_settings({"database": {"kmsKeyArn": "alias/aurora"}}, "dev", stack_region)
     assert caught.value.problems == [f'{KEY}.kmsKeyArn: got "alias/aurora"; allowed: {allowed}']
+
+
+def test_the_first_password_version_is_1_and_taken_as_written():
+    # passwordVersion starts at 1 (the first generated password); refusing 1 would stop every stack that writes it.
+    assert database({}).password_version == 1
+    assert database({"passwordVersion": 1}).password_version == 1
