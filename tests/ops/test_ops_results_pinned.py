@@ -120,8 +120,8 @@ def test_an_unknown_stack_lists_the_stacks_there_are(tmp_path, monkeypatch):
     assert str(error.value) == "--stack qa: no Pulumi.qa.yaml; stacks: dev, prod, staging-eu"
 
 
-def test_the_database_name_and_user_default_to_the_stacks(run_ops, tmp_path, monkeypatch):
-    # No --dbname/--user and no outputs: the connection uses Pulumi.dev.yaml's databaseName and masterUsername.
+def _planned_endpoints(monkeypatch, tmp_path):
+    """`migrate plan` with the database replaced: the endpoints it would connect to, and a CA file it never reads."""
     from db import migrate
 
     seen = []
@@ -133,30 +133,21 @@ def test_the_database_name_and_user_default_to_the_stacks(run_ops, tmp_path, mon
     monkeypatch.setattr(migrate, "plan", plan)
     ca = tmp_path / "ca.pem"
     ca.write_text("not read: plan is replaced\n")
+    return seen, ca
+
+
+def test_the_database_name_and_user_default_to_the_stacks(run_ops, tmp_path, monkeypatch):
+    # No --dbname/--user and no outputs: the connection uses Pulumi.dev.yaml's databaseName and masterUsername.
+    seen, ca = _planned_endpoints(monkeypatch, tmp_path)
     result = run_ops("migrate", "plan", "--stack", "dev", "--host", "writer.example.internal", "--sslrootcert", str(ca))
     assert result.code == 0, result.err
     assert (seen[0].dbname, seen[0].user, seen[0].port) == ("blog", "blog_admin", 5432)
 
 
-def _planned_endpoints(monkeypatch):
-    from db import migrate
-
-    seen = []
-
-    def plan(endpoint, password, **options):
-        seen.append(endpoint)
-        return argparse.Namespace(pending=[])
-
-    monkeypatch.setattr(migrate, "plan", plan)
-    return seen
-
-
 def test_the_deployed_outputs_name_the_database_before_the_stack_file(run_ops, tmp_path, monkeypatch):
     # The outputs say what was deployed; the stack file says what the next deploy would make. After a rename of
     # databaseName that is not deployed yet, the migrations must still go to the database that exists.
-    seen = _planned_endpoints(monkeypatch)
-    ca = tmp_path / "ca.pem"
-    ca.write_text("not read: plan is replaced\n")
+    seen, ca = _planned_endpoints(monkeypatch, tmp_path)
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps({"writerEndpoint": "w.cluster-x.us-east-1.rds.amazonaws.com",
                                    "databaseName": "deployed_db", "masterUsername": "deployed_admin", "port": 6432}))
@@ -167,9 +158,7 @@ def test_the_deployed_outputs_name_the_database_before_the_stack_file(run_ops, t
 
 
 def test_flags_name_the_database_before_the_deployed_outputs(run_ops, tmp_path, monkeypatch):
-    seen = _planned_endpoints(monkeypatch)
-    ca = tmp_path / "ca.pem"
-    ca.write_text("not read: plan is replaced\n")
+    seen, ca = _planned_endpoints(monkeypatch, tmp_path)
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps({"writerEndpoint": "w.example.internal", "databaseName": "deployed_db",
                                    "masterUsername": "deployed_admin", "port": 6432}))
