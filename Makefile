@@ -103,10 +103,13 @@ clean: ## remove .venv and the caches
 # Mutation testing of the safety-relevant modules ([tool.mutmut] in pyproject.toml, docs/mutation-testing.md).
 # Slow on the whole list: narrow it with ONLY, e.g. `make mutate ONLY='ops.confirm.*'`, or measure a seeded sample:
 # `make mutate SAMPLE=40 SEED=7 ONLY='policies.rules.*'` (tools/mutation_sample.py; the rate with its 95% interval).
-# Results stay in mutants/. `set -f`: the globs reach mutmut as written, never expanded against file names.
+# Results stay in mutants/ and go into docs/mutation-ledger.tsv (tools/mutation_ledger.py): a fresh clone starts from
+# the verdicts saved there and runs only the rest. `set -f`: the globs reach mutmut as written, never expanded.
 mutate: setup ## mutation testing of the safety-relevant modules (slow; narrow with ONLY=..., or SAMPLE=N SEED=S)
 ifeq ($(SAMPLE),)
-	set -f; $(PYTHON) -m mutmut run --max-children $(or $(JOBS),2) $(ONLY)
+	$(PYTHON) tools/mutation_ledger.py restore --generate --max-children $(or $(JOBS),2)
+	set -f; $(PYTHON) -m mutmut run --max-children $(or $(JOBS),2) $(ONLY); status=$$?; \
+	  $(PYTHON) tools/mutation_ledger.py save && exit $$status
 	$(PYTHON) tools/mutation_report.py
 else
 	set -f; $(PYTHON) tools/mutation_sample.py --run --seed "$(or $(SEED),$(error SAMPLE=$(SAMPLE) needs SEED=S, \

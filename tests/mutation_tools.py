@@ -19,8 +19,12 @@ def import_tool(monkeypatch: pytest.MonkeyPatch, name: str) -> ModuleType:
     return importlib.import_module(name)
 
 
-def write_meta(root: Path, path: str, codes: dict) -> None:
-    """`root/PATH.meta` with mutmut's exit code per mutant name (None: not run yet)."""
+def write_meta(root: Path, path: str, codes: dict, hashes: dict | None = None) -> None:
+    """`root/PATH.meta` with mutmut's exit code per mutant name (None: not run yet) and, given `hashes`, mutmut's hash
+    of each function's code by its name in the module (`x_f`, `xǁClassǁmethod`)."""
     meta = root / f"{path}.meta"
     meta.parent.mkdir(parents=True, exist_ok=True)
-    meta.write_text(json.dumps({"exit_code_by_key": codes, "durations_by_key": {}}))
+    data = {"exit_code_by_key": codes, "durations_by_key": {}}
+    if hashes is not None:
+        data["hash_by_function_name"] = hashes
+    meta.write_text(json.dumps(data))

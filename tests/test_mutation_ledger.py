@@ -1,0 +1,241 @@
+"""tools/mutation_ledger.py: mutmut's verdicts saved under each function's hash and given back to a fresh mutants/.
+
+The exit codes are mutmut's (mutmut.stats.status_by_exit_code): 1 killed, 0 survived, 33 no tests, 37 caught by the
+type check, -24 a timeout (SIGXCPU), None not run yet.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.mutation_tools import import_tool, write_meta
+
+HEADER_LINES = 3
+
+
+@pytest.fixture
+def tool(monkeypatch):
+    return import_tool(monkeypatch, "mutation_ledger")
+
+
+def _codes(root, path):
+    return json.loads((root / f"{path}.meta").read_text())["exit_code_by_key"]
+
+
+def _body(ledger):
+    return ledger.read_text().splitlines()[HEADER_LINES:]
+
+
+def test_save_writes_one_line_per_function_with_its_hash_and_numbers_as_ranges(tool, tmp_path):
+    write_meta(tmp_path / "mutants", "ops/confirm.py", {
+        **{f"ops.confirm.x_ask__mutmut_{n}": 1 for n in (1, 2, 3, 7)},
+        "ops.confirm.x_ask__mutmut_4": 0, "ops.confirm.x_ask__mutmut_5": 33, "ops.confirm.x_ask__mutmut_6": 37,
+        "ops.confirm.x_ask__mutmut_8": -24, "ops.confirm.x_ask__mutmut_9": None,
+        "ops.confirm.xǁPromptǁread__mutmut_1": 0, "ops.confirm.xǁPromptǁread__mutmut_2": 0,
+    }, {"x_ask": "aaaaaaaaaaaa", "xǁPromptǁread": "bbbbbbbbbbbb"})
+    ledger = tmp_path / "ledger.tsv"
+
+    assert tool.main(["save", "--mutants", str(tmp_path / "mutants"), "--ledger", str(ledger)]) == 0
+
+    # The timeout (8) and the mutant not run (9) are no verdict: they are left out, to run again.
+    assert _body(ledger) == [
+        "ops.confirm.x_ask\taaaaaaaaaaaa\t1-3,7\t6\t4\t5",
+        "ops.confirm.xǁPromptǁread\tbbbbbbbbbbbb\t-\t-\t1-2\t-",
+    ]
+    assert ledger.read_text().startswith("# ")
+
+
+def test_a_function_without_any_verdict_gets_no_line(tool, tmp_path):
+    write_meta(tmp_path / "mutants", "ops/confirm.py", {"ops.confirm.x_ask__mutmut_1": None,
+                                                        "ops.confirm.x_ask__mutmut_2": 152},
+               {"x_ask": "aaaaaaaaaaaa"})
+    ledger = tmp_path / "ledger.tsv"
+    tool.main(["save", "--mutants", str(tmp_path / "mutants"), "--ledger", str(ledger)])
+    assert _body(ledger) == []
+
+
+def test_restore_gives_the_verdicts_back_to_a_fresh_run_of_the_same_code(tool, tmp_path, capsys):
+    ledger = tmp_path / "ledger.tsv"
+    ledger.write_text("# header\nops.confirm.x_ask\taaaaaaaaaaaa\t1-2\t-\t3\t4\n"
+                      "components.settings.x_load\tcccccccccccc\t2\t1\t-\t-\n")
+    mutants = tmp_path / "mutants"
+    write_meta(mutants, "ops/confirm.py", {f"ops.confirm.x_ask__mutmut_{n}": None for n in range(1, 6)},
+               {"x_ask": "aaaaaaaaaaaa"})
+    write_meta(mutants, "components/settings/__init__.py",
+               {"components.settings.x_load__mutmut_1": None, "components.settings.x_load__mutmut_2": None},
+               {"x_load": "cccccccccccc"})
+
+    assert tool.main(["restore", "--mutants", str(mutants), "--ledger", str(ledger)]) == 0
+
+    assert _codes(mutants, "ops/confirm.py") == {
+        "ops.confirm.x_ask__mutmut_1": 1, "ops.confirm.x_ask__mutmut_2": 1, "ops.confirm.x_ask__mutmut_3": 0,
+        "ops.confirm.x_ask__mutmut_4": 33, "ops.confirm.x_ask__mutmut_5": None}
+    assert _codes(mutants, "components/settings/__init__.py") == {
+        "components.settings.x_load__mutmut_1": 37, "components.settings.x_load__mutmut_2": 1}
+    assert "6 verdicts restored" in capsys.readouterr().out
+
+
+def test_a_function_whose_code_changed_gets_none_of_its_old_verdicts(tool, tmp_path, capsys):
+    ledger = tmp_path / "ledger.tsv"
+    ledger.write_text("ops.confirm.x_ask\taaaaaaaaaaaa\t1-2\t-\t-\t-\n")
+    mutants = tmp_path / "mutants"
+    write_meta(mutants, "ops/confirm.py", {"ops.confirm.x_ask__mutmut_1": None, "ops.confirm.x_ask__mutmut_2": None},
+               {"x_ask": "dddddddddddd"})
+
+    tool.main(["restore", "--mutants", str(mutants), "--ledger", str(ledger)])
+
+    assert set(_codes(mutants, "ops/confirm.py").values()) == {None}
+    assert "0 verdicts restored from" in capsys.readouterr().out
+
+
+def test_restore_never_overwrites_a_result_mutmut_has(tool, tmp_path):
+    ledger = tmp_path / "ledger.tsv"
+    ledger.write_text("ops.confirm.x_ask\taaaaaaaaaaaa\t-\t-\t1\t-\n")
+    mutants = tmp_path / "mutants"
+    write_meta(mutants, "ops/confirm.py", {"ops.confirm.x_ask__mutmut_1": 1}, {"x_ask": "aaaaaaaaaaaa"})
+    tool.main(["restore", "--mutants", str(mutants), "--ledger", str(ledger)])
+    assert _codes(mutants, "ops/confirm.py") == {"ops.confirm.x_ask__mutmut_1": 1}
+
+
+def _save(tool, tmp_path, codes, hashes):
+    mutants = tmp_path / "mutants"
+    write_meta(mutants, "ops/confirm.py", codes, hashes)
+    ledger = tmp_path / "ledger.tsv"
+    assert tool.main(["save", "--mutants", str(mutants), "--ledger", str(ledger)]) == 0
+    return _body(ledger)
+
+
+def test_a_kill_stays_a_kill_when_a_narrower_run_of_the_same_code_lets_it_survive(tool, tmp_path):
+    (tmp_path / "ledger.tsv").write_text("ops.confirm.x_ask\taaaaaaaaaaaa\t1\t-\t2\t-\n")
+    body = _save(tool, tmp_path, {"ops.confirm.x_ask__mutmut_1": 0, "ops.confirm.x_ask__mutmut_2": 1},
+                 {"x_ask": "aaaaaaaaaaaa"})
+    # 1 was killed before and survives now: still killed. 2 survived before and is killed now: killed.
+    assert body == ["ops.confirm.x_ask\taaaaaaaaaaaa\t1-2\t-\t-\t-"]
+
+
+def test_verdicts_not_run_again_are_kept_and_new_ones_added(tool, tmp_path):
+    (tmp_path / "ledger.tsv").write_text("ops.confirm.x_ask\taaaaaaaaaaaa\t1\t-\t2\t-\n")
+    body = _save(tool, tmp_path, {f"ops.confirm.x_ask__mutmut_{n}": c for n, c in ((1, None), (2, None), (3, 0))},
+                 {"x_ask": "aaaaaaaaaaaa"})
+    assert body == ["ops.confirm.x_ask\taaaaaaaaaaaa\t1\t-\t2-3\t-"]
+
+
+def test_a_changed_function_loses_its_old_verdicts_even_its_kills(tool, tmp_path):
+    (tmp_path / "ledger.tsv").write_text("ops.confirm.x_ask\taaaaaaaaaaaa\t1-3\t-\t-\t-\n")
+    body = _save(tool, tmp_path, {"ops.confirm.x_ask__mutmut_1": 0, "ops.confirm.x_ask__mutmut_2": None},
+                 {"x_ask": "eeeeeeeeeeee"})
+    assert body == ["ops.confirm.x_ask\teeeeeeeeeeee\t-\t-\t1\t-"]
+
+
+def test_a_function_gone_from_a_generated_module_is_dropped_and_other_modules_kept(tool, tmp_path):
+    (tmp_path / "ledger.tsv").write_text("ops.confirm.x_gone\t111111111111\t1\t-\t-\t-\n"
+                                         "ops.confirm_more.x_kept\t222222222222\t-\t-\t1\t-\n"
+                                         "policies.rules.iam.x_rule\t333333333333\t1-9\t-\t-\t-\n")
+    body = _save(tool, tmp_path, {"ops.confirm.x_ask__mutmut_1": 1}, {"x_ask": "aaaaaaaaaaaa"})
+    # ops.confirm was generated and has no x_gone any more; ops.confirm_more and the rules were not generated here.
+    assert body == ["ops.confirm.x_ask\taaaaaaaaaaaa\t1\t-\t-\t-",
+                    "ops.confirm_more.x_kept\t222222222222\t-\t-\t1\t-",
+                    "policies.rules.iam.x_rule\t333333333333\t1-9\t-\t-\t-"]
+
+
+def test_save_then_restore_into_a_fresh_copy_gives_every_verdict_back(tool, tmp_path):
+    codes = {f"ops.confirm.x_ask__mutmut_{n}": code
+             for n, code in enumerate([1, 1, 0, 33, 37, 1, 0, None, -24, 1, 1, 1], start=1)}
+    write_meta(tmp_path / "run", "ops/confirm.py", codes, {"x_ask": "aaaaaaaaaaaa"})
+    ledger = tmp_path / "ledger.tsv"
+    tool.main(["save", "--mutants", str(tmp_path / "run"), "--ledger", str(ledger)])
+    write_meta(tmp_path / "fresh", "ops/confirm.py", dict.fromkeys(codes), {"x_ask": "aaaaaaaaaaaa"})
+
+    tool.main(["restore", "--mutants", str(tmp_path / "fresh"), "--ledger", str(ledger)])
+
+    # The timeout is no verdict: a fresh copy runs it again.
+    assert _codes(tmp_path / "fresh", "ops/confirm.py") == {**codes, "ops.confirm.x_ask__mutmut_9": None}
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("ops.confirm.x_ask\taaaaaaaaaaaa\t1-2\t-\t-", "ledger.tsv:2: 5 tab-separated cells; a line has 6"),
+    ("ops.confirm.x_ask\taaaaaaaaaaaa\t1-x\t-\t-\t-", "ledger.tsv:2: the killed column: '1-x' is not a number"),
+    ("ops.confirm.x_ask\taaaaaaaaaaaa\t5-3\t-\t-\t-", "ledger.tsv:2: the killed column: '5-3' is not a number"),
+    ("ops.confirm.x_ask\taaaaaaaaaaaa\t1-3\t-\t3\t-",
+     "ledger.tsv:2: mutant 3 of ops.confirm.x_ask is both killed and survived"),
+    ("ops.confirm.x_f\tffffffffffff\t1\t-\t-\t-", "ledger.tsv:2: ops.confirm.x_f has a line already"),
+])
+def test_a_broken_ledger_line_is_one_error_naming_the_line(tool, tmp_path, capsys, line, message):
+    ledger = tmp_path / "ledger.tsv"
+    ledger.write_text(f"ops.confirm.x_f\tffffffffffff\t1\t-\t-\t-\n{line}\n")
+    write_meta(tmp_path / "mutants", "ops/confirm.py", {"ops.confirm.x_ask__mutmut_1": None},
+               {"x_ask": "aaaaaaaaaaaa"})
+
+    assert tool.main(["restore", "--mutants", str(tmp_path / "mutants"), "--ledger", str(ledger)]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("mutation_ledger: ") and message in err
+    assert _codes(tmp_path / "mutants", "ops/confirm.py") == {"ops.confirm.x_ask__mutmut_1": None}
+
+
+def test_restore_generate_makes_the_mutants_beside_the_directory_then_restores(tool, tmp_path, monkeypatch):
+    import mutation_sample
+
+    ledger = tmp_path / "ledger.tsv"
+    ledger.write_text("ops.confirm.x_ask\taaaaaaaaaaaa\t1\t-\t-\t-\n")
+    calls = []
+
+    def generate(max_children, *, cwd):
+        calls.append((max_children, cwd))
+        write_meta(cwd / "mutants", "ops/confirm.py", {"ops.confirm.x_ask__mutmut_1": None}, {"x_ask": "aaaaaaaaaaaa"})
+
+    monkeypatch.setattr(mutation_sample, "generate", generate)
+    mutants = tmp_path / "mutants"
+    assert tool.main(["restore", "--generate", "--max-children", "2", "--mutants", str(mutants),
+                      "--ledger", str(ledger)]) == 0
+    assert calls == [(2, tmp_path)]
+    assert _codes(mutants, "ops/confirm.py") == {"ops.confirm.x_ask__mutmut_1": 1}
+
+
+def test_a_failed_generation_is_one_error_and_nothing_restored(tool, tmp_path, monkeypatch, capsys):
+    import mutation_sample
+
+    def generate(max_children, *, cwd):
+        raise mutation_sample.Problem("mutmut could not generate the mutants (exit 1)")
+
+    monkeypatch.setattr(mutation_sample, "generate", generate)
+    assert tool.main(["restore", "--generate", "--mutants", str(tmp_path / "mutants"),
+                      "--ledger", str(tmp_path / "l.tsv")]) == 2
+    assert capsys.readouterr().err == "mutation_ledger: mutmut could not generate the mutants (exit 1)\n"
+
+
+def test_generate_goes_with_restore_only(tool, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        tool.main(["save", "--generate", "--mutants", str(tmp_path), "--ledger", str(tmp_path / "l.tsv")])
+    assert stopped.value.code == 2
+    assert "--generate: only with restore" in capsys.readouterr().err
+
+
+def test_without_generated_mutants_the_command_says_how_to_make_them(tool, tmp_path, capsys):
+    assert tool.main(["save", "--mutants", str(tmp_path / "nothing"), "--ledger", str(tmp_path / "l.tsv")]) == 2
+    assert "does not exist: generate the mutants first" in capsys.readouterr().err
+    assert not (tmp_path / "l.tsv").exists()
+
+
+def test_a_result_file_without_hashes_is_named(tool, tmp_path, capsys):
+    write_meta(tmp_path / "mutants", "ops/confirm.py", {"ops.confirm.x_ask__mutmut_1": 1})
+    assert tool.main(["save", "--mutants", str(tmp_path / "mutants"), "--ledger", str(tmp_path / "l.tsv")]) == 2
+    err = capsys.readouterr().err
+    assert "confirm.py.meta: not a mutmut result file" in err and "hash_by_function_name" in err
+
+
+def test_the_projects_ledger_reads_and_names_only_modules_the_project_mutates(tool):
+    import fnmatch
+    import tomllib
+
+    from tests.conftest import REPO_ROOT
+
+    only = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]["only_mutate"]
+    ledger = tool.read_ledger(REPO_ROOT / "docs" / "mutation-ledger.tsv")
+    modules = {name.rpartition(".")[0] for name in ledger}
+    paths = {module: [f"{module.replace('.', '/')}.py", f"{module.replace('.', '/')}/__init__.py"]
+             for module in modules}
+    assert ledger
+    assert [m for m, ps in paths.items() if not any(fnmatch.fnmatch(p, g) for p in ps for g in only)] == []

@@ -1,0 +1,242 @@
+"""mutmut's verdicts kept in the repository, so a measurement too long for one sitting goes on in a clean clone.
+
+mutmut keeps its results in mutants/, which a fresh clone does not have; a whole module set takes more CPU than one
+sitting here (docs/mutation-testing.md). The ledger, docs/mutation-ledger.tsv, holds each mutated function's verdicts
+under mutmut's hash of that function's code:
+
+    python tools/mutation_ledger.py save      # after a run: merge the verdicts in mutants/ into the ledger
+    python tools/mutation_ledger.py restore   # after generating the mutants: give back every verdict still valid
+    python tools/mutation_ledger.py restore --generate   # generate them first (`make mutate` does this, runs, saves)
+
+A verdict is killed, caught by type check, survived or no tests; a timeout, a crash or "not checked" is none and is
+not kept, so that mutant runs again. `restore` fills in only mutants mutmut has no result for, and only for a
+function whose hash is the ledger's: a function whose code changed since gets none of its old verdicts, so all of its
+mutants run again, and mutmut itself keeps a restored verdict until that function's code changes. `save` replaces a
+function's line when its hash changed, drops functions of a module that mutmut no longer generates, and keeps a kill
+over a later survival of the same code: a kill with fewer tests selected (a narrowed scratch copy) is a kill with all
+of them, while a survival then is not a verdict on the whole suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KILLED = "killed"
+TYPE_CHECK = "caught by type check"
+SURVIVED = "survived"
+NO_TESTS = "no tests"
+# The ledger's columns, in order, and the exit code mutmut records for each (mutmut.stats.status_by_exit_code).
+CODE_BY_STATUS = {KILLED: 1, TYPE_CHECK: 37, SURVIVED: 0, NO_TESTS: 33}
+STATUS_BY_CODE = {1: KILLED, 3: KILLED, 37: TYPE_CHECK, 0: SURVIVED, 5: NO_TESTS, 33: NO_TESTS}
+KILLS = {KILLED, TYPE_CHECK}
+HEADER = ("# mutmut's verdicts per mutated function, by mutant number, under the hash of the function's code.\n"
+          "# Written by `python tools/mutation_ledger.py save`; read back by `restore` (docs/mutation-testing.md).\n"
+          "# function\thash\t" + "\t".join(CODE_BY_STATUS) + "\n")
+MARK = "__mutmut_"
+
+
+class Problem(Exception):
+    """Bad input: one line for the user, exit code 2."""
+
+
+@dataclass
+class Function:
+    """One mutated function: mutmut's hash of its code and the verdict of each mutant number that has one."""
+
+    hash: str
+    verdicts: dict[int, str] = field(default_factory=dict)
+
+
+def _numbers(text: str) -> list[int]:
+    """"1-3,7" -> [1, 2, 3, 7]; "-" -> []."""
+    if text == "-":
+        return []
+    numbers: list[int] = []
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()) or (high and int(high) < int(low)):
+            raise ValueError(f"{part!r} is not a number or a range low-high")
+        numbers += range(int(low), int(high or low) + 1)
+    return numbers
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> "1-3,7"; [] -> "-"."""
+    runs: list[list[int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return ",".join(str(low) if low == high else f"{low}-{high}" for low, high in runs) or "-"
+
+
+def read_ledger(path: Path) -> dict[str, Function]:
+    """function name -> its verdicts; an absent file is an empty ledger."""
+    if not path.exists():
+        return {}
+    functions: dict[str, Function] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        if len(cells) != 2 + len(CODE_BY_STATUS):
+            raise Problem(f"{path}:{number}: {len(cells)} tab-separated cells; a line has {2 + len(CODE_BY_STATUS)} "
+                          f"(function, hash, {', '.join(CODE_BY_STATUS)})")
+        name, digest, *columns = cells
+        verdicts: dict[int, str] = {}
+        for status, text in zip(CODE_BY_STATUS, columns, strict=True):
+            try:
+                numbers = _numbers(text)
+            except ValueError as error:
+                raise Problem(f"{path}:{number}: the {status} column: {error}") from None
+            for mutant in numbers:
+                if mutant in verdicts:
+                    raise Problem(f"{path}:{number}: mutant {mutant} of {name} is both {verdicts[mutant]} and "
+                                  f"{status}")
+                verdicts[mutant] = status
+        if name in functions:
+            raise Problem(f"{path}:{number}: {name} has a line already")
+        functions[name] = Function(digest, verdicts)
+    return functions
+
+
+def write_ledger(path: Path, functions: dict[str, Function]) -> None:
+    lines = [HEADER]
+    for name in sorted(functions):
+        function = functions[name]
+        if not function.verdicts:
+            continue
+        columns = [_ranges([n for n, s in function.verdicts.items() if s == status]) for status in CODE_BY_STATUS]
+        lines.append("\t".join([name, function.hash, *columns]) + "\n")
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _metas(mutants: Path) -> list[tuple[Path, dict]]:
+    if not mutants.is_dir():
+        raise Problem(f"{mutants}/ does not exist: generate the mutants first "
+                      f"(python -m mutmut run --max-children 1 'nothing.matches*')")
+    found = []
+    for meta in sorted(mutants.rglob("*.py.meta")):
+        try:
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            if not isinstance(data.get("exit_code_by_key"), dict) or not isinstance(
+                    data.get("hash_by_function_name"), dict):
+                raise ValueError("no exit_code_by_key and hash_by_function_name objects")
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError) as error:
+            raise Problem(f"{meta}: not a mutmut result file ({error})") from None
+        found.append((meta, data))
+    if not found:
+        raise Problem(f"no mutmut result files under {mutants}/: generate the mutants first")
+    return found
+
+
+def _split(mutant: str) -> tuple[str, str, int]:
+    """'m.x_f__mutmut_7' -> ('m.x_f', 'x_f', 7): the function's full name, its name in the meta file, the number."""
+    function, _, number = mutant.rpartition(MARK)
+    if not function or not number.isdigit():
+        raise Problem(f"{mutant!r} is not a mutmut mutant name (MODULE.FUNCTION{MARK}N)")
+    return function, function.rpartition(".")[2], int(number)
+
+
+def current(mutants: Path) -> tuple[dict[str, Function], set[str]]:
+    """The functions mutmut generated, each with its hash and the verdicts it has now, and the modules they are in."""
+    functions: dict[str, Function] = {}
+    modules: set[str] = set()
+    for meta, data in _metas(mutants):
+        hashes = data["hash_by_function_name"]
+        for mutant, code in data["exit_code_by_key"].items():
+            function, local, number = _split(mutant)
+            modules.add(function.rpartition(".")[0])
+            if local not in hashes:
+                raise Problem(f"{meta}: no hash for {local}, the function of {mutant}")
+            entry = functions.setdefault(function, Function(hashes[local]))
+            status = STATUS_BY_CODE.get(code) if isinstance(code, int) else None
+            if status:
+                entry.verdicts[number] = status
+    return functions, modules
+
+
+def merge(ledger: dict[str, Function], now: dict[str, Function], modules: set[str]) -> dict[str, Function]:
+    """The ledger with this run's verdicts in (see the module's description for the rules)."""
+    merged = {name: function for name, function in ledger.items()
+              if name.rpartition(".")[0] not in modules or name in now}
+    for name, function in now.items():
+        old = merged.get(name)
+        verdicts = dict(old.verdicts) if old is not None and old.hash == function.hash else {}
+        for number, status in function.verdicts.items():
+            if not (verdicts.get(number) in KILLS and status not in KILLS):
+                verdicts[number] = status
+        merged[name] = Function(function.hash, verdicts)
+    return merged
+
+
+def restore(mutants: Path, ledger: dict[str, Function]) -> tuple[int, int]:
+    """Write the ledger's verdicts into mutmut's result files; (verdicts restored, functions changed since)."""
+    restored = 0
+    changed: set[str] = set()
+    for meta, data in _metas(mutants):
+        hashes = data["hash_by_function_name"]
+        codes = data["exit_code_by_key"]
+        touched = False
+        for mutant, code in codes.items():
+            function, local, number = _split(mutant)
+            kept = ledger.get(function)
+            if kept is None:
+                continue
+            if kept.hash != hashes.get(local):
+                changed.add(function)
+                continue
+            if code is None and number in kept.verdicts:
+                codes[mutant] = CODE_BY_STATUS[kept.verdicts[number]]
+                restored += 1
+                touched = True
+        if touched:
+            meta.write_text(json.dumps(data, indent=4), encoding="utf-8")
+    return restored, len(changed)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python tools/mutation_ledger.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("action", choices=["save", "restore"],
+                        help="save: merge mutants/ into the ledger; restore: give its verdicts back to mutants/")
+    parser.add_argument("--mutants", type=Path, default=Path("mutants"), help="mutmut's directory (default mutants)")
+    parser.add_argument("--ledger", type=Path, default=Path("docs/mutation-ledger.tsv"),
+                        help="the ledger file (default docs/mutation-ledger.tsv)")
+    parser.add_argument("--generate", action="store_true",
+                        help="restore: generate the mutants and mutmut's stats first (minutes: the whole selection)")
+    parser.add_argument("--max-children", type=int, default=1, help="mutmut's parallel processes with --generate")
+    args = parser.parse_args(argv)
+    if args.generate and args.action != "restore":
+        parser.error("--generate: only with restore")
+    try:
+        ledger = read_ledger(args.ledger)
+        if args.generate:
+            import mutation_sample  # the same directory: run as `python tools/mutation_ledger.py`
+
+            try:
+                mutation_sample.generate(args.max_children, cwd=args.mutants.parent)
+            except mutation_sample.Problem as problem:
+                raise Problem(str(problem)) from None
+        if args.action == "save":
+            now, modules = current(args.mutants)
+            merged = merge(ledger, now, modules)
+            write_ledger(args.ledger, merged)
+            count = sum(len(f.verdicts) for f in merged.values())
+            print(f"{args.ledger}: {count} verdicts of {sum(1 for f in merged.values() if f.verdicts)} functions")
+        else:
+            restored, changed = restore(args.mutants, ledger)
+            print(f"{args.mutants}/: {restored} verdicts restored from {args.ledger}; {changed} functions changed "
+                  f"since it was saved (their mutants run again)")
+    except Problem as problem:
+        print(f"mutation_ledger: {problem}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
