@@ -20,6 +20,11 @@ def tool(monkeypatch):
     return import_tool(monkeypatch, "mutation_ledger")
 
 
+def _restore(tool, tmp_path, args):
+    """The command `restore` with no verdicts given by hand (the project's own file is not read)."""
+    return tool.main(["restore", "--hand", str(tmp_path / "none.tsv"), *args])
+
+
 def _codes(root, path):
     return json.loads((root / f"{path}.meta").read_text())["exit_code_by_key"]
 
@@ -67,7 +72,7 @@ def test_restore_gives_the_verdicts_back_to_a_fresh_run_of_the_same_code(tool, t
                {"components.settings.x_load__mutmut_1": None, "components.settings.x_load__mutmut_2": None},
                {"x_load": "cccccccccccc"})
 
-    assert tool.main(["restore", "--mutants", str(mutants), "--ledger", str(ledger)]) == 0
+    assert _restore(tool, tmp_path, ["--mutants", str(mutants), "--ledger", str(ledger)]) == 0
 
     assert _codes(mutants, "ops/confirm.py") == {
         "ops.confirm.x_ask__mutmut_1": 1, "ops.confirm.x_ask__mutmut_2": 1, "ops.confirm.x_ask__mutmut_3": 0,
@@ -84,7 +89,7 @@ def test_a_function_whose_code_changed_gets_none_of_its_old_verdicts(tool, tmp_p
     write_meta(mutants, "ops/confirm.py", {"ops.confirm.x_ask__mutmut_1": None, "ops.confirm.x_ask__mutmut_2": None},
                {"x_ask": "dddddddddddd"})
 
-    tool.main(["restore", "--mutants", str(mutants), "--ledger", str(ledger)])
+    _restore(tool, tmp_path, ["--mutants", str(mutants), "--ledger", str(ledger)])
 
     assert set(_codes(mutants, "ops/confirm.py").values()) == {None}
     assert "0 verdicts restored from" in capsys.readouterr().out
@@ -95,7 +100,7 @@ def test_restore_never_overwrites_a_result_mutmut_has(tool, tmp_path):
     ledger.write_text("ops.confirm.x_ask\taaaaaaaaaaaa\t-\t-\t1\t-\n")
     mutants = tmp_path / "mutants"
     write_meta(mutants, "ops/confirm.py", {"ops.confirm.x_ask__mutmut_1": 1}, {"x_ask": "aaaaaaaaaaaa"})
-    tool.main(["restore", "--mutants", str(mutants), "--ledger", str(ledger)])
+    _restore(tool, tmp_path, ["--mutants", str(mutants), "--ledger", str(ledger)])
     assert _codes(mutants, "ops/confirm.py") == {"ops.confirm.x_ask__mutmut_1": 1}
 
 
@@ -148,7 +153,7 @@ def test_save_then_restore_into_a_fresh_copy_gives_every_verdict_back(tool, tmp_
     tool.main(["save", "--mutants", str(tmp_path / "run"), "--ledger", str(ledger)])
     write_meta(tmp_path / "fresh", "ops/confirm.py", dict.fromkeys(codes), {"x_ask": "aaaaaaaaaaaa"})
 
-    tool.main(["restore", "--mutants", str(tmp_path / "fresh"), "--ledger", str(ledger)])
+    _restore(tool, tmp_path, ["--mutants", str(tmp_path / "fresh"), "--ledger", str(ledger)])
 
     # The timeout is no verdict: a fresh copy runs it again.
     assert _codes(tmp_path / "fresh", "ops/confirm.py") == {**codes, "ops.confirm.x_ask__mutmut_9": None}
@@ -168,11 +173,73 @@ def test_a_broken_ledger_line_is_one_error_naming_the_line(tool, tmp_path, capsy
     write_meta(tmp_path / "mutants", "ops/confirm.py", {"ops.confirm.x_ask__mutmut_1": None},
                {"x_ask": "aaaaaaaaaaaa"})
 
-    assert tool.main(["restore", "--mutants", str(tmp_path / "mutants"), "--ledger", str(ledger)]) == 2
+    assert _restore(tool, tmp_path, ["--mutants", str(tmp_path / "mutants"), "--ledger", str(ledger)]) == 2
 
     err = capsys.readouterr().err
     assert err.startswith("mutation_ledger: ") and message in err
     assert _codes(tmp_path / "mutants", "ops/confirm.py") == {"ops.confirm.x_ask__mutmut_1": None}
+
+
+def _hand(tmp_path, *lines):
+    hand = tmp_path / "hand.tsv"
+    hand.write_text("# mutant\thash\tverdict\tevidence\n" + "".join(f"{line}\n" for line in lines))
+    return hand
+
+
+def test_a_kill_by_hand_of_the_same_code_is_restored_as_killed_and_an_equivalent_stays_a_survivor(tool, tmp_path):
+    ledger = tmp_path / "ledger.tsv"
+    ledger.write_text("ops.confirm.x_ask\taaaaaaaaaaaa\t-\t-\t1-2\t3\n")
+    hand = _hand(tmp_path,
+                 "ops.confirm.x_ask__mutmut_1\taaaaaaaaaaaa\tkilled\ttests/ops/test_confirm.py::test_a_yes",
+                 "ops.confirm.x_ask__mutmut_2\taaaaaaaaaaaa\tequivalent\tthe one caller passes both",
+                 "ops.confirm.x_ask__mutmut_3\taaaaaaaaaaaa\tkilled\ttests/ops/test_confirm.py::test_a_no",
+                 "ops.confirm.x_ask__mutmut_4\taaaaaaaaaaaa\tkilled\ttests/ops/test_confirm.py::test_ctrl_c")
+    mutants = tmp_path / "mutants"
+    write_meta(mutants, "ops/confirm.py", {f"ops.confirm.x_ask__mutmut_{n}": None for n in range(1, 6)},
+               {"x_ask": "aaaaaaaaaaaa"})
+
+    assert tool.main(["restore", "--mutants", str(mutants), "--ledger", str(ledger), "--hand", str(hand)]) == 0
+
+    # 4 has no mutmut verdict at all: a hand kill is a kill all the same. 5 has none of either: it runs.
+    assert _codes(mutants, "ops/confirm.py") == {
+        "ops.confirm.x_ask__mutmut_1": 1, "ops.confirm.x_ask__mutmut_2": 0, "ops.confirm.x_ask__mutmut_3": 1,
+        "ops.confirm.x_ask__mutmut_4": 1, "ops.confirm.x_ask__mutmut_5": None}
+
+
+def test_a_kill_by_hand_of_code_changed_since_is_not_restored(tool, tmp_path):
+    # The ledger was saved from a run of the changed code (ffff...), where mutant 1 survived; the hand kill was of the
+    # code before (aaaa...).
+    ledger = tmp_path / "ledger.tsv"
+    ledger.write_text("ops.confirm.x_ask\tffffffffffff\t-\t-\t1\t-\n")
+    hand = _hand(tmp_path, "ops.confirm.x_ask__mutmut_1\taaaaaaaaaaaa\tkilled\ttests/ops/test_confirm.py::test_a_yes")
+    mutants = tmp_path / "mutants"
+    write_meta(mutants, "ops/confirm.py", {"ops.confirm.x_ask__mutmut_1": None}, {"x_ask": "ffffffffffff"})
+    tool.main(["restore", "--mutants", str(mutants), "--ledger", str(ledger), "--hand", str(hand)])
+    assert _codes(mutants, "ops/confirm.py") == {"ops.confirm.x_ask__mutmut_1": 0}
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("ops.confirm.x_ask__mutmut_1\taaaaaaaaaaaa\tkiled\ttests/x.py::t",
+     "hand.tsv:2: verdict 'kiled'; allowed: killed or equivalent"),
+    ("ops.confirm.x_ask__mutmut_1\taaaaaaaaaaaa\tequivalent\t ",
+     "hand.tsv:2: a line has 4 tab-separated cells, none empty"),
+    ("ops.confirm.x_ask__mutmut_1\taaaaaaaaaaaa\tkilled", "hand.tsv:2: a line has 4 tab-separated cells"),
+    ("ops.confirm.x_ask_7\taaaaaaaaaaaa\tkilled\ttests/x.py::t", "hand.tsv:2: 'ops.confirm.x_ask_7' is not a mutmut"),
+    ("ops.confirm.x_ask__mutmut_1\taaaaaaaaaaaa\tkilled\ttests/x.py::u",
+     "hand.tsv:3: ops.confirm.x_ask__mutmut_1 has a verdict already"),
+])
+def test_a_broken_hand_verdict_is_one_error_before_anything_is_generated(tool, tmp_path, monkeypatch, capsys, line,
+                                                                         message):
+    import mutation_sample
+
+    monkeypatch.setattr(mutation_sample, "generate", lambda *a, **k: pytest.fail("generated despite a broken file"))
+    lines = [line] if "has a verdict already" not in message else [
+        "ops.confirm.x_ask__mutmut_1\taaaaaaaaaaaa\tkilled\ttests/x.py::t", line]
+    hand = _hand(tmp_path, *lines)
+    assert tool.main(["restore", "--generate", "--mutants", str(tmp_path / "mutants"),
+                      "--ledger", str(tmp_path / "l.tsv"), "--hand", str(hand)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mutation_ledger: ") and message in err
 
 
 def test_restore_generate_makes_the_mutants_beside_the_directory_then_restores(tool, tmp_path, monkeypatch):
@@ -188,7 +255,7 @@ def test_restore_generate_makes_the_mutants_beside_the_directory_then_restores(t
 
     monkeypatch.setattr(mutation_sample, "generate", generate)
     mutants = tmp_path / "mutants"
-    assert tool.main(["restore", "--generate", "--max-children", "2", "--mutants", str(mutants),
+    assert _restore(tool, tmp_path, ["--generate", "--max-children", "2", "--mutants", str(mutants),
                       "--ledger", str(ledger)]) == 0
     assert calls == [(2, tmp_path)]
     assert _codes(mutants, "ops/confirm.py") == {"ops.confirm.x_ask__mutmut_1": 1}
@@ -201,7 +268,7 @@ def test_a_failed_generation_is_one_error_and_nothing_restored(tool, tmp_path, m
         raise mutation_sample.Problem("mutmut could not generate the mutants (exit 1)")
 
     monkeypatch.setattr(mutation_sample, "generate", generate)
-    assert tool.main(["restore", "--generate", "--mutants", str(tmp_path / "mutants"),
+    assert _restore(tool, tmp_path, ["--generate", "--mutants", str(tmp_path / "mutants"),
                       "--ledger", str(tmp_path / "l.tsv")]) == 2
     assert capsys.readouterr().err == "mutation_ledger: mutmut could not generate the mutants (exit 1)\n"
 
@@ -226,7 +293,7 @@ def test_a_result_file_without_hashes_is_named(tool, tmp_path, capsys):
     assert "confirm.py.meta: not a mutmut result file" in err and "hash_by_function_name" in err
 
 
-def test_the_projects_ledger_reads_and_names_only_modules_the_project_mutates(tool):
+def test_the_projects_ledger_and_hand_verdicts_read_and_name_only_modules_the_project_mutates(tool):
     import fnmatch
     import tomllib
 
@@ -234,7 +301,9 @@ def test_the_projects_ledger_reads_and_names_only_modules_the_project_mutates(to
 
     only = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]["only_mutate"]
     ledger = tool.read_ledger(REPO_ROOT / "docs" / "mutation-ledger.tsv")
-    modules = {name.rpartition(".")[0] for name in ledger}
+    hand = tool.read_hand(REPO_ROOT / "docs" / "mutation-verdicts.tsv")
+    modules = {name.rpartition(".")[0] for name in ledger} | {
+        v.mutant.rpartition("__mutmut_")[0].rpartition(".")[0] for v in hand}
     paths = {module: [f"{module.replace('.', '/')}.py", f"{module.replace('.', '/')}/__init__.py"]
              for module in modules}
     assert ledger

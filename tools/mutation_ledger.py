@@ -15,6 +15,14 @@ mutants run again, and mutmut itself keeps a restored verdict until that functio
 function's line when its hash changed, drops functions of a module that mutmut no longer generates, and keeps a kill
 over a later survival of the same code: a kill with fewer tests selected (a narrowed scratch copy) is a kill with all
 of them, while a survival then is not a verdict on the whole suite.
+
+Verdicts given by hand to mutants that mutmut's run let survive are in docs/mutation-verdicts.tsv, one a line:
+
+    MUTANT<TAB>HASH<TAB>killed<TAB>the test that fails with the mutant applied
+    MUTANT<TAB>HASH<TAB>equivalent<TAB>why no input can tell it from the code
+
+`restore` counts a hand kill as killed, under the same rule of the hash (a test outside a narrowed selection, or one
+written since, kills it); an equivalent mutant stays a survivor, named there with its reason.
 """
 
 from __future__ import annotations
@@ -103,6 +111,57 @@ def read_ledger(path: Path) -> dict[str, Function]:
             raise Problem(f"{path}:{number}: {name} has a line already")
         functions[name] = Function(digest, verdicts)
     return functions
+
+
+HAND_VERDICTS = ("killed", "equivalent")
+
+
+@dataclass(frozen=True)
+class HandVerdict:
+    mutant: str
+    hash: str
+    verdict: str
+    evidence: str
+
+
+def read_hand(path: Path) -> list[HandVerdict]:
+    """The verdicts given by hand; an absent file is none."""
+    if not path.exists():
+        return []
+    verdicts: list[HandVerdict] = []
+    seen: set[str] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        if len(cells) != 4 or not all(cell.strip() for cell in cells):
+            raise Problem(f"{path}:{number}: a line has 4 tab-separated cells, none empty (mutant, hash, verdict, "
+                          f"the test or the reason); {len(cells)} given")
+        mutant, digest, verdict, evidence = cells
+        try:
+            _split(mutant)
+        except Problem as problem:
+            raise Problem(f"{path}:{number}: {problem}") from None
+        if verdict not in HAND_VERDICTS:
+            raise Problem(f"{path}:{number}: verdict {verdict!r}; allowed: {' or '.join(HAND_VERDICTS)}")
+        if mutant in seen:
+            raise Problem(f"{path}:{number}: {mutant} has a verdict already")
+        seen.add(mutant)
+        verdicts.append(HandVerdict(mutant, digest, verdict, evidence))
+    return verdicts
+
+
+def with_hand_kills(ledger: dict[str, Function], hand: list[HandVerdict]) -> dict[str, Function]:
+    """The ledger with each hand kill of the same code counted as killed."""
+    merged = {name: Function(f.hash, dict(f.verdicts)) for name, f in ledger.items()}
+    for verdict in hand:
+        if verdict.verdict != "killed":
+            continue
+        function, _, number = _split(verdict.mutant)
+        entry = merged.setdefault(function, Function(verdict.hash))
+        if entry.hash == verdict.hash:
+            entry.verdicts[number] = KILLED
+    return merged
 
 
 def write_ledger(path: Path, functions: dict[str, Function]) -> None:
@@ -207,6 +266,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mutants", type=Path, default=Path("mutants"), help="mutmut's directory (default mutants)")
     parser.add_argument("--ledger", type=Path, default=Path("docs/mutation-ledger.tsv"),
                         help="the ledger file (default docs/mutation-ledger.tsv)")
+    parser.add_argument("--hand", type=Path, default=Path("docs/mutation-verdicts.tsv"),
+                        help="restore: the verdicts given by hand (default docs/mutation-verdicts.tsv)")
     parser.add_argument("--generate", action="store_true",
                         help="restore: generate the mutants and mutmut's stats first (minutes: the whole selection)")
     parser.add_argument("--max-children", type=int, default=1, help="mutmut's parallel processes with --generate")
@@ -215,6 +276,7 @@ def main(argv: list[str]) -> int:
         parser.error("--generate: only with restore")
     try:
         ledger = read_ledger(args.ledger)
+        hand = read_hand(args.hand) if args.action == "restore" else []
         if args.generate:
             import mutation_sample  # the same directory: run as `python tools/mutation_ledger.py`
 
@@ -229,7 +291,7 @@ def main(argv: list[str]) -> int:
             count = sum(len(f.verdicts) for f in merged.values())
             print(f"{args.ledger}: {count} verdicts of {sum(1 for f in merged.values() if f.verdicts)} functions")
         else:
-            restored, changed = restore(args.mutants, ledger)
+            restored, changed = restore(args.mutants, with_hand_kills(ledger, hand))
             print(f"{args.mutants}/: {restored} verdicts restored from {args.ledger}; {changed} functions changed "
                   f"since it was saved (their mutants run again)")
     except Problem as problem:
