@@ -5,7 +5,7 @@ when the major has them, and difflib's closest spellings for a major with no rel
 import pytest
 
 from components.settings import SettingsError, load_settings
-from components.settings.known import nearest_versions
+from components.settings.known import nearest_versions, upgrade_targets, upgrade_targets_source
 
 DATABASE = "aurora-platform:database"
 
@@ -39,3 +39,9 @@ def test_a_version_of_a_major_with_no_release_gets_the_spellings_sharing_at_leas
     # this is the answer on the day a new major is allowed before its first release is listed.
     assert nearest_versions("18.1", ["17.1", "12.3", "9.9"]) == ["17.1", "12.3"]
     assert nearest_versions("18.1", ["9.9"]) == []
+
+
+def test_an_engine_the_table_has_no_row_for_has_no_upgrade_targets_and_no_source():
+    # None is "not known offline" (the upgrade is not checked), which is not "no target at all".
+    assert upgrade_targets("aurora-unknown", "1.0") is None
+    assert upgrade_targets_source("aurora-unknown") == ""
