@@ -308,3 +308,9 @@ def test_the_same_key_in_two_mappings_is_not_a_duplicate(tmp_path):
 ])
 def test_a_misspelt_key_of_another_section_points_there_when_that_is_the_closer_spelling(values, meant):
     assert one(values).endswith(meant)
+
+
+def test_a_top_level_key_that_two_sections_read_names_both():
+    found = one({"minCapacity": 1, "database": {"instanceClass": "db.serverless"}})
+    assert found.endswith(f"minCapacity is a setting of {DATABASE}.readerAutoScaling and {DATABASE}.serverless: "
+                          f"move it there.")
