@@ -427,3 +427,16 @@ def test_a_domain_of_254_characters_is_refused_though_every_label_fits():
     assert len(domain) == 254
     assert problems({"domain": domain, "hostedZoneId": ZONE}) == [
         f"{KEY}.domain: got {json.dumps(domain)}; {DOMAIN_ALLOWED}"]
+
+
+@pytest.mark.parametrize("domain, hint", [
+    ("http://blog.example.com", "; this is a URL: give the host name alone (the stack exports the URL, "
+                                "https://<domain>)"),
+    ("BLOG.EXAMPLE.COM", "; write it in lower case: blog.example.com (ACM stores names in lower case)"),
+    # Lower case alone would not make it a domain ACM issues for: no advice to write it so.
+    ("Blog_1.Example.com", ""),
+    (["blog.example.com"], ""),
+])
+def test_other_near_misses_of_a_domain_get_the_hint_that_fits(domain, hint):
+    assert problems({"domain": domain, "hostedZoneId": ZONE}) == [
+        f"{KEY}.domain: got {json.dumps(domain)}; {DOMAIN_ALLOWED}{hint}"]
