@@ -320,3 +320,15 @@ def test_the_engine_shapes_an_autonamed_repository_url_and_invents_no_digest(tmp
     # unknown, as in a real preview (an export of it is the engine's unknown), and never recorded as an output
     assert str(run.exports["digest"]) == "[unknown]" and str(run.exports["ref"]) == "[unknown]"
     assert not {"digest", "ref", "contextHash", "arn"} & set(run.one(IMAGE).outputs)
+
+
+@pytest.mark.parametrize("path", ["../Dockerfile", "/work/Dockerfile", "docker/../../Dockerfile", "C:\\Dockerfile", ""])
+def test_a_dockerfile_outside_the_repository_is_refused(path):
+    assert problems({"build": {"dockerfile": path}}) == [
+        f'{KEY}.image.build.dockerfile: got {json.dumps(path)}; allowed: a path relative to the repository root, '
+        'with forward slashes and no ".." (it must stay inside the repository), e.g. "." or "Dockerfile"']
+
+
+@pytest.mark.parametrize("keep", [1, 1000])
+def test_keep_images_takes_both_ends_of_its_range(keep):
+    assert app({"build": {"keepImages": keep}}).image_build.keep_images == keep

@@ -408,3 +408,35 @@ def test_the_component_itself_refuses_a_load_balancer_without_a_domain():
                                               r"enabled, domain and hostedZoneId \(HTTPS only; there is no "
                                               r"plaintext mode\)$"):
         PublicLoadBalancer("lb", args)
+
+
+# ACM's RequestCertificate takes a DomainName of 1 to 253 characters
+# (https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html); labels of 63 at most.
+def domain_of(length: int) -> str:
+    return "a" * 63 + "." + "b" * 63 + "." + "c" * 63 + "." + "d" * (length - 196) + ".com"
+
+
+def test_a_domain_of_exactly_253_characters_is_taken():
+    domain = domain_of(253)
+    assert len(domain) == 253
+    assert parsed({"domain": domain, "hostedZoneId": ZONE}).domain == domain
+
+
+def test_a_domain_of_254_characters_is_refused_though_every_label_fits():
+    domain = domain_of(254)
+    assert len(domain) == 254
+    assert problems({"domain": domain, "hostedZoneId": ZONE}) == [
+        f"{KEY}.domain: got {json.dumps(domain)}; {DOMAIN_ALLOWED}"]
+
+
+@pytest.mark.parametrize("domain, hint", [
+    ("http://blog.example.com", "; this is a URL: give the host name alone (the stack exports the URL, "
+                                "https://<domain>)"),
+    ("BLOG.EXAMPLE.COM", "; write it in lower case: blog.example.com (ACM stores names in lower case)"),
+    # Lower case alone would not make it a domain ACM issues for: no advice to write it so.
+    ("Blog_1.Example.com", ""),
+    (["blog.example.com"], ""),
+])
+def test_other_near_misses_of_a_domain_get_the_hint_that_fits(domain, hint):
+    assert problems({"domain": domain, "hostedZoneId": ZONE}) == [
+        f"{KEY}.domain: got {json.dumps(domain)}; {DOMAIN_ALLOWED}{hint}"]

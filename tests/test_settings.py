@@ -113,3 +113,17 @@ def test_application_tasks_need_a_way_out_of_the_private_subnets():
     # without a service (or without an app) a NAT-less network is fine
     assert load_settings({"network": {"natGateways": "none"}, "app": {**app, "createService": False}}, "dev")
     assert load_settings({"network": {"natGateways": "none"}}, "dev")
+
+
+def test_a_vpc_of_the_smallest_allowed_size_is_taken():
+    # The refusal promises prefix lengths from /16 to /22: a /22 (1,024 addresses) is the smallest network taken.
+    settings = load_settings({"network": {"cidrBlock": "192.168.4.0/22"}}, "dev", "us-east-1")
+    assert settings.network.cidr_block == "192.168.4.0/22"
+
+
+def test_an_app_scaled_to_zero_tasks_may_go_without_nat():
+    # No task runs, so none needs NAT to pull its image: the "none" refusal is for running tasks only.
+    settings = load_settings({"network": {"natGateways": "none"},
+                              "app": {"image": "ghcr.io/aurora-platform/blog:1.0.0", "desiredCount": 0}},
+                             "dev", "us-east-1")
+    assert (settings.network.nat_gateways, settings.app.desired_count) == ("none", 0)

@@ -308,3 +308,18 @@ def test_the_same_key_in_two_mappings_is_not_a_duplicate(tmp_path):
 ])
 def test_a_misspelt_key_of_another_section_points_there_when_that_is_the_closer_spelling(values, meant):
     assert one(values).endswith(meant)
+
+
+def test_a_top_level_key_that_two_sections_read_names_both():
+    found = one({"minCapacity": 1, "database": {"instanceClass": "db.serverless"}})
+    assert found.endswith(f"minCapacity is a setting of {DATABASE}.readerAutoScaling and {DATABASE}.serverless: "
+                          f"move it there.")
+
+
+def test_a_region_that_does_not_exist_is_named_in_full_beside_a_secret_setting():
+    # Another key is secret (and refused for its own reason), the region is not: it is quoted as given.
+    found = problems({"app": {"image": "ghcr.io/aurora-platform/blog:1.0.0"}}, region="us-east-7",
+                     secret_keys=["aurora-platform:app"])
+    assert ('aws:region: got "us-east-7"; allowed: an AWS Region name (components/settings/data/aws-regions.json, '
+            'checked 2026-12-02), e.g. us-east-1 or eu-west-1. Did you mean "us-east-2" or "us-east-1" or '
+            '"us-west-2"?') in found

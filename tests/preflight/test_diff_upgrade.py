@@ -182,3 +182,27 @@ def test_a_member_of_a_global_database_is_told_the_upgrade_is_the_global_cluster
     base["resources"].append(primary["resources"][1])
     (found,) = [c for c in diff_reports(base, primary).changes if c.type == CLUSTER]
     assert "in a global database" in found.notes[0].text
+
+
+def test_the_refusal_names_where_the_upgrade_targets_were_read():
+    _, change = change_of(cluster("16.6"), cluster("18.0", allowMajorVersionUpgrade=True))
+    assert change.notes[0].text.endswith(
+        "; Aurora User Guide, Getting a list of available versions in your AWS Region "
+        "(USER_UpgradeDBInstance.PostgreSQL.UpgradeVersion), table of major and minor upgrade targets per source "
+        "version, read 2026-12-02)")
+
+
+def test_an_aurora_mysql_2_to_3_upgrade_names_both_aurora_majors():
+    # Aurora MySQL's majors are 2 (MySQL 5.7 compatible) and 3 (MySQL 8.0); the note names them as RDS writes them.
+    _, change = change_of(cluster("5.7.mysql_aurora.2.12.1", "aurora-mysql"),
+                          cluster("8.0.mysql_aurora.3.08.0", "aurora-mysql", allowMajorVersionUpgrade=True))
+    assert levels(change) == [INFO, DOWNTIME]
+    assert change.notes[1].text.startswith("in-place major upgrade, downtime: 5.7.mysql_aurora.2.12.1 -> "
+                                           "8.0.mysql_aurora.3.08.0 (major 5.7.mysql_aurora.2 -> 8.0.mysql_aurora.3);")
+
+
+def test_an_aurora_mysql_version_without_its_aurora_part_is_its_own_major():
+    # Aurora MySQL 1 was first versioned "5.6.10a", with no mysql_aurora part: the note names it as written.
+    from components.settings.database_upgrade import major_of
+
+    assert major_of("aurora-mysql", "5.6.10a") == "5.6.10a"

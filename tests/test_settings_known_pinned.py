@@ -1,0 +1,47 @@
+"""The suggestions that come with a refused engine version (components/settings/known.py, `nearest_versions`), pinned
+where mutation testing found no test: the newest release of the major first, then the closest ones, always three
+when the major has them, and difflib's closest spellings for a major with no release."""
+
+import pytest
+
+from components.settings import SettingsError, load_settings
+from components.settings.known import nearest_versions, upgrade_targets, upgrade_targets_source
+
+DATABASE = "aurora-platform:database"
+
+
+def one(values: dict) -> str:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(values, "dev", "us-east-1")
+    [problem] = caught.value.problems
+    return problem
+
+
+def test_an_unreleased_version_is_answered_with_the_newest_release_of_its_major_then_the_closest():
+    # Aurora PostgreSQL 11 is past its end of support: 11.21 was its last release, so this answer stays put.
+    # difflib over every release would answer 11.20, 16.0, 11.9: the newest of the major leads, no other major.
+    found = one({"database": {"engineVersion": "11.0"}})
+    assert found.startswith(f'{DATABASE}.engineVersion: got "11.0"; allowed: a released aurora-postgresql version')
+    assert found.endswith('Did you mean "11.21" or "11.20" or "11.9"?')
+
+
+def test_a_patch_number_typed_with_a_held_down_key_still_gets_three_releases_of_the_major():
+    # The pattern takes any number of patch digits; however far the spelling drifts, the major's releases are named.
+    found = one({"database": {"engine": "aurora-mysql", "engineVersion": "8.0.mysql_aurora.3.08." + "2" * 30}})
+    assert "allowed: a released aurora-mysql version" in found
+    suggestions = found.split("Did you mean ")[1]
+    assert suggestions.count(" or ") == 2
+    assert '"8.0.mysql_aurora.3.08.2"' in suggestions
+
+
+def test_a_version_of_a_major_with_no_release_gets_the_spellings_sharing_at_least_half_its_text():
+    # Unreachable from the settings while every major the engineVersion pattern accepts has a release in the table;
+    # this is the answer on the day a new major is allowed before its first release is listed.
+    assert nearest_versions("18.1", ["17.1", "12.3", "9.9"]) == ["17.1", "12.3"]
+    assert nearest_versions("18.1", ["9.9"]) == []
+
+
+def test_an_engine_the_table_has_no_row_for_has_no_upgrade_targets_and_no_source():
+    # None is "not known offline" (the upgrade is not checked), which is not "no target at all".
+    assert upgrade_targets("aurora-unknown", "1.0") is None
+    assert upgrade_targets_source("aurora-unknown") == ""
