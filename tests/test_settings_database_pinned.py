@@ -7,9 +7,14 @@ after this check said yes. docs/database.md: "RFC 3339 UTC time, e.g. `2026-11-2
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from components.settings import SettingsError, load_settings
+from tests.hypothesis_profiles import examples
 
 KEY = "aurora-platform:database"
 ALLOWED = 'allowed: an RFC 3339 UTC time, e.g. "2026-11-20T08:45:00Z"'
@@ -43,6 +48,19 @@ def test_a_restore_time_in_rfc_3339_utc_is_taken_as_written(when):
     "2026-11-20T08:45:00z",   # ...and an upper-case Z only
     "2026-11-20",             # a date is no point in time
     "2026-02-30T08:45:00Z",   # no such day
+    # ISO 8601 shapes Python's reader takes and RFC 3339 does not
+    "2026-11-20T08:45Z",      # no seconds
+    "20261120T084500Z",       # the basic format, without separators
+    "2026-W47-5T08:45:00Z",   # a week date
+    "2026-11-20T08:45:00+00:00:45",  # a zone with seconds
+    "2026-11-20ZTZ",          # junk that became a date and a zone when every Z was read as +00:00
 ])
 def test_a_restore_time_the_provider_would_refuse_is_refused_with_an_example(when):
     assert problems(point_in_time(when)) == [f'{KEY}.restoreFrom.restoreToTime: got "{when}"; {ALLOWED}']
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_any_utc_time_written_in_rfc_3339_with_seconds_is_taken(moment):
+    when = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    assert restored(point_in_time(when)).restore_to_time == when
