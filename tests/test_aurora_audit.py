@@ -261,3 +261,10 @@ def test_verify_passes_a_loaded_pgaudit_and_fails_drift():
     assert verify("aurora-mysql", {"server_audit_logging": "0"}) == (
         "fail", "server_audit_logging is 0 in g; expected 1")
     assert verify("aurora-mysql", {}, group="default.aurora-mysql8.0")[0] == "fail"
+
+
+def test_a_preload_list_of_lower_case_names_is_taken_as_written():
+    values = {"parameters": {"shared_preload_libraries": "pg_stat_statements, pg_cron"}}
+    settings = load_settings({"database": values}, "dev", "us-east-1").database
+    assert settings.parameters == {"shared_preload_libraries": "pg_stat_statements, pg_cron"}
+
