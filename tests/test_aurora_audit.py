@@ -261,3 +261,30 @@ def test_verify_passes_a_loaded_pgaudit_and_fails_drift():
     assert verify("aurora-mysql", {"server_audit_logging": "0"}) == (
         "fail", "server_audit_logging is 0 in g; expected 1")
     assert verify("aurora-mysql", {}, group="default.aurora-mysql8.0")[0] == "fail"
+
+
+def test_a_preload_list_of_lower_case_names_is_taken_as_written():
+    values = {"parameters": {"shared_preload_libraries": "pg_stat_statements, pg_cron"}}
+    settings = load_settings({"database": values}, "dev", "us-east-1").database
+    assert settings.parameters == {"shared_preload_libraries": "pg_stat_statements, pg_cron"}
+
+
+# PostgreSQL loads each preloaded library by its file name ("interpreted as for the LOAD command", PostgreSQL docs,
+# shared_preload_libraries), and the libraries Aurora PostgreSQL preloads are all named in lower case (Aurora User
+# Guide, "Working with extensions and foreign data wrappers"): "PGAUDIT" would load no audit.
+@pytest.mark.parametrize(("given", "lower"), [("PGAUDIT", "pgaudit"),
+                                              ("pg_stat_statements, PG_Cron", "pg_stat_statements, pg_cron")])
+def test_a_preload_library_in_upper_case_is_refused_with_its_lower_case_spelling(given, lower):
+    assert problems({"parameters": {"shared_preload_libraries": given}}) == [
+        f'{KEY}.parameters.shared_preload_libraries: got "{given}"; allowed: library names in lower case (PostgreSQL '
+        f"loads a library by its file name, and Aurora PostgreSQL's are in lower case). Did you mean \"{lower}\"?"]
+
+
+def test_a_secret_preload_list_in_upper_case_is_refused_without_showing_it():
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": {"parameters": {"shared_preload_libraries": "PGAUDIT"}}}, "dev", "us-east-1",
+                      secret_keys=[KEY])
+    # The first problem says the database key holds a secret at all; this one must not spell the value either.
+    assert caught.value.problems[1:] == [
+        f"{KEY}.parameters.shared_preload_libraries: got [secret]; allowed: library names in lower case (PostgreSQL "
+        f"loads a library by its file name, and Aurora PostgreSQL's are in lower case)."]

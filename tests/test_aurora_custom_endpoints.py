@@ -165,3 +165,18 @@ def test_renaming_an_endpoint_is_a_replacement_in_the_diff():
     entry = TABLE[ENDPOINT]
     assert entry.forcing("clusterEndpointIdentifier") is not None and entry.forcing("clusterIdentifier") is not None
     assert entry.forcing("staticMembers") is None and entry.forcing("customEndpointType") is None
+
+
+@pytest.mark.parametrize("list_name", ["staticMembers", "excludedMembers"])
+def test_a_member_that_is_not_a_string_is_refused_as_no_instance_name(list_name):
+    endpoints = {"analytics": {list_name: ["reader-1", 7]}}
+    assert problems({"readers": 2, "customEndpoints": endpoints}) == [
+        f"{KEY}.customEndpoints.analytics.{list_name}[1]: got 7; allowed: an instance name"]
+
+
+def test_an_endpoint_that_is_no_mapping_does_not_hide_the_next_endpoints_problem():
+    endpoints = {"first": "reader-1", "second": {"type": "READER", "staticMembers": ["writer"]}}
+    assert problems({"readers": 1, "customEndpoints": endpoints}) == [
+        f'{KEY}.customEndpoints.first: got "reader-1"; allowed: an object (a YAML mapping of settings)',
+        f"{KEY}.customEndpoints.second.staticMembers: is only the writer on a READER endpoint, which serves readers "
+        "only; allowed: at least one reader, or type ANY"]

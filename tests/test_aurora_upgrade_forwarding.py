@@ -402,3 +402,14 @@ def test_the_statuses_verify_counts_as_on_are_the_apis():
     # "unknown" counts.
     assert {"enabled", "enabling", "requested"} <= local and {"enabled", "enabling"} <= global_
     assert (local | global_) >= ON and not ON & {"disabled", "disabling", "unknown"}
+
+
+@pytest.mark.parametrize("version", ["8.0.mysql_aurora.3.01.0", "8.0.mysql_aurora.3.12.0"])
+def test_global_forwarding_is_taken_on_every_aurora_mysql_3_secondary(version):
+    # Aurora User Guide, "Using write forwarding in an Aurora MySQL global database": 2.08.1 and later, so every
+    # Aurora MySQL 3 version (docs/database.md, "Write forwarding"); the first and the newest this project knows.
+    values = {"engine": "aurora-mysql", "engineVersion": version, "readers": 1, "global": SECONDARY,
+              "writeForwarding": {"global": True}}
+    forwarding = database(values).write_forwarding
+    assert (forwarding.global_, forwarding.local) == (True, False)
+    assert forwarding.cluster_parameters == {"aurora_replica_read_consistency": "SESSION"}

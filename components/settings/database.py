@@ -116,6 +116,9 @@ MINUTES_PER_DAY, MINUTES_PER_WEEK = 24 * 60, 7 * 24 * 60
 MIN_WINDOW_MINUTES = 30
 PARAMETER_NAME = r"[A-Za-z][A-Za-z0-9_.]*"
 IDENTIFIER = r"[a-z][a-z0-9]*(-[a-z0-9]+)*"
+# RFC 3339 date-time (section 5.6) with upper-case T and Z, the only letters Go's time.RFC3339 takes; [0-9], as
+# \d would take other scripts' digits.
+RFC3339_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})"
 
 
 @dataclass(frozen=True)
@@ -566,11 +569,16 @@ def _windows(section: Section, problems: Problems, defaults: DatabaseSettings) -
 
 
 def _valid_time(text: str) -> bool:
+    """An RFC 3339 time as the provider parses restoreToTime (Go's time.RFC3339): the shape first, as
+    datetime.fromisoformat takes far more (no seconds, week dates, no separators, any character for the T); then
+    the calendar (no 30 February, no hour 24)."""
+    if not re.fullmatch(RFC3339_TIME, text):
+        return False
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        datetime.fromisoformat(text)
     except ValueError:
         return False
-    return parsed.tzinfo is not None and "T" in text
+    return True
 
 
 def _restore(section: Section, problems: Problems) -> Restore | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .reader import Section
+from .reader import Problems, Section, show
 
 # pgaudit's session classes (pgaudit README, "pgaudit.log"); a leading "-" excludes a class ("all, -misc").
 PGAUDIT_CLASSES = ("read", "write", "function", "role", "ddl", "misc", "misc_set", "all")
@@ -95,11 +95,22 @@ def parse_audit(section: Section, engine: str, production: bool, parameters: dic
                               f"is set through {sub.key} (enabled, "
                               + ("pgauditLog, pgauditRole" if postgres else "serverAuditEvents")
                               + "); allowed: remove it from parameters")
-        if postgres and parameter.lower() == "shared_preload_libraries" and not _libraries_ok(parameters[parameter]):
-            problems.add_text(f"{section.key}.parameters.{parameter}",
-                              f"got {problems.shown(f'{section.key}.parameters.{parameter}', parameters[parameter])}; "
-                              f"allowed: a comma-separated list of library names (pgaudit is added by audit.enabled)")
+        if postgres and parameter.lower() == "shared_preload_libraries":
+            _check_libraries(problems, f"{section.key}.parameters.{parameter}", parameters[parameter])
     return Audit(enabled=enabled, pgaudit_log=tuple(log), pgaudit_role=role, server_audit_events=tuple(events))
+
+
+def _check_libraries(problems: Problems, key: str, text: str) -> None:
+    if not _libraries_ok(text):
+        problems.add_text(key, f"got {problems.shown(key, text)}; allowed: a comma-separated list of library names "
+                               f"(pgaudit is added by audit.enabled)")
+    elif text != text.lower():
+        # PostgreSQL loads each library by its file name (shared_preload_libraries is read as for LOAD), and every
+        # library Aurora PostgreSQL preloads is named in lower case: "PGAUDIT" names none, and the audit that
+        # counted on it would not be loaded.
+        hint = "" if problems.is_secret(key) else f" Did you mean {show(text.lower())}?"
+        problems.add_text(key, f"got {problems.shown(key, text)}; allowed: library names in lower case (PostgreSQL "
+                               f"loads a library by its file name, and Aurora PostgreSQL's are in lower case).{hint}")
 
 
 def _libraries_ok(text: str) -> bool:
