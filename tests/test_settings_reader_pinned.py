@@ -1,0 +1,62 @@
+"""The typed readers and the problem collector (components/settings/reader.py), pinned where the mutation run found
+them unpinned: the YAML quoting hint of a text setting, and the hint under an unknown key (a key of this section, a
+key of another section, or both)."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.settings import SettingsError, load_settings
+
+NETWORK = "aurora-platform:network"
+DATABASE = "aurora-platform:database"
+BASTION = "aurora-platform:bastion"
+NETWORK_KEYS = "availabilityZones, cidrBlock, flowLogRetentionDays, isolatedAcl, natGateways"
+BASTION_KEYS = "amiId, enabled, instanceType, sshAllowedCidrs, sshKeyName, subnetTier, terminationProtection"
+
+
+def one(values: dict) -> str:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(values, "dev", "us-east-1")
+    assert len(caught.value.problems) == 1, caught.value.problems
+    return caught.value.problems[0]
+
+
+# ---- a text setting given something else ---------------------------------------------------------------------------
+# Only a number gets the quoting hint (YAML turned an unquoted 16.10 into 16.1); a boolean, list or mapping was not
+# written as text at all, so its message is the key, the value and what is allowed, with nothing after it.
+@pytest.mark.parametrize(("values", "message"), [
+    ({"network": {"natGateways": False}}, f"{NETWORK}.natGateways: got false; allowed: none, single, perAz"),
+    ({"network": {"natGateways": ["single"]}}, f'{NETWORK}.natGateways: got ["single"]; allowed: none, single, perAz'),
+    ({"bastion": {"instanceType": {"size": "t4g.nano"}}},
+     f'{BASTION}.instanceType: got {{"size": "t4g.nano"}}; allowed: an EC2 instance type "<family>.<size>", e.g. '
+     f'"t4g.micro" (Graviton families carry a "g" after the generation: t4g, m7g, c7gn; the AMI architecture follows '
+     f'the family)'),
+    ({"database": {"engineVersion": True}},
+     f'{DATABASE}.engineVersion: got true; allowed: an Aurora PostgreSQL version MAJOR.MINOR, major 11 to 17, e.g. '
+     f'"16.6" (for engine aurora-postgresql)'),
+])
+def test_a_text_setting_given_a_boolean_list_or_mapping_names_what_is_allowed_and_nothing_more(values, message):
+    assert one(values) == message
+
+
+# ---- the hint under an unknown key ---------------------------------------------------------------------------------
+def test_a_misspelt_key_that_other_sections_also_have_is_taken_for_the_key_of_its_own_section():
+    # `enabled` is a key of the bastion and of eleven other sections, all equally close to "enabld": the bastion's own
+    # is meant.
+    assert one({"bastion": {"enabld": True}}) == (
+        f'{BASTION}.enabld: unknown setting; known settings here: {BASTION_KEYS}. Did you mean "enabled"?')
+
+
+def test_a_key_as_close_as_the_suggestion_cutoff_gets_a_suggestion_from_any_section():
+    # difflib's cutoff 0.6 is inclusive, and "rea" is exactly that close to "readers" (2 * 3 matches / 10 letters):
+    # the same distance is suggested whether the key belongs here or to another section.
+    assert one({"database": {"rea": 1}}).endswith('. Did you mean "readers"?')
+    assert one({"bastion": {"rea": 1}}) == (
+        f"{BASTION}.rea: unknown setting; known settings here: {BASTION_KEYS}. Did you mean {DATABASE}.readers?")
+
+
+def test_a_key_equally_close_to_keys_of_two_other_sections_names_both():
+    assert one({"network": {"logRetentionDay": 7}}) == (
+        f"{NETWORK}.logRetentionDay: unknown setting; known settings here: {NETWORK_KEYS}. Did you mean "
+        f"aurora-platform:app.logRetentionDays or {DATABASE}.logRetentionDays?")
