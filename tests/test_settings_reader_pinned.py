@@ -60,3 +60,44 @@ def test_a_key_equally_close_to_keys_of_two_other_sections_names_both():
     assert one({"network": {"logRetentionDay": 7}}) == (
         f"{NETWORK}.logRetentionDay: unknown setting; known settings here: {NETWORK_KEYS}. Did you mean "
         f"aurora-platform:app.logRetentionDays or {DATABASE}.logRetentionDays?")
+
+
+# ---- what every message is made of -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("values", "message"), [
+    # a whole number with only a lower bound: "of at least", with no upper bound made up
+    ({"database": {"alarms": {"connections": 0}}},
+     f"{DATABASE}.alarms.connections: got 0; allowed: a whole number of at least 1"),
+    ({"database": {"alarms": {"replicaLagMs": "x"}}},
+     f'{DATABASE}.alarms.replicaLagMs: got "x"; allowed: a whole number of at least 1'),
+    # a value JSON cannot write (YAML's !!binary reads as bytes) is still shown as given
+    ({"network": {"natGateways": b"single"}}, f"{NETWORK}.natGateways: got b'single'; allowed: none, single, perAz"),
+])
+def test_each_reader_names_the_key_the_value_given_and_what_is_allowed(values, message):
+    assert one(values) == message
+
+
+def test_a_whole_number_written_with_a_point_zero_is_taken_as_that_number():
+    # JSON and YAML both write 2.0 for a whole number at times (`pulumi config set --path` with a JSON value).
+    assert load_settings({"database": {"readers": 2.0}}, "dev", "us-east-1").database.readers == 2
+
+
+def test_a_refused_list_item_is_reported_once_and_goes_no_further():
+    # Two refused function names are not also "a function named twice": a refused item is not taken.
+    allowed = "a Lambda function name of this account and region: 1-64 letters, digits, - and _ (no ARN, no wildcard)"
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": {"lambdaInvoke": {"enabled": True, "functions": ["*", "*"]}}}, "dev", "us-east-1")
+    assert caught.value.problems == [f'{DATABASE}.lambdaInvoke.functions[0]: got "*"; allowed: {allowed}',
+                                     f'{DATABASE}.lambdaInvoke.functions[1]: got "*"; allowed: {allowed}']
+
+
+@pytest.mark.parametrize(("values", "header"), [
+    ({"network": {"natGateways": "x"}}, "Stack settings for 'dev' have 1 problem (Pulumi.dev.yaml):"),
+    ({"network": {"natGateways": "x", "cidrBlock": "y"}},
+     "Stack settings for 'dev' have 2 problems (Pulumi.dev.yaml):"),
+])
+def test_the_error_counts_its_problems_in_words_and_names_the_stack_and_its_file(values, header):
+    with pytest.raises(SettingsError) as caught:
+        load_settings(values, "dev", "us-east-1")
+    assert str(caught.value).split("\n")[0] == header
+    assert str(caught.value).split("\n")[1:] == [f"  - {p}" for p in caught.value.problems]
+    assert caught.value.stack == "dev"
