@@ -101,3 +101,12 @@ def test_the_error_counts_its_problems_in_words_and_names_the_stack_and_its_file
     assert str(caught.value).split("\n")[0] == header
     assert str(caught.value).split("\n")[1:] == [f"  - {p}" for p in caught.value.problems]
     assert caught.value.stack == "dev"
+
+
+def test_a_scrambled_key_that_only_its_own_section_comes_close_to_still_gets_that_suggestion():
+    # difflib scores a pair differently in each order: "engine" is close enough to "inenge" for the suggestion
+    # (0.67 >= 0.6), though "inenge" scored against "engine" (0.5) is below a key of another section (0.55) that is
+    # itself too far to suggest; the suggestion here must not be lost between the two.
+    assert one({"database": {"inenge": "aurora-postgresql"}}).endswith('. Did you mean "engine"?')
+    assert one({"bastion": {"blenaed": True}}) == (
+        f'{BASTION}.blenaed: unknown setting; known settings here: {BASTION_KEYS}. Did you mean "enabled"?')
