@@ -334,3 +334,15 @@ def test_a_plan_outside_the_stack_counts():
 ])
 def test_vault_cmk(props, expected):
     assert check("backup-vault-cmk", VAULT, props) == expected
+
+
+# A character outside the cron alphabet (digits, letters, * ? / , # L -) in any of the six fields, the last
+# character of the year field included, is refused: AWS Backup would refuse the plan only at deploy.
+@pytest.mark.parametrize("schedule", ["cron(0; 7 ? * * *)", "cron(0 7:00 ? * * *)", "cron(0 7 ?; * * *)",
+                                      "cron(0 7 ? *; * *)", "cron(0 7 ? * *; *)", "cron(0 7 ? * * *;)",
+                                      "cron(0 7 ? * * 2026;)"])
+def test_a_character_outside_the_cron_alphabet_in_any_field_is_refused(schedule):
+    assert problems({"enabled": True, "schedule": schedule}) == [
+        f"{B}.schedule: got {json.dumps(schedule)}; allowed: an AWS Backup cron expression, cron(minutes hours "
+        f"day-of-month month day-of-week year) in UTC with exactly one of day-of-month and day-of-week \"?\", e.g. "
+        f"\"cron(0 7 ? * * *)\" (daily at 07:00 UTC)"]

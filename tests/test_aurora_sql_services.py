@@ -42,7 +42,7 @@ def test_settings_default_off_and_parse():
 def test_a_prefix_that_would_widen_the_role_is_refused(prefix):
     assert problems({"s3Export": {"enabled": True, "prefix": prefix}}) == [
         f'{KEY}.s3Export.prefix: got {json.dumps(prefix)}; allowed: a key prefix ending in /, e.g. "exports/" '
-        f"(letters, digits, !_.'()- and /; no wildcards, no ..)"]
+        f"(letters, digits, !_.'()- and /; no wildcards, no ..; at most 512 characters)"]
 
 
 @pytest.mark.parametrize("function", ["arn:aws:lambda:us-east-1:123456789012:function:x", "*", "a b", "x" * 65])
@@ -209,3 +209,14 @@ def test_action_spelled_with_a_wildcard_is_still_read():
 
 def test_import_associations_are_not_export_buckets():
     assert rule(sql_stack(feature="s3Import")) == []
+
+
+def test_a_prefix_of_at_most_512_characters_is_taken_and_a_longer_one_is_refused_naming_the_limit():
+    # 512 of S3's 1024-byte key (Amazon S3 User Guide, "Naming Amazon S3 objects"); the rest is for the file names.
+    longest = "a" * 510 + "b/"
+    assert load_settings({"database": {"s3Export": {"enabled": True, "prefix": longest}}}, "dev",
+                         "us-east-1").database.s3_export.prefix == longest
+    too_long = "a" * 511 + "b/"
+    assert problems({"s3Export": {"enabled": True, "prefix": too_long}}) == [
+        f'{KEY}.s3Export.prefix: got "{too_long}"; allowed: a key prefix ending in /, e.g. "exports/" (letters, '
+        f"digits, !_.'()- and /; no wildcards, no ..; at most 512 characters)"]

@@ -18,6 +18,9 @@ from .reader import Section
 BUCKET = r"(?!xn--)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?<!-s3alias)"
 # A key prefix: a folder path ending in "/", no "*" or "?" (they would widen the IAM resource), no "..".
 PREFIX = r"([A-Za-z0-9!_.'()-]+/)+"
+# An S3 object key is at most 1024 bytes (Amazon S3 User Guide, "Naming Amazon S3 objects"): the prefix takes at most
+# half, the rest is for the names of the files exported or imported under it (the prefix is ASCII: bytes = characters).
+PREFIX_MAX = 512
 # A Lambda function name (1-64 letters, digits, hyphens, underscores) in the stack's account and region.
 FUNCTION = r"[A-Za-z0-9_-]{1,64}"
 FEATURES = {"s3Export": "s3Export", "s3Import": "s3Import", "lambdaInvoke": "Lambda"}
@@ -39,7 +42,7 @@ class LambdaAccess:
 
 
 def _prefix_ok(value: str) -> bool:
-    return bool(re.fullmatch(PREFIX, value)) and ".." not in value and len(value) <= 512
+    return bool(re.fullmatch(PREFIX, value)) and ".." not in value and len(value) <= PREFIX_MAX
 
 
 def _s3(section: Section, name: str, engine: str, default_prefix: str) -> S3Access:
@@ -54,8 +57,8 @@ def _s3(section: Section, name: str, engine: str, default_prefix: str) -> S3Acce
                             allowed="an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting "
                                     "and ending with a letter or digit")
     prefix = sub.string("prefix", default_prefix, check=_prefix_ok,
-                        allowed="a key prefix ending in /, e.g. \"exports/\" (letters, digits, !_.'()- and /; no "
-                                "wildcards, no ..)")
+                        allowed=f"a key prefix ending in /, e.g. \"exports/\" (letters, digits, !_.'()- and /; no "
+                                f"wildcards, no ..; at most {PREFIX_MAX} characters)")
     expiration = 0
     if name == "s3Export":
         expiration = sub.integer("expirationDays", 0, minimum=0, maximum=3650,
