@@ -33,13 +33,15 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mutmut.stats import status_by_exit_code
+
 KILLED = "killed"
 TYPE_CHECK = "caught by type check"
 SURVIVED = "survived"
 NO_TESTS = "no tests"
-# The ledger's columns, in order, and the exit code mutmut records for each (mutmut.stats.status_by_exit_code).
+# The ledger's columns, in order: the statuses of mutmut's exit codes (mutmut.stats.status_by_exit_code) that are a
+# verdict, each with the code `restore` writes back for it.
 CODE_BY_STATUS = {KILLED: 1, TYPE_CHECK: 37, SURVIVED: 0, NO_TESTS: 33}
-STATUS_BY_CODE = {1: KILLED, 3: KILLED, 37: TYPE_CHECK, 0: SURVIVED, 5: NO_TESTS, 33: NO_TESTS}
 KILLS = {KILLED, TYPE_CHECK}
 HEADER = ("# mutmut's verdicts per mutated function, by mutant number, under the hash of the function's code.\n"
           "# Written by `python tools/mutation_ledger.py save`; read back by `restore` (docs/mutation-testing.md).\n"
@@ -214,8 +216,8 @@ def current(mutants: Path) -> tuple[dict[str, Function], set[str]]:
             if local not in hashes:
                 raise Problem(f"{meta}: no hash for {local}, the function of {mutant}")
             entry = functions.setdefault(function, Function(hashes[local]))
-            status = STATUS_BY_CODE.get(code) if isinstance(code, int) else None
-            if status:
+            status = status_by_exit_code.get(code) if isinstance(code, int) else None
+            if status in CODE_BY_STATUS:
                 entry.verdicts[number] = status
     return functions, modules
 
