@@ -85,15 +85,19 @@ def _ranges(numbers: list[int]) -> str:
     return ",".join(str(low) if low == high else f"{low}-{high}" for low, high in runs) or "-"
 
 
+def _rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(line number, tab-separated cells) of each line that is neither blank nor a comment; none for an absent file."""
+    if not path.exists():
+        return []
+    return [(number, line.split("\t"))
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+            if line.strip() and not line.startswith("#")]
+
+
 def read_ledger(path: Path) -> dict[str, Function]:
     """function name -> its verdicts; an absent file is an empty ledger."""
-    if not path.exists():
-        return {}
     functions: dict[str, Function] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        cells = line.split("\t")
+    for number, cells in _rows(path):
         if len(cells) != 2 + len(CODE_BY_STATUS):
             raise Problem(f"{path}:{number}: {len(cells)} tab-separated cells; a line has {2 + len(CODE_BY_STATUS)} "
                           f"(function, hash, {', '.join(CODE_BY_STATUS)})")
@@ -128,14 +132,9 @@ class HandVerdict:
 
 def read_hand(path: Path) -> list[HandVerdict]:
     """The verdicts given by hand; an absent file is none."""
-    if not path.exists():
-        return []
     verdicts: list[HandVerdict] = []
     seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        cells = line.split("\t")
+    for number, cells in _rows(path):
         if len(cells) != 4 or not all(cell.strip() for cell in cells):
             raise Problem(f"{path}:{number}: a line has 4 tab-separated cells, none empty (mutant, hash, verdict, "
                           f"the test or the reason); {len(cells)} given")
