@@ -380,6 +380,13 @@ def test_a_null_section_is_no_load_balancer():
     assert parsed(None).enabled is False
 
 
+def test_a_section_written_as_json_text_is_a_load_balancer_wanted():
+    # `pulumi config set aurora-platform:app '{"loadBalancer": "{...}"}'` leaves the section as JSON text: it is read
+    # as the mapping it spells, and a written section turns the load balancer on.
+    settings = parsed(json.dumps({"domain": DOMAIN, "hostedZoneId": ZONE}))
+    assert (settings.enabled, settings.domain, settings.hosted_zone_id) == (True, DOMAIN, ZONE)
+
+
 def test_the_section_must_be_an_object():
     assert problems("blog.example.com") == [
         f"{KEY}: got \"blog.example.com\"; allowed: an object (a YAML mapping of settings)"]
