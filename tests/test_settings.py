@@ -21,6 +21,13 @@ def test_defaults_when_nothing_is_set():
     assert settings.network.flow_log_retention_days == 90
 
 
+def test_without_a_region_the_settings_take_us_east_1_though_the_program_requires_one():
+    # Unit tests and tools may leave the region out; the program itself requires aws:region.
+    assert load_settings({}, "dev").region == "us-east-1"
+    with pytest.raises(SettingsError):
+        load_settings({}, "dev", require_region=True)
+
+
 def test_values_are_read_from_json_text_as_pulumi_config_stores_them():
     settings = load_settings({"environment": "production",
                               "network": '{"cidrBlock": "172.16.0.0/20", "natGateways": "perAz", '

@@ -64,3 +64,10 @@ def test_a_restore_time_the_provider_would_refuse_is_refused_with_an_example(whe
 def test_any_utc_time_written_in_rfc_3339_with_seconds_is_taken(moment):
     when = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
     assert restored(point_in_time(when)).restore_to_time == when
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_a_primarys_global_cluster_is_named_after_the_project_and_the_stack_by_default(stack):
+    # The identifier of the global cluster AWS creates, and the one a secondary stack is given to join.
+    settings_ = load_settings({"database": {"global": {"enabled": True}}}, stack, "us-east-1").database
+    assert settings_.global_database.identifier == f"aurora-platform-{stack}"

@@ -56,11 +56,46 @@ def test_any_namespace_nobody_reads_is_an_error_even_when_far_from_the_projects(
     assert "Did you mean" not in found
 
 
+def test_a_namespace_nobody_reads_is_told_what_the_project_reads_with_nothing_between():
+    found = one({}, other_keys=["blog:image"])
+    assert found == ("blog:image: unknown namespace 'blog': nothing reads it. This project reads "
+                     "aurora-platform:environment, aurora-platform:network, aurora-platform:database, "
+                     "aurora-platform:bastion, aurora-platform:app, and aws:region")
+
+
+@pytest.mark.parametrize("key", ["aurora-app:image", "aurora-ops:alarms", "aurora-blog:image", "aurora-data:bucket"])
+def test_a_neighbouring_projects_namespace_is_not_taken_for_a_misspelling_of_this_one(key):
+    # Names that share only "aurora-" with the project's are another project's, not a typo: no guess.
+    found = one({}, other_keys=[key])
+    assert found.startswith(f"{key}: unknown namespace")
+    assert "Did you mean" not in found
+
+
 def test_the_aws_provider_and_pulumi_namespaces_are_read_and_a_misspelt_aws_key_is_not():
     assert load_settings({}, "dev", "us-east-1", other_keys=["aws:region", "aws:profile", "aws:defaultTags",
                                                                "pulumi:tags"]).region == "us-east-1"
     found = one({}, other_keys=["aws:regoin"])
     assert found.startswith('aws:regoin: not a setting of the AWS provider. Did you mean "region"')
+
+
+def test_a_key_with_a_second_colon_is_judged_by_the_namespace_before_its_first_colon():
+    # `aws:assumeRole:roleArn` is a nested setting written with a colon: it belongs to the aws namespace, which is read.
+    found = one({}, other_keys=["aws:assumeRole:roleArn"])
+    assert found.startswith('aws:assumeRole:roleArn: not a setting of the AWS provider. Did you mean "assumeRoles"')
+
+
+def test_a_misspelt_aws_key_lists_the_providers_settings_one_by_one():
+    found = one({}, other_keys=["aws:regoin"])
+    listed = found.split(" Its settings: ", 1)[1].split(", ")
+    assert {"aws:region", "aws:profile", "aws:defaultTags", "aws:allowedAccountIds"} <= set(listed)
+    assert all(item.startswith("aws:") and " " not in item for item in listed), listed
+
+
+@pytest.mark.parametrize("read_first", ["aws:region", "aws:profile", "aurora-platform:bastion", "pulumi:tags"])
+def test_a_namespace_nobody_reads_is_caught_after_keys_that_are_read(read_first):
+    # The keys are checked in sorted order: a key that is read must not end the check of the ones after it.
+    found = one({}, other_keys=[read_first, "zzblog:image"])
+    assert found.startswith("zzblog:image: unknown namespace 'zzblog': nothing reads it.")
 
 
 def test_the_real_program_refuses_a_misspelt_namespace(evaluate):
@@ -88,6 +123,13 @@ def test_an_empty_stack_file_says_the_region_is_missing(tmp_path):
     with pytest.raises(ProgramError) as caught:
         run_stack("empty", program)
     assert "aws:region: is not set" in str(caught.value)
+
+
+def test_a_missing_region_says_why_it_matters_and_how_to_set_it_for_this_stack():
+    found = one({}, region=None, require_region=True)
+    assert found == ("aws:region: is not set; every stack names its region (Pulumi would otherwise use the provider's "
+                     "default or the environment's, which differs by machine): pulumi config set aws:region us-east-1 "
+                     "(or add `aws:region: <region>` under config: in Pulumi.dev.yaml)")
 
 
 @pytest.mark.parametrize(("region", "suggested"), [

@@ -220,6 +220,17 @@ def test_a_secure_region_is_refused_and_not_quoted_in_any_other_message():
     assert "eu-central-1" not in "\n".join(found)
 
 
+def test_a_secure_region_is_the_only_problem_when_the_key_arns_are_of_that_region():
+    # The region's value is withheld from the other sections: their region checks are skipped, not failed.
+    key_arn = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    found = problems({"database": {"kmsKeyArn": key_arn},
+                      "app": {"image": IMAGE, "secrets": {"API_KEY": "/blog/api-key"},
+                              "secretsKmsKeyArn": key_arn}},
+                     ["aws:region"], region="eu-central-1")
+    assert found == ["aws:region: is a secure: value; the region is not a secret and is shown in plans and resource "
+                     "names: write it in plain text"]
+
+
 # ---- a mapping that only looks like a secure value ------------------------------------------------------------------
 @pytest.mark.parametrize("given", [{"secure": "v1:AAAAciphertextZZ==", "note": "rotated"}, {"secure": 12345678},
                                    [{"secure": "v1:AAAAciphertextZZ==", "x": 1}]])
