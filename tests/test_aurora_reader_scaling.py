@@ -108,6 +108,51 @@ def test_with_one_fixed_reader_and_no_max_scaling_could_never_add_a_reader():
         f"{S}.maxCapacity: equals {KEY}.readers (1), so scaling could never add a reader; allowed: more than 1"]
 
 
+@pytest.mark.parametrize(("key", "field"), [("scaleInCooldownSeconds", "scale_in_cooldown_seconds"),
+                                            ("scaleOutCooldownSeconds", "scale_out_cooldown_seconds")],
+                         ids=["scale-in", "scale-out"])
+def test_each_cooldown_takes_no_wait_up_to_a_day_in_seconds(key, field):
+    for seconds in (0, 86400):
+        settings = scaling({"enabled": True, "maxCapacity": 4, key: seconds})
+        assert getattr(settings, field) == seconds
+        assert (settings.scale_in_cooldown_seconds, settings.scale_out_cooldown_seconds).count(300) == 1
+    for seconds in (-1, 86401):
+        assert problems({"enabled": True, "maxCapacity": 4, key: seconds}) == [
+            f"{S}.{key}: got {seconds}; allowed: a whole number from 0 to 86400"]
+
+
+def test_enabled_false_alone_is_no_scaling_and_no_problem():
+    assert scaling({"enabled": False}).enabled is False
+
+
+def test_a_min_equal_to_the_fixed_readers_or_to_the_max_is_accepted():
+    settings = scaling({"enabled": True, "minCapacity": 2, "maxCapacity": 4})
+    assert (settings.min_capacity, settings.max_capacity) == (2, 4)
+    settings = scaling({"enabled": True, "minCapacity": 4, "maxCapacity": 4})
+    assert (settings.min_capacity, settings.max_capacity) == (4, 4)
+
+
+def test_a_refused_min_is_reported_once_and_the_readers_it_falls_back_to_say_nothing_about_the_max():
+    assert problems({"enabled": True, "minCapacity": -1, "maxCapacity": 2}, readers=3) == [
+        f"{S}.minCapacity: got -1; allowed: a whole number of readers from 3 ({KEY}.readers, which scaling never "
+        f"removes) to 15"]
+
+
+def test_capacities_under_a_secret_database_key_are_not_shown():
+    def secret_problems(values: dict) -> list[str]:
+        with pytest.raises(SettingsError) as caught:
+            load_settings({"database": {"readers": 2, "readerAutoScaling": values}}, "dev", "us-east-1",
+                          secret_keys=[KEY])
+        # The first problem says the database key holds a secret at all.
+        return caught.value.problems[1:]
+
+    assert secret_problems({"enabled": True, "minCapacity": 1, "maxCapacity": 4}) == [
+        f"{S}.minCapacity: got [secret], fewer than {KEY}.readers (2); the fixed readers are always there and scaling "
+        f"never removes them; allowed: at least 2"]
+    assert secret_problems({"enabled": True, "minCapacity": 5, "maxCapacity": 4}) == [
+        f"{S}.maxCapacity: got [secret], less than minCapacity [secret]; allowed: at least minCapacity"]
+
+
 # ---- the program under mocks ----------------------------------------------------------------------------------------
 
 def prod_with(values: dict, evaluate):
