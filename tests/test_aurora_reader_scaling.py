@@ -74,6 +74,85 @@ def test_bad_values_are_named(values, message):
     assert problems(values) == [message]
 
 
+# A value outside its range is refused as such, naming the range, not passed on to a later check that would blame
+# another key (maxCapacity for a minCapacity of 16) or say something else (fewer than the readers for a negative one).
+@pytest.mark.parametrize(("readers", "values", "message"), [
+    (0, {"enabled": True, "minCapacity": -1, "maxCapacity": 4},
+     f"{S}.minCapacity: got -1; allowed: a whole number of readers from 0 ({KEY}.readers, which scaling never "
+     f"removes) to 15"),
+    (2, {"enabled": True, "minCapacity": 16, "maxCapacity": 15},
+     f"{S}.minCapacity: got 16; allowed: a whole number of readers from 2 ({KEY}.readers, which scaling never "
+     f"removes) to 15"),
+    (2, {"enabled": True, "maxCapacity": 0},
+     f"{S}.maxCapacity: got 0; allowed: a whole number of readers from 1 to 15 (Aurora's replica limit), at least "
+     f"minCapacity"),
+    (2, {"enabled": True, "maxCapacity": 4, "targetValue": 101},
+     f"{S}.targetValue: got 101; allowed: a whole number from 1 to 100 (percent of the readers' average CPU)"),
+    (2, {"enabled": True, "maxCapacity": 4, "metric": "connections", "targetValue": 100001},
+     f"{S}.targetValue: got 100001; allowed: a whole number from 1 to 100000 (average connections per reader)"),
+], ids=["min-negative", "min-above-15", "max-zero", "cpu-target-above-100", "connections-target-above-100000"])
+def test_a_capacity_or_target_outside_its_range_is_refused_naming_the_range(readers, values, message):
+    assert problems(values, readers) == [message]
+
+
+def test_a_cluster_without_fixed_readers_scales_from_zero_and_may_stop_at_one_reader():
+    assert (scaling({"enabled": True, "minCapacity": 0, "maxCapacity": 1}, readers=0).min_capacity,
+            scaling({"enabled": True, "minCapacity": 0, "maxCapacity": 1}, readers=0).max_capacity) == (0, 1)
+    # Without maxCapacity the ceiling is one reader more than none.
+    assert (scaling({"enabled": True}, readers=0).min_capacity,
+            scaling({"enabled": True}, readers=0).max_capacity) == (0, 1)
+
+
+def test_with_one_fixed_reader_and_no_max_scaling_could_never_add_a_reader():
+    assert problems({"enabled": True}, readers=1) == [
+        f"{S}.maxCapacity: equals {KEY}.readers (1), so scaling could never add a reader; allowed: more than 1"]
+
+
+@pytest.mark.parametrize(("key", "field"), [("scaleInCooldownSeconds", "scale_in_cooldown_seconds"),
+                                            ("scaleOutCooldownSeconds", "scale_out_cooldown_seconds")],
+                         ids=["scale-in", "scale-out"])
+def test_each_cooldown_takes_no_wait_up_to_a_day_in_seconds(key, field):
+    for seconds in (0, 86400):
+        settings = scaling({"enabled": True, "maxCapacity": 4, key: seconds})
+        assert getattr(settings, field) == seconds
+        assert (settings.scale_in_cooldown_seconds, settings.scale_out_cooldown_seconds).count(300) == 1
+    for seconds in (-1, 86401):
+        assert problems({"enabled": True, "maxCapacity": 4, key: seconds}) == [
+            f"{S}.{key}: got {seconds}; allowed: a whole number from 0 to 86400"]
+
+
+def test_enabled_false_alone_is_no_scaling_and_no_problem():
+    assert scaling({"enabled": False}).enabled is False
+
+
+def test_a_min_equal_to_the_fixed_readers_or_to_the_max_is_accepted():
+    settings = scaling({"enabled": True, "minCapacity": 2, "maxCapacity": 4})
+    assert (settings.min_capacity, settings.max_capacity) == (2, 4)
+    settings = scaling({"enabled": True, "minCapacity": 4, "maxCapacity": 4})
+    assert (settings.min_capacity, settings.max_capacity) == (4, 4)
+
+
+def test_a_refused_min_is_reported_once_and_the_readers_it_falls_back_to_say_nothing_about_the_max():
+    assert problems({"enabled": True, "minCapacity": -1, "maxCapacity": 2}, readers=3) == [
+        f"{S}.minCapacity: got -1; allowed: a whole number of readers from 3 ({KEY}.readers, which scaling never "
+        f"removes) to 15"]
+
+
+def test_capacities_under_a_secret_database_key_are_not_shown():
+    def secret_problems(values: dict) -> list[str]:
+        with pytest.raises(SettingsError) as caught:
+            load_settings({"database": {"readers": 2, "readerAutoScaling": values}}, "dev", "us-east-1",
+                          secret_keys=[KEY])
+        # The first problem says the database key holds a secret at all.
+        return caught.value.problems[1:]
+
+    assert secret_problems({"enabled": True, "minCapacity": 1, "maxCapacity": 4}) == [
+        f"{S}.minCapacity: got [secret], fewer than {KEY}.readers (2); the fixed readers are always there and scaling "
+        f"never removes them; allowed: at least 2"]
+    assert secret_problems({"enabled": True, "minCapacity": 5, "maxCapacity": 4}) == [
+        f"{S}.maxCapacity: got [secret], less than minCapacity [secret]; allowed: at least minCapacity"]
+
+
 # ---- the program under mocks ----------------------------------------------------------------------------------------
 
 def prod_with(values: dict, evaluate):

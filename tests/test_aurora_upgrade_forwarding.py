@@ -169,6 +169,13 @@ def test_global_forwarding_needs_a_postgresql_version_that_has_it(version, ok):
         assert problems(values) == [f'{WF}.global: {GLOBAL_PG}"{version}"']
 
 
+@pytest.mark.parametrize(("given", "consistency"), [({}, "session"), ({"readConsistency": "eventual"}, "eventual")],
+                         ids=["default", "eventual"])
+def test_local_forwarding_is_local_only_with_its_read_consistency_session_unless_written(given, consistency):
+    forwarding = database({"readers": 1, "writeForwarding": {"local": True, **given}}).write_forwarding
+    assert (forwarding.local, forwarding.global_, forwarding.read_consistency) == (True, False, consistency)
+
+
 def test_global_forwarding_is_only_for_a_secondary():
     assert problems({"writeForwarding": {"global": True}}) == [
         f"{WF}.global: applies to a global database secondary only ({KEY}.global.role: secondary); allowed: local: "
