@@ -40,6 +40,18 @@ def test_small_and_serverless_classes_are_refused(instance_class):
         f"memory-optimized or general-purpose provisioned class here (e.g. db.r6g.large)"]
 
 
+def test_mysql_takes_the_asynchronous_stream():
+    database = load_settings({"database": {"engine": "aurora-mysql", "databaseActivityStream": {"enabled": True}}},
+                             "dev", "us-east-1").database
+    assert database.activity_stream.enabled is True and database.activity_stream.mode == "async"
+
+
+@pytest.mark.parametrize("values", [{"enabled": False}, {"enabled": "false"}, {}])
+def test_enabled_false_alone_is_not_a_setting_without_effect(values):
+    database = load_settings({"database": {"databaseActivityStream": values}}, "dev", "us-east-1").database
+    assert database.activity_stream.enabled is False
+
+
 @pytest.mark.parametrize(("values", "message"), [
     ({"enabled": True, "mode": "SYNC"}, f'{DAS}.mode: got "SYNC"; allowed: async (the database never '
                                         f"waits for the stream; events may be lost under load) or sync "
