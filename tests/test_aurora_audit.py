@@ -45,6 +45,11 @@ def test_defaults_log_schema_and_privilege_changes():
     assert audit({}, engine="aurora-mysql").server_audit_events == ("CONNECT", "QUERY_DCL", "QUERY_DDL")
 
 
+def test_the_classes_and_role_given_are_the_ones_used():
+    settings = audit({"audit": {"enabled": True, "pgauditLog": ["all", "-misc"], "pgauditRole": "auditor"}})
+    assert settings.pgaudit_log == ("all", "-misc") and settings.pgaudit_role == "auditor"
+
+
 def test_an_unknown_pgaudit_class_is_named():
     assert problems({"audit": {"pgauditLog": ["ddl", "writes"]}}) == [
         f'{KEY}.audit.pgauditLog[1]: got "writes"; allowed: a pgaudit class in lower case, read, write, function, '
