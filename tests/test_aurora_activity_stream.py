@@ -75,3 +75,17 @@ def test_prod_with_a_stream_encrypts_it_with_the_database_key(evaluate):
 
 def test_dev_and_prod_stream_nothing(dev, prod):
     assert dev.of_type(STREAM) == [] and prod.of_type(STREAM) == []
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"engine": "aurora-mysql", "databaseActivityStream": {"enabled": True, "mode": "sync"}},
+     f"{DAS}.mode: [secret] is offered by aurora-postgresql only; engine is [secret]; allowed: async"),
+    ({"instanceClass": "db.t4g.medium", "databaseActivityStream": {"enabled": True}},
+     f"{DAS}.enabled: is refused with instanceClass [secret]: Activity Streams need a memory-optimized or "
+     f"general-purpose provisioned class here (e.g. db.r6g.large)"),
+])
+def test_a_refusal_under_a_secret_database_key_masks_the_value(values, message):
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": values}, "dev", "us-east-1", secret_keys=[KEY])
+    # The first problem says the database key holds a secret at all.
+    assert caught.value.problems[1:] == [message]
