@@ -40,6 +40,18 @@ def test_small_and_serverless_classes_are_refused(instance_class):
         f"memory-optimized or general-purpose provisioned class here (e.g. db.r6g.large)"]
 
 
+def test_mysql_takes_the_asynchronous_stream():
+    database = load_settings({"database": {"engine": "aurora-mysql", "databaseActivityStream": {"enabled": True}}},
+                             "dev", "us-east-1").database
+    assert database.activity_stream.enabled is True and database.activity_stream.mode == "async"
+
+
+@pytest.mark.parametrize("values", [{"enabled": False}, {"enabled": "false"}, {}])
+def test_enabled_false_alone_is_not_a_setting_without_effect(values):
+    database = load_settings({"database": {"databaseActivityStream": values}}, "dev", "us-east-1").database
+    assert database.activity_stream.enabled is False
+
+
 @pytest.mark.parametrize(("values", "message"), [
     ({"enabled": True, "mode": "SYNC"}, f'{DAS}.mode: got "SYNC"; allowed: async (the database never '
                                         f"waits for the stream; events may be lost under load) or sync "
@@ -63,3 +75,17 @@ def test_prod_with_a_stream_encrypts_it_with_the_database_key(evaluate):
 
 def test_dev_and_prod_stream_nothing(dev, prod):
     assert dev.of_type(STREAM) == [] and prod.of_type(STREAM) == []
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"engine": "aurora-mysql", "databaseActivityStream": {"enabled": True, "mode": "sync"}},
+     f"{DAS}.mode: [secret] is offered by aurora-postgresql only; engine is [secret]; allowed: async"),
+    ({"instanceClass": "db.t4g.medium", "databaseActivityStream": {"enabled": True}},
+     f"{DAS}.enabled: is refused with instanceClass [secret]: Activity Streams need a memory-optimized or "
+     f"general-purpose provisioned class here (e.g. db.r6g.large)"),
+])
+def test_a_refusal_under_a_secret_database_key_masks_the_value(values, message):
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": values}, "dev", "us-east-1", secret_keys=[KEY])
+    # The first problem says the database key holds a secret at all.
+    assert caught.value.problems[1:] == [message]

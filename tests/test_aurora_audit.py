@@ -45,6 +45,11 @@ def test_defaults_log_schema_and_privilege_changes():
     assert audit({}, engine="aurora-mysql").server_audit_events == ("CONNECT", "QUERY_DCL", "QUERY_DDL")
 
 
+def test_the_classes_and_role_given_are_the_ones_used():
+    settings = audit({"audit": {"enabled": True, "pgauditLog": ["all", "-misc"], "pgauditRole": "auditor"}})
+    assert settings.pgaudit_log == ("all", "-misc") and settings.pgaudit_role == "auditor"
+
+
 def test_an_unknown_pgaudit_class_is_named():
     assert problems({"audit": {"pgauditLog": ["ddl", "writes"]}}) == [
         f'{KEY}.audit.pgauditLog[1]: got "writes"; allowed: a pgaudit class in lower case, read, write, function, '
@@ -76,6 +81,32 @@ def test_engine_specific_keys_on_the_other_engine_are_refused():
         f'{KEY}.audit.pgauditLog: applies to engine aurora-postgresql only; engine is "aurora-mysql"']
 
 
+@pytest.mark.parametrize(("name", "value", "engine", "wanted"), [
+    ("pgauditLog", ["ddl"], "aurora-mysql", "aurora-postgresql"),
+    ("pgauditRole", "rds_pgaudit", "aurora-mysql", "aurora-postgresql"),
+    ("serverAuditEvents", ["CONNECT"], "aurora-postgresql", "aurora-mysql"),
+])
+def test_each_engine_specific_key_names_its_engine_when_set_on_the_other(name, value, engine, wanted):
+    assert problems({"audit": {name: value}}, engine) == [
+        f'{KEY}.audit.{name}: applies to engine {wanted} only; engine is "{engine}"']
+
+
+@pytest.mark.parametrize(("name", "engine", "item"), [("pgauditLog", "aurora-postgresql", "a pgaudit class"),
+                                                      ("serverAuditEvents", "aurora-mysql", "a server audit event")])
+def test_a_list_setting_given_a_word_or_a_number_says_what_its_items_are(name, engine, item):
+    assert problems({"audit": {name: "ddl"}}, engine) == [
+        f'{KEY}.audit.{name}: got "ddl"; allowed: a list, each item {item}']
+    assert problems({"audit": {name: [5]}}, engine) == [f"{KEY}.audit.{name}[0]: got 5; allowed: {item}"]
+
+
+def test_an_empty_and_a_repeated_mysql_event_list_are_refused():
+    assert problems({"audit": {"serverAuditEvents": []}}, "aurora-mysql") == [
+        f"{KEY}.audit.serverAuditEvents: is empty; allowed: at least one item (audit.enabled: false turns auditing "
+        f"off)"]
+    assert problems({"audit": {"serverAuditEvents": ["CONNECT", "QUERY", "CONNECT"]}}, "aurora-mysql") == [
+        f"{KEY}.audit.serverAuditEvents: names an item twice; allowed: each item once"]
+
+
 def test_an_unknown_mysql_event_is_named():
     assert problems({"audit": {"serverAuditEvents": ["connect"]}}, "aurora-mysql") == [
         f'{KEY}.audit.serverAuditEvents[0]: got "connect"; allowed: one of CONNECT, QUERY, QUERY_DCL, QUERY_DDL, '
@@ -95,6 +126,16 @@ def test_a_bad_role_name_is_named():
 def test_audit_parameters_cannot_be_set_a_second_way(engine, name):
     found = problems({"parameters": {name: "0"}}, engine)
     assert len(found) == 1 and found[0].startswith(f"{KEY}.parameters.{name}: is set through {KEY}.audit (enabled, ")
+
+
+@pytest.mark.parametrize(("engine", "name", "owner_keys"), [
+    ("aurora-postgresql", "pgaudit.role", "pgauditLog, pgauditRole"),
+    ("aurora-mysql", "server_audit_events", "serverAuditEvents"),
+])
+def test_an_audit_parameter_set_a_second_way_names_the_audit_keys_that_set_it(engine, name, owner_keys):
+    assert problems({"parameters": {name: "x"}}, engine) == [
+        f"{KEY}.parameters.{name}: is set through {KEY}.audit (enabled, {owner_keys}); allowed: remove it from "
+        f"parameters"]
 
 
 def test_a_bad_preload_list_is_refused():
@@ -288,3 +329,12 @@ def test_a_secret_preload_list_in_upper_case_is_refused_without_showing_it():
     assert caught.value.problems[1:] == [
         f"{KEY}.parameters.shared_preload_libraries: got [secret]; allowed: library names in lower case (PostgreSQL "
         f"loads a library by its file name, and Aurora PostgreSQL's are in lower case)."]
+
+
+def test_a_secret_preload_list_of_bad_shape_is_refused_without_showing_it():
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": {"parameters": {"shared_preload_libraries": "pg_stat_statements;pgaudit"}}}, "dev",
+                      "us-east-1", secret_keys=[KEY])
+    assert caught.value.problems[1:] == [
+        f"{KEY}.parameters.shared_preload_libraries: got [secret]; allowed: a comma-separated list of library names "
+        f"(pgaudit is added by audit.enabled)"]

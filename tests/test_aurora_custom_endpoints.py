@@ -79,6 +79,49 @@ def test_bad_endpoint_names_are_refused(name):
     assert "at most 42 characters (the endpoint identifier is aurora-platform-prod-<name>, at most 63)" in found[0]
 
 
+def test_a_bad_endpoint_name_is_quoted_with_the_rule_it_breaks():
+    assert problems({"readers": 1, "customEndpoints": {"Reporting": {}}}) == [
+        f'{KEY}.customEndpoints.Reporting: the name "Reporting" is not allowed; allowed: lowercase letters, digits and '
+        f"single hyphens, starting with a letter, at most 42 characters (the endpoint identifier is "
+        f"aurora-platform-prod-<name>, at most 63)"]
+
+
+def test_a_bad_endpoint_name_under_a_secret_database_key_is_an_error_that_masks_it():
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"environment": "production", "database": {"readers": 1, "customEndpoints": {"Reporting": {}}}},
+                      "prod", "us-east-1", secret_keys=[KEY])
+    # The first problem says the database key holds a secret at all.
+    assert caught.value.problems[1:] == [
+        f"{KEY}.customEndpoints.Reporting: the name [secret] is not allowed; allowed: lowercase letters, digits and "
+        f"single hyphens, starting with a letter, at most 42 characters (the endpoint identifier is "
+        f"aurora-platform-prod-<name>, at most 63)"]
+
+
+def test_a_name_of_the_longest_length_is_taken():
+    # aurora-platform-prod- is 21 characters; DBClusterEndpointIdentifier takes 63.
+    [endpoint] = parse({"readers": 1, "customEndpoints": {"x" * 42: {}}}).database.custom_endpoints
+    assert endpoint.name == "x" * 42 and len(endpoint.identifier("aurora-platform-prod")) == 63
+
+
+def test_five_endpoints_the_aurora_quota_are_taken():
+    five = {f"e{i}": {"type": "ANY"} for i in range(5)}
+    endpoints = parse({"readers": 1, "customEndpoints": five}).database.custom_endpoints
+    assert [e.name for e in endpoints] == ["e0", "e1", "e2", "e3", "e4"]
+
+
+def test_a_bad_endpoint_name_does_not_hide_the_next_endpoints_problem():
+    assert problems({"readers": 1, "customEndpoints": {"Reporting": {}, "x": {"type": "reader"}}})[1:] == [
+        f'{KEY}.customEndpoints.x.type: got "reader"; allowed: READER, ANY. Did you mean "READER"?']
+
+
+@pytest.mark.parametrize("list_name", ["staticMembers", "excludedMembers"])
+def test_a_member_of_either_list_that_is_not_an_instance_of_the_cluster_is_named(list_name):
+    endpoints = {"x": {"type": "ANY", list_name: ["reader-3"]}}
+    assert problems({"readers": 2, "customEndpoints": endpoints}) == [
+        f'{KEY}.customEndpoints.x.{list_name}[0]: got "reader-3"; allowed: an instance of this cluster: writer, '
+        f"reader-1, reader-2"]
+
+
 def test_a_bad_type_repeated_members_and_too_many_endpoints():
     assert problems({"readers": 1, "customEndpoints": {"x": {"type": "reader"}}}) == [
         f'{KEY}.customEndpoints.x.type: got "reader"; allowed: READER, ANY. Did you mean "READER"?']
