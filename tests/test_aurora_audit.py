@@ -321,20 +321,14 @@ def test_a_preload_library_in_upper_case_is_refused_with_its_lower_case_spelling
         f"loads a library by its file name, and Aurora PostgreSQL's are in lower case). Did you mean \"{lower}\"?"]
 
 
-def test_a_secret_preload_list_in_upper_case_is_refused_without_showing_it():
+@pytest.mark.parametrize(("given", "allowed"), [
+    ("PGAUDIT", "library names in lower case (PostgreSQL loads a library by its file name, and Aurora PostgreSQL's are "
+                "in lower case)."),
+    ("pg_stat_statements;pgaudit", "a comma-separated list of library names (pgaudit is added by audit.enabled)"),
+], ids=["upper-case", "bad-shape"])
+def test_a_secret_preload_list_is_refused_without_showing_it(given, allowed):
     with pytest.raises(SettingsError) as caught:
-        load_settings({"database": {"parameters": {"shared_preload_libraries": "PGAUDIT"}}}, "dev", "us-east-1",
+        load_settings({"database": {"parameters": {"shared_preload_libraries": given}}}, "dev", "us-east-1",
                       secret_keys=[KEY])
     # The first problem says the database key holds a secret at all; this one must not spell the value either.
-    assert caught.value.problems[1:] == [
-        f"{KEY}.parameters.shared_preload_libraries: got [secret]; allowed: library names in lower case (PostgreSQL "
-        f"loads a library by its file name, and Aurora PostgreSQL's are in lower case)."]
-
-
-def test_a_secret_preload_list_of_bad_shape_is_refused_without_showing_it():
-    with pytest.raises(SettingsError) as caught:
-        load_settings({"database": {"parameters": {"shared_preload_libraries": "pg_stat_statements;pgaudit"}}}, "dev",
-                      "us-east-1", secret_keys=[KEY])
-    assert caught.value.problems[1:] == [
-        f"{KEY}.parameters.shared_preload_libraries: got [secret]; allowed: a comma-separated list of library names "
-        f"(pgaudit is added by audit.enabled)"]
+    assert caught.value.problems[1:] == [f"{KEY}.parameters.shared_preload_libraries: got [secret]; allowed: {allowed}"]

@@ -96,11 +96,11 @@ def test_a_capacity_or_target_outside_its_range_is_refused_naming_the_range(read
 
 
 def test_a_cluster_without_fixed_readers_scales_from_zero_and_may_stop_at_one_reader():
-    assert (scaling({"enabled": True, "minCapacity": 0, "maxCapacity": 1}, readers=0).min_capacity,
-            scaling({"enabled": True, "minCapacity": 0, "maxCapacity": 1}, readers=0).max_capacity) == (0, 1)
+    written = scaling({"enabled": True, "minCapacity": 0, "maxCapacity": 1}, readers=0)
+    assert (written.min_capacity, written.max_capacity) == (0, 1)
     # Without maxCapacity the ceiling is one reader more than none.
-    assert (scaling({"enabled": True}, readers=0).min_capacity,
-            scaling({"enabled": True}, readers=0).max_capacity) == (0, 1)
+    default = scaling({"enabled": True}, readers=0)
+    assert (default.min_capacity, default.max_capacity) == (0, 1)
 
 
 def test_with_one_fixed_reader_and_no_max_scaling_could_never_add_a_reader():
