@@ -36,6 +36,14 @@ def test_bad_days_are_named(days):
         "allowed: a whole number of days from 1 to 1000 between rotations of the RDS-managed master password")
 
 
+@pytest.mark.parametrize("days", [1, 1000])
+def test_the_first_and_last_days_secrets_manager_takes_are_taken(days):
+    # RotationRules.AutomaticallyAfterDays: 1 to 1000, both ends included.
+    database = load_settings({"database": {"manageMasterUserPassword": True, "passwordRotationDays": days}}, "dev",
+                             "us-east-1").database
+    assert database.password_rotation_days == days
+
+
 def test_the_program_sets_the_schedule_of_the_rds_secret(evaluate):
     database = {**dict(read_stack_config(REPO_ROOT, {"name": "aurora-platform"}, "prod")[KEY]),
                 "manageMasterUserPassword": True, "passwordRotationDays": 30}
