@@ -197,9 +197,8 @@ def test_unknown_keys_and_every_problem_come_together():
     ({"caBundlePath": "/etc/ssl/certs/custom.pem"}, "ca_bundle_path", "/etc/ssl/certs/custom.pem"),
     ({"logRetentionDays": 90}, "log_retention_days", 90),
     ({"containerInsights": "enhanced"}, "container_insights", "enhanced"),
-    ({"enableExecuteCommand": True, "readonlyRootFilesystem": False}, "enable_execute_command", True),
 ], ids=["containerName", "cpu", "cpuArchitecture", "containerPort", "user", "secrets", "caBundlePath",
-        "logRetentionDays", "containerInsights", "enableExecuteCommand"])
+        "logRetentionDays", "containerInsights"])
 def test_a_setting_written_is_the_value_the_task_gets(values, attribute, expected):
     assert getattr(app(values), attribute) == expected
 
@@ -251,14 +250,9 @@ MEMORY_ALLOWED = "a whole number of MiB valid for the task's cpu on Fargate"
     ({"writablePaths": [f"/p{i}" for i in range(11)]},
      'writablePaths: got ["/p0", "/p1", "/p2", "/p3", "/p4", "/p5", "/p6", "/p7", "/p8", "/p9", "/p10"]; allowed: '
      "at most 10 paths"),
-    ({"enableExecuteCommand": True},
-     f"enableExecuteCommand: true with {KEY}.readonlyRootFilesystem true (the default); ECS Exec's agent must write "
-     "to the container's root file system, which AWS does not support read-only; allowed: enableExecuteCommand false "
-     "(the default), or readonlyRootFilesystem: false set with it (the container's root then becomes writable)"),
 ], ids=["containerName", "cpuArchitecture", "containerInsights", "user-pattern", "user-root", "secret-not-text",
         "secret-reserved", "iamDatabaseUser-pattern", "iamDatabaseUser-master", "memory-zero", "memory-negative",
-        "memory-text", "memory-one", "writablePaths-item", "writablePaths-distinct", "writablePaths-too-many",
-        "enableExecuteCommand"])
+        "memory-text", "memory-one", "writablePaths-item", "writablePaths-distinct", "writablePaths-too-many"])
 def test_each_refusal_is_one_message_naming_the_key_the_value_and_what_fits(values, expected):
     assert problems(values) == [f"{KEY}.{expected}"]
 
