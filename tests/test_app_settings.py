@@ -187,6 +187,121 @@ def test_unknown_keys_and_every_problem_come_together():
     assert f"{KEY}.cpus: unknown setting; known settings here: " in found[-1]
 
 
+@pytest.mark.parametrize(("values", "attribute", "expected"), [
+    ({"containerName": "blog-web"}, "container_name", "blog-web"),
+    ({"cpu": 1024}, "cpu", 1024),
+    ({"cpuArchitecture": "ARM64"}, "cpu_architecture", "ARM64"),
+    ({"containerPort": 8080}, "container_port", 8080),
+    ({"user": "node"}, "user", "node"),
+    ({"secrets": {"SESSION_KEY": "/blog/session"}}, "secrets", {"SESSION_KEY": "/blog/session"}),
+    ({"caBundlePath": "/etc/ssl/certs/custom.pem"}, "ca_bundle_path", "/etc/ssl/certs/custom.pem"),
+    ({"logRetentionDays": 90}, "log_retention_days", 90),
+    ({"containerInsights": "enhanced"}, "container_insights", "enhanced"),
+], ids=["containerName", "cpu", "cpuArchitecture", "containerPort", "user", "secrets", "caBundlePath",
+        "logRetentionDays", "containerInsights"])
+def test_a_setting_written_is_the_value_the_task_gets(values, attribute, expected):
+    assert getattr(app(values), attribute) == expected
+
+
+def test_the_settings_left_out_take_their_documented_defaults():
+    settings = app({})
+    assert (settings.container_name, settings.cpu_architecture) == ("app", "X86_64")
+    assert (settings.log_retention_days, settings.container_insights) == (30, "enabled")
+    assert settings.writable_paths == ("/tmp",)
+
+
+USER_ALLOWED = ('a non-root user for the container: "uid", "uid:gid", "user" or "user:group" (not root, not uid 0), '
+                'e.g. "1000" or "node"')
+MEMORY_ALLOWED = "a whole number of MiB valid for the task's cpu on Fargate"
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ({"containerName": "-web"}, 'containerName: got "-web"; allowed: 1-255 letters, digits, hyphens and underscores, '
+                                "starting with a letter or digit"),
+    ({"cpuArchitecture": "arm64"}, 'cpuArchitecture: got "arm64"; allowed: X86_64, ARM64. Did you mean "ARM64"?'),
+    ({"containerInsights": "disabled"}, 'containerInsights: got "disabled"; allowed: enabled, enhanced. Did you mean '
+                                        '"enabled"?'),
+    ({"user": "bad user!"}, f'user: got "bad user!"; allowed: {USER_ALLOWED}'),
+    ({"user": "root"}, f'user: got "root"; allowed: {USER_ALLOWED}'),
+    ({"secrets": {"SESSION_KEY": 7}}, "secrets.SESSION_KEY: got 7; allowed: an absolute SSM parameter name starting "
+                                      'with "/" (letters, digits, . _ - and / only, not under /aws or /ssm), e.g. '
+                                      '"/blog/prod/session-key"'),
+    ({"secrets": {"PGHOST": "/blog/x"}}, 'secrets.PGHOST: the name "PGHOST" is not allowed; allowed: a name the '
+                                         "platform does not set itself (reserved: DB_HOST, DB_HOST_READER, DB_NAME, "
+                                         "DB_PASSWORD, DB_PORT, DB_SSL_CA, DB_SSL_MODE, DB_USER, PGDATABASE, PGHOST, "
+                                         "PGHOST_READER, PGPASSWORD, PGPORT, PGSSLMODE, PGSSLROOTCERT, PGUSER, and "
+                                         "every name starting with PGSSL or DB_SSL)"),
+    ({"iamDatabaseAuth": True, "iamDatabaseUser": "1blog"},
+     'iamDatabaseUser: got "1blog"; allowed: a database user name (letters, digits, underscore; 1-63 characters, not '
+     "starting with a digit)"),
+    ({"iamDatabaseAuth": True, "iamDatabaseUser": "dbadmin"},
+     'iamDatabaseUser: got "dbadmin"; allowed: an application user other than the master user '
+     "(aurora-platform:database.masterUsername)"),
+    # 0 and below are no size at all; 1 is a size, just not one Fargate has for the cpu.
+    ({"memory": 0}, f"memory: got 0; allowed: {MEMORY_ALLOWED}"),
+    ({"memory": -512}, f"memory: got -512; allowed: {MEMORY_ALLOWED}"),
+    ({"memory": "lots"}, f'memory: got "lots"; allowed: {MEMORY_ALLOWED}'),
+    ({"memory": 1}, "memory: got 1; allowed: with cpu 256 on Fargate: 512, 1024 or 2048 (MiB)"),
+    ({"writablePaths": [5]}, 'writablePaths[0]: got 5; allowed: an absolute directory path, e.g. "/tmp" or '
+                             '"/app/.next/cache" (not "/", no "." or ".." parts)'),
+    ({"writablePaths": ["/a-b", "/a/b"]}, 'writablePaths: got ["/a-b", "/a/b"]; allowed: distinct paths (each '
+                                          'becomes a task volume named after it, e.g. "/app/.next/cache" -> '
+                                          '"app-next-cache")'),
+    ({"writablePaths": [f"/p{i}" for i in range(11)]},
+     'writablePaths: got ["/p0", "/p1", "/p2", "/p3", "/p4", "/p5", "/p6", "/p7", "/p8", "/p9", "/p10"]; allowed: '
+     "at most 10 paths"),
+], ids=["containerName", "cpuArchitecture", "containerInsights", "user-pattern", "user-root", "secret-not-text",
+        "secret-reserved", "iamDatabaseUser-pattern", "iamDatabaseUser-master", "memory-zero", "memory-negative",
+        "memory-text", "memory-one", "writablePaths-item", "writablePaths-distinct", "writablePaths-too-many"])
+def test_each_refusal_is_one_message_naming_the_key_the_value_and_what_fits(values, expected):
+    assert problems(values) == [f"{KEY}.{expected}"]
+
+
+@pytest.mark.parametrize("path", ["/..", "/tmp/..", "/.", "/app/./cache"])
+def test_a_writable_path_with_dot_parts_is_refused_as_it_can_name_the_root(path):
+    # "/.." is "/" itself: a writable volume there would undo the read-only root filesystem.
+    assert problems({"writablePaths": [path]}) == [
+        f'{KEY}.writablePaths[0]: got "{path}"; allowed: an absolute directory path, e.g. "/tmp" or "/app/.next/cache" '
+        '(not "/", no "." or ".." parts)']
+
+
+def test_ten_writable_paths_the_most_allowed_are_taken():
+    paths = ["/p0", "/p1", "/p2", "/p3", "/p4", "/p5", "/p6", "/p7", "/p8", "/p9"]
+    assert app({"writablePaths": paths}).writable_paths == tuple(paths)
+
+
+def test_a_secret_parameter_name_may_be_2048_characters_and_no_more():
+    # The SSM API's limit for a parameter name.
+    longest = "/" + "a" * 2047
+    assert app({"secrets": {"SESSION_KEY": longest}}).secrets == {"SESSION_KEY": longest}
+    [problem] = problems({"secrets": {"SESSION_KEY": longest + "a"}})
+    assert problem.startswith(f'{KEY}.secrets.SESSION_KEY: got "/aaa')
+    assert problem.endswith('allowed: an absolute SSM parameter name starting with "/" (letters, digits, . _ - and / '
+                            'only, not under /aws or /ssm), e.g. "/blog/prod/session-key"')
+
+
+def test_without_a_region_the_secrets_key_is_asked_for_in_the_stacks_region():
+    values = {"app": {"image": IMAGE, "secrets": {"SESSION_KEY": "/blog/session"}, "secretsKmsKeyArn": "alias/aws/ssm"}}
+    with pytest.raises(SettingsError) as caught:
+        load_settings(values, "dev", None)
+    assert caught.value.problems == [
+        f'{KEY}.secretsKmsKeyArn: got "alias/aws/ssm"; allowed: a KMS key ARN in the stack\'s region, e.g. '
+        '"arn:aws:kms:us-east-1:123456789012:key/<key id>"']
+
+
+def test_an_app_behind_the_iam_only_proxy_must_use_iam_authentication():
+    database = {"proxy": {"enabled": True}}
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": database, "app": {"image": IMAGE}}, "dev", "us-east-1")
+    assert caught.value.problems == [
+        f"{KEY}.iamDatabaseAuth: must be true: the database's RDS Proxy (aurora-platform:database.proxy) accepts only "
+        "IAM authentication tokens, so a task connecting with the password would be refused"]
+    settings = load_settings({"database": database,
+                              "app": {"image": IMAGE, "iamDatabaseAuth": True, "iamDatabaseUser": "blog_app"}},
+                             "dev", "us-east-1")
+    assert settings.app.iam_database_auth is True
+
+
 # ---- the container definition builder ------------------------------------------------------------------------
 def build(settings: AppSettings, engine: str = "aurora-postgresql", password: str | None = "arn:pw") -> dict:
     [container] = container_definitions(
@@ -266,3 +381,12 @@ def test_secret_looking_environment_is_refused_exactly_as_the_policy_pack_would(
         f"text in the task definition; put it under {KEY}.secrets as an SSM parameter name instead",
     ]
     assert not any("hunter22" in p for p in found)
+
+
+@pytest.mark.parametrize(("path", "volume"), [
+    ("/app/.next/cache", "app-next-cache"), ("/var/Cache", "var-Cache"), ("/XML", "XML"), ("/@", "root"),
+])
+def test_each_writable_path_is_mounted_from_a_volume_named_after_it(path, volume):
+    # The volume name is part of the task definition: it is written out here, not derived.
+    container = build(app({"writablePaths": [path]}))
+    assert container["mountPoints"] == [{"sourceVolume": volume, "containerPath": path, "readOnly": False}]

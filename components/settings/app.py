@@ -334,9 +334,11 @@ def _cpu_memory(section: Section, problems: Problems, defaults: AppSettings) -> 
 
 
 def _writable_paths(section: Section, problems: Problems, defaults: AppSettings) -> tuple[str, ...]:
-    allowed = "an absolute directory path, e.g. \"/tmp\" or \"/app/.next/cache\" (not \"/\")"
+    allowed = "an absolute directory path, e.g. \"/tmp\" or \"/app/.next/cache\" (not \"/\", no \".\" or \"..\" parts)"
+    # "/.." and "/tmp/.." are "/" again: a writable volume there would undo the read-only root filesystem.
     paths = section.string_list("writablePaths", list(defaults.writable_paths), item_allowed=allowed,
-                                check=lambda p: None if re.fullmatch(PATH_PATTERN, p) else allowed)
+                                check=lambda p: None if re.fullmatch(PATH_PATTERN, p)
+                                and not {".", ".."} & set(p.split("/")) else allowed)
     key = f"{section.key}.writablePaths"
     if len({volume_name(p) for p in paths}) != len(paths):
         problems.add(key, paths, "distinct paths (each becomes a task volume named after it, e.g. "
