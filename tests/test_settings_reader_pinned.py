@@ -177,3 +177,15 @@ def test_a_secret_value_near_a_choice_gets_no_suggestion():
 def test_a_value_near_a_choice_gets_the_suggestion():
     assert one({"network": {"natGateways": "singel"}}) == (
         f'{NETWORK}.natGateways: got "singel"; allowed: none, single, perAz. Did you mean "single"?')
+
+
+def test_a_secret_mark_on_the_setting_itself_withholds_the_hint_too():
+    # A mark may name a key at any depth (Problems.is_secret): the value masked is the setting's own, and the quoting
+    # hint or suggestion for that same key is withheld with it.
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": {"engineVersion": 16.1}, "network": {"natGateways": "singel"}}, "dev", "us-east-1",
+                      [f"{DATABASE}.engineVersion", f"{NETWORK}.natGateways"])
+    assert caught.value.problems == [
+        f"{NETWORK}.natGateways: got [secret]; allowed: none, single, perAz",
+        f'{DATABASE}.engineVersion: got [secret]; allowed: an Aurora PostgreSQL version MAJOR.MINOR, major 11 to 17, '
+        f'e.g. "16.6" (for engine aurora-postgresql)']
