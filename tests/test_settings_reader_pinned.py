@@ -174,11 +174,6 @@ def test_a_secret_value_near_a_choice_gets_no_suggestion():
         f"{NETWORK}.natGateways: got [secret]; allowed: none, single, perAz")
 
 
-def test_a_value_near_a_choice_gets_the_suggestion():
-    assert one({"network": {"natGateways": "singel"}}) == (
-        f'{NETWORK}.natGateways: got "singel"; allowed: none, single, perAz. Did you mean "single"?')
-
-
 def test_a_secret_mark_on_the_setting_itself_withholds_the_hint_too():
     # A mark may name a key at any depth (Problems.is_secret): the value masked is the setting's own, and the quoting
     # hint or suggestion for that same key is withheld with it.
