@@ -66,6 +66,12 @@ def test_a_missing_image_is_named():
     assert problems({}, with_image=False)[0].startswith(f"{KEY}.image: is required")
 
 
+def test_an_image_written_as_null_is_missing_not_an_unknown_setting():
+    # YAML `image:` with nothing after it: the one problem is the missing image, not "unknown setting" beside it.
+    [problem] = problems({"image": None}, with_image=False)
+    assert problem.startswith(f"{KEY}.image: is required: exactly one of build")
+
+
 @pytest.mark.parametrize("image", ["", "ghcr.io/org/blog", "Blog:1.0", "ghcr.io/org/blog:", "blog:1.0 ", 42,
                                    "ghcr.io/org/blog@sha256:abc"])
 def test_a_bad_image_reference_is_named(image):
@@ -122,6 +128,24 @@ def test_environment_variable_names_are_checked():
     assert problems({"secrets": {"1KEY": "/blog/key"}}) == [
         f'{KEY}.secrets.1KEY: the name "1KEY" is not allowed; allowed: an environment variable name matching '
         "[A-Z_][A-Z0-9_]*"]
+
+
+def test_every_bad_variable_name_is_reported_not_only_the_first():
+    name_text = "an environment variable name matching [A-Z_][A-Z0-9_]*"
+    assert problems({"environment": {"node-env": "production", "NODE_ENV": "production", "log level": "debug"}}) == [
+        f'{KEY}.environment.node-env: the name "node-env" is not allowed; allowed: {name_text}',
+        f'{KEY}.environment.log level: the name "log level" is not allowed; allowed: {name_text}']
+
+
+@pytest.mark.parametrize(("given", "shown"), [(["NODE_ENV=production"], '["NODE_ENV=production"]'),
+                                              ("NODE_ENV=production", '"NODE_ENV=production"')])
+def test_environment_and_secrets_must_be_mappings_of_names(given, shown):
+    name_text = "an environment variable name matching [A-Z_][A-Z0-9_]*"
+    assert problems({"environment": given}) == [
+        f"{KEY}.environment: got {shown}; allowed: a mapping of {name_text} to a string (quote numbers)"]
+    assert problems({"secrets": given}) == [
+        f'{KEY}.secrets: got {shown}; allowed: a mapping of {name_text} to an absolute SSM parameter name starting '
+        f'with "/" (letters, digits, . _ - and / only, not under /aws or /ssm), e.g. "/blog/prod/session-key"']
 
 
 @pytest.mark.parametrize("name", ["PGHOST", "PGPASSWORD", "DB_HOST", "PGSSLMODE", "PGSSLCERT", "DB_SSL_CA"])

@@ -151,6 +151,13 @@ def test_the_app_picks_an_endpoint_by_name_and_only_one_that_exists():
         f"defines no customEndpoints)"]
 
 
+def test_a_wrong_endpoint_name_lists_every_endpoint_the_database_defines():
+    database = {"readers": 2, "customEndpoints": {"reporting": {"staticMembers": ["reader-2"]},
+                                                  "online": {"excludedMembers": ["reader-2"]}}}
+    assert problems(database, {"readerEndpoint": "batch"}) == [
+        f'{APP}.readerEndpoint: got "batch"; allowed: the name of one of {KEY}.customEndpoints (reporting, online)']
+
+
 def test_the_app_cannot_bypass_the_proxy_with_an_endpoint():
     database = {"readers": 2, "proxy": {"enabled": True}, "customEndpoints": {"online": {}}}
     found = problems(database, {"readerEndpoint": "online", "iamDatabaseAuth": True, "iamDatabaseUser": "blog_app"})

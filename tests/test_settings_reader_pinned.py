@@ -110,3 +110,77 @@ def test_a_scrambled_key_that_only_its_own_section_comes_close_to_still_gets_tha
     assert one({"database": {"inenge": "aurora-postgresql"}}).endswith('. Did you mean "engine"?')
     assert one({"bastion": {"blenaed": True}}) == (
         f'{BASTION}.blenaed: unknown setting; known settings here: {BASTION_KEYS}. Did you mean "enabled"?')
+
+
+# ---- a section written as text, a value written as null -------------------------------------------------------------
+@pytest.mark.parametrize("given", ["", "   "])
+def test_a_section_given_as_empty_text_is_an_empty_section(given):
+    # `pulumi config set aurora-platform:network ""` stores empty text: no settings, so every default, not an error.
+    assert load_settings({"network": given}, "dev", "us-east-1").network.nat_gateways == "single"
+
+
+def test_a_setting_written_as_null_takes_its_default():
+    # YAML `natGateways:` with nothing after it reads as null: the setting is left out, not given a wrong value.
+    assert load_settings({"network": {"natGateways": None}}, "dev", "us-east-1").network.nat_gateways == "single"
+
+
+# ---- a boolean written as text ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("given", ["true", "True", "TRUE"])
+def test_true_written_as_text_in_any_case_is_true(given):
+    # `pulumi config set --path` stores plain text; the dev default of terminationProtection is false.
+    bastion = load_settings({"bastion": {"terminationProtection": given}}, "dev", "us-east-1").bastion
+    assert bastion.termination_protection is True
+
+
+# ---- unknown keys ----------------------------------------------------------------------------------------------------
+def test_a_key_yaml_read_as_a_number_is_reported_as_unknown_beside_a_misspelt_one():
+    # YAML reads `1:` as the number 1: the keys are sorted as text, so a number and a word can be listed together.
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"network": {1: "a", "natGatways": "single"}}, "dev", "us-east-1")
+    assert caught.value.problems == [
+        f"{NETWORK}.1: unknown setting; known settings here: {NETWORK_KEYS}",
+        f'{NETWORK}.natGatways: unknown setting; known settings here: {NETWORK_KEYS}. Did you mean "natGateways"?']
+
+
+# ---- a text setting with no pattern of its own -----------------------------------------------------------------------
+@pytest.mark.parametrize(("given", "message"), [
+    (True, f"{DATABASE}.backupWindow: got true; allowed: a string"),
+    (300, f"{DATABASE}.backupWindow: got 300; allowed: a string; YAML read the unquoted value as the number 300, and a "
+          f'number loses trailing zeros (16.10 is read as 16.1): quote it, written exactly as meant, e.g. '
+          f'backupWindow: "16.10"'),
+])
+def test_a_text_setting_without_its_own_description_says_a_string(given, message):
+    assert one({"database": {"backupWindow": given}}) == message
+
+
+# ---- under a secret key, nothing worked out from the value ----------------------------------------------------------
+def secret_problem(values: dict, section: str, key: str) -> str:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(values, "dev", "us-east-1", [f"aurora-platform:{section}"])
+    [found] = [p for p in caught.value.problems if p.startswith(f"{key}: ")]
+    return found
+
+
+def test_a_secret_number_given_to_a_text_setting_gets_no_quoting_hint():
+    # The hint would repeat the number; the value of a secret key is masked and nothing in the message restates it.
+    assert secret_problem({"database": {"engineVersion": 16.1}}, "database", f"{DATABASE}.engineVersion") == (
+        f'{DATABASE}.engineVersion: got [secret]; allowed: an Aurora PostgreSQL version MAJOR.MINOR, major 11 to 17, '
+        f'e.g. "16.6" (for engine aurora-postgresql)')
+
+
+def test_a_secret_value_near_a_choice_gets_no_suggestion():
+    # "Did you mean single?" would tell how close the secret text is to a choice.
+    assert secret_problem({"network": {"natGateways": "singel"}}, "network", f"{NETWORK}.natGateways") == (
+        f"{NETWORK}.natGateways: got [secret]; allowed: none, single, perAz")
+
+
+def test_a_secret_mark_on_the_setting_itself_withholds_the_hint_too():
+    # A mark may name a key at any depth (Problems.is_secret): the value masked is the setting's own, and the quoting
+    # hint or suggestion for that same key is withheld with it.
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": {"engineVersion": 16.1}, "network": {"natGateways": "singel"}}, "dev", "us-east-1",
+                      [f"{DATABASE}.engineVersion", f"{NETWORK}.natGateways"])
+    assert caught.value.problems == [
+        f"{NETWORK}.natGateways: got [secret]; allowed: none, single, perAz",
+        f'{DATABASE}.engineVersion: got [secret]; allowed: an Aurora PostgreSQL version MAJOR.MINOR, major 11 to 17, '
+        f'e.g. "16.6" (for engine aurora-postgresql)']
