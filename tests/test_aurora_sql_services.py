@@ -306,3 +306,9 @@ def test_a_function_named_twice_is_refused():
 def test_a_function_that_is_not_text_is_refused_as_not_a_function_name():
     assert problems({"lambdaInvoke": {"enabled": True, "functions": [5]}}) == [
         f"{KEY}.lambdaInvoke.functions[0]: got 5; allowed: a Lambda function name"]
+
+
+def test_an_empty_function_list_is_refused():
+    # Taken, it would give the role a policy naming no function, which IAM refuses at deploy.
+    assert problems({"lambdaInvoke": {"enabled": True, "functions": []}}) == [
+        f"{KEY}.lambdaInvoke.functions: is empty; allowed: at least one function name, or enabled: false"]
