@@ -9,6 +9,7 @@ import pytest
 
 from components.aurora_sql import trust_policy
 from components.settings import SettingsError, load_settings
+from components.settings.database_sql import LambdaAccess, S3Access
 from preflight.engine import read_stack_config
 from preflight.policy_eval import Analyzer, load_policy_config
 from tests.conftest import REPO_ROOT, per_module_unless_collecting
@@ -220,3 +221,94 @@ def test_a_prefix_of_at_most_512_characters_is_taken_and_a_longer_one_is_refused
     assert problems({"s3Export": {"enabled": True, "prefix": too_long}}) == [
         f'{KEY}.s3Export.prefix: got "{too_long}"; allowed: a key prefix ending in /, e.g. "exports/" (letters, '
         f"digits, !_.'()- and /; no wildcards, no ..; at most 512 characters)"]
+
+
+# ---- the settings as the program reads them ---------------------------------------------------------------------
+
+def database(values: dict):
+    return load_settings({"database": values}, "dev", "us-east-1").database
+
+
+def test_each_enabled_feature_is_read_as_written_and_carries_only_its_own_values():
+    # Exports always go to the stack's own bucket (no bucket name of their own); only exports expire.
+    read = database({"s3Export": {"enabled": True, "prefix": "reports/daily/", "expirationDays": 30},
+                     "s3Import": {"enabled": True, "bucketName": "blog-imports", "prefix": "csv/"},
+                     "lambdaInvoke": {"enabled": True, "functions": ["notify", "resize"]}})
+    assert read.s3_export == S3Access(enabled=True, bucket_name=None, prefix="reports/daily/", expiration_days=30)
+    assert read.s3_import == S3Access(enabled=True, bucket_name="blog-imports", prefix="csv/", expiration_days=0)
+    assert read.lambda_invoke == LambdaAccess(enabled=True, functions=("notify", "resize"))
+
+
+def test_a_feature_enabled_without_a_prefix_uses_its_own_folder_and_exports_are_kept():
+    read = database({"s3Export": {"enabled": True}, "s3Import": {"enabled": True, "bucketName": "blog-imports"}})
+    assert (read.s3_export.prefix, read.s3_import.prefix) == ("exports/", "imports/")
+    assert read.s3_export.expiration_days == 0
+
+
+def test_features_left_out_are_off_with_their_default_folders():
+    read = database({})
+    assert read.s3_export == S3Access(enabled=False, bucket_name=None, prefix="exports/", expiration_days=0)
+    assert read.s3_import == S3Access(enabled=False, bucket_name=None, prefix="imports/", expiration_days=0)
+    assert read.lambda_invoke == LambdaAccess(enabled=False, functions=())
+
+
+@pytest.mark.parametrize("days", [0, 1, 3650])
+def test_an_export_expiry_of_0_to_3650_days_is_taken(days):
+    assert database({"s3Export": {"enabled": True, "expirationDays": days}}).s3_export.expiration_days == days
+
+
+@pytest.mark.parametrize("days", [-1, 3651])
+def test_an_export_expiry_outside_0_to_3650_days_is_refused(days):
+    assert problems({"s3Export": {"enabled": True, "expirationDays": days}}) == [
+        f"{KEY}.s3Export.expirationDays: got {days}; allowed: 0 (keep exports) or 1 to 3650 days after which S3 "
+        f"deletes an export"]
+
+
+@pytest.mark.parametrize("bucket", ["Not_A_Bucket", "ab", "-imports", "192.168.5.4", "xn--imports",
+                                    "imports-s3alias", "a" * 64])
+def test_an_import_bucket_name_s3_would_refuse_is_one_problem_naming_the_rules(bucket):
+    # Only the name's problem: the bucket was given, so it is not also reported missing.
+    assert problems({"s3Import": {"enabled": True, "bucketName": bucket}}) == [
+        f'{KEY}.s3Import.bucketName: got "{bucket}"; allowed: an S3 bucket name: 3-63 lowercase letters, digits, '
+        f"dots and hyphens, starting and ending with a letter or digit"]
+
+
+@pytest.mark.parametrize("bucket", ["abc", "blog.imports-2026", "a" * 63])
+def test_an_import_bucket_name_s3_accepts_is_taken(bucket):
+    assert database({"s3Import": {"enabled": True, "bucketName": bucket}}).s3_import.bucket_name == bucket
+
+
+SQL_FEATURES = [("s3Export", {}, "aws_s3"), ("s3Import", {"bucketName": "blog-imports"}, "aws_s3"),
+                ("lambdaInvoke", {"functions": ["notify"]}, "aws_lambda")]
+
+
+@pytest.mark.parametrize(("feature", "values", "extension"), SQL_FEATURES)
+def test_a_feature_on_aurora_mysql_is_refused_naming_the_extension_and_the_engine(feature, values, extension):
+    assert problems({feature: {"enabled": True, **values}}, "aurora-mysql") == [
+        f"{KEY}.{feature}.enabled: is built for engine aurora-postgresql (the {extension} extension); engine is "
+        f'"aurora-mysql"']
+
+
+@pytest.mark.parametrize(("feature", "values", "extension"), SQL_FEATURES)
+def test_under_a_secret_database_key_the_refused_engine_is_masked(feature, values, extension):
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": {"engine": "aurora-mysql", feature: {"enabled": True, **values}}}, "dev",
+                      "us-east-1", [KEY])
+    assert (f"{KEY}.{feature}.enabled: is built for engine aurora-postgresql (the {extension} extension); engine is "
+            f"[secret]") in caught.value.problems
+
+
+def test_a_function_named_twice_is_refused():
+    assert problems({"lambdaInvoke": {"enabled": True, "functions": ["notify", "resize", "notify"]}}) == [
+        f"{KEY}.lambdaInvoke.functions: names a function twice; allowed: each once"]
+
+
+def test_a_function_that_is_not_text_is_refused_as_not_a_function_name():
+    assert problems({"lambdaInvoke": {"enabled": True, "functions": [5]}}) == [
+        f"{KEY}.lambdaInvoke.functions[0]: got 5; allowed: a Lambda function name"]
+
+
+def test_an_empty_function_list_is_refused():
+    # Taken, it would give the role a policy naming no function, which IAM refuses at deploy.
+    assert problems({"lambdaInvoke": {"enabled": True, "functions": []}}) == [
+        f"{KEY}.lambdaInvoke.functions: is empty; allowed: at least one function name, or enabled: false"]

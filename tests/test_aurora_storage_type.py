@@ -64,3 +64,18 @@ def test_dev_and_prod_leave_the_storage_type_alone(dev, prod):
 
 def test_the_diff_treats_a_storage_type_change_as_in_place():
     assert TABLE[CLUSTER].forcing("storageType") is None
+
+
+@pytest.mark.parametrize(("engine", "version"), [("aurora-postgresql", "13.9"), ("aurora-postgresql", "14.6"),
+                                                 ("aurora-mysql", "8.0.mysql_aurora.3.03.0")])
+def test_standard_storage_is_taken_on_versions_too_old_for_io_optimized(engine, version):
+    assert storage({"engine": engine, "engineVersion": version, "storageType": "standard"}) == "aurora"
+
+
+def test_under_a_secret_database_key_the_version_io_optimized_refuses_is_masked():
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"database": {"engineVersion": "14.6", "storageType": "io-optimized"}}, "dev", "us-east-1",
+                      [KEY])
+    # "io-optimized" is masked too: every text under a secret key is, wherever a message quotes it.
+    assert (f"{KEY}.storageType: [secret] needs Aurora PostgreSQL 13.10, 14.7, 15.2 or later, or Aurora MySQL 3.03.1 "
+            f"or later; engineVersion is [secret]") in caught.value.problems

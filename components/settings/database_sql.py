@@ -99,4 +99,7 @@ def parse_sql_services(section: Section, engine: str) -> tuple[S3Access, S3Acces
         problems.add_text(f"{sub.key}.functions", "is required: the names of the functions SQL may invoke")
     elif len(set(functions)) != len(functions):
         problems.add_text(f"{sub.key}.functions", "names a function twice; allowed: each once")
+    elif sub.raw["functions"] == []:
+        # The role's policy would name no function: IAM refuses a statement without resources at deploy.
+        problems.add_text(f"{sub.key}.functions", "is empty; allowed: at least one function name, or enabled: false")
     return export, import_, LambdaAccess(enabled=True, functions=tuple(functions))
