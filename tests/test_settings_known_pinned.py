@@ -5,7 +5,13 @@ when the major has them, and difflib's closest spellings for a major with no rel
 import pytest
 
 from components.settings import SettingsError, load_settings
-from components.settings.known import nearest_versions, upgrade_targets, upgrade_targets_source
+from components.settings.known import (
+    engine_versions,
+    nearest_versions,
+    upgrade_targets,
+    upgrade_targets_source,
+    version_key,
+)
 
 DATABASE = "aurora-platform:database"
 
@@ -45,3 +51,26 @@ def test_an_engine_the_table_has_no_row_for_has_no_upgrade_targets_and_no_source
     # None is "not known offline" (the upgrade is not checked), which is not "no target at all".
     assert upgrade_targets("aurora-unknown", "1.0") is None
     assert upgrade_targets_source("aurora-unknown") == ""
+
+
+def test_the_known_versions_are_listed_oldest_first_as_numbers_not_as_text():
+    # The table lists releases as they were read, not in order (3.04.4 came after 3.07.1); "12.10" < "12.9" as text.
+    postgres = engine_versions("aurora-postgresql")
+    assert postgres.index("12.9") < postgres.index("12.10") < postgres.index("15.10") < postgres.index("16.6")
+    mysql = engine_versions("aurora-mysql")
+    assert mysql.index("8.0.mysql_aurora.3.04.4") < mysql.index("8.0.mysql_aurora.3.07.1")
+
+
+def test_an_engine_the_table_has_no_row_for_has_no_known_versions():
+    # No known versions means any well-formed version is taken (components/settings/database.py), not a crash.
+    assert engine_versions("aurora-unknown") == []
+
+
+@pytest.mark.parametrize(("older", "newer"), [
+    ("16.9", "16.10"),
+    ("8.0.mysql_aurora.3.9.0", "8.0.mysql_aurora.3.10.0"),
+    # Aurora MySQL 1's first release was named "5.6.10a"; its later ones carry the mysql_aurora part.
+    ("5.6.10a", "5.6.mysql_aurora.1.22.2"),
+])
+def test_versions_sort_by_their_numbers_and_a_lettered_one_does_not_break_the_order(older, newer):
+    assert version_key(older) < version_key(newer)
