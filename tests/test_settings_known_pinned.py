@@ -71,6 +71,11 @@ def test_an_engine_the_table_has_no_row_for_has_no_known_versions():
     ("8.0.mysql_aurora.3.9.0", "8.0.mysql_aurora.3.10.0"),
     # Aurora MySQL 1's first release was named "5.6.10a"; its later ones carry the mysql_aurora part.
     ("5.6.10a", "5.6.mysql_aurora.1.22.2"),
+    # Aurora MySQL 2's first releases were named "5.7.12"; the number 12 does not put them after 2.03.2.
+    ("5.7.12", "5.7.mysql_aurora.2.03.2"),
+    # The Aurora major counts before its minor: 3.10.0 is before any 4.x of the same MySQL version.
+    ("8.0.mysql_aurora.3.10.0", "8.0.mysql_aurora.4.01.0"),
+    ("5.7.mysql_aurora.2.12.5", "8.0.mysql_aurora.3.04.0"),
 ])
 def test_versions_sort_by_their_numbers_and_a_lettered_one_does_not_break_the_order(older, newer):
     assert version_key(older) < version_key(newer)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -41,7 +42,10 @@ def versions_checked() -> str:
 
 
 def _version_key(version: str) -> tuple:
-    return tuple(int(part) if part.isdigit() else -1 for part in version.replace("mysql_aurora.", "").split("."))
+    # Aurora MySQL names put the MySQL version first and its own after a "mysql_aurora" part. That part sorts above
+    # every number, so the unlabelled first releases (5.7.12, 5.6.10a) come before every labelled one of theirs.
+    return tuple(math.inf if part == "mysql_aurora" else int(part) if part.isdigit() else -1
+                 for part in version.split("."))
 
 
 def close_matches(word: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
