@@ -5,6 +5,7 @@ when the major has them, and difflib's closest spellings for a major with no rel
 import pytest
 
 from components.settings import SettingsError, load_settings
+from components.settings import database as database_settings
 from components.settings.known import nearest_versions, upgrade_targets, upgrade_targets_source
 
 DATABASE = "aurora-platform:database"
@@ -45,3 +46,13 @@ def test_an_engine_the_table_has_no_row_for_has_no_upgrade_targets_and_no_source
     # None is "not known offline" (the upgrade is not checked), which is not "no target at all".
     assert upgrade_targets("aurora-unknown", "1.0") is None
     assert upgrade_targets_source("aurora-unknown") == ""
+
+
+@pytest.mark.parametrize(("engine", "default"), [("aurora-postgresql", "16.6"),
+                                                 ("aurora-mysql", "8.0.mysql_aurora.3.08.0")])
+def test_the_default_version_written_out_is_taken_even_once_the_release_list_drops_it(engine, default, monkeypatch):
+    # RDS retires minor versions, and the default may leave the list before the code's default moves on
+    # (`ops verify --live-facts` reports it): writing the default out is the same stack as leaving it out.
+    monkeypatch.setattr(database_settings, "engine_versions", lambda name: ["16.4", "8.0.mysql_aurora.3.05.2"])
+    settings = load_settings({"database": {"engine": engine, "engineVersion": default}}, "dev", "us-east-1")
+    assert settings.database.engine_version == default
