@@ -96,7 +96,7 @@ def test_restore_from_is_listed_among_the_known_database_settings():
     ("snapshotIdentifier", "1-final", "a cluster snapshot identifier or ARN"),
     ("sourceClusterIdentifier", "prod_cluster", "the identifier or ARN of the cluster to restore from"),
     ("sourceClusterIdentifier", "1-prod", "the identifier or ARN of the cluster to restore from"),
-])
+], ids=["snapshot-underscore", "snapshot-digit-first", "source-underscore", "source-digit-first"])
 def test_a_restore_source_that_is_no_identifier_is_refused_saying_what_is(name, given, allowed):
     latest = {"useLatestRestorableTime": True} if name == "sourceClusterIdentifier" else {}
     assert problems({"restoreFrom": {name: given, **latest}}) == [
@@ -138,7 +138,8 @@ def test_the_latest_restorable_time_of_a_source_cluster_is_taken():
 
 
 @pytest.mark.parametrize("point", [{"restoreToTime": "2026-11-20T08:45:00Z"}, {"useLatestRestorableTime": True},
-                                   {"sourceClusterIdentifier": "aurora-platform-prod"}])
+                                   {"sourceClusterIdentifier": "aurora-platform-prod"}],
+                         ids=lambda point: next(iter(point)))
 def test_a_snapshot_with_any_part_of_a_point_in_time_is_refused(point):
     assert problems({"restoreFrom": {"snapshotIdentifier": "snap", **point}}) == [
         f"{KEY}.restoreFrom: sets a snapshot and a point in time; {FORMS}"]
@@ -185,6 +186,11 @@ def test_a_proxy_defaults_to_the_documented_timeout_share_and_iam_end_to_end():
 def test_a_proxys_given_timeout_and_connection_share_are_taken():
     found = proxy({"proxy": {"enabled": True, "idleClientTimeoutSeconds": 600, "maxConnectionsPercent": 50}})
     assert (found.idle_client_timeout_seconds, found.max_connections_percent) == (600, 50)
+
+
+@pytest.mark.parametrize("iam_auth", [False, "false"])
+def test_a_proxy_told_not_to_use_iam_logs_in_with_a_password(iam_auth):
+    assert proxy({"proxy": {"enabled": True, "iamAuth": iam_auth}}).iam_auth is False
 
 
 @pytest.mark.parametrize("readers", [1, 2])
@@ -267,7 +273,7 @@ def test_the_largest_capacity_a_version_takes_is_taken(version, largest):
      "1 to 256 ACUs in steps of 0.5, at least minCapacity"),
     ({"maxCapacity": 0}, "maxCapacity", "0", "1 to 256 ACUs in steps of 0.5, at least minCapacity"),
     ({"maxCapacity": 4.25}, "maxCapacity", "4.25", "1 to 256 ACUs in steps of 0.5, at least minCapacity"),
-])
+], ids=["min-above-256", "max-below-1", "max-0", "max-off-the-step"])
 def test_a_capacity_out_of_range_or_off_the_half_acu_step_is_refused(values, key, given, allowed):
     assert problems({"instanceClass": "db.serverless", "serverless": values}) == [
         f"{KEY}.serverless.{key}: got {given}; allowed: {allowed}"]
