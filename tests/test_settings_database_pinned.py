@@ -279,13 +279,6 @@ def test_a_capacity_out_of_range_or_off_the_half_acu_step_is_refused(values, key
         f"{KEY}.serverless.{key}: got {given}; allowed: {allowed}"]
 
 
-def test_more_than_128_acus_on_an_older_version_is_refused_naming_the_version():
-    assert problems({"instanceClass": "db.serverless", "engineVersion": "13.9",
-                     "serverless": {"maxCapacity": 128.5}}) == [
-        f'{KEY}.serverless.maxCapacity: got 128.5 with engineVersion "13.9"; Aurora takes more than 128 ACUs only on '
-        f"recent versions (here: Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3 or later, Aurora MySQL 3.08.0 or later); "
-        f"allowed: at most 128, or a newer engineVersion"]
-
 
 # ---- the cluster's identifier, as the settings count with it (custom endpoint names) ---------------------------------
 @pytest.mark.parametrize(("project", "stack", "identifier"), [
