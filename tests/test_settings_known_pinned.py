@@ -5,6 +5,7 @@ when the major has them, and difflib's closest spellings for a major with no rel
 import pytest
 
 from components.settings import SettingsError, load_settings
+from components.settings import database as database_settings
 from components.settings.known import (
     engine_versions,
     nearest_versions,
@@ -79,3 +80,13 @@ def test_an_engine_the_table_has_no_row_for_has_no_known_versions():
 ])
 def test_versions_sort_by_their_numbers_and_a_lettered_one_does_not_break_the_order(older, newer):
     assert version_key(older) < version_key(newer)
+
+
+@pytest.mark.parametrize(("engine", "default"), [("aurora-postgresql", "16.6"),
+                                                 ("aurora-mysql", "8.0.mysql_aurora.3.08.0")])
+def test_the_default_version_written_out_is_taken_even_once_the_release_list_drops_it(engine, default, monkeypatch):
+    # RDS retires minor versions, and the default may leave the list before the code's default moves on
+    # (`ops verify --live-facts` reports it): writing the default out is the same stack as leaving it out.
+    monkeypatch.setattr(database_settings, "engine_versions", lambda name: ["16.4", "8.0.mysql_aurora.3.05.2"])
+    settings = load_settings({"database": {"engine": engine, "engineVersion": default}}, "dev", "us-east-1")
+    assert settings.database.engine_version == default
