@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ops.commands.restore import cluster_settings, instance_template
+from ops.commands.restore import cluster_settings, instance_template, snapshot_engine
 from ops.errors import OpsError
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd"
@@ -268,3 +268,21 @@ def test_a_cluster_without_a_writer_to_copy_is_one_clear_error(members):
     with pytest.raises(OpsError) as error:
         instance_template(FakeRds([READER]), described)
     assert str(error.value) == "cluster orders has no writer to copy settings from"
+
+
+# A snapshot is restored to its own engine and version: the source may have been upgraded (or changed engine) since
+# it was taken, and RestoreDBClusterFromSnapshot needs Engine.
+def test_a_snapshot_is_restored_to_its_own_engine_and_version_not_the_sources_of_today():
+    snapshot = {"Engine": "aurora-postgresql", "EngineVersion": "16.4"}
+    assert snapshot_engine(snapshot, {"Engine": "aurora-mysql", "EngineVersion": "16.6"}) == {
+        "Engine": "aurora-postgresql", "EngineVersion": "16.4"}
+
+
+def test_a_snapshot_that_names_neither_takes_the_sources_engine_and_version():
+    assert snapshot_engine({}, {"Engine": "aurora-postgresql", "EngineVersion": "16.6"}) == {
+        "Engine": "aurora-postgresql", "EngineVersion": "16.6"}
+
+
+@pytest.mark.parametrize("snapshot", [{}, {"EngineVersion": ""}, {"EngineVersion": None}])
+def test_without_a_version_anywhere_none_is_sent_and_rds_picks_the_engines_default(snapshot):
+    assert snapshot_engine(snapshot, {"Engine": "aurora-mysql"}) == {"Engine": "aurora-mysql"}
