@@ -103,12 +103,12 @@ def test_a_name_of_the_longest_length_is_taken():
     assert endpoint.name == "x" * 42 and len(endpoint.identifier("aurora-platform-prod")) == 63
 
 
-@pytest.mark.parametrize(("stack", "cluster", "longest"), [
+@pytest.mark.parametrize(("stack", "identifier", "longest"), [
     ("Dev_EU.1", "aurora-platform-dev-eu-1", 38),  # lower case, each run of other characters one hyphen
     ("qa_", "aurora-platform-qa", 44),  # no hyphen at the end
     ("a" * 46 + "-bbb", "aurora-platform-" + "a" * 46, 0),  # cut to 63 characters, then no hyphen at the end
 ], ids=["lower-case-and-hyphens", "no-hyphen-at-the-end", "cut-to-63"])
-def test_the_endpoint_identifier_is_counted_from_the_cluster_identifier_rds_is_given(stack, cluster, longest):
+def test_the_endpoint_identifier_is_counted_from_the_cluster_identifier_rds_is_given(stack, identifier, longest):
     # The cluster's identifier is the project and stack as an RDS identifier (components/aurora.py); an endpoint's
     # identifier is that, a hyphen and the endpoint's name, at most 63 characters in all.
     with pytest.raises(SettingsError) as caught:
@@ -116,7 +116,7 @@ def test_the_endpoint_identifier_is_counted_from_the_cluster_identifier_rds_is_g
     assert caught.value.problems == [
         f'{KEY}.customEndpoints.Reporting: the name "Reporting" is not allowed; allowed: lowercase letters, digits and '
         f"single hyphens, starting with a letter, at most {longest} characters (the endpoint identifier is "
-        f"{cluster}-<name>, at most 63)"]
+        f"{identifier}-<name>, at most 63)"]
 
 
 def test_five_endpoints_the_aurora_quota_are_taken():
