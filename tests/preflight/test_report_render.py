@@ -4,6 +4,7 @@ the verdict - written out by hand (docs/preflight.md)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from types import SimpleNamespace
 
@@ -199,6 +200,12 @@ def test_json_cost_is_null_without_an_estimate_and_the_estimate_when_there_is_on
     assert to_json(failing_report(cost=estimate))["cost"] == {"region": "eu-west-1", "monthly": {"total": 12.5}}
     assert "Monthly cost" not in render_text(failing_report(cost=None))
     assert "Monthly cost" not in render_markdown(failing_report(cost=None))
+
+
+def test_an_export_json_cannot_encode_is_printed_as_its_text_not_a_crash():
+    # A program may export a value JSON has no type for; the text report still prints, every export on its line.
+    lines = render_text(failing_report(exports={"built": datetime.date(2026, 12, 1)})).splitlines()
+    assert lines[lines.index("Exports:") + 1] == '  built: "2026-12-01"'
 
 
 def test_markdown_comment_line_by_line():
