@@ -8,6 +8,7 @@ import datetime
 import json
 from types import SimpleNamespace
 
+from preflight import cost
 from preflight.engine import Secret
 from preflight.policy_eval import Evaluation, Violation
 from preflight.report import Report, render_json, render_markdown, render_text, to_json
@@ -206,6 +207,13 @@ def test_an_export_json_cannot_encode_is_printed_as_its_text_not_a_crash():
     # A program may export a value JSON has no type for; the text report still prints, every export on its line.
     lines = render_text(failing_report(exports={"built": datetime.date(2026, 12, 1)})).splitlines()
     assert lines[lines.index("Exports:") + 1] == '  built: "2026-12-01"'
+
+
+def test_the_cost_estimate_stands_apart_in_the_text_report(monkeypatch):
+    monkeypatch.setattr(cost, "text_lines", lambda estimate: ["Monthly cost: $43.80", "  $43.80  db"])
+    lines = render_text(failing_report(cost=SimpleNamespace())).splitlines()
+    start = lines.index("Monthly cost: $43.80")
+    assert lines[start - 1:start + 3] == ["", "Monthly cost: $43.80", "  $43.80  db", ""]
 
 
 def test_markdown_comment_line_by_line():
