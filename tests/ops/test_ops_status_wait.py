@@ -25,6 +25,17 @@ def test_status_of_a_snapshot_and_wait_for_it(stacks, run_ops):
     assert (waited.code, waited.out) == (0, "snapshot s1: available 100%\n")
 
 
+def test_wait_with_json_names_what_it_waited_for_and_its_final_state(stacks, run_ops):
+    # Scripts chain `ops wait --json` into the next step and read these keys.
+    stack = stacks.build()
+    stacks.rds.create_db_cluster_snapshot(DBClusterIdentifier=stack.cluster_id, DBClusterSnapshotIdentifier="s1")
+    waited = run_ops("wait", "--snapshot", "s1", "--json")
+    assert waited.code == 0, waited.err
+    data = waited.json()
+    assert {key: data[key] for key in ("kind", "id", "state", "done")} == {
+        "kind": "snapshot", "id": "s1", "state": "available 100%", "done": True}
+
+
 def test_wait_for_a_writer_that_never_comes_times_out_with_exit_4(stacks, run_ops):
     stack = stacks.build()
     result = run_ops("wait", "--cluster", stack.cluster_id, "--writer", "aurora-dev-2", "--timeout", "0")
