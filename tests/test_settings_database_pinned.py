@@ -28,8 +28,12 @@ def point_in_time(when: str) -> dict:
     return {"restoreFrom": {"sourceClusterIdentifier": "aurora-platform-prod", "restoreToTime": when}}
 
 
+def database(values: dict):
+    return load_settings({"database": values}, "dev", "us-east-1").database
+
+
 def restored(values: dict):
-    return load_settings({"database": values}, "dev", "us-east-1").database.restore_from
+    return database(values).restore_from
 
 
 def problems(values: dict) -> list[str]:
@@ -78,10 +82,6 @@ def test_a_primarys_global_cluster_is_named_after_the_project_and_the_stack_by_d
 
 
 # ---- what a stack writes reaches the settings the components read -------------------------------------------------
-def database(values: dict):
-    return load_settings({"database": values}, "dev", "us-east-1").database
-
-
 def test_unset_settings_take_the_defaults_docs_database_md_gives():
     settings = database({})
     assert settings.apply_immediately is False and settings.manage_master_user_password is False
@@ -249,7 +249,7 @@ def test_a_global_database_turned_off_in_so_many_words_is_accepted(enabled):
 
 # ---- RDS Proxy (docs/database.md: the proxy's settings and their defaults) ------------------------------------------
 def proxy(values: dict):
-    return load_settings({"database": values}, "dev", "us-east-1").database.proxy
+    return database(values).proxy
 
 
 def test_without_a_proxy_nothing_of_one_is_on():
@@ -324,9 +324,8 @@ def test_an_alarm_threshold_takes_1_and_its_highest_and_refuses_beyond(name, fie
 
 
 # ---- Serverless v2 capacity (docs/database.md: min 0-256, max 1-256, steps of 0.5, 128 on older versions) ------------
-def serverless(values: dict, **database):
-    return load_settings({"database": {"instanceClass": "db.serverless", "serverless": values, **database}},
-                         "dev", "us-east-1").database.serverless
+def serverless(values: dict, **others):
+    return database({"instanceClass": "db.serverless", "serverless": values, **others}).serverless
 
 
 def test_a_cluster_that_may_pause_waits_five_minutes_by_default():
