@@ -8,6 +8,11 @@ from components.settings.app import FARGATE_MEMORY, AppSettings, valid_image
 
 KEY = "aurora-platform:app"
 IMAGE = "ghcr.io/aurora-platform/blog:1.0.0"
+# What the refusals say is allowed, written out once for the tests that read them whole.
+NAME_ALLOWED = "an environment variable name matching [A-Z_][A-Z0-9_]*"
+PARAMETER_ALLOWED = ('an absolute SSM parameter name starting with "/" (letters, digits, . _ - and / only, not under '
+                     '/aws or /ssm), e.g. "/blog/prod/session-key"')
+PATH_ALLOWED = 'an absolute directory path, e.g. "/tmp" or "/app/.next/cache" (not "/", no "." or ".." parts)'
 
 
 def app(values: dict, environment: str = "development") -> AppSettings:
@@ -116,36 +121,30 @@ def test_desired_count_is_bounded(count, shown):
 
 def test_a_secret_must_name_an_absolute_parameter():
     assert problems({"secrets": {"DATABASE_URL": "my/param"}}) == [
-        f'{KEY}.secrets.DATABASE_URL: got "my/param"; allowed: an absolute SSM parameter name starting with "/" '
-        '(letters, digits, . _ - and / only, not under /aws or /ssm), e.g. "/blog/prod/session-key"']
+        f'{KEY}.secrets.DATABASE_URL: got "my/param"; allowed: {PARAMETER_ALLOWED}']
     assert len(problems({"secrets": {"A": "/aws/reserved", "B": "/ok/but space", "C": 7}})) == 3
 
 
 def test_environment_variable_names_are_checked():
     assert problems({"environment": {"node-env": "production"}}) == [
-        f'{KEY}.environment.node-env: the name "node-env" is not allowed; allowed: an environment variable name '
-        "matching [A-Z_][A-Z0-9_]*"]
+        f'{KEY}.environment.node-env: the name "node-env" is not allowed; allowed: {NAME_ALLOWED}']
     assert problems({"secrets": {"1KEY": "/blog/key"}}) == [
-        f'{KEY}.secrets.1KEY: the name "1KEY" is not allowed; allowed: an environment variable name matching '
-        "[A-Z_][A-Z0-9_]*"]
+        f'{KEY}.secrets.1KEY: the name "1KEY" is not allowed; allowed: {NAME_ALLOWED}']
 
 
 def test_every_bad_variable_name_is_reported_not_only_the_first():
-    name_text = "an environment variable name matching [A-Z_][A-Z0-9_]*"
     assert problems({"environment": {"node-env": "production", "NODE_ENV": "production", "log level": "debug"}}) == [
-        f'{KEY}.environment.node-env: the name "node-env" is not allowed; allowed: {name_text}',
-        f'{KEY}.environment.log level: the name "log level" is not allowed; allowed: {name_text}']
+        f'{KEY}.environment.node-env: the name "node-env" is not allowed; allowed: {NAME_ALLOWED}',
+        f'{KEY}.environment.log level: the name "log level" is not allowed; allowed: {NAME_ALLOWED}']
 
 
 @pytest.mark.parametrize(("given", "shown"), [(["NODE_ENV=production"], '["NODE_ENV=production"]'),
                                               ("NODE_ENV=production", '"NODE_ENV=production"')])
 def test_environment_and_secrets_must_be_mappings_of_names(given, shown):
-    name_text = "an environment variable name matching [A-Z_][A-Z0-9_]*"
     assert problems({"environment": given}) == [
-        f"{KEY}.environment: got {shown}; allowed: a mapping of {name_text} to a string (quote numbers)"]
+        f"{KEY}.environment: got {shown}; allowed: a mapping of {NAME_ALLOWED} to a string (quote numbers)"]
     assert problems({"secrets": given}) == [
-        f'{KEY}.secrets: got {shown}; allowed: a mapping of {name_text} to an absolute SSM parameter name starting '
-        f'with "/" (letters, digits, . _ - and / only, not under /aws or /ssm), e.g. "/blog/prod/session-key"']
+        f"{KEY}.secrets: got {shown}; allowed: a mapping of {NAME_ALLOWED} to {PARAMETER_ALLOWED}"]
 
 
 @pytest.mark.parametrize("name", ["PGHOST", "PGPASSWORD", "DB_HOST", "PGSSLMODE", "PGSSLCERT", "DB_SSL_CA"])
@@ -247,9 +246,7 @@ MEMORY_ALLOWED = "a whole number of MiB valid for the task's cpu on Fargate"
                                         '"enabled"?'),
     ({"user": "bad user!"}, f'user: got "bad user!"; allowed: {USER_ALLOWED}'),
     ({"user": "root"}, f'user: got "root"; allowed: {USER_ALLOWED}'),
-    ({"secrets": {"SESSION_KEY": 7}}, "secrets.SESSION_KEY: got 7; allowed: an absolute SSM parameter name starting "
-                                      'with "/" (letters, digits, . _ - and / only, not under /aws or /ssm), e.g. '
-                                      '"/blog/prod/session-key"'),
+    ({"secrets": {"SESSION_KEY": 7}}, f"secrets.SESSION_KEY: got 7; allowed: {PARAMETER_ALLOWED}"),
     ({"secrets": {"PGHOST": "/blog/x"}}, 'secrets.PGHOST: the name "PGHOST" is not allowed; allowed: a name the '
                                          "platform does not set itself (reserved: DB_HOST, DB_HOST_READER, DB_NAME, "
                                          "DB_PASSWORD, DB_PORT, DB_SSL_CA, DB_SSL_MODE, DB_USER, PGDATABASE, PGHOST, "
@@ -266,8 +263,7 @@ MEMORY_ALLOWED = "a whole number of MiB valid for the task's cpu on Fargate"
     ({"memory": -512}, f"memory: got -512; allowed: {MEMORY_ALLOWED}"),
     ({"memory": "lots"}, f'memory: got "lots"; allowed: {MEMORY_ALLOWED}'),
     ({"memory": 1}, "memory: got 1; allowed: with cpu 256 on Fargate: 512, 1024 or 2048 (MiB)"),
-    ({"writablePaths": [5]}, 'writablePaths[0]: got 5; allowed: an absolute directory path, e.g. "/tmp" or '
-                             '"/app/.next/cache" (not "/", no "." or ".." parts)'),
+    ({"writablePaths": [5]}, f"writablePaths[0]: got 5; allowed: {PATH_ALLOWED}"),
     ({"writablePaths": ["/a-b", "/a/b"]}, 'writablePaths: got ["/a-b", "/a/b"]; allowed: distinct paths (each '
                                           'becomes a task volume named after it, e.g. "/app/.next/cache" -> '
                                           '"app-next-cache")'),
@@ -285,8 +281,7 @@ def test_each_refusal_is_one_message_naming_the_key_the_value_and_what_fits(valu
 def test_a_writable_path_with_dot_parts_is_refused_as_it_can_name_the_root(path):
     # "/.." is "/" itself: a writable volume there would undo the read-only root filesystem.
     assert problems({"writablePaths": [path]}) == [
-        f'{KEY}.writablePaths[0]: got "{path}"; allowed: an absolute directory path, e.g. "/tmp" or "/app/.next/cache" '
-        '(not "/", no "." or ".." parts)']
+        f'{KEY}.writablePaths[0]: got "{path}"; allowed: {PATH_ALLOWED}']
 
 
 def test_ten_writable_paths_the_most_allowed_are_taken():
@@ -300,8 +295,7 @@ def test_a_secret_parameter_name_may_be_2048_characters_and_no_more():
     assert app({"secrets": {"SESSION_KEY": longest}}).secrets == {"SESSION_KEY": longest}
     [problem] = problems({"secrets": {"SESSION_KEY": longest + "a"}})
     assert problem.startswith(f'{KEY}.secrets.SESSION_KEY: got "/aaa')
-    assert problem.endswith('allowed: an absolute SSM parameter name starting with "/" (letters, digits, . _ - and / '
-                            'only, not under /aws or /ssm), e.g. "/blog/prod/session-key"')
+    assert problem.endswith(f"allowed: {PARAMETER_ALLOWED}")
 
 
 def test_without_a_region_the_secrets_key_is_asked_for_in_the_stacks_region():
