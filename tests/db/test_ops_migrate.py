@@ -156,3 +156,69 @@ def test_destructive_migration_needs_yes_without_a_terminal(cluster, blog_db, ar
     code, out, err = _run(args(blog_db, "apply", "--yes"))
     assert (code, out) == (0, "applied 0003.drop-bio\n"), err
 
+
+
+def test_apply_sets_the_app_roles_password_from_the_stacks_ssm_secure_string(cluster, empty_db, args, tmp_path,
+                                                                                monkeypatch):
+    # The stack keeps blog_app's password in a SecureString named by the appPasswordParameterName output, in the
+    # region of the region output; the command must decrypt it there and set it on the role.
+    import boto3
+    from moto import mock_aws
+
+    from db.connect import connect
+    from db.errors import DbError
+    from ops.aws import boto3_client
+
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_DEFAULT_REGION", "us-east-1")):  # another region than the stack's
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    new_password = "Q7v-rotated-app-password-2x9"
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"region": "eu-west-1", "appPasswordParameterName": "/blog/dev/app-password"}))
+    with mock_aws():
+        boto3.client("ssm", region_name="eu-west-1").put_parameter(
+            Name="/blog/dev/app-password", Value=new_password, Type="SecureString")
+        out, err = io.StringIO(), io.StringIO()
+        code = main(args(empty_db, "apply", "--outputs", str(outputs)),
+                    Context(stdin=None, stdout=out, stderr=err, make_client=boto3_client))
+    try:
+        assert code == 0, err.getvalue()
+        assert new_password not in out.getvalue() + err.getvalue()
+        with connect(cluster.endpoint(empty_db, "blog_app"), new_password, autocommit=True) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == ("blog_app",)
+        with pytest.raises(DbError, match="wrong password"):
+            connect(cluster.endpoint(empty_db, "blog_app"), cluster.app_password)
+    finally:
+        # The role belongs to the session's server: give the other tests their password back.
+        with cluster.admin() as conn:
+            conn.execute(f"ALTER ROLE blog_app PASSWORD '{cluster.app_password}'")
+
+
+def test_an_empty_app_password_parameter_is_refused_before_connecting(tmp_path, monkeypatch):
+    # moto refuses to store an empty value, so botocore's Stubber plays SSM here.
+    import boto3
+    from botocore.stub import Stubber
+
+    ssm = boto3.client("ssm", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+    stubber = Stubber(ssm)
+    stubber.add_response("get_parameter", {"Parameter": {"Name": "/blog/dev/app-password", "Value": ""}},
+                         {"Name": "/blog/dev/app-password", "WithDecryption": True})
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not read: the command stops before it connects\n")
+    monkeypatch.setenv("PGPASSWORD", "unused")
+    clients = []
+
+    def make_client(service, region, options=None):
+        clients.append((service, region))
+        return ssm
+
+    out, err = io.StringIO(), io.StringIO()
+    with stubber:
+        code = main(["migrate", "--stack", "dev", "apply", "--host", "localhost", "--local-port", "9",
+                     "--sslrootcert", str(ca), "--app-password-parameter", "/blog/dev/app-password",
+                     "--region", "eu-west-1"],
+                    Context(stdin=None, stdout=out, stderr=err, make_client=make_client))
+    assert (code, out.getvalue()) == (2, "")
+    assert err.getvalue() == "ops: error: SSM parameter /blog/dev/app-password is empty\n"
+    assert clients == [("ssm", "eu-west-1")]
