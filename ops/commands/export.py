@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from typing import Any
 from urllib.parse import unquote
 
@@ -32,9 +33,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--snapshot", required=True, metavar="ID", help="cluster snapshot id or ARN")
     parser.add_argument("--bucket", required=True, metavar="NAME", help="S3 bucket to write to")
     parser.add_argument("--kms-key", required=True, metavar="ARN", help="KMS key for the export")
-    parser.add_argument("--role", required=True, metavar="ARN", help="IAM role RDS assumes to write")
+    parser.add_argument("--role", required=True, metavar="ARN", type=role_arn, help="IAM role RDS assumes to write")
     parser.add_argument("--prefix", metavar="P", help="S3 key prefix")
     parser.add_argument("--export-id", metavar="ID", help="task id (default SNAPSHOT-export-TIME)")
+
+
+# StartExportTask takes the role as an ARN only; a path (role/service-role/NAME) may stand before the name.
+ROLE_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/(?:[!-~]+/)?[\w+=,.@-]{1,64}")
+
+
+def role_arn(value: str) -> str:
+    if not ROLE_ARN.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"not an IAM role ARN: {value!r} (arn:aws:iam::ACCOUNT:role/NAME)")
+    return value
 
 
 def snapshot_arn(rds: Any, snapshot: str) -> str:

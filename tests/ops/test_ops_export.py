@@ -74,18 +74,10 @@ EXPORT_TRUST = {
 }
 
 
-def precheck_clients(rds, location="eu-west-1", key_state="Enabled", trust=None):
-    """Stubbed S3, KMS and IAM answering export's pre-checks; RDS is the test's own client."""
-    s3 = boto3.client("s3", region_name="eu-west-1")
-    kms = boto3.client("kms", region_name="eu-west-1")
-    iam = boto3.client("iam", region_name="eu-west-1")
-    stubs = [Stubber(s3), Stubber(kms), Stubber(iam)]
-    stubs[0].add_response("get_bucket_location", {"LocationConstraint": location}, {"Bucket": "exports"})
-    stubs[1].add_response(
-        "describe_key",
-        {"KeyMetadata": {"KeyId": "k", "KeyState": key_state}},
-        {"KeyId": "alias/exports"},
-    )
+def precheck_clients(rds, location="eu-west-1", key_state="Enabled", trust=None, errors=None):
+    """Stubbed S3, KMS and IAM answering export's pre-checks; RDS is the test's own client. A service named in
+    `errors` answers its pre-check with that error code instead."""
+    errors = errors or {}
     role = {
         "RoleName": "rds-s3-export",
         "Path": "/",
@@ -95,10 +87,21 @@ def precheck_clients(rds, location="eu-west-1", key_state="Enabled", trust=None)
         # The wire form: URL-encoded JSON text.
         "AssumeRolePolicyDocument": quote(json.dumps(trust or EXPORT_TRUST)),
     }
-    stubs[2].add_response("get_role", {"Role": role}, {"RoleName": "rds-s3-export"})
-    for stub in stubs:
+    checks = {
+        "s3": ("get_bucket_location", {"LocationConstraint": location}, {"Bucket": "exports"}),
+        "kms": ("describe_key", {"KeyMetadata": {"KeyId": "k", "KeyState": key_state}}, {"KeyId": "alias/exports"}),
+        "iam": ("get_role", {"Role": role}, {"RoleName": "rds-s3-export"}),
+    }
+    clients = {"rds": rds}
+    for service, (operation, response, params) in checks.items():
+        clients[service] = boto3.client(service, region_name="eu-west-1")
+        stub = Stubber(clients[service])
+        if service in errors:
+            stub.add_client_error(operation, service_error_code=errors[service], http_status_code=403,
+                                  expected_params=params)
+        else:
+            stub.add_response(operation, response, params)
         stub.activate()
-    clients = {"rds": rds, "s3": s3, "kms": kms, "iam": iam}
     return lambda service, region: clients[service]
 
 
@@ -240,3 +243,109 @@ def test_default_task_id_is_valid_and_fits(snapshot, expected):
     assert task_id == expected
     assert len(task_id) <= 60
     assert "--" not in task_id
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["rds-s3-export", "role/rds-s3-export", "arn:aws:iam::123456789012:user/rds-s3-export",
+     "arn:aws:iam::1234:role/rds-s3-export", "arn:aws:iam::123456789012:role/", "arn:aws:s3:::exports"],
+)
+def test_a_role_that_is_no_iam_role_arn_is_refused_before_any_call(run_ops, role):
+    def no_aws(service, region):
+        raise AssertionError(f"unexpected AWS client {service}")
+
+    result = run_ops("export", "--snapshot", SNAP_ARN, "--bucket", "exports", "--kms-key", "k", "--role", role,
+                     make_client=no_aws)
+    assert result.code == 2
+    assert result.err.splitlines()[-1] == (
+        f"ops: error: argument --role: not an IAM role ARN: '{role}' (arn:aws:iam::ACCOUNT:role/NAME)")
+
+
+@pytest.mark.parametrize(
+    ("service", "code", "message"),
+    [
+        ("s3", "NoSuchBucket", "--bucket exports: no such bucket; nothing started"),
+        ("s3", "404", "--bucket exports: no such bucket; nothing started"),
+        ("s3", "NotFound", "--bucket exports: no such bucket; nothing started"),
+        ("kms", "NotFoundException", "--kms-key alias/exports: no such key in eu-west-1; nothing started"),
+        ("iam", "NoSuchEntity", f"--role {ROLE}: no such role; nothing started"),
+    ],
+)
+def test_a_missing_bucket_key_or_role_is_refused_before_the_task_starts(stubbed_rds, run_ops, service, code,
+                                                                        message):
+    client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
+    result = run_ops("export", "--snapshot", SNAP_ARN, "--bucket", "exports", "--kms-key", "alias/exports",
+                     "--role", ROLE, "--export-id", "e", "--region", "eu-west-1",
+                     make_client=precheck_clients(client, errors={service: code}))
+    assert (result.code, result.err) == (2, f"ops: error: {message}\n")
+
+
+@pytest.mark.parametrize(
+    ("service", "code", "note"),
+    [
+        ("s3", "AccessDenied", "bucket exports not checked (AccessDenied)"),
+        ("s3", "AllAccessDisabled", "bucket exports not checked (AllAccessDisabled)"),
+        ("kms", "AccessDeniedException", "key not checked (AccessDeniedException)"),
+        ("iam", "AccessDenied", "role not checked (AccessDenied)"),
+        ("iam", "UnauthorizedOperation", "role not checked (UnauthorizedOperation)"),
+    ],
+)
+def test_a_pre_check_the_caller_may_not_make_is_a_note_and_the_task_starts(stubbed_rds, run_ops, service, code,
+                                                                           note):
+    client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
+    stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
+    result = run_ops("export", "--snapshot", SNAP_ARN, "--bucket", "exports", "--kms-key", "alias/exports",
+                     "--role", ROLE, "--export-id", "e", "--no-wait",
+                     make_client=precheck_clients(client, errors={service: code}))
+    assert result.code == 0, result.err
+    assert f"note: {note}; AWS checks it when the task starts\n" in result.err
+
+
+@pytest.mark.parametrize("service", ["s3", "kms", "iam"])
+def test_another_pre_check_error_stops_the_export_with_the_aws_error(stubbed_rds, run_ops, service):
+    client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
+    result = run_ops("export", "--snapshot", SNAP_ARN, "--bucket", "exports", "--kms-key", "alias/exports",
+                     "--role", ROLE, "--export-id", "e",
+                     make_client=precheck_clients(client, errors={service: "ServiceUnavailable"}))
+    assert result.code == 3
+    assert result.err.startswith("ops: error: ServiceUnavailable in eu-west-1 (")
+    assert "note:" not in result.err
+
+
+def test_the_other_region_refusal_says_why_in_full(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
+    result = export_with(run_ops, client, "--export-id", "e", location="us-east-2")
+    assert result.err == ("ops: error: --bucket exports: is in us-east-2, the snapshot in eu-west-1; an export "
+                          "writes to a bucket of the same region\n")
+
+
+def test_a_role_with_a_path_is_looked_up_by_its_name(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
+    stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
+    # precheck_clients' IAM stub expects get_role(RoleName="rds-s3-export") and fails on any other name.
+    result = run_ops("export", "--snapshot", SNAP_ARN, "--bucket", "exports", "--kms-key", "alias/exports",
+                     "--role", "arn:aws:iam::123456789012:role/service-role/rds-s3-export", "--export-id", "e",
+                     "--no-wait", make_client=precheck_clients(client))
+    assert result.code == 0, result.err
+
+
+def test_a_role_without_a_trust_policy_is_refused_not_a_crash(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
+    clients = precheck_clients(client)
+    iam = boto3.client("iam", region_name="eu-west-1")
+    with Stubber(iam) as iam_stub:
+        iam_stub.add_response("get_role", {"Role": {
+            "RoleName": "rds-s3-export", "Path": "/", "RoleId": "AROAEXAMPLEEXAMPLE01", "Arn": ROLE,
+            "CreateDate": datetime(2026, 1, 1, tzinfo=UTC)}}, {"RoleName": "rds-s3-export"})
+        result = run_ops("export", "--snapshot", SNAP_ARN, "--bucket", "exports", "--kms-key", "alias/exports",
+                         "--role", ROLE, "--export-id", "e",
+                         make_client=lambda service, region: iam if service == "iam" else clients(service, region))
+    assert (result.code, result.err) == (
+        2, f"ops: error: --role {ROLE}: its trust policy does not let export.rds.amazonaws.com assume it; "
+           "nothing started\n")

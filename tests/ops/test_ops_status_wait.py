@@ -89,3 +89,15 @@ def test_unknown_export_task_is_one_line_not_a_crash(stubbed_rds, run_ops):
     stubber.add_response("describe_export_tasks", {"ExportTasks": []}, {"ExportTaskIdentifier": "ghost"})
     result = run_ops("status", "--export-task", "ghost", make_client=lambda service, region: client)
     assert (result.code, result.err) == (3, "ops: error: export ghost: not found\n")
+
+
+def test_wait_for_an_export_task_that_failed_stops_at_once_with_its_cause(stubbed_rds, run_ops):
+    """Stubber, because a moto export never fails: one answer only, so a second poll would fail the test."""
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_export_tasks",
+                         {"ExportTasks": [{"ExportTaskIdentifier": "e", "Status": "FAILED",
+                                           "FailureCause": "S3 access denied"}]},
+                         {"ExportTaskIdentifier": "e"})
+    result = run_ops("wait", "--export-task", "e", "--region", "eu-west-1", make_client=lambda service, region: client)
+    assert (result.code, result.out) == (3, "")
+    assert result.err.splitlines()[-1] == "ops: error: export e: FAILED: S3 access denied"

@@ -283,3 +283,20 @@ def test_markdown_of_a_passing_state_without_config_violations_or_warnings():
     assert lines[6] == "<details><summary>Resources by type</summary>"  # no table, no warning list, no cost
     start = lines.index("<details><summary>Component tree</summary>")
     assert lines[start + 2:start + 5] == ["```", "```", ""]  # an empty tree: the fences only
+
+
+def test_markdown_escapes_a_pipe_only_inside_a_table_nests_the_tree_and_prints_any_export():
+    # Outside a table a `\|` shows its backslash; inside one an unescaped `|` splits the cell. The config path,
+    # the pack's version and a warning are outside any table.
+    report = failing_report(policy_config="policies/config/a|b.json", pack_version="1.0|rc",
+                            warnings=["rule a|b is not in the pack"], cost=None,
+                            exports={"built": datetime.date(2026, 12, 1), "pipe": "x|y"})
+    lines = render_markdown(report).splitlines()
+    assert lines[4] == "Policy pack `aurora-platform-policies` 1.0|rc (12 policies), config: `policies/config/a|b.json`"
+    assert "- warning: rule a\\|b is not in the pack" not in lines
+    assert "- warning: rule a|b is not in the pack" in lines
+    start = lines.index("<details><summary>Component tree</summary>")
+    assert lines[start + 2:start + 6] == ["```", "db (shop:db:Database): 3 resources",
+                                          "  net (shop:net:Network): 1 resources", "```"]
+    start = lines.index("<details><summary>Exports</summary>")
+    assert lines[start + 4:start + 6] == ['| `built` | `"2026-12-01"` |', '| `pipe` | `"x\\|y"` |']
