@@ -349,3 +349,47 @@ def test_a_role_without_a_trust_policy_is_refused_not_a_crash(stubbed_rds, run_o
     assert (result.code, result.err) == (
         2, f"ops: error: --role {ROLE}: its trust policy does not let export.rds.amazonaws.com assume it; "
            "nothing started\n")
+
+
+@pytest.mark.parametrize(("prefix", "where"), [([], "s3://exports/e/"), (["--prefix", "audit"], "s3://exports/audit/e/")])
+def test_no_wait_says_where_the_export_goes_and_stops(stubbed_rds, run_ops, prefix, where):
+    client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
+    stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
+    result = export_with(run_ops, client, "--export-id", "e", "--no-wait", *prefix)
+    assert (result.code, result.out) == (0, f"export e: started -> {where}; not waiting (--no-wait)\n")
+    task_is_free(stubber, "e2")
+    stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e2", "Status": "STARTING"})
+    result = export_with(run_ops, client, "--export-id", "e2", "--no-wait", "--json", *prefix)
+    assert result.json() == {"exportTaskId": "e2", "sourceArn": SNAP_ARN, "bucket": "exports",
+                             "prefix": prefix[1] if prefix else None, "status": "STARTING", "waited": False}
+
+
+@pytest.mark.parametrize(("prefix", "line"), [([], "s3://exports/ started"), (["--prefix", "audit"],
+                                                                               "s3://exports/audit started")])
+def test_a_followed_export_says_what_it_started(stubbed_rds, run_ops, prefix, line):
+    client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
+    stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
+    stubber.add_response("describe_export_tasks", {"ExportTasks": [{"Status": "COMPLETE", "PercentProgress": 100}]})
+    result = export_with(run_ops, client, "--export-id", "e", *prefix)
+    assert result.code == 0, result.err
+    assert f"export e of {SNAP_ARN} to {line}\n" in result.err
+
+
+def test_an_invalid_export_id_is_refused_naming_the_flag(stubbed_rds, run_ops):
+    client, _ = stubbed_rds
+    result = export_with(run_ops, client, "--export-id", "2-bad--id")
+    assert result.code == 2
+    assert result.err.startswith("ops: error: --export-id '2-bad--id': not a valid export task identifier (1-60 ")
+
+
+def test_the_stacks_region_wins_over_the_environments(stacks, run_ops, monkeypatch):
+    stack = stacks.build(encrypted=True)
+    role = export_target(stacks)
+    stacks.rds.create_db_cluster_snapshot(DBClusterIdentifier=stack.cluster_id, DBClusterSnapshotIdentifier="nightly")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-2")  # nothing there: the snapshot is in the stack's eu-west-1
+    result = run_ops("export", "--outputs", str(stack.outputs), "--snapshot", "nightly", "--bucket", "exports",
+                     "--kms-key", stack.key_arn, "--role", role, "--export-id", "nightly-export", "--no-wait")
+    assert result.code == 0, result.err
+    assert stacks.rds.describe_export_tasks(ExportTaskIdentifier="nightly-export")["ExportTasks"]
