@@ -222,3 +222,28 @@ def test_an_empty_app_password_parameter_is_refused_before_connecting(tmp_path, 
     assert (code, out.getvalue()) == (2, "")
     assert err.getvalue() == "ops: error: SSM parameter /blog/dev/app-password is empty\n"
     assert clients == [("ssm", "eu-west-1")]
+
+
+def test_status_of_an_edited_migration_is_a_finding_named_in_the_json(cluster, empty_db, args, tmp_path, monkeypatch):
+    import shutil
+    from datetime import datetime
+
+    from db import migrate
+
+    code, _, err = _run(args(empty_db, "apply"))
+    assert code == 0, err
+    migrations = tmp_path / "m"
+    shutil.copytree(migrate.MIGRATIONS_DIR, migrations)
+    grants = migrations / "0002.role-grants.sql"
+    grants.write_text(grants.read_text() + "\n-- edited after it was applied\n")
+    monkeypatch.setattr(migrate.status, "__kwdefaults__", {**migrate.status.__kwdefaults__,
+                                                           "migrations_dir": migrations})
+    code, out, _ = _run(args(empty_db, "status", "--json"))
+    assert code == 1
+    status = json.loads(out)
+    assert set(status) == {"stack", "applied", "pending"}
+    assert status["stack"] == "dev"
+    assert [(a["id"], a["state"]) for a in status["applied"]] == [("0001.blog-schema", "ok"),
+                                                                   ("0002.role-grants", "edited")]
+    assert all(set(a) == {"id", "state", "appliedAt"} for a in status["applied"])
+    datetime.fromisoformat(status["applied"][1]["appliedAt"])  # a timestamp, not a missing value

@@ -393,3 +393,25 @@ def test_the_stacks_region_wins_over_the_environments(stacks, run_ops, monkeypat
                      "--kms-key", stack.key_arn, "--role", role, "--export-id", "nightly-export", "--no-wait")
     assert result.code == 0, result.err
     assert stacks.rds.describe_export_tasks(ExportTaskIdentifier="nightly-export")["ExportTasks"]
+
+
+def test_a_finished_export_in_json_names_the_task_its_source_bucket_prefix_and_size(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
+    stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
+    stubber.add_response("describe_export_tasks", {"ExportTasks": [
+        {"Status": "COMPLETE", "PercentProgress": 100, "TotalExtractedDataInGB": 42}]})
+    result = export_with(run_ops, client, "--export-id", "e", "--prefix", "audit", "--json")
+    assert result.code == 0, result.err
+    assert result.json() == {"exportTaskId": "e", "sourceArn": SNAP_ARN, "bucket": "exports", "prefix": "audit",
+                             "status": "COMPLETE", "totalExtractedDataInGB": 42}
+
+
+def test_a_failed_export_without_a_cause_says_so(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    task_is_free(stubber, "e")
+    stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
+    stubber.add_response("describe_export_tasks", {"ExportTasks": [{"Status": "CANCELED"}]})
+    result = export_with(run_ops, client, "--export-id", "e")
+    assert result.code == 3
+    assert result.err.endswith("ops: error: export e: CANCELED: no cause given\n")
