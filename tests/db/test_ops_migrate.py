@@ -247,3 +247,23 @@ def test_status_of_an_edited_migration_is_a_finding_named_in_the_json(cluster, e
                                                                    ("0002.role-grants", "edited")]
     assert all(set(a) == {"id", "state", "appliedAt"} for a in status["applied"])
     datetime.fromisoformat(status["applied"][1]["appliedAt"])  # a timestamp, not a missing value
+
+
+def test_status_in_text_lists_each_applied_migration_then_each_pending_one(cluster, empty_db, args, tmp_path,
+                                                                            monkeypatch):
+    from db import migrate
+
+    code, out, _ = _run(args(empty_db, "status"))
+    assert (code, out) == (0, "0001.blog-schema  pending\n0002.role-grants  pending\n")
+    code, _, err = _run(args(empty_db, "apply"))
+    assert code == 0, err
+    code, out, _ = _run(args(empty_db, "status"))
+    assert code == 0
+    assert [line.split("  ")[:2] for line in out.splitlines()] == [["0001.blog-schema", "ok"],
+                                                                   ["0002.role-grants", "ok"]]
+    none = tmp_path / "none"
+    none.mkdir()
+    monkeypatch.setattr(migrate.status, "__kwdefaults__", {**migrate.status.__kwdefaults__,
+                                                           "migrations_dir": none, "seed_dir": none})
+    code, out, _ = _run(args("postgres", "status"))
+    assert (code, out) == (0, "no migrations\n")

@@ -175,3 +175,49 @@ def test_no_terminal_and_no_yes_refuses_before_calling(stubbed_rds, run_ops):
     result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T11:00:00Z")
     assert result.code == 2
     assert "pass --yes" in result.err
+
+
+@pytest.mark.parametrize("to_time", ["2026-11-27T06:00:00Z", "2026-11-27T12:00:00Z"], ids=["earliest", "now"])
+def test_both_ends_of_the_window_can_be_backtracked_to(stubbed_rds, run_ops, to_time):
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_clusters", {"DBClusters": [mysql_cluster()]})
+    result = run_stubbed(run_ops, client, "--to-time", to_time, "--dry-run", "--json")
+    assert result.code == 0, result.err
+    assert result.json() == {"cluster": "orders", "backtrackTo": to_time,
+                             "window": {"earliest": "2026-11-27T06:00:00Z", "latest": "2026-11-27T12:00:00Z"},
+                             "dryRun": True}
+    stubber.add_response("describe_db_clusters", {"DBClusters": [mysql_cluster()]})
+    result = run_stubbed(run_ops, client, "--to-time", to_time, "--dry-run")
+    assert result.out == f"dry run: orders can be backtracked to {to_time}; nothing changed\n"
+
+
+class _Terminal:
+    """A terminal's stdin with the user's answer."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer, self.closed = answer, False
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:
+        return self.answer
+
+
+def test_the_prompt_names_the_cluster_and_the_time_and_a_yes_starts_it(stubbed_rds, run_ops):
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_clusters", {"DBClusters": [mysql_cluster()]})
+    stubber.add_response("backtrack_db_cluster", {"BacktrackIdentifier": "bt-3", "Status": "pending"})
+    result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T11:00:00Z", "--no-wait", stdin=_Terminal("y\n"))
+    assert result.code == 0, result.err
+    assert result.err.startswith("Backtrack orders in place to 2026-11-27T11:00:00Z: every change after it is lost."
+                                 "\nProceed? [y/N] ")
+    assert result.out == "backtrack bt-3 of orders started; not waiting (--no-wait)\n"
+
+
+def test_the_stacks_region_wins_over_the_environments(stacks, run_ops, monkeypatch):
+    stack = stacks.build(engine="aurora-mysql", backtrack=3600)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-2")  # no cluster there: it is in the stack's eu-west-1
+    when = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
+    result = run_ops("backtrack", "--outputs", str(stack.outputs), "--to-time", when, "--dry-run")
+    assert result.code == 0, result.err

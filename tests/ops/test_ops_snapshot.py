@@ -141,3 +141,23 @@ def test_no_wait_returns_after_the_create_call(stacks, run_ops):
     assert result.code == 0, result.err
     assert result.json()["waited"] is False
     assert snapshot_ids(stacks) == ["quick"]
+
+
+def test_the_json_summary_of_a_snapshot_names_its_arn_encryption_key_and_tags(stacks, run_ops):
+    stack = stacks.build(encrypted=True)
+    result = run_ops("snapshot", "--outputs", str(stack.outputs), "--snapshot-id", "s1", "--tag", "ticket=OPS-2",
+                     "--json")
+    assert result.code == 0, result.err
+    snap = stacks.rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier="s1")["DBClusterSnapshots"][0]
+    summary = result.json()["snapshot"]
+    assert summary == {"id": "s1", "arn": snap["DBClusterSnapshotArn"], "status": "available", "encrypted": True,
+                       "kmsKeyId": stack.key_arn, "tags": summary["tags"]}
+    assert summary["tags"]["ticket"] == "OPS-2"
+    assert summary["tags"]["created-by"] == "aurora-platform-ops"
+
+
+def test_a_snapshot_answer_without_a_tag_list_has_no_tags():
+    from ops.commands.snapshot import summary
+
+    assert summary({"DBClusterSnapshotIdentifier": "s1", "Status": "creating"}) == {
+        "id": "s1", "arn": None, "status": "creating", "encrypted": None, "kmsKeyId": None, "tags": {}}
