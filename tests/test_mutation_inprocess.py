@@ -1,0 +1,131 @@
+"""tools/mutation_inprocess.py on a small mutants/ tree written here the way mutmut lays it out: a module whose
+function dispatches on MUTANT_UNDER_TEST, its .meta file, mutmut-stats.json and a test file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOL = ROOT / "tools" / "mutation_inprocess.py"
+
+CALC = '''
+import os
+
+def x_add__mutmut_orig(a, b):
+    return a + b
+
+def x_add__mutmut_1(a, b):
+    return a - b          # the test sees this
+
+def x_add__mutmut_2(a, b):
+    return b + a          # equivalent: no test can see it
+
+def x_add__mutmut_3(a, b):
+    while True:           # never returns: a timeout, not a kill
+        pass
+
+def add(a, b):
+    name = os.environ.get("MUTANT_UNDER_TEST", "")
+    if name.startswith("toy.calc.x_add__mutmut_"):
+        return globals()[name.rpartition(".")[2]](a, b)
+    return x_add__mutmut_orig(a, b)
+
+def x_half__mutmut_orig(a):
+    return a / 2
+
+def x_half__mutmut_1(a):
+    return a / 3
+
+def half(a):
+    return x_half__mutmut_orig(a)
+'''
+
+TESTS = '''
+from toy.calc import add, half
+
+def test_add():
+    assert add(2, 3) == 5
+
+def test_half_depends_on_an_earlier_test():
+    assert half(4) == 3   # fails without any mutant
+'''
+
+
+def tree(tmp_path: Path) -> Path:
+    mutants = tmp_path / "mutants"
+    (mutants / "toy").mkdir(parents=True)
+    (mutants / "tests").mkdir()
+    (mutants / "pytest.ini").write_text("[pytest]\n")
+    (mutants / "toy" / "__init__.py").write_text("")
+    (mutants / "toy" / "calc.py").write_text(textwrap.dedent(CALC))
+    (mutants / "tests" / "test_calc.py").write_text(textwrap.dedent(TESTS))
+    codes = {"toy.calc.x_add__mutmut_1": None, "toy.calc.x_add__mutmut_2": None, "toy.calc.x_add__mutmut_3": None,
+             "toy.calc.x_half__mutmut_1": None, "toy.calc.x_gone__mutmut_1": None}
+    (mutants / "toy" / "calc.py.meta").write_text(json.dumps({"exit_code_by_key": codes}))
+    stats = {"tests_by_mangled_function_name": {
+                 "toy.calc.x_add": ["tests/test_calc.py::test_add"],
+                 "toy.calc.x_half": ["tests/test_calc.py::test_half_depends_on_an_earlier_test"]},
+             "duration_by_test": {"tests/test_calc.py::test_add": 0.001}}
+    (mutants / "mutmut-stats.json").write_text(json.dumps(stats))
+    return mutants
+
+
+def run(mutants: Path, *argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(TOOL), "--mutants", str(mutants), *argv], capture_output=True,
+                          text=True, timeout=300)
+
+
+def codes(mutants: Path) -> dict:
+    return json.loads((mutants / "toy" / "calc.py.meta").read_text())["exit_code_by_key"]
+
+
+def test_each_mutant_gets_the_verdict_mutmut_would_write(tmp_path):
+    mutants = tree(tmp_path)
+    log = tmp_path / "log.tsv"
+    done = run(mutants, "--budget", "3", "--log", str(log), "--", "tests")  # a few seconds for the endless one
+    assert done.returncode == 0, done.stderr
+    assert codes(mutants) == {
+        "toy.calc.x_add__mutmut_1": 1,       # killed
+        "toy.calc.x_add__mutmut_2": 0,       # survived
+        "toy.calc.x_add__mutmut_3": 36,      # timeout
+        "toy.calc.x_half__mutmut_1": None,   # its test fails without a mutant: no verdict
+        "toy.calc.x_gone__mutmut_1": 33,     # no test reaches it
+    }
+    lines = log.read_text().splitlines()
+    assert "toy.calc.x_add__mutmut_1\tkilled\ttests/test_calc.py::test_add\t" in "\n".join(lines)
+    assert "toy.calc.x_half__mutmut_1\tskipped: its tests fail without a mutant" in lines
+
+
+def test_a_second_run_runs_only_what_has_no_verdict_and_a_function_falls_in_one_shard(tmp_path):
+    mutants = tree(tmp_path)
+    meta = mutants / "toy" / "calc.py.meta"
+    data = json.loads(meta.read_text())
+    data["exit_code_by_key"].update({"toy.calc.x_add__mutmut_3": 1, "toy.calc.x_half__mutmut_1": 1,
+                                     "toy.calc.x_gone__mutmut_1": 33})
+    meta.write_text(json.dumps(data))
+    result = run(mutants, "--only", "toy.calc.x_add__*", "--", "tests")
+    assert result.returncode == 0, result.stderr
+    assert "2 mutants to run" in result.stderr
+    assert codes(mutants)["toy.calc.x_add__mutmut_1"] == 1
+    # Both mutants are of one function: they fall in the same one of two shards.
+    data["exit_code_by_key"].update({"toy.calc.x_add__mutmut_1": None, "toy.calc.x_add__mutmut_2": None})
+    meta.write_text(json.dumps(data))
+    counts = [run(mutants, "--only", "toy.calc.x_add__*", "--shard", shard, "--", "tests").stderr
+              for shard in ("1/2", "2/2")]
+    assert sorted(line.split()[0] for text in counts for line in text.splitlines() if "mutants to run" in line) \
+        == ["0", "2"]
+
+
+def test_a_wrong_shard_or_a_tree_without_stats_is_a_usage_error(tmp_path):
+    mutants = tree(tmp_path)
+    result = run(mutants, "--shard", "3/2")
+    assert result.returncode == 2
+    assert "--shard: K/N needs 1 <= K <= N, got '3/2'" in result.stderr
+    (mutants / "mutmut-stats.json").unlink()
+    result = run(mutants)
+    assert result.returncode == 2
+    assert "no mutmut-stats.json; run `python -m mutmut run` once first" in result.stderr

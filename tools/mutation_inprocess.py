@@ -1,0 +1,191 @@
+"""Run mutmut's mutants in one long pytest process instead of one process a mutant.
+
+mutmut starts a fresh process for every mutant: on the day-2 set (`ops/commands/*`) that start (pytest, the test
+modules, the conftest's Pulumi engine, the moto server and the module fixtures' stacks) costs more than the tests
+that kill most mutants. mutmut's trampolines read `MUTANT_UNDER_TEST` at every call, so one process can switch the
+mutant between test runs. This runner does that, over the mutants mutmut generated and has no result for:
+
+    python -m mutmut run --max-children 1 'nothing.matches*'       # generate the mutants and collect the stats
+    python tools/mutation_ledger.py restore                         # give back the verdicts still valid
+    python tools/mutation_inprocess.py --only 'ops.commands.*' --shard 1/2 -- tests/ops ...   # one per core
+    python tools/mutation_ledger.py save
+
+For each mutant it runs the tests mutmut's stats map to the mutant's function, fastest first, and stops at the
+first failure, as mutmut does; the verdict goes into mutants/ as mutmut writes it (killed 1, survived 0, no tests
+33, timeout 36), so `mutmut results` and the ledger read it the same way. Before the first mutant of a function it
+runs that function's tests without a mutant: a function whose tests fail or time out then is skipped (no verdict),
+so a test that depends on another's leftovers cannot count as a kill. Shards split the work by function and write
+the .meta files under a lock; mutmut itself must not run at the same time.
+
+What one process shares between mutants, a fresh process would not: module state a mutant changed and the
+session's fixtures (the moto server is reset before each test by the ops fixtures). So a kill here is checked the
+way mutmut switches a mutant on, in a fresh process (`MUTANT_UNDER_TEST=NAME pytest TEST`), for a sample
+(docs/mutation-testing.md says which), and every survivor is looked at by hand as any other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import fnmatch
+import json
+import os
+import signal
+import sys
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 33, 36
+
+
+def function_of(mutant: str) -> str:
+    """`ops.commands.wait.x_run__mutmut_17` -> `ops.commands.wait.x_run` (mutmut's stats key)."""
+    module, _, name = mutant.rpartition(".")
+    return f"{module}.{name.rsplit('__mutmut_', 1)[0]}"
+
+
+def unrun(mutants: Path, patterns: list[str], shard: tuple[int, int]) -> list[tuple[Path, str]]:
+    """(meta file, mutant) for every mutant without a result, whose name matches a pattern, in this shard (split
+    by function: the tests of one function run without a mutant once)."""
+    index, count = shard
+    found = []
+    for meta in sorted(mutants.rglob("*.py.meta")):
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        found += [(meta, name) for name, code in sorted(codes.items())
+                  if code is None and any(fnmatch.fnmatchcase(name, p) for p in patterns)
+                  and zlib.crc32(function_of(name).encode()) % count == index - 1]
+    return found
+
+
+def record(meta: Path, mutant: str, code: int) -> None:
+    """Write one verdict into the module's .meta, under a lock: shards share module files."""
+    with open(meta.with_suffix(".meta.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(meta.read_text())
+        data["exit_code_by_key"][mutant] = code
+        partial = meta.with_suffix(".meta.partial")
+        partial.write_text(json.dumps(data, indent=4))
+        partial.replace(meta)
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm; a BaseException, so no test's `except Exception` swallows it."""
+
+
+class Runner:
+    """The pytest plugin: replaces the test loop with one pass per mutant."""
+
+    def __init__(self, work: list[tuple[Path, str]], stats: dict[str, Any], log, budget: int) -> None:
+        self.work, self.log, self.budget = work, log, budget
+        self.tests_by_function = stats["tests_by_mangled_function_name"]
+        self.duration = stats["duration_by_test"]
+        self.failed: list[str] = []
+        self.timed_out = False
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.failed:
+            self.failed.append(report.nodeid)
+
+    def _alarm(self, signum, frame) -> None:
+        self.timed_out = True
+        raise _Timeout()
+
+    def _run(self, session, mutant: str, items: list, stop_at_first: bool) -> tuple[list[str], bool]:
+        os.environ["MUTANT_UNDER_TEST"] = mutant
+        self.failed, self.timed_out = [], False
+        budget = max(self.budget, int(3 * sum(self.duration.get(i.nodeid, 1.0) for i in items)))
+        signal.alarm(budget)
+        try:
+            for position, item in enumerate(items):
+                following = items[position + 1] if position + 1 < len(items) else None
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+                if self.timed_out or (self.failed and stop_at_first):
+                    break
+        except _Timeout:
+            pass
+        finally:
+            signal.alarm(0)
+            os.environ["MUTANT_UNDER_TEST"] = ""
+            # Everything down, the session's fixtures too: the next mutant starts as a fresh run would.
+            session._setupstate.teardown_exact(None)
+        return list(self.failed), self.timed_out
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session) -> bool:
+        signal.signal(signal.SIGALRM, self._alarm)
+        items = {item.nodeid: item for item in session.items}
+        baseline: dict[str, bool] = {}
+        for meta, mutant in self.work:
+            function = function_of(mutant)
+            names = sorted(self.tests_by_function.get(function, []), key=lambda t: self.duration.get(t, 0.0))
+            chosen = [items[name] for name in names if name in items]
+            started = time.monotonic()
+            if not chosen:
+                record(meta, mutant, NO_TESTS)
+                self.log.write(f"{mutant}\tno tests\n")
+                continue
+            if function not in baseline:
+                failed, timed_out = self._run(session, "", chosen, stop_at_first=False)
+                baseline[function] = not failed and not timed_out
+                self.log.write(f"# {function}: {len(chosen)} tests, without a mutant: "
+                               f"{'timeout' if timed_out else ', '.join(failed) or 'pass'}\n")
+            if not baseline[function]:
+                self.log.write(f"{mutant}\tskipped: its tests fail without a mutant\n")
+                continue
+            failed, timed_out = self._run(session, mutant, chosen, stop_at_first=True)
+            code = TIMEOUT if timed_out else KILLED if failed else SURVIVED
+            record(meta, mutant, code)
+            verdict = {KILLED: "killed", SURVIVED: "survived", TIMEOUT: "timeout"}[code]
+            self.log.write(f"{mutant}\t{verdict}\t{failed[0] if failed and not timed_out else ''}\t"
+                           f"{time.monotonic() - started:.1f}s\n")
+            self.log.flush()
+        return True
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected K/N (e.g. 1/2), got {text!r}") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"K/N needs 1 <= K <= N, got {text!r}")
+    return index, count
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python tools/mutation_inprocess.py",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mutants", type=Path, default=Path("mutants"), help="mutmut's directory (default mutants)")
+    parser.add_argument("--only", action="append", metavar="GLOB",
+                        help="mutant names to run (fnmatch; repeatable; default all without a result)")
+    parser.add_argument("--shard", type=_shard, default=(1, 1), metavar="K/N",
+                        help="run the K-th of N parts, split by function (one per core)")
+    parser.add_argument("--budget", type=int, default=60, metavar="SECONDS",
+                        help="the least time a mutant's tests get before it is a timeout (default 60; three times "
+                             "their duration in mutmut's stats when that is more)")
+    parser.add_argument("--log", type=Path, help="one line per mutant: verdict, the first failing test, seconds")
+    parser.add_argument("pytest_args", nargs="*", help="after --: the test selection and pytest options")
+    args = parser.parse_args(argv)
+    mutants = args.mutants.resolve()
+    stats_file = mutants / "mutmut-stats.json"
+    if not stats_file.is_file():
+        parser.error(f"--mutants {args.mutants}: no mutmut-stats.json; run `python -m mutmut run` once first")
+    work = unrun(mutants, args.only or ["*"], args.shard)
+    print(f"{len(work)} mutants to run", file=sys.stderr)
+    if not work:
+        return 0
+    os.chdir(mutants)
+    sys.path.insert(0, str(mutants))
+    with open(args.log, "a", encoding="utf-8") if args.log else contextlib.nullcontext(sys.stderr) as log:
+        pytest.main(["-p", "no:randomly", *args.pytest_args],
+                    plugins=[Runner(work, json.loads(stats_file.read_text()), log, args.budget)])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
