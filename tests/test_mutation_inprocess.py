@@ -107,9 +107,10 @@ def test_a_second_run_runs_only_what_has_no_verdict_and_a_function_falls_in_one_
     data["exit_code_by_key"].update({"toy.calc.x_add__mutmut_3": 1, "toy.calc.x_half__mutmut_1": 1,
                                      "toy.calc.x_gone__mutmut_1": 33})
     meta.write_text(json.dumps(data))
-    result = run(mutants, "--only", "toy.calc.x_add__*", "--", "tests")
+    result = run(mutants, "--only", "toy.calc.x_add__*", "--skip", "*__mutmut_2", "--", "tests")
     assert result.returncode == 0, result.stderr
-    assert "2 mutants to run" in result.stderr
+    assert "1 mutants to run" in result.stderr
+    assert codes(mutants)["toy.calc.x_add__mutmut_2"] is None
     assert codes(mutants)["toy.calc.x_add__mutmut_1"] == 1
     # Both mutants are of one function: they fall in the same one of two shards.
     data["exit_code_by_key"].update({"toy.calc.x_add__mutmut_1": None, "toy.calc.x_add__mutmut_2": None})

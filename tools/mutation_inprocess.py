@@ -49,7 +49,7 @@ def function_of(mutant: str) -> str:
     return f"{module}.{name.rsplit('__mutmut_', 1)[0]}"
 
 
-def unrun(mutants: Path, patterns: list[str], shard: tuple[int, int]) -> list[tuple[Path, str]]:
+def unrun(mutants: Path, patterns: list[str], shard: tuple[int, int], skip: list[str] = ()) -> list[tuple[Path, str]]:
     """(meta file, mutant) for every mutant without a result, whose name matches a pattern, in this shard (split
     by function: the tests of one function run without a mutant once)."""
     index, count = shard
@@ -58,6 +58,7 @@ def unrun(mutants: Path, patterns: list[str], shard: tuple[int, int]) -> list[tu
         codes = json.loads(meta.read_text())["exit_code_by_key"]
         found += [(meta, name) for name, code in sorted(codes.items())
                   if code is None and any(fnmatch.fnmatchcase(name, p) for p in patterns)
+                  and not any(fnmatch.fnmatchcase(name, p) for p in skip)
                   and zlib.crc32(function_of(name).encode()) % count == index - 1]
     return found
 
@@ -163,6 +164,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mutants", type=Path, default=Path("mutants"), help="mutmut's directory (default mutants)")
     parser.add_argument("--only", action="append", metavar="GLOB",
                         help="mutant names to run (fnmatch; repeatable; default all without a result)")
+    parser.add_argument("--skip", action="append", default=[], metavar="GLOB",
+                        help="mutant names not to run now (fnmatch; repeatable), e.g. '*.x_add_arguments__*'")
     parser.add_argument("--shard", type=_shard, default=(1, 1), metavar="K/N",
                         help="run the K-th of N parts, split by function (one per core)")
     parser.add_argument("--budget", type=int, default=60, metavar="SECONDS",
@@ -175,7 +178,7 @@ def main(argv: list[str]) -> int:
     stats_file = mutants / "mutmut-stats.json"
     if not stats_file.is_file():
         parser.error(f"--mutants {args.mutants}: no mutmut-stats.json; run `python -m mutmut run` once first")
-    work = unrun(mutants, args.only or ["*"], args.shard)
+    work = unrun(mutants, args.only or ["*"], args.shard, args.skip)
     print(f"{len(work)} mutants to run", file=sys.stderr)
     if not work:
         return 0
