@@ -275,9 +275,7 @@ def test_a_missing_bucket_key_or_role_is_refused_before_the_task_starts(stubbed_
                                                                         message):
     client, stubber = stubbed_rds
     task_is_free(stubber, "e")
-    result = run_ops("export", "--snapshot", SNAP_ARN, "--bucket", "exports", "--kms-key", "alias/exports",
-                     "--role", ROLE, "--export-id", "e", "--region", "eu-west-1",
-                     make_client=precheck_clients(client, errors={service: code}))
+    result = export_with(run_ops, client, "--export-id", "e", "--region", "eu-west-1", errors={service: code})
     assert (result.code, result.err) == (2, f"ops: error: {message}\n")
 
 
@@ -296,9 +294,7 @@ def test_a_pre_check_the_caller_may_not_make_is_a_note_and_the_task_starts(stubb
     client, stubber = stubbed_rds
     task_is_free(stubber, "e")
     stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
-    result = run_ops("export", "--snapshot", SNAP_ARN, "--bucket", "exports", "--kms-key", "alias/exports",
-                     "--role", ROLE, "--export-id", "e", "--no-wait",
-                     make_client=precheck_clients(client, errors={service: code}))
+    result = export_with(run_ops, client, "--export-id", "e", "--no-wait", errors={service: code})
     assert result.code == 0, result.err
     assert f"note: {note}; AWS checks it when the task starts\n" in result.err
 
@@ -307,9 +303,7 @@ def test_a_pre_check_the_caller_may_not_make_is_a_note_and_the_task_starts(stubb
 def test_another_pre_check_error_stops_the_export_with_the_aws_error(stubbed_rds, run_ops, service):
     client, stubber = stubbed_rds
     task_is_free(stubber, "e")
-    result = run_ops("export", "--snapshot", SNAP_ARN, "--bucket", "exports", "--kms-key", "alias/exports",
-                     "--role", ROLE, "--export-id", "e",
-                     make_client=precheck_clients(client, errors={service: "ServiceUnavailable"}))
+    result = export_with(run_ops, client, "--export-id", "e", errors={service: "ServiceUnavailable"})
     assert result.code == 3
     assert result.err.startswith("ops: error: ServiceUnavailable in eu-west-1 (")
     assert "note:" not in result.err
@@ -327,10 +321,10 @@ def test_a_role_with_a_path_is_looked_up_by_its_name(stubbed_rds, run_ops):
     client, stubber = stubbed_rds
     task_is_free(stubber, "e")
     stubber.add_response("start_export_task", {"ExportTaskIdentifier": "e", "Status": "STARTING"})
-    # precheck_clients' IAM stub expects get_role(RoleName="rds-s3-export") and fails on any other name.
-    result = run_ops("export", "--snapshot", SNAP_ARN, "--bucket", "exports", "--kms-key", "alias/exports",
-                     "--role", "arn:aws:iam::123456789012:role/service-role/rds-s3-export", "--export-id", "e",
-                     "--no-wait", make_client=precheck_clients(client))
+    # precheck_clients' IAM stub expects get_role(RoleName="rds-s3-export") and fails on any other name; the last
+    # --role given is the one argparse keeps.
+    result = export_with(run_ops, client, "--role", "arn:aws:iam::123456789012:role/service-role/rds-s3-export",
+                         "--export-id", "e", "--no-wait")
     assert result.code == 0, result.err
 
 
