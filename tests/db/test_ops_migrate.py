@@ -12,6 +12,8 @@ from ops.cli import main
 from ops.commands import migrate as command
 from ops.context import Context
 
+from .migration_dirs import use_dirs
+
 
 class _Tty(io.StringIO):
     def isatty(self) -> bool:
@@ -143,8 +145,7 @@ def test_destructive_migration_needs_yes_without_a_terminal(cluster, blog_db, ar
     (migrations / "0003.drop-bio.sql").write_text("-- destructive: bio moves elsewhere\n"
                                                  "ALTER TABLE blog.users DROP COLUMN bio;\n")
     # The command always runs the packaged migrations; point the runner's default directory at the copy.
-    for function in (migrate.apply, migrate.plan):
-        monkeypatch.setattr(function, "__kwdefaults__", {**function.__kwdefaults__, "migrations_dir": migrations})
+    use_dirs(monkeypatch, migrate.apply, migrate.plan, migrations_dir=migrations)
     code, out, _ = _run(args(blog_db, "plan"))
     assert "-- 0003.drop-bio (migration, 0003.drop-bio.sql)  DESTRUCTIVE: bio moves elsewhere" in out
     code, _, err = _run(args(blog_db, "apply"), stdin=io.StringIO(""))
@@ -155,7 +156,6 @@ def test_destructive_migration_needs_yes_without_a_terminal(cluster, blog_db, ar
     assert "aborted at the confirmation prompt" in err
     code, out, err = _run(args(blog_db, "apply", "--yes"))
     assert (code, out) == (0, "applied 0003.drop-bio\n"), err
-
 
 
 def test_apply_sets_the_app_roles_password_from_the_stacks_ssm_secure_string(cluster, empty_db, args, tmp_path,
@@ -236,8 +236,7 @@ def test_status_of_an_edited_migration_is_a_finding_named_in_the_json(cluster, e
     shutil.copytree(migrate.MIGRATIONS_DIR, migrations)
     grants = migrations / "0002.role-grants.sql"
     grants.write_text(grants.read_text() + "\n-- edited after it was applied\n")
-    monkeypatch.setattr(migrate.status, "__kwdefaults__", {**migrate.status.__kwdefaults__,
-                                                           "migrations_dir": migrations})
+    use_dirs(monkeypatch, migrate.status, migrations_dir=migrations)
     code, out, _ = _run(args(empty_db, "status", "--json"))
     assert code == 1
     status = json.loads(out)
@@ -263,7 +262,6 @@ def test_status_in_text_lists_each_applied_migration_then_each_pending_one(clust
                                                                    ["0002.role-grants", "ok"]]
     none = tmp_path / "none"
     none.mkdir()
-    monkeypatch.setattr(migrate.status, "__kwdefaults__", {**migrate.status.__kwdefaults__,
-                                                           "migrations_dir": none, "seed_dir": none})
+    use_dirs(monkeypatch, migrate.status, migrations_dir=none, seed_dir=none)
     code, out, _ = _run(args("postgres", "status"))
     assert (code, out) == (0, "no migrations\n")

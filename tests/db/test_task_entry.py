@@ -15,6 +15,8 @@ import pytest
 from db import migrate
 from db.__main__ import main
 
+from .migration_dirs import use_dirs
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -62,8 +64,7 @@ def test_status_exits_one_when_an_applied_migration_was_edited(cluster, empty_db
     edited = migrations / "0002.role-grants.sql"
     edited.write_text(edited.read_text() + "\n-- an edit\n")
     # The image's files are the runner's defaults; here a copy stands in for them.
-    monkeypatch.setattr(migrate.status, "__kwdefaults__",
-                        {**migrate.status.__kwdefaults__, "migrations_dir": migrations})
+    use_dirs(monkeypatch, migrate.status, migrations_dir=migrations)
     code, out, _ = run(["status"], env, monkeypatch)
     assert code == 1
     assert "0002.role-grants  edited" in out
@@ -74,8 +75,7 @@ def test_a_destructive_migration_needs_yes(cluster, empty_db, monkeypatch, tmp_p
     shutil.copytree(migrate.MIGRATIONS_DIR, migrations)
     (migrations / "0003.drop-comments.sql").write_text(
         "-- destructive: comments are moved to another service\nDROP TABLE blog.comments;\n")
-    monkeypatch.setattr(migrate.apply, "__kwdefaults__",
-                        {**migrate.apply.__kwdefaults__, "migrations_dir": migrations})
+    use_dirs(monkeypatch, migrate.apply, migrations_dir=migrations)
     env = task_env(cluster, empty_db)
     code, _, err = run(["apply"], env, monkeypatch)
     assert code == 2
