@@ -65,7 +65,9 @@ def tree(tmp_path: Path) -> Path:
     (mutants / "tests" / "test_calc.py").write_text(textwrap.dedent(TESTS))
     codes = {"toy.calc.x_add__mutmut_1": None, "toy.calc.x_add__mutmut_2": None, "toy.calc.x_add__mutmut_3": None,
              "toy.calc.x_half__mutmut_1": None, "toy.calc.x_gone__mutmut_1": None}
-    (mutants / "toy" / "calc.py.meta").write_text(json.dumps({"exit_code_by_key": codes}))
+    hashes = {"x_add": "a1", "x_half": "b2", "x_gone": "c3"}
+    (mutants / "toy" / "calc.py.meta").write_text(json.dumps({"exit_code_by_key": codes,
+                                                              "hash_by_function_name": hashes}))
     stats = {"tests_by_mangled_function_name": {
                  "toy.calc.x_add": ["tests/test_calc.py::test_add"],
                  "toy.calc.x_half": ["tests/test_calc.py::test_half_depends_on_an_earlier_test"]},
@@ -121,11 +123,15 @@ def test_a_second_run_runs_only_what_has_no_verdict_and_a_function_falls_in_one_
         == ["0", "2"]
 
 
-def test_a_wrong_shard_or_a_tree_without_stats_is_a_usage_error(tmp_path):
+def test_a_wrong_shard_a_broken_meta_or_a_tree_without_stats_is_a_usage_error(tmp_path):
     mutants = tree(tmp_path)
     result = run(mutants, "--shard", "3/2")
     assert result.returncode == 2
     assert "--shard: K/N needs 1 <= K <= N, got '3/2'" in result.stderr
+    (mutants / "toy" / "calc.py.meta").write_text("{}")
+    result = run(mutants)
+    assert result.returncode == 2
+    assert "calc.py.meta: not a mutmut result file" in result.stderr
     (mutants / "mutmut-stats.json").unlink()
     result = run(mutants)
     assert result.returncode == 2

@@ -17,8 +17,8 @@ runs that function's tests without a mutant: a function whose tests fail or time
 so a test that depends on another's leftovers cannot count as a kill. Shards split the work by function and write
 the .meta files under a lock; mutmut itself must not run at the same time.
 
-What one process shares between mutants, a fresh process would not: module state a mutant changed and the
-session's fixtures (the moto server is reset before each test by the ops fixtures). So a kill here is checked the
+What one process keeps between mutants, a fresh process would not: module state (globals, caches) a mutant left
+changed; the fixtures are torn down after each mutant, the session's too. So a kill here is checked the
 way mutmut switches a mutant on, in a fresh process (`MUTANT_UNDER_TEST=NAME pytest TEST`), for a sample
 (docs/mutation-testing.md says which), and every survivor is looked at by hand as any other.
 """
@@ -39,14 +39,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mutation_ledger import Problem, _metas, _split  # the same directory: run as a script
 
 KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 33, 36
 
 
 def function_of(mutant: str) -> str:
     """`ops.commands.wait.x_run__mutmut_17` -> `ops.commands.wait.x_run` (mutmut's stats key)."""
-    module, _, name = mutant.rpartition(".")
-    return f"{module}.{name.rsplit('__mutmut_', 1)[0]}"
+    return _split(mutant)[0]
 
 
 def unrun(mutants: Path, patterns: list[str], shard: tuple[int, int], skip: list[str] = ()) -> list[tuple[Path, str]]:
@@ -54,9 +54,8 @@ def unrun(mutants: Path, patterns: list[str], shard: tuple[int, int], skip: list
     by function: the tests of one function run without a mutant once)."""
     index, count = shard
     found = []
-    for meta in sorted(mutants.rglob("*.py.meta")):
-        codes = json.loads(meta.read_text())["exit_code_by_key"]
-        found += [(meta, name) for name, code in sorted(codes.items())
+    for meta, data in _metas(mutants):
+        found += [(meta, name) for name, code in sorted(data["exit_code_by_key"].items())
                   if code is None and any(fnmatch.fnmatchcase(name, p) for p in patterns)
                   and not any(fnmatch.fnmatchcase(name, p) for p in skip)
                   and zlib.crc32(function_of(name).encode()) % count == index - 1]
@@ -178,7 +177,10 @@ def main(argv: list[str]) -> int:
     stats_file = mutants / "mutmut-stats.json"
     if not stats_file.is_file():
         parser.error(f"--mutants {args.mutants}: no mutmut-stats.json; run `python -m mutmut run` once first")
-    work = unrun(mutants, args.only or ["*"], args.shard, args.skip)
+    try:
+        work = unrun(mutants, args.only or ["*"], args.shard, args.skip)
+    except Problem as problem:
+        parser.error(str(problem))
     print(f"{len(work)} mutants to run", file=sys.stderr)
     if not work:
         return 0
