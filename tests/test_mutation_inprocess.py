@@ -42,10 +42,31 @@ def x_half__mutmut_1(a):
 
 def half(a):
     return x_half__mutmut_orig(a)
+
+def x_sign__mutmut_orig(a):
+    return (a > 0) - (a < 0)
+
+def x_sign__mutmut_1(a):
+    return 0              # only the test of a positive number sees this
+
+def x_sign__mutmut_2(a):
+    return 0
+
+def sign(a):
+    name = os.environ.get("MUTANT_UNDER_TEST", "")
+    if name.startswith("toy.calc.x_sign__mutmut_"):
+        return globals()[name.rpartition(".")[2]](a)
+    return x_sign__mutmut_orig(a)
 '''
 
 TESTS = '''
-from toy.calc import add, half
+from toy.calc import add, half, sign
+
+def test_sign_of_zero():
+    assert sign(0) == 0
+
+def test_sign_of_a_positive_number():
+    assert sign(5) == 1
 
 def test_add():
     assert add(2, 3) == 5
@@ -64,14 +85,19 @@ def tree(tmp_path: Path) -> Path:
     (mutants / "toy" / "calc.py").write_text(textwrap.dedent(CALC))
     (mutants / "tests" / "test_calc.py").write_text(textwrap.dedent(TESTS))
     codes = {"toy.calc.x_add__mutmut_1": None, "toy.calc.x_add__mutmut_2": None, "toy.calc.x_add__mutmut_3": None,
-             "toy.calc.x_half__mutmut_1": None, "toy.calc.x_gone__mutmut_1": None}
-    hashes = {"x_add": "a1", "x_half": "b2", "x_gone": "c3"}
+             "toy.calc.x_half__mutmut_1": None, "toy.calc.x_gone__mutmut_1": None,
+             "toy.calc.x_sign__mutmut_1": None, "toy.calc.x_sign__mutmut_2": None}
+    hashes = {"x_add": "a1", "x_half": "b2", "x_gone": "c3", "x_sign": "d4"}
     (mutants / "toy" / "calc.py.meta").write_text(json.dumps({"exit_code_by_key": codes,
                                                               "hash_by_function_name": hashes}))
     stats = {"tests_by_mangled_function_name": {
                  "toy.calc.x_add": ["tests/test_calc.py::test_add"],
-                 "toy.calc.x_half": ["tests/test_calc.py::test_half_depends_on_an_earlier_test"]},
-             "duration_by_test": {"tests/test_calc.py::test_add": 0.001}}
+                 "toy.calc.x_half": ["tests/test_calc.py::test_half_depends_on_an_earlier_test"],
+                 "toy.calc.x_sign": ["tests/test_calc.py::test_sign_of_a_positive_number",
+                                     "tests/test_calc.py::test_sign_of_zero"]},
+             "duration_by_test": {"tests/test_calc.py::test_add": 0.001,
+                                  "tests/test_calc.py::test_sign_of_zero": 0.001,
+                                  "tests/test_calc.py::test_sign_of_a_positive_number": 0.002}}
     (mutants / "mutmut-stats.json").write_text(json.dumps(stats))
     return mutants
 
@@ -96,6 +122,8 @@ def test_each_mutant_gets_the_verdict_mutmut_would_write(tmp_path):
         "toy.calc.x_add__mutmut_3": 36,      # timeout
         "toy.calc.x_half__mutmut_1": None,   # its test fails without a mutant: no verdict
         "toy.calc.x_gone__mutmut_1": 33,     # no test reaches it
+        "toy.calc.x_sign__mutmut_1": 1,
+        "toy.calc.x_sign__mutmut_2": 1,
     }
     lines = log.read_text().splitlines()
     assert "toy.calc.x_add__mutmut_1\tkilled\ttests/test_calc.py::test_add\t" in "\n".join(lines)
@@ -136,3 +164,16 @@ def test_a_wrong_shard_a_broken_meta_or_a_tree_without_stats_is_a_usage_error(tm
     result = run(mutants)
     assert result.returncode == 2
     assert "no mutmut-stats.json; run `python -m mutmut run` once first" in result.stderr
+
+
+def test_the_test_that_killed_a_sibling_mutant_runs_first(tmp_path):
+    mutants = tree(tmp_path)
+    log = tmp_path / "log.tsv"
+    done = run(mutants, "--only", "toy.calc.x_sign__*", "--log", str(log), "--", "tests")
+    assert done.returncode == 0, done.stderr
+    killer = "tests/test_calc.py::test_sign_of_a_positive_number"
+    ran = {line.split("\t")[0]: line.split("\t")[1:4] for line in log.read_text().splitlines()
+           if not line.startswith("#")}
+    # The first mutant runs the faster test of zero first, then the one that kills it; the second starts with that.
+    assert ran == {"toy.calc.x_sign__mutmut_1": ["killed", killer, "2 tests"],
+                   "toy.calc.x_sign__mutmut_2": ["killed", killer, "1 tests"]}

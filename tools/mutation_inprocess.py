@@ -10,8 +10,11 @@ mutant between test runs. This runner does that, over the mutants mutmut generat
     python tools/mutation_inprocess.py --only 'ops.commands.*' --shard 1/2 -- tests/ops ...   # one per core
     python tools/mutation_ledger.py save
 
-For each mutant it runs the tests mutmut's stats map to the mutant's function, fastest first, and stops at the
-first failure, as mutmut does; the verdict goes into mutants/ as mutmut writes it (killed 1, survived 0, no tests
+For each mutant it runs the tests mutmut's stats map to the mutant's function and stops at the first failure, as
+mutmut does. The order: the tests that killed earlier mutants of the same function first (the last killer first),
+then the rest fastest first. The verdict does not depend on the order (any failing test kills), the time does: on
+the components a passing test evaluates a whole program, and a sibling's killer usually kills the next mutant too.
+The verdict the verdict goes into mutants/ as mutmut writes it (killed 1, survived 0, no tests
 33, timeout 36), so `mutmut results` and the ledger read it the same way. Before the first mutant of a function it
 runs that function's tests without a mutant: a function whose tests fail or time out then is skipped (no verdict),
 so a test that depends on another's leftovers cannot count as a kill. Shards split the work by function and write
@@ -86,6 +89,7 @@ class Runner:
         self.duration = stats["duration_by_test"]
         self.failed: list[str] = []
         self.timed_out = False
+        self.ran = 0   # tests started for the current mutant
 
     def pytest_runtest_logreport(self, report) -> None:
         if report.failed:
@@ -97,12 +101,13 @@ class Runner:
 
     def _run(self, session, mutant: str, items: list, stop_at_first: bool) -> tuple[list[str], bool]:
         os.environ["MUTANT_UNDER_TEST"] = mutant
-        self.failed, self.timed_out = [], False
+        self.failed, self.timed_out, self.ran = [], False, 0
         budget = max(self.budget, int(3 * sum(self.duration.get(i.nodeid, 1.0) for i in items)))
         signal.alarm(budget)
         try:
             for position, item in enumerate(items):
                 following = items[position + 1] if position + 1 < len(items) else None
+                self.ran += 1
                 item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
                 if self.timed_out or (self.failed and stop_at_first):
                     break
@@ -120,9 +125,12 @@ class Runner:
         signal.signal(signal.SIGALRM, self._alarm)
         items = {item.nodeid: item for item in session.items}
         baseline: dict[str, bool] = {}
+        killers: dict[str, list[str]] = {}   # per function, the tests that killed its mutants, the last one first
         for meta, mutant in self.work:
             function = function_of(mutant)
-            names = sorted(self.tests_by_function.get(function, []), key=lambda t: self.duration.get(t, 0.0))
+            known = killers.setdefault(function, [])
+            names = sorted(self.tests_by_function.get(function, []),
+                           key=lambda t: (known.index(t) if t in known else len(known), self.duration.get(t, 0.0)))
             chosen = [items[name] for name in names if name in items]
             started = time.monotonic()
             if not chosen:
@@ -140,9 +148,11 @@ class Runner:
             failed, timed_out = self._run(session, mutant, chosen, stop_at_first=True)
             code = TIMEOUT if timed_out else KILLED if failed else SURVIVED
             record(meta, mutant, code)
+            if code == KILLED:
+                known[:] = [failed[0]] + [t for t in known if t != failed[0]]
             verdict = {KILLED: "killed", SURVIVED: "survived", TIMEOUT: "timeout"}[code]
             self.log.write(f"{mutant}\t{verdict}\t{failed[0] if failed and not timed_out else ''}\t"
-                           f"{time.monotonic() - started:.1f}s\n")
+                           f"{self.ran} tests\t{time.monotonic() - started:.1f}s\n")
             self.log.flush()
         return True
 
