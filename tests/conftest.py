@@ -45,28 +45,42 @@ def per_module_unless_collecting(fixture_name: str, config: pytest.Config) -> st
     return "function" if mutmut_collecting_stats() else "module"
 
 
+_forgetters: list = []                                   # clears every cache below
+_cached_under = [os.environ.get("MUTANT_UNDER_TEST", "")]  # the mutant they were filled under
+
+
+def _forget_what_another_mutant_cached() -> None:
+    """tools/mutation_inprocess.py runs many mutants in one process and switches MUTANT_UNDER_TEST between them: an
+    evaluation cached under one mutant (or under none, the baseline) is not the program of the next, and reading it
+    would let a mutant survive (or be killed by another's change). So the caches start empty when the mutant
+    changes. A normal run, and mutmut's own process per mutant, never change it."""
+    now = os.environ.get("MUTANT_UNDER_TEST", "")
+    if now != _cached_under[0]:
+        _cached_under[0] = now
+        for forget in _forgetters:
+            forget()
+
+
 def cache_unless_collecting(function):
     """`functools.cache` for a function of the tests that evaluates or computes what several tests read, except
-    while mutmut collects its stats (the same reason as above)."""
+    while mutmut collects its stats (the same reason as above), and emptied when the mutant under test changes."""
     once = cache(function)
+    _forgetters.append(once.cache_clear)
 
     @functools.wraps(function)
     def cached(*args, **kwargs):
+        _forget_what_another_mutant_cached()
         return function(*args, **kwargs) if mutmut_collecting_stats() else once(*args, **kwargs)
 
     cached.cache_clear = once.cache_clear
     return cached
 
 
-@cache
-def _run_once(stack: str) -> StackRun:
-    return run_stack(stack)
-
-
+@cache_unless_collecting
 def _cached_run(stack: str) -> StackRun:
     # Evaluations are deterministic, so each unmodified stack is evaluated once per session; tests that change
     # settings call run_stack themselves. Tests must not mutate what this returns.
-    return run_stack(stack) if mutmut_collecting_stats() else _run_once(stack)
+    return run_stack(stack)
 
 
 @pytest.fixture(params=STACKS)
@@ -86,6 +100,7 @@ def prod() -> StackRun:
 
 
 _variants: dict[str, StackRun | ProgramError] = {}
+_forgetters.append(lambda: _variants.clear())   # through the name: a test may put its own dict there
 
 
 def _cached_variant(stack: str, overrides: dict | None) -> StackRun:
@@ -93,6 +108,7 @@ def _cached_variant(stack: str, overrides: dict | None) -> StackRun:
     evaluation is deterministic; several files check the same variant). Each caller gets its own deep copy, so a test
     that changes what it got cannot change what the next one sees; a settings or program error is kept and raised
     again the same way."""
+    _forget_what_another_mutant_cached()
     key = json.dumps([stack, overrides], sort_keys=True, default=repr)
     if key not in _variants or mutmut_collecting_stats():
         try:

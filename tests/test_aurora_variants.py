@@ -5,13 +5,12 @@ still pass the policy pack without mandatory findings."""
 from __future__ import annotations
 
 import json
-from functools import cache
 
 import pytest
 
 from preflight.engine import StackRun, run_stack
 from preflight.policy_eval import Analyzer, load_policy_config
-from tests.conftest import REPO_ROOT, mutmut_collecting_stats
+from tests.conftest import REPO_ROOT, cache_unless_collecting
 from tests.test_aurora import CLUSTER, PARAMETER, cluster_of, database_key, dep, instances_of
 
 D = "aurora-platform:database"
@@ -37,12 +36,8 @@ VARIANTS = {
 }
 
 
+@cache_unless_collecting
 def variant(name: str) -> StackRun:
-    return _evaluate(name) if mutmut_collecting_stats() else _evaluate_once(name)
-
-
-@cache
-def _evaluate_once(name: str) -> StackRun:
     return _evaluate(name)
 
 

