@@ -265,3 +265,115 @@ def test_status_in_text_lists_each_applied_migration_then_each_pending_one(clust
     use_dirs(monkeypatch, migrate.status, migrations_dir=none, seed_dir=none)
     code, out, _ = _run(args("postgres", "status"))
     assert (code, out) == (0, "no migrations\n")
+
+
+def test_plan_and_apply_with_seed_take_the_development_seed_after_the_migrations(cluster, empty_db, args):
+    """--seed (a development stack): the plan lists the seed after the migrations, and apply applies it, each
+    applied file on its own line."""
+    code, out, err = _run(args(empty_db, "plan", "--seed", "--json"))
+    assert code == 0, err
+    assert [(p["id"], p["kind"]) for p in json.loads(out)["pending"]] == [
+        ("0001.blog-schema", "migration"), ("0002.role-grants", "migration"), ("9001.dev-seed", "seed")]
+    code, out, err = _run(args(empty_db, "apply", "--seed"))
+    assert (code, out) == (0, "applied 0001.blog-schema\napplied 0002.role-grants\napplied 9001.dev-seed\n"), err
+    with cluster.admin(empty_db) as conn:
+        assert conn.execute("SELECT count(*) > 0 FROM blog.users").fetchone() == (True,)
+
+
+def test_the_json_of_apply_names_the_stack_what_was_applied_the_roles_and_the_seconds(cluster, empty_db, args,
+                                                                                       monkeypatch):
+    """The keys a pipeline reads after apply; `seconds` is the run's duration to the hundredth (the clock here is
+    one that says 1.23456 s passed)."""
+    import time
+    from types import SimpleNamespace
+
+    from db import migrate
+
+    readings = iter([100.0])
+    clock = SimpleNamespace(perf_counter=lambda: next(readings, 101.23456), monotonic=time.monotonic,
+                            sleep=time.sleep)
+    monkeypatch.setattr(migrate, "time", clock)
+    code, out, err = _run(args(empty_db, "apply", "--json"))
+    assert code == 0, err
+    assert json.loads(out) == {"stack": "dev", "applied": ["0001.blog-schema", "0002.role-grants"], "roles": [],
+                               "seconds": 1.23}
+
+
+def test_apply_gives_up_after_lock_timeout_while_another_run_holds_the_lock(cluster, empty_db, args):
+    """--lock-timeout 0 with the migration lock held by another session: one line, nothing applied, at once (the
+    other session lets go after a few seconds, so waiting instead would apply and be seen)."""
+    import threading
+
+    from db import migrate
+
+    with cluster.admin(empty_db) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", [migrate.LOCK_KEY])
+        release = threading.Timer(5, lambda: holder.execute("SELECT pg_advisory_unlock(%s)", [migrate.LOCK_KEY]))
+        release.start()
+        try:
+            code, out, err = _run(args(empty_db, "apply", "--lock-timeout", "0"))
+        finally:
+            release.cancel()  # given up at once: closing `holder` lets go of the lock
+            release.join()
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1].startswith(
+        "ops: error: another migration run held the migration lock for more than 0 s on localhost:")
+    assert err.splitlines()[-1].endswith("; nothing was applied")
+    with cluster.admin(empty_db) as conn:
+        assert conn.execute("SELECT to_regnamespace('blog')").fetchone() == (None,)
+
+
+def test_plan_names_the_stack_and_says_nothing_to_apply_once_applied(cluster, empty_db, args):
+    code, out, err = _run(args(empty_db, "plan", "--json"))
+    assert (code, json.loads(out)["stack"]) == (0, "dev"), err
+    code, _, err = _run(args(empty_db, "apply"))
+    assert code == 0, err
+    assert _run(args(empty_db, "plan")) == (0, "nothing to apply\n", "")
+    code, out, err = _run(args(empty_db, "plan", "--json"))
+    assert (code, json.loads(out)) == (0, {"stack": "dev", "pending": []}), err
+
+
+def test_dry_run_prints_each_statement_as_the_file_has_it_and_lists_them_in_json(cluster, empty_db, args, tmp_path,
+                                                                                  monkeypatch):
+    """The SQL a reviewer reads before apply: each statement as written (its indentation kept), a blank line
+    between two; with --json each pending file carries its statements under `sql`."""
+    from db import migrate
+
+    migrations = tmp_path / "m"
+    migrations.mkdir()
+    (migrations / "0001.two-tables.sql").write_text(
+        "-- two tables\n  CREATE TABLE public.t1 (id int);\nCREATE TABLE public.t2 (id int);\n")
+    use_dirs(monkeypatch, migrate.plan, migrations_dir=migrations)
+    code, out, err = _run(args(empty_db, "apply", "--dry-run"))
+    assert (code, out) == (0, "-- 0001.two-tables (migration, 0001.two-tables.sql)\n"
+                              "  CREATE TABLE public.t1 (id int);\n\n"
+                              "CREATE TABLE public.t2 (id int);\n"), err
+    code, out, err = _run(args(empty_db, "apply", "--dry-run", "--json"))
+    assert code == 0, err
+    assert json.loads(out)["pending"] == [{"id": "0001.two-tables", "kind": "migration", "destructive": None,
+                                           "sql": ["  CREATE TABLE public.t1 (id int);",
+                                                   "CREATE TABLE public.t2 (id int);"]}]
+
+
+def test_the_confirmation_names_each_destructive_migration_and_its_reason(cluster, blog_db, args, tmp_path,
+                                                                          monkeypatch):
+    """What the operator is asked before anything destroys data: the stack, every destructive file with the reason
+    its `-- destructive:` line gives. Declined: nothing applied."""
+    import shutil
+
+    from db import migrate
+
+    migrations = tmp_path / "m"
+    shutil.copytree(migrate.MIGRATIONS_DIR, migrations)
+    (migrations / "0003.drop-bio.sql").write_text("-- destructive: bio moves elsewhere\n"
+                                                 "ALTER TABLE blog.users DROP COLUMN bio;\n")
+    (migrations / "0004.empty-posts.sql").write_text("-- destructive: the posts are re-imported\n"
+                                                    "TRUNCATE blog.posts CASCADE;\n")
+    use_dirs(monkeypatch, migrate.apply, migrate.plan, migrations_dir=migrations)
+    code, out, err = _run(args(blog_db, "apply"), stdin=_Tty("n\n"))
+    assert (code, out) == (2, "")
+    assert ("migrate dev: destructive migration(s) - 0003.drop-bio: bio moves elsewhere; 0004.empty-posts: the posts "
+            "are re-imported\nProceed? [y/N] ") in err
+    with cluster.admin(blog_db) as conn:
+        assert conn.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'blog' "
+                            "AND table_name = 'users' AND column_name = 'bio'").fetchone() == (1,)

@@ -221,3 +221,42 @@ def test_the_stacks_region_wins_over_the_environments(stacks, run_ops, monkeypat
     when = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
     result = run_ops("backtrack", "--outputs", str(stack.outputs), "--to-time", when, "--dry-run")
     assert result.code == 0, result.err
+
+
+def test_no_wait_json_names_the_backtrack_and_its_first_status(stubbed_rds, run_ops):
+    """Stubber, because moto lacks backtrack_db_cluster: with --no-wait the JSON result carries what a script needs to
+    follow it (`ops wait --cluster orders --backtrack ID`): the id, AWS's first status, and that nothing waited."""
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_clusters", {"DBClusters": [mysql_cluster()]})
+    stubber.add_response("backtrack_db_cluster", {"BacktrackIdentifier": "bt-4", "Status": "pending"})
+    result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T11:00:00Z", "--yes", "--no-wait", "--json")
+    assert result.code == 0, result.err
+    assert result.json() == {"cluster": "orders", "backtrackTo": "2026-11-27T11:00:00Z",
+                             "window": {"earliest": "2026-11-27T06:00:00Z", "latest": "2026-11-27T12:00:00Z"},
+                             "dryRun": False, "backtrackId": "bt-4", "status": "pending", "waited": False}
+
+
+def test_a_finished_backtrack_says_where_the_cluster_was_rewound_to(stubbed_rds, run_ops):
+    """Stubber, because moto lacks backtrack_db_cluster and describe_db_cluster_backtracks."""
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_clusters", {"DBClusters": [mysql_cluster()]})
+    stubber.add_response("backtrack_db_cluster", {"BacktrackIdentifier": "bt-5", "Status": "pending"})
+    stubber.add_response("describe_db_cluster_backtracks",
+                         {"DBClusterBacktracks": [{"BacktrackIdentifier": "bt-5", "Status": "completed"}]})
+    result = run_stubbed(run_ops, client, "--to-time", "2026-11-27T11:00:00Z", "--yes")
+    assert result.code == 0, result.err
+    assert result.out == "orders backtracked to 2026-11-27T11:00:00Z (bt-5)\n"
+
+
+def test_to_time_is_required(run_ops, aws_env):
+    result = run_ops("backtrack", "--cluster", "orders", "--dry-run")
+    assert result.code == 2
+    assert result.err.splitlines()[-1].endswith("error: the following arguments are required: --to-time")
+
+
+def test_help_says_to_time_is_an_iso8601_time_to_rewind_to(run_ops):
+    result = run_ops("backtrack", "--help")
+    assert result.code == 0
+    text = " ".join(result.out.split())  # argparse wraps to the terminal's width
+    assert "--to-time ISO8601 time to rewind to" in text
+    assert "--dry-run check engine and window, change nothing" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import boto3
 import pytest
 from botocore.stub import ANY
 
@@ -663,3 +664,44 @@ def test_a_resume_with_no_wait_once_the_cluster_is_available_reports_what_it_sta
     assert (data["source"], data["cluster"], data["instances"], data["waited"]) == (
         "aurora-dev", "copy", ["copy-1", "copy-2"], False)
     assert instance_ids(stacks, "copy") == ["copy-1", "copy-2"]
+
+
+def test_the_region_given_is_where_the_source_is_read_and_the_copy_made(moto, run_ops):
+    """--region wins over the default region (AWS_DEFAULT_REGION is eu-west-1 here): the source in us-east-1 is
+    found there, and the requests are for there."""
+    rds = boto3.client("rds", region_name="us-east-1", endpoint_url=moto, aws_access_key_id="testing",
+                       aws_secret_access_key="testing")
+    rds.create_db_cluster(DBClusterIdentifier="virginia", Engine="aurora-postgresql", MasterUsername="platform",
+                          MasterUserPassword="not-a-real-password-1")
+    rds.create_db_instance(DBInstanceIdentifier="virginia-1", DBClusterIdentifier="virginia",
+                           Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+    result = run_ops("restore", "--region", "us-east-1", "--cluster", "virginia", "--latest", "--new-cluster", "copy",
+                     "--dry-run", "--json")
+    assert result.code == 0, result.err
+    requests = result.json()["requests"]
+    assert [(r["operation"], r["request"]["DBClusterIdentifier"]) for r in requests] == [
+        ("RestoreDBClusterToPointInTime", "copy"), ("CreateDBInstance", "copy")]
+    assert requests[0]["request"]["SourceDBClusterIdentifier"] == "virginia"
+
+
+def test_a_snapshot_without_an_engine_version_is_restored_to_the_sources(stubbed_rds, run_ops):
+    """Stubber (moto always records a version): EngineVersion is optional in DescribeDBClusterSnapshots' model; the
+    restore request then carries the source's version rather than failing."""
+    client, stubber = stubbed_rds
+    absent_cluster(stubber, "x")
+    stubber.add_response("describe_db_clusters", {"DBClusters": [serverless_source(EngineVersion="16.8")]})
+    stubber.add_response("describe_db_instances", {"DBInstances": [SERVERLESS_WRITER]})
+    absent_instance(stubber, "x-1")
+    stubber.add_response(
+        "describe_db_cluster_snapshots",
+        {"DBClusterSnapshots": [{"DBClusterSnapshotIdentifier": "s", "Engine": "aurora-postgresql",
+                                 "Status": "available"}]},
+        {"DBClusterSnapshotIdentifier": "s"},
+    )
+    result = run_ops("restore", "--cluster", "aurora-dev", "--snapshot", "s", "--new-cluster", "x", "--dry-run",
+                     "--json", make_client=lambda service, region: client)
+    assert result.code == 0, result.err
+    restore_call = result.json()["requests"][0]
+    assert restore_call["operation"] == "RestoreDBClusterFromSnapshot"
+    assert {k: restore_call["request"][k] for k in ("SnapshotIdentifier", "Engine", "EngineVersion")} == {
+        "SnapshotIdentifier": "s", "Engine": "aurora-postgresql", "EngineVersion": "16.8"}

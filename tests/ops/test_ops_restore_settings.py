@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 
-from ops.commands.restore import cluster_settings, instance_template, snapshot_engine
+from ops.commands.restore import (
+    cluster_settings,
+    instance_requests,
+    instance_template,
+    restored_tags,
+    snapshot_engine,
+)
 from ops.errors import OpsError
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd"
@@ -286,3 +292,25 @@ def test_a_snapshot_that_names_neither_takes_the_sources_engine_and_version():
 @pytest.mark.parametrize("snapshot", [{}, {"EngineVersion": ""}, {"EngineVersion": None}])
 def test_without_a_version_anywhere_none_is_sent_and_rds_picks_the_engines_default(snapshot):
     assert snapshot_engine(snapshot, {"Engine": "aurora-mysql"}) == {"Engine": "aurora-mysql"}
+
+
+# ---- restored_tags and instance_requests -----------------------------------------------------------------------
+def test_an_untagged_source_gives_only_the_restore_tags():
+    # TagList is optional in DescribeDBClusters (botocore's RDS model): a cluster nobody tagged has none to keep.
+    assert restored_tags({"DBClusterIdentifier": "orders"}, "latest", 2) == [
+        {"Key": "restored-from", "Value": "orders"},
+        {"Key": "restored-from-point", "Value": "latest"},
+        {"Key": "ops-restore-instances", "Value": "2"},
+        {"Key": "created-by", "Value": "aurora-platform-ops"},
+    ]
+
+
+def test_without_a_zone_to_copy_the_instances_are_left_to_rds_placement():
+    # Every source instance still without an AvailabilityZone (all creating): no zone is sent, RDS picks one.
+    requests = instance_requests("orders-copy", {"DBInstanceClass": "db.r6g.large"}, [], 2, set())
+    assert requests == [
+        {"DBInstanceIdentifier": "orders-copy-1", "DBClusterIdentifier": "orders-copy", "PromotionTier": 0,
+         "DBInstanceClass": "db.r6g.large"},
+        {"DBInstanceIdentifier": "orders-copy-2", "DBClusterIdentifier": "orders-copy", "PromotionTier": 1,
+         "DBInstanceClass": "db.r6g.large"},
+    ]

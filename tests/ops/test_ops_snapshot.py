@@ -120,12 +120,14 @@ def test_taken_copy_id_is_refused_before_the_snapshot_is_taken(stacks, run_ops):
             ["--snapshot-id", "s", "--copy-kms-key", "k", "--copy-id", "S"],
             "ops: error: --copy-id s: the same as the snapshot",
         ),
+        (["--copy-kms-key", "k", "--copy-id", "1st"], "ops: error: --copy-id '1st': not a valid snapshot identifier"),
         (["--copy-id", "c"], "ops: error: --copy-id is only used with --copy-kms-key"),
         (["--copy-kms-key", "k", "--no-wait"],
          "ops: error: --no-wait with --copy-kms-key: the copy can only start once the snapshot is available; take the "
          "snapshot with --no-wait, then copy it later, or wait\n"),
     ],
-    ids=["digit-first", "double-hyphen", "trailing-hyphen", "copy-same-id", "copy-id-alone", "no-wait-copy"],
+    ids=["digit-first", "double-hyphen", "trailing-hyphen", "copy-same-id", "copy-digit-first", "copy-id-alone",
+         "no-wait-copy"],
 )
 def test_bad_ids_are_refused_before_any_call(stacks, run_ops, argv, message):
     stack = stacks.build()

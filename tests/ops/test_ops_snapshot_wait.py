@@ -42,3 +42,18 @@ def test_an_available_snapshot_is_returned_and_a_creating_one_is_waited_on():
     assert snap["Status"] == "available"
     assert clock.sleeps == [30, 30]
     assert "creating 40%" in progress.getvalue()
+
+
+class SnapshotsWithoutProgress(Snapshots):
+    """An answer without PercentProgress (the RDS model does not require it; emulators leave it out)."""
+
+    def describe_db_cluster_snapshots(self, DBClusterSnapshotIdentifier: str) -> dict:
+        answer = super().describe_db_cluster_snapshots(DBClusterSnapshotIdentifier)
+        del answer["DBClusterSnapshots"][0]["PercentProgress"]
+        return answer
+
+
+def test_a_snapshot_without_a_reported_progress_shows_0_percent():
+    p, _clock, progress = poller(timeout=3600, interval=30)
+    wait_available(p, SnapshotsWithoutProgress("creating", "available"), "blog-manual-1")
+    assert progress.getvalue().splitlines()[0].endswith("snapshot blog-manual-1: creating 0%")

@@ -40,6 +40,18 @@ def test_compliant_stack_passes_every_check(shared_stacks, run_ops, engine):
     assert result.json()["ok"] is True
 
 
+@pytest.mark.parametrize("engine", ["aurora-postgresql", "aurora-mysql"])
+def test_the_json_names_the_cluster_its_engine_and_region(shared_stacks, run_ops, engine):
+    """The top-level keys docs/ops.md promises for `--json`: a pipeline checking several stacks reads which cluster,
+    engine and region each document is about."""
+    stack = shared_stacks.get(engine)
+    result = run_ops("verify", "--outputs", str(stack.outputs), "--json")
+    assert result.code == 0, result.out + result.err
+    data = result.json()
+    assert set(data) == {"cluster", "engine", "region", "ok", "summary", "checks"}
+    assert (data["cluster"], data["engine"], data["region"]) == (stack.cluster_id, engine, "eu-west-1")
+
+
 def test_text_table_names_each_check(shared_stacks, run_ops):
     stack = shared_stacks.get()
     result = run_ops("verify", "--outputs", str(stack.outputs))

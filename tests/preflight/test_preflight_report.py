@@ -52,3 +52,48 @@ def test_markdown_table_cells_escape_pipes_in_messages(tmp_path):
     assert row.endswith("must set rds.force\\_ssl=1; it sets 0\\|1. |")
     # Four cells: an unescaped pipe would split the message into a fifth column and break the table.
     assert len(re.split(r"(?<!\\)\|", row)) == 4 + 2
+
+
+def test_the_json_report_text_is_indented_with_sorted_keys_and_prints_any_export():
+    """A saved report is read and diffed as text by people (two runs' files side by side): the same report is the
+    same bytes, keys sorted at every level, two spaces an indent; an export JSON has no type for (a date) is printed
+    as its text, not a crash."""
+    import datetime
+
+    from preflight.policy_eval import Evaluation
+    from preflight.report import Report, render_json
+
+    report = Report(stack="dev", project="shop", source="state", resources=[],
+                    exports={"zone": "b", "built": datetime.date(2026, 12, 1)}, evaluation=Evaluation(violations=[]))
+    assert render_json(report).splitlines() == [
+        "{",
+        '  "cost": null,',
+        '  "exports": {',
+        '    "built": "2026-12-01",',
+        '    "zone": "b"',
+        "  },",
+        '  "formatVersion": 1,',
+        '  "policyPack": {',
+        '    "config": null,',
+        '    "name": "aurora-platform-policies",',
+        '    "version": ""',
+        "  },",
+        '  "project": "shop",',
+        '  "resources": [],',
+        '  "source": "state",',
+        '  "stack": "dev",',
+        '  "summary": {',
+        '    "byType": {},',
+        '    "complete": true,',
+        '    "exitCode": 0,',
+        '    "opaqueComponents": [],',
+        '    "resources": 0,',
+        '    "violations": {',
+        '      "advisory": 0,',
+        '      "mandatory": 0',
+        "    }",
+        "  },",
+        '  "violations": [],',
+        '  "warnings": []',
+        "}",
+    ]
