@@ -23,9 +23,9 @@ the .meta files under a lock; mutmut itself must not run at the same time.
 What one process keeps between mutants, a fresh process would not: module state (globals, caches) a mutant left
 changed; the fixtures are torn down after each mutant, the session's too. A cache of the tests that outlives a
 fixture must empty itself when `MUTANT_UNDER_TEST` changes, as the suite's caches of program evaluations do
-(tests/conftest.py): otherwise every mutant after the first reads the evaluation of the baseline and survives. So a kill here is checked the
-way mutmut switches a mutant on, in a fresh process (`MUTANT_UNDER_TEST=NAME pytest TEST`), for a sample
-(docs/mutation-testing.md says which), and every survivor is looked at by hand as any other.
+(tests/conftest.py): otherwise every mutant after the first reads the evaluation of the baseline and survives.
+So a kill here is checked the way mutmut switches a mutant on, in a fresh process (`MUTANT_UNDER_TEST=NAME pytest
+TEST`), for a sample (docs/mutation-testing.md says which), and every survivor is looked at by hand as any other.
 """
 
 from __future__ import annotations
