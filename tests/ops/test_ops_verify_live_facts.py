@@ -248,10 +248,13 @@ def test_verify_runs_the_live_checks_only_when_asked(shared_stacks, run_ops):
     assert result.code == 0 and not {c["name"] for c in result.json()["checks"]} & set(LIVE)
 
 
-def test_verify_live_facts_reports_a_deprecated_version_and_fails(shared_stacks, run_ops):
+def verify_with_live_facts(stack: Any, run_ops: Any, *, status: str = "available",
+                           valid_till: datetime = datetime(2061, 5, 23, tzinfo=UTC), now: datetime = NOW) -> tuple:
+    """`verify --live-facts --json` on a moto stack, the three calls moto does not answer stubbed: the cluster's
+    version with `status`, its classes offered in three zones, its instances' CAs valid until `valid_till`; the
+    command's clock at `now`. Returns the result and the cluster as moto describes it."""
     from tests.ops.conftest import reused_client
 
-    stack = shared_stacks.get()
     moto_rds = reused_client("rds", REGION)
     cluster = moto_rds.describe_db_clusters(DBClusterIdentifier=stack.cluster_id)["DBClusters"][0]
     members = moto_rds.describe_db_instances(
@@ -259,23 +262,28 @@ def test_verify_live_facts_reports_a_deprecated_version_and_fails(shared_stacks,
     stubbed = boto3.client("rds", region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t")
     with Stubber(stubbed) as stubber:
         stubber.add_response("describe_db_engine_versions", {"DBEngineVersions": [
-            {"Engine": cluster["Engine"], "EngineVersion": cluster["EngineVersion"], "Status": "deprecated"}]},
+            {"Engine": cluster["Engine"], "EngineVersion": cluster["EngineVersion"], "Status": status}]},
             {"Engine": cluster["Engine"], "EngineVersion": cluster["EngineVersion"], "IncludeAll": True})
         for instance_class in sorted({m["DBInstanceClass"] for m in members}):
             stubber.add_response("describe_orderable_db_instance_options", {"OrderableDBInstanceOptions": [
                 {"DBInstanceClass": instance_class,
                  "AvailabilityZones": [{"Name": f"{REGION}{z}"} for z in "abc"]}]},
                 {"Engine": ANY, "EngineVersion": ANY, "DBInstanceClass": instance_class})
+        cas = sorted({m.get("CACertificateIdentifier", "rds-ca-rsa2048-g1") for m in members})
         stubber.add_response("describe_certificates", {"Certificates": [
-            {"CertificateIdentifier": m.get("CACertificateIdentifier", "rds-ca-rsa2048-g1"),
-             "ValidTill": datetime(2061, 5, 23, tzinfo=UTC)} for m in members]}, {})
+            {"CertificateIdentifier": ca, "ValidTill": valid_till} for ca in cas]}, {})
 
         def make(service: str, region: str | None) -> Any:
             client = reused_client(service, region)
             return Routed(client, stubbed) if service == "rds" else client
 
         result = run_ops("verify", "--outputs", str(stack.outputs), "--live-facts", "--json", make_client=make,
-                         now=lambda: NOW)
+                         now=lambda: now)
+    return result, cluster
+
+
+def test_verify_live_facts_reports_a_deprecated_version_and_fails(shared_stacks, run_ops):
+    result, cluster = verify_with_live_facts(shared_stacks.get(), run_ops, status="deprecated")
     checks = {c["name"]: (c["status"], c["detail"]) for c in result.json()["checks"]}
     assert result.code == 1, result.out + result.err
     assert checks["engine-version-available"] == (
