@@ -34,7 +34,16 @@ CLIENT_PASSWORD_AUTH = {"POSTGRESQL": "POSTGRES_SCRAM_SHA_256", "MYSQL": "MYSQL_
 
 def proxy_name_of(cluster_identifier: str) -> str:
     """The proxy's name (at most 63 characters), known before the proxy exists."""
-    return f"{cluster_identifier}-proxy"[:63]
+    return _name_within_63(f"{cluster_identifier}-proxy")
+
+
+def proxy_reader_endpoint_name(proxy_name: str) -> str:
+    return _name_within_63(f"{proxy_name}-ro")
+
+
+def _name_within_63(name: str) -> str:
+    # RDS refuses a proxy or proxy endpoint name that ends with a hyphen, which cutting at 63 can leave.
+    return name[:63].rstrip("-")
 
 
 def proxy_log_group_name(proxy_name: str) -> str:
@@ -156,7 +165,7 @@ class AuroraProxy:
         if proxy_settings.reader_endpoint:
             reader = aws.rds.ProxyEndpoint(
                 f"{name}-proxy-read-only", db_proxy_name=self.proxy.name,
-                db_proxy_endpoint_name=f"{proxy_name}-ro"[:63], vpc_subnet_ids=list(network.subnet_ids),
+                db_proxy_endpoint_name=proxy_reader_endpoint_name(proxy_name), vpc_subnet_ids=list(network.subnet_ids),
                 vpc_security_group_ids=[self.security_group.id], target_role="READ_ONLY", tags=tag("proxy-ro"),
                 opts=child)
             self.reader_endpoint = reader.endpoint

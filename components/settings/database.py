@@ -239,8 +239,26 @@ class DatabaseSettings:
 
 def _cluster_identifier(project: str, stack: str) -> str:
     """As components.aurora.cluster_identifier names the cluster (settings must not import components)."""
-    text = re.sub(r"[^a-z0-9]+", "-", f"{project}-{stack}".lower()).strip("-")
-    return text[:63].rstrip("-")
+    return _identifier_uncut(project, stack)[:63].rstrip("-")
+
+
+def _identifier_uncut(project: str, stack: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", f"{project}-{stack}".lower()).strip("-")
+
+
+# The instances are `<cluster>-1` .. `<cluster>-16` (a writer and up to MAX_READERS readers), and RDS allows 63
+# characters in an instance identifier as in a cluster's: a longer cluster identifier would be cut short and its
+# instances refused at deploy time.
+CLUSTER_IDENTIFIER_MAX = 63 - len(f"-{MAX_READERS + 1}")
+
+
+def _check_stack_name(problems: Problems, project: str, stack: str) -> None:
+    identifier = _identifier_uncut(project, stack)
+    if len(identifier) > CLUSTER_IDENTIFIER_MAX:
+        problems.add_text("stack name", (
+            f"{show(stack)} names the cluster {show(identifier)} ({len(identifier)} characters); allowed: a cluster "
+            f"identifier of at most {CLUSTER_IDENTIFIER_MAX} characters (its instances add -1 .. -{MAX_READERS + 1} "
+            f"and RDS allows 63), so a stack name of at most {CLUSTER_IDENTIFIER_MAX - len(project) - 1} characters"))
 
 
 # ---- maintenance and backup windows ---------------------------------------------------------------------------------
@@ -391,6 +409,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     global_database = _global(section, problems, project, stack)
     proxy = _proxy(section.section("proxy"), readers, production)
     audit = parse_audit(section, engine_name, production, parameters)
+    _check_stack_name(problems, project, stack)
     custom_endpoints = parse_custom_endpoints(section, readers, _cluster_identifier(project, stack))
     reader_auto_scaling = parse_reader_auto_scaling(section, readers)
     s3_export, s3_import, lambda_invoke = parse_sql_services(section, engine_name)
