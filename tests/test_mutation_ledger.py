@@ -308,3 +308,62 @@ def test_the_projects_ledger_and_hand_verdicts_read_and_name_only_modules_the_pr
              for module in modules}
     assert ledger
     assert [m for m, ps in paths.items() if not any(fnmatch.fnmatch(p, g) for p in ps for g in only)] == []
+
+
+# ---- summary: the kill rate per module from the ledger and the hand verdicts ----------------------------------------
+def _summary_files(tmp_path):
+    ledger = tmp_path / "ledger.tsv"
+    # x_ask: 1-2 killed, 3-5 survived, 6 no tests. x_other: 1 survived, under code changed since its hand verdict.
+    # ops.wait.x_run: 1-3 killed, 4 survived.
+    ledger.write_text("ops.confirm.x_ask\taaaaaaaaaaaa\t1-2\t-\t3-5\t6\n"
+                      "ops.confirm.x_other\tbbbbbbbbbbbb\t-\t-\t1\t-\n"
+                      "ops.wait.x_run\tdddddddddddd\t1-2\t3\t4\t-\n")
+    hand = _hand(tmp_path,
+                 "ops.confirm.x_ask__mutmut_3\taaaaaaaaaaaa\tkilled\ttests/ops/test_confirm.py::test_a_no",
+                 "ops.confirm.x_ask__mutmut_4\taaaaaaaaaaaa\tequivalent\tthe one caller passes both",
+                 # 7 has no verdict of the run (it timed out): a hand kill counts all the same.
+                 "ops.confirm.x_ask__mutmut_7\taaaaaaaaaaaa\tkilled\ttests/ops/test_confirm.py::test_ctrl_c",
+                 # Given on other code: not counted, the survivor stays open.
+                 "ops.confirm.x_other__mutmut_1\tcccccccccccc\tequivalent\tno longer true")
+    return ledger, hand
+
+
+def test_the_tally_counts_each_mutant_once_by_its_strongest_verdict_on_the_same_code(tool, tmp_path):
+    ledger, hand = _summary_files(tmp_path)
+    tallies = tool.tally(tool.read_ledger(ledger), tool.read_hand(hand))
+    assert {module: (t.killed, t.killed_since, t.equivalent, t.open) for module, t in tallies.items()} == {
+        # killed 1, 2; since 3, 7; equivalent 4; open 5, 6 (no tests), x_other 1
+        "ops.confirm": (2, 2, 1, 3),
+        "ops.wait": (3, 0, 0, 1)}
+
+
+def test_the_summary_prints_a_row_a_module_and_one_for_all(tool, tmp_path, capsys):
+    ledger, hand = _summary_files(tmp_path)
+    assert tool.main(["summary", "--ledger", str(ledger), "--hand", str(hand)]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    # 4 of 8: centre 5.92/11.84 = 0.5, half 1.96*sqrt(2 + 0.96)/11.84 = 0.2848: 21.5-78.5%, printed outward 21-79%
+    assert rows[2] == "| ops.confirm | 8 | 2 | 2 | 1 | 3 | 50.0% (21-79%) | 62.5% |"
+    # 3 of 4: centre 4.92/7.84 = 0.6276, half 1.96*sqrt(0.75 + 0.96)/7.84 = 0.3269: 30.1-95.4%
+    assert rows[3] == "| ops.wait | 4 | 3 | 0 | 0 | 1 | 75.0% (30-96%) | 75.0% |"
+    assert rows[4].startswith("| all | 12 | 5 | 2 | 1 | 4 | 58.3% (")
+    assert len(rows) == 5
+
+
+def test_the_summary_of_some_mutants_only(tool, tmp_path, capsys):
+    ledger, hand = _summary_files(tmp_path)
+    assert tool.main(["summary", "--ledger", str(ledger), "--hand", str(hand), "--only", "ops.wait.*"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert [row.split(" | ")[0] for row in rows[2:]] == ["| ops.wait"]   # one module: no row for all
+
+
+def test_a_summary_that_matches_nothing_says_so(tool, tmp_path, capsys):
+    ledger, hand = _summary_files(tmp_path)
+    assert tool.main(["summary", "--ledger", str(ledger), "--hand", str(hand), "--only", "ops.nothing*"]) == 2
+    assert capsys.readouterr().err == f"mutation_ledger: no mutant in {ledger} or {hand} matches ops.nothing*\n"
+
+
+def test_only_goes_with_summary_only(tool, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        tool.main(["save", "--only", "ops.*", "--mutants", str(tmp_path), "--ledger", str(tmp_path / "l.tsv")])
+    assert stopped.value.code == 2
+    assert "--only: only with summary" in capsys.readouterr().err

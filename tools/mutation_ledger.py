@@ -7,6 +7,7 @@ under mutmut's hash of that function's code:
     python tools/mutation_ledger.py save      # after a run: merge the verdicts in mutants/ into the ledger
     python tools/mutation_ledger.py restore   # after generating the mutants: give back every verdict still valid
     python tools/mutation_ledger.py restore --generate   # generate them first (`make mutate` does this, runs, saves)
+    python tools/mutation_ledger.py summary [--only GLOB...]   # the kill rate per module, ledger and hand verdicts
 
 A verdict is killed, caught by type check, survived or no tests; a timeout, a crash or "not checked" is none and is
 not kept, so that mutant runs again. `restore` fills in only mutants mutmut has no result for, and only for a
@@ -28,6 +29,7 @@ written since, kills it); an equivalent mutant stays a survivor, named there wit
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import sys
 from dataclasses import dataclass, field
@@ -260,10 +262,78 @@ def restore(mutants: Path, ledger: dict[str, Function]) -> tuple[int, int]:
     return restored, len(changed)
 
 
+@dataclass
+class Tally:
+    """One module's mutants in the ledger and the hand verdicts: what the run killed, what tests written since kill,
+    what is named equivalent, and the survivors nobody has looked at."""
+
+    killed: int = 0
+    killed_since: int = 0
+    equivalent: int = 0
+    open: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.killed + self.killed_since + self.equivalent + self.open
+
+
+def tally(ledger: dict[str, Function], hand: list[HandVerdict], only: list[str] | None = None) -> dict[str, Tally]:
+    """module -> its Tally. A hand verdict counts only for the code it was given on (the ledger's hash, or a function
+    the ledger does not hold); a hand kill of a mutant the run gave no verdict (a timeout) counts as killed since."""
+    by_mutant = {v.mutant: v for v in hand}
+    verdicts: dict[str, str | None] = {}
+    hashes = {name: function.hash for name, function in ledger.items()}
+    for name, function in ledger.items():
+        for number, status in function.verdicts.items():
+            verdicts[f"{name}{MARK}{number}"] = status
+    for verdict in hand:
+        function, _, _ = _split(verdict.mutant)
+        if hashes.get(function, verdict.hash) == verdict.hash:
+            verdicts.setdefault(verdict.mutant, None)
+    tallies: dict[str, Tally] = {}
+    for mutant, status in sorted(verdicts.items()):
+        if only and not any(fnmatch.fnmatchcase(mutant, pattern) for pattern in only):
+            continue
+        function, _, _ = _split(mutant)
+        entry = tallies.setdefault(function.rpartition(".")[0], Tally())
+        given = by_mutant.get(mutant)
+        if given is not None and hashes.get(function, given.hash) != given.hash:
+            given = None
+        if status in KILLS:
+            entry.killed += 1
+        elif given is not None and given.verdict == "killed":
+            entry.killed_since += 1
+        elif given is not None:
+            entry.equivalent += 1
+        else:
+            entry.open += 1
+    return tallies
+
+
+def summary(tallies: dict[str, Tally]) -> str:
+    """A markdown table, one row a module and one for all of them."""
+    from mutation_report import interval_text  # the same directory: run as `python tools/mutation_ledger.py`
+
+    lines = ["| module | mutants with a verdict | killed by the run | killed by tests since | equivalent (named) "
+             "| open | kill rate | killed or named equivalent |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    rows = sorted(tallies.items())
+    if len(rows) > 1:
+        rows.append(("all", Tally(*(sum(getattr(t, f) for t in tallies.values())
+                                    for f in ("killed", "killed_since", "equivalent", "open")))))
+    for module, t in rows:
+        kills = t.killed + t.killed_since
+        lines.append(f"| {module} | {t.total} | {t.killed} | {t.killed_since} | {t.equivalent} | {t.open} "
+                     f"| {100 * kills / t.total:.1f}% ({interval_text(kills, t.total)}) "
+                     f"| {100 * (kills + t.equivalent) / t.total:.1f}% |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python tools/mutation_ledger.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("action", choices=["save", "restore"],
-                        help="save: merge mutants/ into the ledger; restore: give its verdicts back to mutants/")
+    parser.add_argument("action", choices=["save", "restore", "summary"],
+                        help="save: merge mutants/ into the ledger; restore: give its verdicts back to mutants/; "
+                             "summary: the kill rate per module of the ledger and the hand verdicts (no mutants/)")
     parser.add_argument("--mutants", type=Path, default=Path("mutants"), help="mutmut's directory (default mutants)")
     parser.add_argument("--ledger", type=Path, default=Path("docs/mutation-ledger.tsv"),
                         help="the ledger file (default docs/mutation-ledger.tsv)")
@@ -272,12 +342,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--generate", action="store_true",
                         help="restore: generate the mutants and mutmut's stats first (minutes: the whole selection)")
     parser.add_argument("--max-children", type=int, default=1, help="mutmut's parallel processes with --generate")
+    parser.add_argument("--only", nargs="+", metavar="GLOB", help="summary: only the mutants whose name matches a glob")
     args = parser.parse_args(argv)
     if args.generate and args.action != "restore":
         parser.error("--generate: only with restore")
+    if args.only and args.action != "summary":
+        parser.error("--only: only with summary")
     try:
         ledger = read_ledger(args.ledger)
-        hand = read_hand(args.hand) if args.action == "restore" else []
+        hand = read_hand(args.hand) if args.action in ("restore", "summary") else []
         if args.generate:
             import mutation_sample  # the same directory: run as `python tools/mutation_ledger.py`
 
@@ -285,7 +358,13 @@ def main(argv: list[str]) -> int:
                 mutation_sample.generate(args.max_children, cwd=args.mutants.parent)
             except mutation_sample.Problem as problem:
                 raise Problem(str(problem)) from None
-        if args.action == "save":
+        if args.action == "summary":
+            tallies = tally(ledger, hand, args.only)
+            if not tallies:
+                raise Problem(f"no mutant in {args.ledger} or {args.hand}"
+                              + (f" matches {' '.join(args.only)}" if args.only else ""))
+            print(summary(tallies))
+        elif args.action == "save":
             now, modules = current(args.mutants)
             merged = merge(ledger, now, modules)
             write_ledger(args.ledger, merged)
