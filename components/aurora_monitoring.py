@@ -28,8 +28,8 @@ def log_group_names(cluster_identifier: str, settings: DatabaseSettings) -> list
 
 
 def log_groups(name: str, cluster_identifier: str, settings: DatabaseSettings, key_arn: pulumi.Input[str],
-               tags: Mapping[str, str], opts: pulumi.ResourceOptions,
-               protect: bool = False) -> list[aws.cloudwatch.LogGroup]:
+               tags: Mapping[str, str], opts: pulumi.ResourceOptions, *,
+               protect: bool) -> list[aws.cloudwatch.LogGroup]:
     """One log group per exported log, named where RDS writes (/aws/rds/cluster/<id>/<log>), created before the
     cluster so RDS does not create an unencrypted, never-expiring group of its own. Protected with the cluster: the
     audit and error logs are records deleting the group would lose."""

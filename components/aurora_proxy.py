@@ -83,30 +83,29 @@ class AuroraProxy:
             })), description=f"RDS Proxy {proxy_name}: log in to {identifier}", tags=tag("proxy"), opts=child)
 
         # ---- how the proxy logs in to the cluster -------------------------------------------------------------
-        self.secret: aws.secretsmanager.Secret | None = None
-        self.secret_arn: pulumi.Output[str] | None = None
-        auth: dict = {}
+        auth: dict
         if self.iam_auth:
             # End to end IAM: no secret; the role gains rds-db:connect per user through allow_login.
             auth = dict(default_auth_scheme="IAM_AUTH")
         else:
+            secret_arn: pulumi.Output[str]
             if master_secret_arn is not None:
-                self.secret_arn = master_secret_arn
+                secret_arn = master_secret_arn
             else:
                 if password is None:
                     raise ValueError("the proxy needs the master password or the RDS-managed secret")
-                self.secret = aws.secretsmanager.Secret(
+                secret = aws.secretsmanager.Secret(
                     f"{name}-proxy", name_prefix=f"{identifier}-proxy-", kms_key_id=key_arn,
                     description=f"Credentials RDS Proxy {proxy_name} uses to log in to {identifier}",
                     recovery_window_in_days=7, tags=tag("proxy"), opts=child)
                 aws.secretsmanager.SecretVersion(
-                    f"{name}-proxy", secret_id=self.secret.id,
+                    f"{name}-proxy", secret_id=secret.id,
                     secret_string_wo=pulumi.Output.secret(pulumi.Output.json_dumps(
                         {"username": settings.master_username, "password": password})),
                     secret_string_wo_version=settings.password_version, opts=child)
-                self.secret_arn = self.secret.arn
+                secret_arn = secret.arn
             aws.iam.RolePolicy(f"{name}-proxy", role=self.role.id, policy=pulumi.Output.all(
-                self.secret_arn, key_arn, region).apply(lambda values: json.dumps({
+                secret_arn, key_arn, region).apply(lambda values: json.dumps({
                     "Version": "2012-10-17",
                     "Statement": [
                         {"Sid": "ReadTheLoginSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
@@ -119,7 +118,7 @@ class AuroraProxy:
                     ],
                 })), opts=child)
             auth = dict(auths=[aws.rds.ProxyAuthArgs(
-                auth_scheme="SECRETS", secret_arn=self.secret_arn, description="master user", iam_auth="DISABLED",
+                auth_scheme="SECRETS", secret_arn=secret_arn, description="master user", iam_auth="DISABLED",
                 client_password_auth_type=CLIENT_PASSWORD_AUTH[engine.proxy_engine_family])])
 
         # ---- network: app -> proxy (allow_application_from), proxy -> cluster only ----------------------------

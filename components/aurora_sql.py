@@ -71,10 +71,9 @@ class SqlServices:
 
     def __init__(self, name: str, cluster_identifier: str, settings: DatabaseSettings, cluster: aws.rds.Cluster,
                  key_arn: pulumi.Input[str], partition: pulumi.Output[str], region: pulumi.Output[str],
-                 account_id: pulumi.Output[str], tags: Mapping[str, str], parent: pulumi.Resource,
-                 protect: bool = False):
+                 account_id: pulumi.Output[str], tags: Mapping[str, str], parent: pulumi.Resource, *,
+                 protect: bool):
         self.export_bucket: aws.s3.Bucket | None = None
-        self.roles: dict[str, aws.iam.Role] = {}
         self.associations: list[aws.rds.ClusterRoleAssociation] = []
         opts = pulumi.ResourceOptions(parent=parent)
         trust = pulumi.Output.all(partition, region, account_id).apply(
@@ -103,7 +102,6 @@ class SqlServices:
                             description=f"Aurora {feature} from SQL", tags={**tags, "Name": f"{name}-{setting}"},
                             opts=opts)
         policy = aws.iam.RolePolicy(f"{name}-{setting}", role=role.id, policy=document, opts=opts)
-        self.roles[setting] = role
         # The association waits for the policy: RDS checks the role when the extension first calls the service.
         self.associations.append(aws.rds.ClusterRoleAssociation(
             f"{name}-{setting}", db_cluster_identifier=cluster.id, feature_name=feature, role_arn=role.arn,

@@ -106,8 +106,9 @@ def test_a_name_of_the_longest_length_is_taken():
 @pytest.mark.parametrize(("stack", "identifier", "longest"), [
     ("Dev_EU.1", "aurora-platform-dev-eu-1", 38),  # lower case, each run of other characters one hyphen
     ("qa_", "aurora-platform-qa", 44),  # no hyphen at the end
-    ("a" * 46 + "-bbb", "aurora-platform-" + "a" * 46, 0),  # cut to 63 characters, then no hyphen at the end
-], ids=["lower-case-and-hyphens", "no-hyphen-at-the-end", "cut-to-63"])
+    # The longest stack name the settings take (tests/test_aws_facts_names.py): a cluster identifier of 60.
+    ("a" * 44, "aurora-platform-" + "a" * 44, 2),
+], ids=["lower-case-and-hyphens", "no-hyphen-at-the-end", "longest-stack-name"])
 def test_the_endpoint_identifier_is_counted_from_the_cluster_identifier_rds_is_given(stack, identifier, longest):
     # The cluster's identifier is the project and stack as an RDS identifier (components/aurora.py); an endpoint's
     # identifier is that, a hyphen and the endpoint's name, at most 63 characters in all.

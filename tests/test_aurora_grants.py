@@ -109,6 +109,15 @@ def test_with_proxy_the_application_goes_through_it(program):
         "Resource": f"arn:aws:rds-db:eu-west-1:123456789012:dbuser:{cluster.outputs['clusterResourceId']}/blog_app"}]}
 
 
+def test_the_grants_are_the_databases_children_under_names_of_their_own(program):
+    # A grant's URN is its parent and its name: one moved to the stack root or renamed is a delete and a create, and
+    # between the two the application or the proxy cannot log in.
+    run = program({"engine": "aurora-mysql", "readers": 1, "proxy": {"enabled": True}})
+    cluster = "urn:pulumi:test::aurora-alone::aurora-platform:database:AuroraCluster$aws:iam/rolePolicy:RolePolicy::"
+    assert sorted(p.urn for p in run.of_type("aws:iam/rolePolicy:RolePolicy")) == [
+        f"{cluster}db-app-connect", f"{cluster}db-app-password-read", f"{cluster}db-proxy-app-login"]
+
+
 def test_rds_managed_password_is_read_from_its_secret(program):
     run = program({"manageMasterUserPassword": True})
     cluster = run.one("aws:rds/cluster:Cluster")
