@@ -128,14 +128,17 @@ def _covers_bucket(statement: _policy.Statement, name: str | None) -> bool:
     """The statement's resources include the bucket and its objects (any name when the name is not known)."""
     if statement.not_resources is not None:
         return False
+    # Resources are matched as written, blanks included: whether S3 strips, refuses or reads literally an ARN with
+    # blanks around it is not established, and only the last would leave the bucket open; such a statement does not
+    # count (the finding asks for a plain ARN).
     patterns = statement.resources or []
     if name is None:
-        return any(p.strip().endswith("/*") for p in patterns) or "*" in patterns
+        return any(p.endswith("/*") for p in patterns) or "*" in patterns
 
     def covered(target: str) -> bool:
         for pattern in patterns:
             partition = pattern.split(":")[1] if pattern.startswith("arn:") and pattern.count(":") >= 2 else "aws"
-            if fnmatchcase(f"arn:{partition}:s3:::{target}", pattern.strip().replace("[", "[[]")):
+            if fnmatchcase(f"arn:{partition}:s3:::{target}", pattern.replace("[", "[[]")):
                 return True
         return False
 

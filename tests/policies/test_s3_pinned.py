@@ -59,6 +59,20 @@ def test_a_bracket_in_a_resource_is_literal_as_in_iam():
     assert tls_only([b, bucket_policy(b, statement)]) == [TLS_MESSAGE]
 
 
+@pytest.mark.parametrize("resources", [
+    [f" arn:aws:s3:::{NAME}", f" arn:aws:s3:::{NAME}/*"],
+    [f"arn:aws:s3:::{NAME} ", f"arn:aws:s3:::{NAME}/* "],
+    [f" arn:aws-cn:s3:::{NAME}", f" arn:aws-cn:s3:::{NAME}/*"],
+    [" arn:aws:s3:::*", " arn:aws:s3:::*/*"],
+    [" *"],
+], ids=["leading-blank", "trailing-blank", "leading-blank-other-partition", "leading-blank-wildcard", "blank-star"])
+def test_a_resource_with_blanks_around_it_does_not_count(resources):
+    # How S3 reads " arn:..." is not established offline; if literally, the statement covers nothing. The gate asks
+    # for the plain ARN rather than guess the lenient reading.
+    b = bucket()
+    assert tls_only([b, bucket_policy(b, {**TLS, "Resource": resources})]) == [TLS_MESSAGE]
+
+
 @pytest.mark.parametrize("partition", ["aws", "aws-cn", "aws-us-gov"])
 def test_a_wildcard_arn_of_any_partition_covers_the_bucket(partition):
     # arn:<partition>:* is every resource of that partition, the bucket (in that partition) and its objects too.
