@@ -1211,7 +1211,10 @@ def _program_environment(program_dir: Path) -> Iterator[None]:
         os.environ.update(hidden_env)
         if program_dir != REPO_ROOT:
             for name in set(sys.modules) - before_modules:
-                if _is_inside(getattr(sys.modules[name], "__file__", None), program_dir):
+                # By name as well as by file: a package of the program that is a link to a directory elsewhere
+                # resolves outside it, and left loaded it would be the next program's same-named package.
+                if name.split(".")[0] in own_names or _is_inside(getattr(sys.modules[name], "__file__", None),
+                                                                 program_dir):
                     del sys.modules[name]
             sys.modules.update(shadowed)
 
