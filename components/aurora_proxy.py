@@ -34,16 +34,17 @@ CLIENT_PASSWORD_AUTH = {"POSTGRESQL": "POSTGRES_SCRAM_SHA_256", "MYSQL": "MYSQL_
 
 def proxy_name_of(cluster_identifier: str) -> str:
     """The proxy's name (at most 63 characters), known before the proxy exists."""
-    return _name_within_63(f"{cluster_identifier}-proxy")
+    return _name_within_63(cluster_identifier, "-proxy")
 
 
 def proxy_reader_endpoint_name(proxy_name: str) -> str:
-    return _name_within_63(f"{proxy_name}-ro")
+    return _name_within_63(proxy_name, "-ro")
 
 
-def _name_within_63(name: str) -> str:
-    # RDS refuses a proxy or proxy endpoint name that ends with a hyphen, which cutting at 63 can leave.
-    return name[:63].rstrip("-")
+def _name_within_63(base: str, suffix: str) -> str:
+    # The base is cut, never the suffix: a reader endpoint cut back to its proxy's name would be the same name. RDS
+    # refuses a name that ends with a hyphen or holds two in a row, which cutting the base can leave.
+    return f"{base[:63 - len(suffix)].rstrip('-')}{suffix}"
 
 
 def proxy_log_group_name(proxy_name: str) -> str:

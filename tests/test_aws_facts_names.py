@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from components.aurora import cluster_identifier, instance_identifier
 from components.aurora_proxy import proxy_name_of, proxy_reader_endpoint_name
@@ -75,14 +76,18 @@ def test_every_accepted_stack_name_gives_a_proxy_and_a_reader_endpoint_rds_accep
 
 
 @pytest.mark.parametrize("identifier, proxy, endpoint", [
-    # 56 characters: the proxy's name is 62, its endpoint's cut at 63 would end in "-".
-    ("c" * 56, "c" * 56 + "-proxy", "c" * 56 + "-proxy"),
-    ("c" * 55, "c" * 55 + "-proxy", "c" * 55 + "-proxy-r"),
-    # 62 characters (a caller other than the program): the proxy's own name would end in "-".
-    ("c" * 62, "c" * 62, "c" * 62),
+    # 56 characters: the proxy's name is 62; its endpoint keeps "-ro" and is cut in the proxy's part, to 60.
+    ("c" * 56, "c" * 56 + "-proxy", "c" * 56 + "-pro-ro"),
+    ("c" * 54, "c" * 54 + "-proxy", "c" * 54 + "-proxy-ro"),
+    ("c" * 55, "c" * 55 + "-proxy", "c" * 55 + "-prox-ro"),
+    # 60, the longest the settings take: the identifier is cut, never the suffix.
+    ("c" * 60, "c" * 57 + "-proxy", "c" * 57 + "-pr-ro"),
+    # A cut that ends on a hyphen drops it (RDS refuses two in a row).
+    ("c" * 56 + "-d-eee", "c" * 56 + "-proxy", "c" * 56 + "-pro-ro"),
+    ("c" * 55 + "-d", "c" * 55 + "-d-proxy", "c" * 55 + "-d-pr-ro"),
     ("blog", "blog-proxy", "blog-proxy-ro"),
 ])
-def test_names_cut_at_63_never_end_in_a_hyphen(identifier, proxy, endpoint):
+def test_names_cut_at_63_keep_their_suffix_and_never_hold_two_hyphens(identifier, proxy, endpoint):
     assert (proxy_name_of(identifier), proxy_reader_endpoint_name(proxy_name_of(identifier))) == (proxy, endpoint)
 
 
@@ -109,3 +114,53 @@ def test_a_stack_name_that_only_collapses_below_the_limit_is_accepted():
     assert len(stack) > LONGEST_STACK
     assert len(cluster_identifier(PROJECT, stack)) <= 60
     assert load_settings({}, stack, "us-east-1").stack == stack
+
+
+def test_the_longest_stack_name_deploys_names_rds_and_aws_backup_accept(tmp_path):
+    # The real program under mocks with the longest stack name the settings take: every name it gives RDS and AWS
+    # Backup, read from what it would send. AWS Backup's limits are 50 characters (BackupVaultName
+    # ^[a-zA-Z0-9\-\_]{2,50}$, BackupPlanName "1 to 50 alphanumeric or '-_.' characters", SelectionName
+    # ^[a-zA-Z0-9\-\_\.]{1,50}$). The program is the repository's, seen through links beside a stack file of its own.
+    from preflight.engine import run_stack
+    from tests.conftest import REPO_ROOT
+
+    stack = "feature-" + "x" * (LONGEST_STACK - len("feature-"))
+    program = tmp_path / "program"
+    program.mkdir()
+    for entry in REPO_ROOT.iterdir():
+        if not entry.name.startswith("Pulumi.") or entry.name == "Pulumi.yaml":
+            (program / entry.name).symlink_to(entry)
+    # prod's settings without the application tier (its image build refuses a Dockerfile reached through a link).
+    config = yaml.safe_load((REPO_ROOT / "Pulumi.prod.yaml").read_text())
+    del config["config"]["aurora-platform:app"]
+    (program / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(config))
+    run = run_stack(stack, program, {"aurora-platform:database": {
+        **config["config"]["aurora-platform:database"], "proxy": {"enabled": True, "readerEndpoint": True}}})
+
+    def inputs(type_: str, key: str) -> list[str]:
+        return [r.inputs[key] for r in run.of_type(type_)]
+
+    rds = (inputs("aws:rds/cluster:Cluster", "clusterIdentifier")
+           + inputs("aws:rds/clusterInstance:ClusterInstance", "identifier"))
+    proxies = (inputs("aws:rds/proxy:Proxy", "name")
+               + inputs("aws:rds/proxyEndpoint:ProxyEndpoint", "dbProxyEndpointName"))
+    backup = (inputs("aws:backup/vault:Vault", "name") + inputs("aws:backup/plan:Plan", "name")
+              + inputs("aws:backup/selection:Selection", "name"))
+    assert rds[0] == f"aurora-platform-{stack}" and len(rds[0]) == 60
+    assert len(rds) == 4 and len(proxies) == 2 and len(backup) == 3
+    assert [n for n in rds if len(n) > 63 or not re.fullmatch(RDS_IDENTIFIER, n)] == []
+    assert [n for n in proxies if len(n) > 63 or not re.fullmatch(PROXY_NAME, n)] == []
+    assert len(set(proxies)) == 2
+    assert [n for n in backup if not re.fullmatch(r"[a-zA-Z0-9_.-]{2,50}", n)] == []
+    # Cut from the front: the stack's part of the name, which tells two stacks' vaults apart, is kept.
+    assert [n.endswith(("-backups", "-daily", "-cluster")) and "xxxx" in n for n in backup] == [True] * 3
+
+
+
+@pytest.mark.parametrize("project, stack, identifier", [
+    ("_Blog_", "Dev.EU_", "blog-dev-eu"),   # a letter first: the leading run of other characters goes entirely
+    ("-x-", "--y--", "x-y"),
+    ("aurora-platform", "prod", "aurora-platform-prod"),
+])
+def test_the_cluster_identifier_is_the_project_and_stack_as_an_rds_identifier(project, stack, identifier):
+    assert cluster_identifier(project, stack) == identifier
