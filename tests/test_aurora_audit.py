@@ -179,6 +179,19 @@ def test_a_users_preload_list_keeps_its_libraries_and_gains_pgaudit_once(evaluat
     assert values["shared_preload_libraries"] == "pg_cron,pgaudit"
 
 
+@pytest.mark.parametrize("spelling", ["Shared_Preload_Libraries", "SHARED_PRELOAD_LIBRARIES"])
+def test_a_preload_list_under_another_spelling_of_its_name_is_the_one_extended(spelling):
+    # PostgreSQL parameter names are case-insensitive: the user's list, however spelt, is the one pgaudit joins, and
+    # the group never holds two spellings of one parameter (RDS would take either).
+    from components.aurora_audit import cluster_parameters
+
+    settings = load_settings({"database": {"engine": "aurora-postgresql", "audit": {"enabled": True},
+                                           "parameters": {spelling: "pg_cron"}}}, "dev", "us-east-1").database
+    values = cluster_parameters(settings)
+    assert values["shared_preload_libraries"] == "pg_cron,pgaudit"
+    assert [name for name in values if name.lower() == "shared_preload_libraries"] == ["shared_preload_libraries"]
+
+
 def test_mysql_with_audit_off_drops_the_server_audit_parameters(evaluate):
     database = {"engine": "aurora-mysql", "databaseName": "blog", "masterUsername": "blog_admin",
                 "audit": {"enabled": False}, "deletionProtection": False}

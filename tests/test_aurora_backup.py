@@ -215,6 +215,12 @@ def test_prod_vault_plan_selection_and_role(prod):
     assert not any("DBInstance" in a or a.endswith("DBCluster") for a in actions)
 
 
+def test_prod_exports_where_its_backups_go(prod):
+    # The stack says where its backups go: the vault by name, the plan by id (for whoever checks or restores them).
+    assert prod.exports["backupVaultName"] == prod.one(VAULT).outputs["name"] == "aurora-platform-prod-backups"
+    assert prod.exports["backupPlanId"] == prod.one(PLAN).id
+
+
 def urn_of(run, type_):
     return run.one(type_).urn
 

@@ -74,6 +74,11 @@ def test_grant_connect_is_iam_database_auth_for_one_user_of_this_cluster(program
 
 def test_without_proxy_the_application_uses_the_cluster_endpoints(program):
     run = program()
+    [cluster_group] = run.one("aws:rds/cluster:Cluster").property_dependencies["vpcSecurityGroupIds"]
+    # Each rule into the cluster says whom it admits, in the caller's words.
+    assert sorted((r.property_dependencies["referencedSecurityGroupId"][0], r.inputs["description"])
+                  for r in ingress_into(run, cluster_group)) == sorted([
+        (run.named("app-sg").urn, "stand-in application"), (run.named("admin").urn, "stand-in bastion")])
     cluster = run.one("aws:rds/cluster:Cluster")
     assert run.exports["applicationWriter"] == cluster.outputs["endpoint"]
     assert run.exports["applicationReader"] == cluster.outputs["readerEndpoint"]
