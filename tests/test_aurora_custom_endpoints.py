@@ -211,6 +211,20 @@ def test_prod_endpoints_name_instances_and_the_app_reads_through_one(evaluate):
     assert env["PGHOST"].startswith("aurora-platform-prod.cluster-")
 
 
+def test_an_endpoint_is_a_tagged_child_of_the_database_that_waits_for_every_instance(evaluate):
+    # RDS refuses a member that does not exist yet, so the endpoint waits for all instances; its URN names the
+    # database component as parent (moved to the root it would be deleted and created again).
+    database = {**stack_section("prod", KEY), "customEndpoints": {"reporting": {"staticMembers": ["reader-2"]}}}
+    run = evaluate("prod", {KEY: database})
+    [endpoint] = run.of_type(ENDPOINT)
+    assert endpoint.urn == ("urn:pulumi:prod::aurora-platform::aurora-platform:database:AuroraCluster$"
+                            "aws:rds/clusterEndpoint:ClusterEndpoint::database-endpoint-reporting")
+    assert endpoint.inputs["tags"] == {"Environment": "production", "ManagedBy": "pulumi", "Project": "aurora-platform",
+                                       "Stack": "prod", "Name": "aurora-platform-prod-reporting"}
+    instances = sorted(r.urn for r in run.of_type("aws:rds/clusterInstance:ClusterInstance"))
+    assert len(instances) == 3 and set(instances) <= set(endpoint.dependencies)
+
+
 def test_an_any_endpoint_may_name_the_writer_which_is_instance_1(evaluate):
     """`writer` is the cluster's first instance (`<cluster>-1`), readers follow from 2: an ANY endpoint of the
     writer and reader-1 lists exactly those two identifiers."""
