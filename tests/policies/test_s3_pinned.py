@@ -73,6 +73,13 @@ def test_a_resource_with_blanks_around_it_does_not_count(resources):
     assert tls_only([b, bucket_policy(b, {**TLS, "Resource": resources})]) == [TLS_MESSAGE]
 
 
+def test_a_resource_naming_another_partition_after_a_wildcard_does_not_count():
+    # "*:aws-cn:s3:::NAME" never matches the bucket's ARN in the aws partition, whatever the wildcard stands for.
+    b = bucket()
+    statement = {**TLS, "Resource": [f"*:aws-cn:s3:::{NAME}", f"*:aws-cn:s3:::{NAME}/*"]}
+    assert tls_only([b, bucket_policy(b, statement)]) == [TLS_MESSAGE]
+
+
 @pytest.mark.parametrize("partition", ["aws", "aws-cn", "aws-us-gov"])
 def test_a_wildcard_arn_of_any_partition_covers_the_bucket(partition):
     # arn:<partition>:* is every resource of that partition, the bucket (in that partition) and its objects too.
