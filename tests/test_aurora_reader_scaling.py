@@ -3,6 +3,8 @@ aurora-reader-autoscaling rule (with the shapes that try to get past it) and the
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from components.aurora_monitoring import monitoring_trust_policy
@@ -169,12 +171,31 @@ def test_prod_with_scaling_registers_the_replica_count_and_a_cpu_target(evaluate
     assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (2, 5)
     config = policy.inputs["targetTrackingScalingPolicyConfiguration"]
     assert policy.inputs["policyType"] == "TargetTrackingScaling"
+    assert policy.inputs["name"] == "aurora-platform-prod-readers-cpu"   # a name of its own: one policy per metric
     assert config["predefinedMetricSpecification"]["predefinedMetricType"] == "RDSReaderAverageCPUUtilization"
     assert (config["targetValue"], config["scaleInCooldown"], config["scaleOutCooldown"]) == (60, 600, 300)
     # the fixed readers are still in the stack, and the gate's mandatory rules pass
     assert len(run.of_type(INSTANCE)) == 3
     evaluation = Analyzer(load_policy_config(REPO_ROOT / "policies" / "config" / "prod.json")).evaluate(run.resources)
     assert [(v.policy, v.detail) for v in evaluation.mandatory] == []
+
+
+def test_the_scaling_target_is_rds_a_child_of_the_database_after_the_instances_with_a_trust_for_new_readers(
+        evaluate):
+    run = prod_with({"enabled": True, "maxCapacity": 5}, evaluate)
+    target = run.one(TARGET)
+    # Application Auto Scaling's namespace for Aurora is "rds" (RegisterScalableTarget.ServiceNamespace).
+    assert (target.inputs["serviceNamespace"], run.one(POLICY).inputs["serviceNamespace"]) == ("rds", "rds")
+    parent = "urn:pulumi:prod::aurora-platform::aurora-platform:database:AuroraCluster$"
+    assert (target.urn, run.one(POLICY).urn) == (
+        f"{parent}{TARGET}::database-readers", f"{parent}{POLICY}::database-readers")
+    # Aurora scales only a cluster whose instances are all available: registered after every fixed one.
+    assert {r.urn for r in run.of_type(INSTANCE)} <= set(target.dependencies)
+    # Readers that scaling adds (application-autoscaling-*) send Enhanced Monitoring data too: the role lets them in.
+    role = next(r for r in run.of_type("aws:iam/role:Role") if r.name == "database-monitoring")
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert [s["Condition"].get("ArnLike") for s in trust["Statement"]][-1] == {
+        "aws:SourceArn": "arn:aws:rds:us-east-1:123456789012:db:application-autoscaling-*"}
 
 
 def test_dev_and_prod_do_not_scale(dev, prod):

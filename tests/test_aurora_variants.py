@@ -148,6 +148,9 @@ def test_alarm_email_subscribes_to_the_topic(evaluate):
     [subscription] = run.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert subscription.inputs["protocol"] == "email" and subscription.inputs["endpoint"] == "oncall@example.com"
     assert subscription.property_dependencies["topic"] == [run.one("aws:sns/topic:Topic").urn]
+    # A child of the database, beside its topic (moved to the root it would be deleted and asked to confirm again).
+    assert subscription.urn == ("urn:pulumi:dev::aurora-platform::aurora-platform:database:AuroraCluster$"
+                                "aws:sns/topicSubscription:TopicSubscription::database-events-email")
 
 
 def test_global_primary_adopts_this_cluster():
