@@ -367,3 +367,8 @@ def test_only_goes_with_summary_only(tool, tmp_path, capsys):
         tool.main(["save", "--only", "ops.*", "--mutants", str(tmp_path), "--ledger", str(tmp_path / "l.tsv")])
     assert stopped.value.code == 2
     assert "--only: only with summary" in capsys.readouterr().err
+
+
+def test_a_rate_short_of_whole_never_reads_as_whole(tool):
+    tallies = {"m": tool.Tally(killed=1999, open=1)}
+    assert tool.summary(tallies).splitlines()[2].startswith("| m | 2000 | 1999 | 0 | 0 | 1 | 99.9% (")

@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -321,11 +322,15 @@ def summary(tallies: dict[str, Tally]) -> str:
     if len(rows) > 1:
         rows.append(("all", Tally(*(sum(getattr(t, f) for t in tallies.values())
                                     for f in ("killed", "killed_since", "equivalent", "open")))))
+    def percent(part: int, whole: int) -> str:
+        # Rounded down: one open survivor in 2000 reads 99.9%, never 100.0%.
+        return f"{math.floor(1000 * part / whole) / 10:.1f}%"
+
     for module, t in rows:
         kills = t.killed + t.killed_since
         lines.append(f"| {module} | {t.total} | {t.killed} | {t.killed_since} | {t.equivalent} | {t.open} "
-                     f"| {100 * kills / t.total:.1f}% ({interval_text(kills, t.total)}) "
-                     f"| {100 * (kills + t.equivalent) / t.total:.1f}% |")
+                     f"| {percent(kills, t.total)} ({interval_text(kills, t.total)}) "
+                     f"| {percent(kills + t.equivalent, t.total)} |")
     return "\n".join(lines)
 
 
