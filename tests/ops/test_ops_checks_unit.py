@@ -19,23 +19,15 @@ from ops.checks.network import no_open_db_ingress
 from ops.checks.tls import parameter_value, tls_enforced
 
 
-@pytest.fixture
-def rds(aws_env):
-    client = boto3.client("rds", region_name="eu-west-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
-
-
 def facts(cluster, clients=None, bastion=None):
     return Facts(clients, cluster, [], 7, None, bastion)
 
 
-def test_parameter_lookup_pages_through_every_source(rds):
+def test_parameter_lookup_pages_through_every_source(stubbed_rds):
     """AWS returns hundreds of parameters over several pages, engine defaults included; moto
     returns only the user-set ones on one page and ignores ``Source``. We ask without ``Source``
     (a value on by engine default still counts) and follow ``Marker``."""
-    client, stubber = rds
+    client, stubber = stubbed_rds
     stubber.add_response(
         "describe_db_cluster_parameters",
         {"Parameters": [{"ParameterName": "rds.logical_replication", "ParameterValue": "0"}], "Marker": "p2"},

@@ -9,8 +9,6 @@ with botocore's Stubber, as said in each test's docstring.
 
 from __future__ import annotations
 
-import boto3
-import pytest
 from botocore.stub import Stubber
 
 from tests.ops.test_ops_results_pinned import InterruptedAt
@@ -39,14 +37,6 @@ def stub_start(stubber: Stubber, tiers: dict[str, int | None], instances: list[d
                          {"Filters": [{"Name": "db-cluster-id", "Values": ["c"]}]})
 
 
-@pytest.fixture
-def rds(aws_env):
-    client = boto3.client("rds", region_name="eu-west-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
-
-
 def failover(run_ops, client, *argv, **kwargs):
     return run_ops("failover", "--cluster", "c", *argv, make_client=lambda service, region: client, **kwargs)
 
@@ -54,28 +44,28 @@ def failover(run_ops, client, *argv, **kwargs):
 # ---- the prompt -------------------------------------------------------------------------------------------------
 
 
-def test_the_prompt_shows_the_class_of_the_target_not_of_another_instance(rds, run_ops, tty):
+def test_the_prompt_shows_the_class_of_the_target_not_of_another_instance(stubbed_rds, run_ops, tty):
     """Stubber, so the writer and the reader have different classes (moto's stacks use one class)."""
-    client, stubber = rds
+    client, stubber = stubbed_rds
     stub_start(stubber, {"c-1": 0, "c-2": 1}, described({"c-1": "db.r6g.2xlarge", "c-2": "db.t4g.medium"}))
     result = failover(run_ops, client, stdin=tty("n\n"))
     assert result.code == 2
     assert "Fail over c: writer c-1 -> c-2 (tier 1, db.t4g.medium); open connections drop." in result.err
 
 
-def test_a_reader_missing_from_describe_instances_is_shown_as_class_unknown(rds, run_ops, tty):
+def test_a_reader_missing_from_describe_instances_is_shown_as_class_unknown(stubbed_rds, run_ops, tty):
     """Stubber: the cluster lists a reader that describe-db-instances does not return (it is being deleted, or the
     answers raced). The prompt still shows the target, with its class unknown, instead of failing."""
-    client, stubber = rds
+    client, stubber = stubbed_rds
     stub_start(stubber, {"c-1": 0, "c-2": 1}, described({"c-1": "db.r6g.large"}))
     result = failover(run_ops, client, stdin=tty("n\n"))
     assert result.code == 2
     assert "Fail over c: writer c-1 -> c-2 (tier 1, class unknown); open connections drop." in result.err
 
 
-def test_a_reader_without_a_promotion_tier_is_shown_as_tier_unknown(rds, run_ops, tty):
+def test_a_reader_without_a_promotion_tier_is_shown_as_tier_unknown(stubbed_rds, run_ops, tty):
     """Stubber: PromotionTier is optional in the RDS model's DBClusterMember; the prompt says so plainly."""
-    client, stubber = rds
+    client, stubber = stubbed_rds
     stub_start(stubber, {"c-1": 0, "c-2": None}, described({"c-1": "db.r6g.large", "c-2": "db.r6g.large"}))
     result = failover(run_ops, client, stdin=tty("n\n"))
     assert result.code == 2
@@ -85,10 +75,10 @@ def test_a_reader_without_a_promotion_tier_is_shown_as_tier_unknown(rds, run_ops
 # ---- the target is chosen from what describe-db-instances says ---------------------------------------------------
 
 
-def test_the_command_skips_a_reader_that_is_not_available(rds, run_ops):
+def test_the_command_skips_a_reader_that_is_not_available(stubbed_rds, run_ops):
     """Stubber, because moto's instances are always `available`: the better-tier reader is rebooting, so the
     request names the other one."""
-    client, stubber = rds
+    client, stubber = stubbed_rds
     stub_start(stubber, {"c-1": 0, "c-2": 1, "c-3": 2},
                described({"c-1": "db.r6g.large", "c-2": "db.r6g.large", "c-3": "db.r6g.large"}, {"c-2": "rebooting"}))
     result = failover(run_ops, client, "--dry-run", "--json")
@@ -96,9 +86,9 @@ def test_the_command_skips_a_reader_that_is_not_available(rds, run_ops):
     assert result.json()["requests"][0]["request"] == {"DBClusterIdentifier": "c", "TargetDBInstanceIdentifier": "c-3"}
 
 
-def test_the_command_prefers_the_largest_reader_of_a_tier(rds, run_ops):
+def test_the_command_prefers_the_largest_reader_of_a_tier(stubbed_rds, run_ops):
     """Stubber, so the readers have different classes: within tier 1 the 4xlarge wins over the lower-named large."""
-    client, stubber = rds
+    client, stubber = stubbed_rds
     stub_start(stubber, {"c-1": 0, "c-2": 1, "c-3": 1},
                described({"c-1": "db.r6g.large", "c-2": "db.r6g.large", "c-3": "db.r6g.4xlarge"}))
     result = failover(run_ops, client, "--dry-run", "--json")
@@ -157,10 +147,10 @@ def test_ctrl_c_during_the_request_names_the_status_and_the_wait_for_the_new_wri
     assert stacks.writer(stack.cluster_id) == "aurora-dev-1"
 
 
-def test_a_timeout_after_the_request_says_the_failover_continues_and_how_to_wait_for_it(rds, run_ops):
+def test_a_timeout_after_the_request_says_the_failover_continues_and_how_to_wait_for_it(stubbed_rds, run_ops):
     """Stubber, because moto's failover is instantaneous: AWS still reports the old writer when --timeout 0 ends
     the wait. The failover was accepted, so it "continues in AWS", with the commands to check it and wait on."""
-    client, stubber = rds
+    client, stubber = stubbed_rds
     stub_start(stubber, {"c-1": 0, "c-2": 1}, described({"c-1": "db.r6g.large", "c-2": "db.r6g.large"}))
     failing = {"DBClusterIdentifier": "c", "Status": "failing-over",
                "DBClusterMembers": members("c-1", {"c-1": 0, "c-2": 1})}
