@@ -10,7 +10,6 @@ Proxy. Callers never build ARNs: they call `allow_from`, `allow_application_from
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -26,7 +25,7 @@ from .aurora_proxy import AuroraProxy, proxy_log_group_name, proxy_name_of
 from .aurora_scaling import reader_auto_scaling
 from .aurora_sql import SqlServices
 from .kms import EncryptionKey, EncryptionKeyArgs
-from .settings.database import DatabaseSettings
+from .settings.database import DatabaseSettings, cluster_identifier
 
 # Characters RDS refuses in a master password: `/`, `'`, `"`, `@` and space (the RDS console's rule; the API model's
 # MasterUserPassword text names only `/`, `"` and `@`, so the stricter list is the one to trust). `\` is left out too
@@ -61,12 +60,6 @@ class AuroraClusterArgs:
     stack: str
     # Pulumi `protect` on the cluster, its key and the password parameter; None: settings.protect.
     protect: bool | None = None
-
-
-def cluster_identifier(project: str, stack: str) -> str:
-    """`<project>-<stack>` as an RDS identifier: lowercase letters, digits, single hyphens, at most 63 characters."""
-    text = re.sub(r"[^a-z0-9]+", "-", f"{project}-{stack}".lower()).strip("-")
-    return text[:63].rstrip("-")
 
 
 def instance_zones(zones: Sequence[str], count: int) -> list[str]:

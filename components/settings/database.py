@@ -237,8 +237,9 @@ class DatabaseSettings:
         return not self.manage_master_user_password and not self.is_secondary
 
 
-def _cluster_identifier(project: str, stack: str) -> str:
-    """As components.aurora.cluster_identifier names the cluster (settings must not import components)."""
+def cluster_identifier(project: str, stack: str) -> str:
+    """`<project>-<stack>` as an RDS identifier: lowercase letters, digits, single hyphens, at most 63 characters.
+    The cluster's name (components.aurora); here, because the settings check what it leaves room for."""
     return _identifier_uncut(project, stack)[:63].rstrip("-")
 
 
@@ -410,7 +411,7 @@ def parse_database(section: Section, problems: Problems, *, production: bool, pr
     proxy = _proxy(section.section("proxy"), readers, production)
     audit = parse_audit(section, engine_name, production, parameters)
     _check_stack_name(problems, project, stack)
-    custom_endpoints = parse_custom_endpoints(section, readers, _cluster_identifier(project, stack))
+    custom_endpoints = parse_custom_endpoints(section, readers, cluster_identifier(project, stack))
     reader_auto_scaling = parse_reader_auto_scaling(section, readers)
     s3_export, s3_import, lambda_invoke = parse_sql_services(section, engine_name)
     storage_type = parse_storage_type(section, engine_name, version)
