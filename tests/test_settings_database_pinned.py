@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.settings import SettingsError, load_settings
-from components.settings.database import _cluster_identifier
+from components.settings.database import cluster_identifier
 from tests.hypothesis_profiles import examples
 
 KEY = "aurora-platform:database"
@@ -370,4 +370,4 @@ def test_a_capacity_out_of_range_or_off_the_half_acu_step_is_refused(values, key
 def test_the_settings_name_the_cluster_as_the_cluster_is_named(project, stack, identifier):
     # The same rule and cases as components.aurora.cluster_identifier: lower case, one hyphen for each run of other
     # characters, none at either end, at most 63 characters.
-    assert _cluster_identifier(project, stack) == identifier
+    assert cluster_identifier(project, stack) == identifier
