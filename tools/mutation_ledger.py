@@ -281,25 +281,18 @@ class Tally:
 def tally(ledger: dict[str, Function], hand: list[HandVerdict], only: list[str] | None = None) -> dict[str, Tally]:
     """module -> its Tally. A hand verdict counts only for the code it was given on (the ledger's hash, or a function
     the ledger does not hold); a hand kill of a mutant the run gave no verdict (a timeout) counts as killed since."""
-    by_mutant = {v.mutant: v for v in hand}
-    verdicts: dict[str, str | None] = {}
     hashes = {name: function.hash for name, function in ledger.items()}
-    for name, function in ledger.items():
-        for number, status in function.verdicts.items():
-            verdicts[f"{name}{MARK}{number}"] = status
-    for verdict in hand:
-        function, _, _ = _split(verdict.mutant)
-        if hashes.get(function, verdict.hash) == verdict.hash:
-            verdicts.setdefault(verdict.mutant, None)
+    by_mutant = {v.mutant: v for v in hand if hashes.get(_split(v.mutant)[0], v.hash) == v.hash}
+    verdicts: dict[str, str | None] = {f"{name}{MARK}{number}": status for name, function in ledger.items()
+                                       for number, status in function.verdicts.items()}
+    for mutant in by_mutant:
+        verdicts.setdefault(mutant, None)
     tallies: dict[str, Tally] = {}
     for mutant, status in sorted(verdicts.items()):
         if only and not any(fnmatch.fnmatchcase(mutant, pattern) for pattern in only):
             continue
-        function, _, _ = _split(mutant)
-        entry = tallies.setdefault(function.rpartition(".")[0], Tally())
+        entry = tallies.setdefault(_split(mutant)[0].rpartition(".")[0], Tally())
         given = by_mutant.get(mutant)
-        if given is not None and hashes.get(function, given.hash) != given.hash:
-            given = None
         if status in KILLS:
             entry.killed += 1
         elif given is not None and given.verdict == "killed":
@@ -322,16 +315,17 @@ def summary(tallies: dict[str, Tally]) -> str:
     if len(rows) > 1:
         rows.append(("all", Tally(*(sum(getattr(t, f) for t in tallies.values())
                                     for f in ("killed", "killed_since", "equivalent", "open")))))
-    def percent(part: int, whole: int) -> str:
-        # Rounded down: one open survivor in 2000 reads 99.9%, never 100.0%.
-        return f"{math.floor(1000 * part / whole) / 10:.1f}%"
-
     for module, t in rows:
         kills = t.killed + t.killed_since
         lines.append(f"| {module} | {t.total} | {t.killed} | {t.killed_since} | {t.equivalent} | {t.open} "
-                     f"| {percent(kills, t.total)} ({interval_text(kills, t.total)}) "
-                     f"| {percent(kills + t.equivalent, t.total)} |")
+                     f"| {_percent(kills, t.total)} ({interval_text(kills, t.total)}) "
+                     f"| {_percent(kills + t.equivalent, t.total)} |")
     return "\n".join(lines)
+
+
+def _percent(part: int, whole: int) -> str:
+    # Rounded down: one open survivor in 2000 reads 99.9%, never 100.0%.
+    return f"{math.floor(1000 * part / whole) / 10:.1f}%"
 
 
 def main(argv: list[str]) -> int:
