@@ -1,4 +1,5 @@
-"""The names the program gives RDS resources, for every stack name the settings accept, against RDS's rules.
+"""The names the program gives RDS and AWS Backup resources, for every stack name the settings accept, against the
+services' rules.
 
 The rules come from botocore's RDS model, pinned in requirements.txt: DBProxyName and DBProxyEndpointName carry a
 pattern and a maximum length; DBClusterIdentifier and DBInstanceIdentifier say theirs in words, which the tests read
