@@ -14,7 +14,7 @@ For each mutant it runs the tests mutmut's stats map to the mutant's function an
 mutmut does. The order: the tests that killed earlier mutants of the same function first (the last killer first),
 then the rest fastest first. The verdict does not depend on the order (any failing test kills), the time does: on
 the components a passing test evaluates a whole program, and a sibling's killer usually kills the next mutant too.
-The verdict the verdict goes into mutants/ as mutmut writes it (killed 1, survived 0, no tests
+The verdict goes into mutants/ as mutmut writes it (killed 1, survived 0, no tests
 33, timeout 36), so `mutmut results` and the ledger read it the same way. Before the first mutant of a function it
 runs that function's tests without a mutant: a function whose tests fail or time out then is skipped (no verdict),
 so a test that depends on another's leftovers cannot count as a kill. Shards split the work by function and write
