@@ -16,7 +16,8 @@ from tests.test_aurora import CLUSTER, PARAMETER, cluster_of, database_key, dep,
 D = "aurora-platform:database"
 MYSQL = {"engine": "aurora-mysql", "engineVersion": "8.0.mysql_aurora.3.08.0", "databaseName": "blog",
          "masterUsername": "blog_admin", "readers": 2, "backtrackHours": 24, "backupRetentionDays": 14,
-         "parameters": {"max_connections": 500}}
+         "parameters": {"max_connections": 500},
+         "instanceParameters": {"performance_schema": 1, "long_query_time": "2.5"}}
 VARIANTS = {
     "mysql": ("prod", MYSQL),
     "proxy": ("prod", {"readers": 2, "proxy": {"enabled": True}}),
@@ -76,6 +77,21 @@ def test_mysql_forces_tls_exports_its_logs_and_backtracks():
     rules = [r for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
              if r.property_dependencies["securityGroupId"] == cluster.property_dependencies["vpcSecurityGroupIds"]]
     assert all(r.inputs["fromPort"] == 3306 for r in rules)
+
+
+def test_instance_parameters_reach_every_instances_group_by_name_value_and_apply_method():
+    """`database.instanceParameters` go to the instances' own group, sorted by name, each with the apply method AWS
+    reports back (`pending-reboot`; any other shows a diff on every preview)."""
+    run = variant("mysql")
+    cluster = cluster_of(run)
+    groups = {dep(run, instance, "dbParameterGroupName").urn for instance in instances_of(run, cluster)}
+    [urn] = groups
+    group = run.by_urn(urn)
+    assert group.inputs["family"] == "aurora-mysql8.0"
+    assert group.inputs["parameters"] == [
+        {"name": "long_query_time", "value": "2.5", "applyMethod": "pending-reboot"},
+        {"name": "performance_schema", "value": "1", "applyMethod": "pending-reboot"},
+    ]
 
 
 def test_log_groups_exist_before_the_cluster_encrypted_and_retained(any_stack):
