@@ -179,6 +179,8 @@ def test_exports_name_the_cluster_and_never_the_password(any_stack):
     assert exports["snsTopicArn"] == any_stack.one("aws:sns/topic:Topic").outputs["arn"]
     password = master(any_stack, "random:index/randomPassword:RandomPassword").outputs["result"].value
     assert password not in json.dumps(exports, default=str)
+    # a stack that is not part of a global database has no global identifier to export, not an empty one
+    assert "globalClusterIdentifier" not in exports
 
 
 def test_resources_are_children_of_the_component(any_stack):
