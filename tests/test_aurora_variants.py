@@ -195,6 +195,8 @@ def test_global_secondary_joins_by_identifier_without_credentials():
     # still encrypted with this region's own key
     assert database_key(run).type == "aws:kms/key:Key" and cluster.inputs["storageEncrypted"] is True
     assert run.exports.get("passwordParameterName") is None
+    # the secondary names the global database it joined, as the primary does
+    assert run.exports["globalClusterIdentifier"] == "aurora-platform-prod"
 
 
 def test_proxy_requires_tls_and_iam_end_to_end_and_sits_between_app_and_cluster():
