@@ -135,6 +135,18 @@ def test_the_export_bucket_is_private_tls_only_under_the_database_key_and_protec
     assert prod_sql.named("database-exports").protect is True
 
 
+def test_the_isolated_subnets_s3_path_reaches_the_export_bucket_under_its_prefix_and_the_import_bucket(prod_sql):
+    """The isolated subnets have no route out but the S3 gateway endpoint, whose policy is all the database's writes
+    can pass: it must name this stack's export bucket (its generated name, under the export prefix), or exports
+    fail with AccessDenied."""
+    [bucket] = [r for r in prod_sql.of_type("aws:s3/bucket:Bucket") if r.name == "database-exports"]
+    [endpoint] = [e for e in prod_sql.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.name == "isolated-s3"]
+    assert endpoint.property_dependencies["policy"] == [bucket.urn]
+    statements = {s["Sid"]: s for s in json.loads(endpoint.inputs["policy"])["Statement"]}
+    assert statements["AuroraExports"]["Resource"] == f"arn:aws:s3:::{bucket.outputs['bucket']}/exports/*"
+    assert statements["AuroraImports"]["Resource"] == "arn:aws:s3:::blog-imports/csv/*"
+
+
 def test_prod_with_every_feature_passes_the_gate(prod_sql):
     evaluation = Analyzer(load_policy_config(REPO_ROOT / "policies" / "config" / "prod.json")).evaluate(
         prod_sql.resources)
