@@ -71,6 +71,10 @@ def test_prod_with_a_stream_encrypts_it_with_the_database_key(evaluate):
     assert stream.inputs["mode"] == "async"
     assert stream.inputs["resourceArn"] == "arn:aws:rds:us-east-1:123456789012:cluster:aurora-platform-prod"
     assert stream.inputs["kmsKeyId"] == run.one("aws:rds/cluster:Cluster").inputs["kmsKeyId"]
+    # the API streams from the instances, so the stream starts after all of them; it belongs to the database
+    instances = [i.urn for i in run.of_type("aws:rds/clusterInstance:ClusterInstance")]
+    assert len(instances) == 3 and set(instances) <= set(stream.dependencies)
+    assert stream.parent == run.one("aurora-platform:database:AuroraCluster").urn
 
 
 def test_dev_and_prod_stream_nothing(dev, prod):

@@ -52,6 +52,7 @@ def test_the_program_sets_the_schedule_of_the_rds_secret(evaluate):
     assert rotation.inputs["rotationRules"] == {"automaticallyAfterDays": 30}
     assert rotation.inputs["secretId"].startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-")
     assert "rotationLambdaArn" not in rotation.inputs
+    assert rotation.parent == run.one("aurora-platform:database:AuroraCluster").urn  # the database's, in its URN
 
 
 def test_dev_and_prod_keep_the_generated_password_and_set_no_schedule(dev, prod):
