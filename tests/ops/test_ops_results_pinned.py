@@ -110,6 +110,14 @@ def test_a_port_outside_tcp_is_refused(text, message):
     assert str(error.value) == message
 
 
+@pytest.mark.parametrize("flag", ["--port", "--local-port"])
+@pytest.mark.parametrize(("text", "message"), [("70000", "70000 is outside 1-65535"), ("x", "not a port number: 'x'")])
+def test_both_port_flags_refuse_what_is_not_a_tcp_port_before_anything_happens(run_ops, flag, text, message):
+    result = run_ops("migrate", "--stack", "dev", "--host", "db.example.internal", flag, text)
+    assert result.code == 2 and result.out == ""
+    assert result.err.splitlines()[-1] == f"ops: error: argument {flag}: {message}"
+
+
 def test_an_unknown_stack_lists_the_stacks_there_are(tmp_path, monkeypatch):
     for name in ("prod", "dev", "staging-eu"):
         (tmp_path / f"Pulumi.{name}.yaml").write_text("config: {}\n")
