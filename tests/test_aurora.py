@@ -183,6 +183,25 @@ def test_exports_name_the_cluster_and_never_the_password(any_stack):
     assert "globalClusterIdentifier" not in exports
 
 
+# The component's own outputs (kept in its state, read by whoever builds on the component) and the stack output that
+# carries the same value.
+COMPONENT_OUTPUTS = {"clusterIdentifier": "clusterIdentifier", "clusterArn": "clusterArn",
+                     "writerEndpoint": "writerEndpoint", "readerEndpoint": "readerEndpoint", "port": "port",
+                     "securityGroupId": "databaseSecurityGroupId", "passwordParameterName": "passwordParameterName",
+                     "passwordParameterArn": "passwordParameterArn", "kmsKeyArn": "kmsKeyArn",
+                     "snsTopicArn": "snsTopicArn", "finalSnapshotIdentifier": "finalSnapshotIdentifier",
+                     "dashboardUrl": "databaseDashboardUrl"}
+
+
+def test_the_component_registers_its_outputs_by_name_with_the_values_the_stack_exports(any_stack):
+    [component] = any_stack.of_type(COMPONENT)
+    # no export bucket in these stacks: a None output is not registered (tests/test_aurora_sql_services.py has one)
+    assert sorted(component.outputs) == sorted([*COMPONENT_OUTPUTS, "customEndpoints"])
+    for own, exported in COMPONENT_OUTPUTS.items():
+        assert component.outputs[own] == any_stack.exports[exported], own
+    assert component.outputs["customEndpoints"] == {}
+
+
 def test_resources_are_children_of_the_component(any_stack):
     [component] = [r for r in any_stack.resources if r.type == COMPONENT]
     owned = {r.urn for r in any_stack.descendants(component.urn)}

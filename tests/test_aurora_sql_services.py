@@ -145,6 +145,8 @@ def test_the_isolated_subnets_s3_path_reaches_the_export_bucket_under_its_prefix
     statements = {s["Sid"]: s for s in json.loads(endpoint.inputs["policy"])["Statement"]}
     assert statements["AuroraExports"]["Resource"] == f"arn:aws:s3:::{bucket.outputs['bucket']}/exports/*"
     assert statements["AuroraImports"]["Resource"] == "arn:aws:s3:::blog-imports/csv/*"
+    [component] = prod_sql.of_type("aurora-platform:database:AuroraCluster")
+    assert component.outputs["exportBucketName"] == bucket.outputs["bucket"]
 
 
 def test_prod_with_every_feature_passes_the_gate(prod_sql):
