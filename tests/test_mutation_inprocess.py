@@ -177,3 +177,37 @@ def test_the_test_that_killed_a_sibling_mutant_runs_first(tmp_path):
     # The first mutant runs the faster test of zero first, then the one that kills it; the second starts with that.
     assert ran == {"toy.calc.x_sign__mutmut_1": ["killed", killer, "2 tests"],
                    "toy.calc.x_sign__mutmut_2": ["killed", killer, "1 tests"]}
+
+
+def test_check_runs_each_named_test_without_then_with_its_mutant_and_writes_no_verdict(tmp_path):
+    mutants = tree(tmp_path)
+    checks = tmp_path / "checks.tsv"
+    checks.write_text("\n".join([
+        "toy.calc.x_add__mutmut_1\ttests/test_calc.py::test_add",
+        "toy.calc.x_add__mutmut_2\ttests/test_calc.py::test_add",
+        "toy.calc.x_sign__mutmut_1\ttests/test_calc.py::test_sign_of_zero",   # this test cannot see it
+        "toy.calc.x_sign__mutmut_1\ttests/test_calc.py::test_sign_of_a_positive_number",
+        "toy.calc.x_half__mutmut_1\ttests/test_calc.py::test_half_depends_on_an_earlier_test",
+        "toy.calc.x_add__mutmut_1\ttests/test_calc.py::test_gone",
+    ]) + "\n")
+    log = tmp_path / "check.log"
+    done = run(mutants, "--check", str(checks), "--log", str(log))
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().splitlines() == [
+        "toy.calc.x_add__mutmut_1\tkilled\ttests/test_calc.py::test_add",
+        "toy.calc.x_add__mutmut_2\tSURVIVED\ttests/test_calc.py::test_add",
+        "toy.calc.x_sign__mutmut_1\tSURVIVED\ttests/test_calc.py::test_sign_of_zero",
+        "toy.calc.x_sign__mutmut_1\tkilled\ttests/test_calc.py::test_sign_of_a_positive_number",
+        "toy.calc.x_half__mutmut_1\tfails without the mutant\ttests/test_calc.py::test_half_depends_on_an_earlier_test",
+        "toy.calc.x_add__mutmut_1\tnot found\ttests/test_calc.py::test_gone",
+    ]
+    assert set(codes(mutants).values()) == {None}  # a check is not a verdict
+
+
+def test_a_check_line_without_a_test_is_a_usage_error(tmp_path):
+    mutants = tree(tmp_path)
+    checks = tmp_path / "checks.tsv"
+    checks.write_text("toy.calc.x_add__mutmut_1 tests/test_calc.py::test_add\n")
+    done = run(mutants, "--check", str(checks))
+    assert done.returncode == 2
+    assert f"--check {checks}:1: expected MUTANT<TAB>TEST" in done.stderr

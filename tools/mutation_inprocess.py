@@ -159,6 +159,50 @@ class Runner:
         return True
 
 
+class Checker(Runner):
+    """`--check`: a hand verdict's kill, checked in this process. For each (mutant, test) the test runs first without
+    the mutant (it must pass, or the line says so), then with it; nothing is written into mutants/."""
+
+    def __init__(self, checks: list[tuple[str, str]], stats: dict[str, Any], out, budget: int) -> None:
+        super().__init__([], stats, out, budget)
+        self.checks = checks
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session) -> bool:
+        signal.signal(signal.SIGALRM, self._alarm)
+        passes: dict[str, bool] = {}
+        for mutant, test in self.checks:
+            # A parametrized test is named without its ids: all its cases run.
+            chosen = [i for i in session.items if i.nodeid == test or i.nodeid.startswith(f"{test}[")]
+            if not chosen:
+                self.log.write(f"{mutant}	not found	{test}\n")
+                continue
+            if test not in passes:
+                failed, timed_out = self._run(session, "", chosen, stop_at_first=False)
+                passes[test] = not failed and not timed_out
+            if not passes[test]:
+                self.log.write(f"{mutant}	fails without the mutant	{test}\n")
+                continue
+            failed, timed_out = self._run(session, mutant, chosen, stop_at_first=True)
+            verdict = "timeout" if timed_out else "killed" if failed else "SURVIVED"
+            self.log.write(f"{mutant}	{verdict}	{test}\n")
+            self.log.flush()
+        return True
+
+
+def _checks(path: Path) -> list[tuple[str, str]]:
+    """`--check FILE`: lines `MUTANT<TAB>TEST` (a hand verdict's evidence)."""
+    checks = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2 or "::" not in parts[1]:
+            raise Problem(f"--check {path}:{number}: expected MUTANT<TAB>TEST, got {line!r}")
+        checks.append((parts[0], parts[1]))
+    return checks
+
+
 def _shard(text: str) -> tuple[int, int]:
     try:
         index, count = (int(part) for part in text.split("/"))
@@ -183,12 +227,27 @@ def main(argv: list[str]) -> int:
                         help="the least time a mutant's tests get before it is a timeout (default 60; three times "
                              "their duration in mutmut's stats when that is more)")
     parser.add_argument("--log", type=Path, help="one line per mutant: verdict, the first failing test, seconds")
+    parser.add_argument("--check", type=Path, metavar="FILE",
+                        help="check kills instead of running: each line MUTANT<TAB>TEST runs TEST without and with "
+                             "MUTANT in this process and prints killed or SURVIVED; writes no verdict")
     parser.add_argument("pytest_args", nargs="*", help="after --: the test selection and pytest options")
     args = parser.parse_args(argv)
     mutants = args.mutants.resolve()
     stats_file = mutants / "mutmut-stats.json"
     if not stats_file.is_file():
         parser.error(f"--mutants {args.mutants}: no mutmut-stats.json; run `python -m mutmut run` once first")
+    if args.check is not None:
+        try:
+            checks = _checks(args.check.resolve())
+        except (OSError, Problem) as problem:
+            parser.error(str(problem))
+        files = sorted({test.split("::")[0] for _, test in checks})
+        os.chdir(mutants)
+        sys.path.insert(0, str(mutants))
+        with open(args.log, "a", encoding="utf-8") if args.log else contextlib.nullcontext(sys.stdout) as log:
+            pytest.main(["-p", "no:randomly", "-q", *files, *args.pytest_args],
+                        plugins=[Checker(checks, json.loads(stats_file.read_text()), log, args.budget)])
+        return 0
     try:
         work = unrun(mutants, args.only or ["*"], args.shard, args.skip)
     except Problem as problem:
