@@ -280,7 +280,8 @@ class Tally:
 
 def tally(ledger: dict[str, Function], hand: list[HandVerdict], only: list[str] | None = None) -> dict[str, Tally]:
     """module -> its Tally. A hand verdict counts only for the code it was given on (the ledger's hash, or a function
-    the ledger does not hold); a hand kill of a mutant the run gave no verdict (a timeout) counts as killed since."""
+    the ledger does not hold). A hand kill counts as killed since, whatever the ledger says of that mutant: a timeout
+    (no verdict), or a kill that `restore` and `save` carried into the ledger."""
     hashes = {name: function.hash for name, function in ledger.items()}
     by_mutant = {v.mutant: v for v in hand if hashes.get(_split(v.mutant)[0], v.hash) == v.hash}
     verdicts: dict[str, str | None] = {f"{name}{MARK}{number}": status for name, function in ledger.items()
@@ -293,10 +294,12 @@ def tally(ledger: dict[str, Function], hand: list[HandVerdict], only: list[str] 
             continue
         entry = tallies.setdefault(_split(mutant)[0].rpartition(".")[0], Tally())
         given = by_mutant.get(mutant)
-        if status in KILLS:
-            entry.killed += 1
-        elif given is not None and given.verdict == "killed":
+        # A hand kill first: `restore` gives hand kills back to mutmut as kills, so after a `save` the ledger holds
+        # them as kills of the run too.
+        if given is not None and given.verdict == "killed":
             entry.killed_since += 1
+        elif status in KILLS:
+            entry.killed += 1
         elif given is not None:
             entry.equivalent += 1
         else:
