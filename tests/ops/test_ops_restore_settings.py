@@ -305,6 +305,19 @@ def test_an_untagged_source_gives_only_the_restore_tags():
     ]
 
 
+def test_a_resumed_restore_asks_only_for_the_instances_still_missing_with_their_own_tier_and_zone():
+    # --resume after an interruption that left the writer and the third instance: the second alone is asked for,
+    # with the tier and zone it would have had the first time.
+    requests = instance_requests("orders-copy", {"DBInstanceClass": "db.r6g.large"}, ["eu-west-1a", "eu-west-1b"],
+                                 4, {"orders-copy-1", "orders-copy-3"})
+    assert requests == [
+        {"DBInstanceIdentifier": "orders-copy-2", "DBClusterIdentifier": "orders-copy", "PromotionTier": 1,
+         "DBInstanceClass": "db.r6g.large", "AvailabilityZone": "eu-west-1b"},
+        {"DBInstanceIdentifier": "orders-copy-4", "DBClusterIdentifier": "orders-copy", "PromotionTier": 3,
+         "DBInstanceClass": "db.r6g.large", "AvailabilityZone": "eu-west-1b"},
+    ]
+
+
 def test_without_a_zone_to_copy_the_instances_are_left_to_rds_placement():
     # Every source instance still without an AvailabilityZone (all creating): no zone is sent, RDS picks one.
     requests = instance_requests("orders-copy", {"DBInstanceClass": "db.r6g.large"}, [], 2, set())
