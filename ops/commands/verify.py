@@ -47,11 +47,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--policy-config",
-        type=Path,
+        type=policy_config_file,
         metavar="FILE",
         help="the stack's policy pack config (policies/config/<stack>.json): advisory rules are reported without "
         "failing the run, disabled ones are skipped (default: every check mandatory)",
     )
+
+
+def policy_config_file(value: str) -> Path:
+    """argparse ``type=``: an empty value is a mistake (an unset variable in a script), not "no config": that is
+    leaving the flag out, and every check is then mandatory."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("empty; name the stack's policy pack config (policies/config/<stack>.json), "
+                                         "or leave the flag out to make every check mandatory")
+    return Path(value)
 
 
 def retention_days(value: str) -> int:

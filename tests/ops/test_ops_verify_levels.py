@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -80,3 +82,14 @@ def test_an_unreadable_config_is_one_line_naming_the_flag(shared_stacks, run_ops
     assert result.err.strip().startswith("ops: error: --policy-config: invalid policy pack config")
     assert '"sometimes" is not a valid enforcement level' in result.err
     assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("given", ["", "  "])
+def test_an_empty_policy_config_is_a_usage_error_not_every_check_mandatory(run_ops, given):
+    # `--policy-config "$CONFIG"` with CONFIG unset: the run must not quietly judge at the strictest levels.
+    result = run_ops("verify", "--cluster", "aurora-dev", "--region", "us-east-1", "--policy-config", given)
+    assert result.code == 2 and result.out == ""
+    assert result.err.splitlines()[-1] == (
+        "ops: error: argument --policy-config: empty; name the stack's policy pack config "
+        "(policies/config/<stack>.json), or leave the flag out to make every check mandatory")
+
