@@ -175,17 +175,17 @@ class Checker(Runner):
             # A parametrized test is named without its ids: all its cases run.
             chosen = [i for i in session.items if i.nodeid == test or i.nodeid.startswith(f"{test}[")]
             if not chosen:
-                self.log.write(f"{mutant}	not found	{test}\n")
+                self.log.write(f"{mutant}\tnot found\t{test}\n")
                 continue
             if test not in passes:
                 failed, timed_out = self._run(session, "", chosen, stop_at_first=False)
                 passes[test] = not failed and not timed_out
             if not passes[test]:
-                self.log.write(f"{mutant}	fails without the mutant	{test}\n")
+                self.log.write(f"{mutant}\tfails without the mutant\t{test}\n")
                 continue
             failed, timed_out = self._run(session, mutant, chosen, stop_at_first=True)
             verdict = "timeout" if timed_out else "killed" if failed else "SURVIVED"
-            self.log.write(f"{mutant}	{verdict}	{test}\n")
+            self.log.write(f"{mutant}\t{verdict}\t{test}\n")
             self.log.flush()
         return True
 
@@ -242,11 +242,8 @@ def main(argv: list[str]) -> int:
         except (OSError, Problem) as problem:
             parser.error(str(problem))
         files = sorted({test.split("::")[0] for _, test in checks})
-        os.chdir(mutants)
-        sys.path.insert(0, str(mutants))
-        with open(args.log, "a", encoding="utf-8") if args.log else contextlib.nullcontext(sys.stdout) as log:
-            pytest.main(["-p", "no:randomly", "-q", *files, *args.pytest_args],
-                        plugins=[Checker(checks, json.loads(stats_file.read_text()), log, args.budget)])
+        _pytest_in(mutants, args.log, sys.stdout, ["-q", *files, *args.pytest_args],
+                   lambda log: Checker(checks, json.loads(stats_file.read_text()), log, args.budget))
         return 0
     try:
         work = unrun(mutants, args.only or ["*"], args.shard, args.skip)
@@ -255,12 +252,18 @@ def main(argv: list[str]) -> int:
     print(f"{len(work)} mutants to run", file=sys.stderr)
     if not work:
         return 0
+    _pytest_in(mutants, args.log, sys.stderr, args.pytest_args,
+               lambda log: Runner(work, json.loads(stats_file.read_text()), log, args.budget))
+    return 0
+
+
+def _pytest_in(mutants: Path, log_path: Path | None, default_log, pytest_args: list[str], plugin) -> None:
+    """One pytest session in mutmut's tree, with `plugin(log)` replacing its test loop; the log is `log_path`
+    (appended to) or `default_log`."""
     os.chdir(mutants)
     sys.path.insert(0, str(mutants))
-    with open(args.log, "a", encoding="utf-8") if args.log else contextlib.nullcontext(sys.stderr) as log:
-        pytest.main(["-p", "no:randomly", *args.pytest_args],
-                    plugins=[Runner(work, json.loads(stats_file.read_text()), log, args.budget)])
-    return 0
+    with open(log_path, "a", encoding="utf-8") if log_path else contextlib.nullcontext(default_log) as log:
+        pytest.main(["-p", "no:randomly", *pytest_args], plugins=[plugin(log)])
 
 
 if __name__ == "__main__":
